@@ -1,0 +1,1 @@
+//! Debug exporter for otelcol-rs: prints telemetry to the log

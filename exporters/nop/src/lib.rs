@@ -1,0 +1,1 @@
+//! Nop exporter for otelcol-rs: accepts and discards everything

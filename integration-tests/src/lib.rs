@@ -1,0 +1,1 @@
+//! Integration tests for otelcol-rs: start the real binary and real peers

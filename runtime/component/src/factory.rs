@@ -1,0 +1,177 @@
+//! Factories: how the runtime creates components from config.
+//!
+//! Each factory has a typed `Config`; the runtime deserializes the YAML for
+//! the component into it (unknown keys refused), calls
+//! [`ComponentConfig::validate`], then calls the create function for each
+//! signal the component is used for.
+
+use std::fmt;
+use std::sync::Arc;
+
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+
+use crate::component::{Component, Extension, Settings, StabilityLevel};
+use crate::consumer::{Consumer, Consumers, SharedConsumer};
+use crate::error::{ConfigError, CreateError};
+use crate::id::Signal;
+use crate::pdata::{Logs, Metrics, Payload, Traces};
+
+/// A component's config: a serde struct with `#[serde(deny_unknown_fields, default)]`
+/// and a hand-written `Default` holding the documented defaults.
+pub trait ComponentConfig:
+    Serialize + DeserializeOwned + Default + Clone + fmt::Debug + Send + Sync + 'static
+{
+    /// Checks the config without side effects (no I/O, no network, no spawning).
+    /// Messages name the key they are about.
+    fn validate(&self) -> Result<(), ConfigError> {
+        Ok(())
+    }
+}
+
+/// What every factory declares.
+pub trait Factory: Send + Sync + 'static {
+    /// The component's config type.
+    type Config: ComponentConfig;
+
+    /// The type name used in config (`otlp`, `batch`).
+    fn type_name(&self) -> &'static str;
+
+    /// Older names that still select this factory, with a deprecation warning
+    /// (`otlp_grpc` ↔ `otlp`).
+    fn deprecated_aliases(&self) -> &'static [&'static str] {
+        &[]
+    }
+
+    /// The crate that provides the component, `name version`, shown by `components`.
+    fn module(&self) -> &'static str {
+        ""
+    }
+
+    /// The default config; an empty value in YAML means exactly this.
+    fn default_config(&self) -> Self::Config {
+        Self::Config::default()
+    }
+}
+
+/// Creates receivers. One receiver instance serves every pipeline and every
+/// signal that names its id (one OTLP listener for all of them).
+pub trait ReceiverFactory: Factory {
+    /// Stability per signal; `None` means the signal is not supported.
+    fn stability(&self, signal: Signal) -> Option<StabilityLevel>;
+
+    /// Creates the receiver. `next` holds a consumer for each signal the
+    /// receiver is used for; the others are `None`.
+    fn create(
+        &self,
+        set: &Settings,
+        cfg: &Self::Config,
+        next: Consumers,
+    ) -> Result<Arc<dyn Component>, CreateError>;
+}
+
+/// A processor: a consumer with a lifecycle that feeds the next consumer.
+pub trait Processor<T: Payload>: Consumer<T> + Component {}
+impl<T: Payload, P: Consumer<T> + Component> Processor<T> for P {}
+
+/// Creates processors: one instance per (pipeline, id), so each create
+/// function is called once for every pipeline that lists the processor.
+pub trait ProcessorFactory: Factory {
+    /// Stability per signal; `None` means the signal is not supported.
+    fn stability(&self, signal: Signal) -> Option<StabilityLevel>;
+
+    /// Creates a traces processor feeding `next`.
+    fn create_traces(
+        &self,
+        _set: &Settings,
+        _cfg: &Self::Config,
+        _next: SharedConsumer<Traces>,
+    ) -> Result<Arc<dyn Processor<Traces>>, CreateError> {
+        Err(CreateError::SignalNotSupported(Signal::Traces))
+    }
+
+    /// Creates a metrics processor feeding `next`.
+    fn create_metrics(
+        &self,
+        _set: &Settings,
+        _cfg: &Self::Config,
+        _next: SharedConsumer<Metrics>,
+    ) -> Result<Arc<dyn Processor<Metrics>>, CreateError> {
+        Err(CreateError::SignalNotSupported(Signal::Metrics))
+    }
+
+    /// Creates a logs processor feeding `next`.
+    fn create_logs(
+        &self,
+        _set: &Settings,
+        _cfg: &Self::Config,
+        _next: SharedConsumer<Logs>,
+    ) -> Result<Arc<dyn Processor<Logs>>, CreateError> {
+        Err(CreateError::SignalNotSupported(Signal::Logs))
+    }
+}
+
+/// An exporter: one instance per id, offering a consumer for each signal it supports.
+///
+/// Implement [`Consumer`] for each supported signal on the exporter type and
+/// return `Some(self)` from the matching method.
+pub trait Exporter: Component {
+    /// The traces consumer, if traces are supported.
+    fn traces(self: Arc<Self>) -> Option<SharedConsumer<Traces>> {
+        None
+    }
+    /// The metrics consumer, if metrics are supported.
+    fn metrics(self: Arc<Self>) -> Option<SharedConsumer<Metrics>> {
+        None
+    }
+    /// The logs consumer, if logs are supported.
+    fn logs(self: Arc<Self>) -> Option<SharedConsumer<Logs>> {
+        None
+    }
+}
+
+/// Creates exporters. One instance per id serves every pipeline and signal
+/// that names it (so two signals can share one file or one connection).
+pub trait ExporterFactory: Factory {
+    /// Stability per signal; `None` means the signal is not supported.
+    fn stability(&self, signal: Signal) -> Option<StabilityLevel>;
+
+    /// Creates the exporter. `signals` lists the signals it will be used for.
+    fn create(
+        &self,
+        set: &Settings,
+        cfg: &Self::Config,
+        signals: &[Signal],
+    ) -> Result<Arc<dyn Exporter>, CreateError>;
+}
+
+/// Creates extensions.
+pub trait ExtensionFactory: Factory {
+    /// The extension's stability.
+    fn stability(&self) -> StabilityLevel;
+
+    /// Creates the extension.
+    fn create(&self, set: &Settings, cfg: &Self::Config) -> Result<Arc<dyn Extension>, CreateError>;
+}
+
+/// Signal-generic access to exporters' consumers.
+pub trait ExporterSlot: Payload {
+    /// The exporter's consumer for this signal.
+    fn exporter_consumer(e: Arc<dyn Exporter>) -> Option<SharedConsumer<Self>>;
+}
+
+impl ExporterSlot for Traces {
+    fn exporter_consumer(e: Arc<dyn Exporter>) -> Option<SharedConsumer<Self>> {
+        e.traces()
+    }
+}
+impl ExporterSlot for Metrics {
+    fn exporter_consumer(e: Arc<dyn Exporter>) -> Option<SharedConsumer<Self>> {
+        e.metrics()
+    }
+}
+impl ExporterSlot for Logs {
+    fn exporter_consumer(e: Arc<dyn Exporter>) -> Option<SharedConsumer<Self>> {
+        e.logs()
+    }
+}

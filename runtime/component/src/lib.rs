@@ -1,0 +1,67 @@
+//! # otelcol-component
+//!
+//! The API that otelcol-rs components are written against: signal payloads
+//! ([`Traces`], [`Metrics`], [`Logs`]), the [`Consumer`] trait data flows
+//! through, the factory traits the runtime creates components with, ids, and
+//! the error types. Third-party receivers, processors, exporters and
+//! extensions depend on this crate only (plus `otelcol-componenttest` for tests).
+//!
+//! ## Stability
+//! This crate follows semver. Until 1.0, a minor version (`0.x`) may break the
+//! API and a patch version (`0.x.y`) never does; the runtime of a given minor
+//! version loads components built against the same minor version. Traits that
+//! may grow (the extension hooks, [`Host`]) get new methods only with default
+//! bodies; enums that may grow are `#[non_exhaustive]`.
+//!
+//! ## A processor in a few lines
+//! ```
+//! use std::sync::Arc;
+//! use otelcol_component::*;
+//!
+//! #[derive(Debug)]
+//! struct Rename { next: SharedConsumer<Traces> }
+//!
+//! #[async_trait::async_trait]
+//! impl Consumer<Traces> for Rename {
+//!     async fn consume(&self, mut data: Traces) -> Result<(), ConsumeError> {
+//!         for rs in &mut data.request_mut().resource_spans {
+//!             for ss in &mut rs.scope_spans {
+//!                 for span in &mut ss.spans { span.name.make_ascii_uppercase(); }
+//!             }
+//!         }
+//!         self.next.consume(data).await
+//!     }
+//!     fn capabilities(&self) -> Capabilities { Capabilities { mutates_data: true } }
+//! }
+//! impl Component for Rename {}
+//! ```
+#![forbid(unsafe_code)]
+
+mod component;
+mod consumer;
+mod context;
+mod error;
+mod factory;
+mod id;
+mod pdata;
+
+pub use component::{BuildInfo, Component, Extension, Host, Settings, StabilityLevel, StatusEvent};
+pub use consumer::{Capabilities, Consumer, ConsumerSlot, Consumers, SharedConsumer};
+pub use context::{ClientInfo, RequestContext};
+pub use error::{ComponentError, ConfigError, ConsumeError, ConsumeErrorKind, CreateError};
+pub use factory::{
+    ComponentConfig, Exporter, ExporterFactory, ExporterSlot, ExtensionFactory, Factory, Processor,
+    ProcessorFactory, ReceiverFactory,
+};
+pub use id::{ComponentId, ComponentType, IdError, Kind, PipelineId, Signal};
+pub use pdata::{Logs, Metrics, Payload, Traces};
+
+/// The OTLP protobuf types (`opentelemetry-proto`'s tonic module), re-exported
+/// so components use the same version as the runtime.
+pub use opentelemetry_proto::tonic as proto;
+
+/// Re-exported so components use the same `prost` as the payload types.
+pub use prost;
+
+/// Re-exported for implementing the async traits.
+pub use async_trait::async_trait;

@@ -1,0 +1,602 @@
+//! Signal payloads: [`Traces`], [`Metrics`] and [`Logs`].
+//!
+//! Each wraps the OTLP export request from `opentelemetry-proto` behind a
+//! shared, copy-on-write handle: cloning a payload is an `Arc` increment, and
+//! the first [`request_mut`](Traces::request_mut) on a shared payload makes a
+//! private deep copy. Fan-out therefore shares read-only data between
+//! consumers and copies only for consumers that actually write.
+//!
+//! The representation is private so that a later version can carry the
+//! still-encoded protobuf bytes and decode lazily without changing this API.
+
+use std::fmt;
+use std::sync::Arc;
+
+use prost::Message;
+
+use crate::context::RequestContext;
+use crate::id::Signal;
+use crate::proto::collector::logs::v1::ExportLogsServiceRequest;
+use crate::proto::collector::metrics::v1::ExportMetricsServiceRequest;
+use crate::proto::collector::trace::v1::ExportTraceServiceRequest;
+use crate::proto::logs::v1::{LogRecord, ResourceLogs, ScopeLogs};
+use crate::proto::metrics::v1::{Metric, ResourceMetrics, ScopeMetrics, metric::Data};
+use crate::proto::trace::v1::{ResourceSpans, ScopeSpans, Span};
+
+/// Behaviour shared by the three signal payloads; the runtime is generic over it.
+pub trait Payload: Clone + Default + fmt::Debug + Send + Sync + 'static {
+    /// The OTLP export request this payload wraps.
+    type Request: Message + Default + Clone + PartialEq + Send + Sync + 'static;
+
+    /// The signal this payload carries.
+    const SIGNAL: Signal;
+
+    /// Wraps a request.
+    fn from_request(req: Self::Request) -> Self;
+    /// Borrows the request.
+    fn request(&self) -> &Self::Request;
+    /// Borrows the request mutably, copying it first if it is shared.
+    fn request_mut(&mut self) -> &mut Self::Request;
+    /// Takes the request out, copying it only if it is shared.
+    fn into_request(self) -> Self::Request;
+    /// The context of the request that produced this payload.
+    fn context(&self) -> &RequestContext;
+    /// Replaces the request context.
+    fn set_context(&mut self, ctx: RequestContext);
+    /// Items carried: spans, metric data points or log records.
+    fn item_count(&self) -> usize;
+    /// Appends all of `other`'s resources to this payload (context of `self` kept).
+    fn merge(&mut self, other: Self);
+    /// Splits into payloads of at most `max_items` items each, keeping the
+    /// resource and scope structure; `max_items == 0` means no limit.
+    fn split(self, max_items: usize) -> Vec<Self>;
+    /// True when both handles point at the same shared data (no copy was made).
+    fn shares_data_with(&self, other: &Self) -> bool;
+
+    /// True when the payload carries no items.
+    fn is_empty(&self) -> bool {
+        self.item_count() == 0
+    }
+    /// Size of the protobuf encoding in bytes.
+    fn encoded_len(&self) -> usize {
+        self.request().encoded_len()
+    }
+    /// The protobuf encoding of the request.
+    fn encode_to_vec(&self) -> Vec<u8> {
+        self.request().encode_to_vec()
+    }
+    /// Decodes a protobuf-encoded request.
+    fn decode(bytes: &[u8]) -> Result<Self, prost::DecodeError> {
+        Self::Request::decode(bytes).map(Self::from_request)
+    }
+}
+
+macro_rules! payload_type {
+    ($(#[$doc:meta])* $name:ident, $req:ty, $signal:expr, $field:ident) => {
+        $(#[$doc])*
+        #[derive(Clone, Default, PartialEq)]
+        pub struct $name {
+            req: Arc<$req>,
+            ctx: RequestContext,
+        }
+
+        impl fmt::Debug for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.debug_struct(stringify!($name))
+                    .field("resources", &self.req.$field.len())
+                    .field("items", &self.item_count())
+                    .finish()
+            }
+        }
+
+        impl From<$req> for $name {
+            fn from(req: $req) -> Self {
+                Self::from_request(req)
+            }
+        }
+
+        impl Payload for $name {
+            type Request = $req;
+            const SIGNAL: Signal = $signal;
+
+            fn from_request(req: $req) -> Self {
+                $name { req: Arc::new(req), ctx: RequestContext::default() }
+            }
+            fn request(&self) -> &$req {
+                &self.req
+            }
+            fn request_mut(&mut self) -> &mut $req {
+                Arc::make_mut(&mut self.req)
+            }
+            fn into_request(self) -> $req {
+                Arc::unwrap_or_clone(self.req)
+            }
+            fn context(&self) -> &RequestContext {
+                &self.ctx
+            }
+            fn set_context(&mut self, ctx: RequestContext) {
+                self.ctx = ctx;
+            }
+            fn item_count(&self) -> usize {
+                count_items(&*self.req)
+            }
+            fn merge(&mut self, other: Self) {
+                if other.req.$field.is_empty() {
+                    return;
+                }
+                if self.req.$field.is_empty() {
+                    self.req = other.req;
+                    return;
+                }
+                let mut theirs = Arc::unwrap_or_clone(other.req).$field;
+                self.request_mut().$field.append(&mut theirs);
+            }
+            fn split(self, max_items: usize) -> Vec<Self> {
+                if max_items == 0 || self.item_count() <= max_items {
+                    return vec![self];
+                }
+                let ctx = self.ctx.clone();
+                let resources = Arc::unwrap_or_clone(self.req).$field;
+                split_nested(resources, max_items)
+                    .into_iter()
+                    .map(|chunk| {
+                        let mut req = <$req>::default();
+                        req.$field = chunk;
+                        $name { req: Arc::new(req), ctx: ctx.clone() }
+                    })
+                    .collect()
+            }
+            fn shares_data_with(&self, other: &Self) -> bool {
+                Arc::ptr_eq(&self.req, &other.req)
+            }
+        }
+    };
+}
+
+payload_type!(
+    /// A batch of spans: an OTLP `ExportTraceServiceRequest`.
+    Traces,
+    ExportTraceServiceRequest,
+    Signal::Traces,
+    resource_spans
+);
+payload_type!(
+    /// A batch of metrics: an OTLP `ExportMetricsServiceRequest`. Items are data points.
+    Metrics,
+    ExportMetricsServiceRequest,
+    Signal::Metrics,
+    resource_metrics
+);
+payload_type!(
+    /// A batch of log records: an OTLP `ExportLogsServiceRequest`.
+    Logs,
+    ExportLogsServiceRequest,
+    Signal::Logs,
+    resource_logs
+);
+
+/// A three-level OTLP tree: resource → scope → leaf items.
+trait Tree {
+    type Scope: Clone;
+    type Leaf: Leaf;
+    fn scopes(&mut self) -> &mut Vec<Self::Scope>;
+    fn leaves(scope: &mut Self::Scope) -> &mut Vec<Self::Leaf>;
+}
+
+/// A leaf of the tree: a span, a log record or a metric (weighted by data points).
+trait Leaf: Sized {
+    fn weight(&self) -> usize;
+    /// Moves the first `n` units out into a new leaf (only called when `n < weight`).
+    fn take_front(&mut self, n: usize) -> Self;
+}
+
+impl Leaf for Span {
+    fn weight(&self) -> usize {
+        1
+    }
+    fn take_front(&mut self, _n: usize) -> Self {
+        std::mem::take(self)
+    }
+}
+
+impl Leaf for LogRecord {
+    fn weight(&self) -> usize {
+        1
+    }
+    fn take_front(&mut self, _n: usize) -> Self {
+        std::mem::take(self)
+    }
+}
+
+/// Number of data points in a metric.
+pub(crate) fn metric_points(m: &Metric) -> usize {
+    match &m.data {
+        Some(Data::Gauge(g)) => g.data_points.len(),
+        Some(Data::Sum(s)) => s.data_points.len(),
+        Some(Data::Histogram(h)) => h.data_points.len(),
+        Some(Data::ExponentialHistogram(h)) => h.data_points.len(),
+        Some(Data::Summary(s)) => s.data_points.len(),
+        None => 0,
+    }
+}
+
+impl Leaf for Metric {
+    fn weight(&self) -> usize {
+        metric_points(self)
+    }
+    fn take_front(&mut self, n: usize) -> Self {
+        fn front<T>(v: &mut Vec<T>, n: usize) -> Vec<T> {
+            let rest = v.split_off(n.min(v.len()));
+            std::mem::replace(v, rest)
+        }
+        let mut head = Metric {
+            name: self.name.clone(),
+            description: self.description.clone(),
+            unit: self.unit.clone(),
+            metadata: self.metadata.clone(),
+            data: None,
+        };
+        head.data = match &mut self.data {
+            Some(Data::Gauge(g)) => {
+                let mut c = g.clone();
+                c.data_points = front(&mut g.data_points, n);
+                Some(Data::Gauge(c))
+            }
+            Some(Data::Sum(s)) => {
+                let mut c = crate::proto::metrics::v1::Sum {
+                    data_points: Vec::new(),
+                    aggregation_temporality: s.aggregation_temporality,
+                    is_monotonic: s.is_monotonic,
+                };
+                c.data_points = front(&mut s.data_points, n);
+                Some(Data::Sum(c))
+            }
+            Some(Data::Histogram(h)) => {
+                let mut c = crate::proto::metrics::v1::Histogram {
+                    data_points: Vec::new(),
+                    aggregation_temporality: h.aggregation_temporality,
+                };
+                c.data_points = front(&mut h.data_points, n);
+                Some(Data::Histogram(c))
+            }
+            Some(Data::ExponentialHistogram(h)) => {
+                let mut c = crate::proto::metrics::v1::ExponentialHistogram {
+                    data_points: Vec::new(),
+                    aggregation_temporality: h.aggregation_temporality,
+                };
+                c.data_points = front(&mut h.data_points, n);
+                Some(Data::ExponentialHistogram(c))
+            }
+            Some(Data::Summary(s)) => {
+                let mut c = crate::proto::metrics::v1::Summary {
+                    data_points: Vec::new(),
+                };
+                c.data_points = front(&mut s.data_points, n);
+                Some(Data::Summary(c))
+            }
+            None => None,
+        };
+        head
+    }
+}
+
+impl Tree for ResourceSpans {
+    type Scope = ScopeSpans;
+    type Leaf = Span;
+    fn scopes(&mut self) -> &mut Vec<ScopeSpans> {
+        &mut self.scope_spans
+    }
+    fn leaves(scope: &mut ScopeSpans) -> &mut Vec<Span> {
+        &mut scope.spans
+    }
+}
+
+impl Tree for ResourceMetrics {
+    type Scope = ScopeMetrics;
+    type Leaf = Metric;
+    fn scopes(&mut self) -> &mut Vec<ScopeMetrics> {
+        &mut self.scope_metrics
+    }
+    fn leaves(scope: &mut ScopeMetrics) -> &mut Vec<Metric> {
+        &mut scope.metrics
+    }
+}
+
+impl Tree for ResourceLogs {
+    type Scope = ScopeLogs;
+    type Leaf = LogRecord;
+    fn scopes(&mut self) -> &mut Vec<ScopeLogs> {
+        &mut self.scope_logs
+    }
+    fn leaves(scope: &mut ScopeLogs) -> &mut Vec<LogRecord> {
+        &mut scope.log_records
+    }
+}
+
+trait CountItems {
+    fn count_items(&self) -> usize;
+}
+impl CountItems for ExportTraceServiceRequest {
+    fn count_items(&self) -> usize {
+        self.resource_spans
+            .iter()
+            .flat_map(|r| &r.scope_spans)
+            .map(|s| s.spans.len())
+            .sum()
+    }
+}
+impl CountItems for ExportMetricsServiceRequest {
+    fn count_items(&self) -> usize {
+        self.resource_metrics
+            .iter()
+            .flat_map(|r| &r.scope_metrics)
+            .flat_map(|s| &s.metrics)
+            .map(metric_points)
+            .sum()
+    }
+}
+impl CountItems for ExportLogsServiceRequest {
+    fn count_items(&self) -> usize {
+        self.resource_logs
+            .iter()
+            .flat_map(|r| &r.scope_logs)
+            .map(|s| s.log_records.len())
+            .sum()
+    }
+}
+fn count_items<R: CountItems>(r: &R) -> usize {
+    r.count_items()
+}
+
+/// Splits resources into chunks of at most `max` leaf units, repeating the
+/// resource and scope headers in every chunk they reach into.
+fn split_nested<R: Tree + Clone>(resources: Vec<R>, max: usize) -> Vec<Vec<R>> {
+    struct Chunker<R> {
+        out: Vec<Vec<R>>,
+        cur: Vec<R>,
+        room: usize,
+        max: usize,
+        r_open: bool,
+        s_open: bool,
+    }
+    impl<R: Tree + Clone> Chunker<R> {
+        fn flush(&mut self) {
+            if !self.cur.is_empty() {
+                self.out.push(std::mem::take(&mut self.cur));
+            }
+            self.room = self.max;
+            self.r_open = false;
+            self.s_open = false;
+        }
+        fn scope_slot(&mut self, r_shell: &R, s_shell: &R::Scope) -> &mut R::Scope {
+            if !self.r_open {
+                self.cur.push(r_shell.clone());
+                self.r_open = true;
+            }
+            if !self.s_open {
+                if let Some(r) = self.cur.last_mut() {
+                    r.scopes().push(s_shell.clone());
+                }
+                self.s_open = true;
+            }
+            // The two pushes above guarantee a last resource with a last scope;
+            // the fallbacks below are never taken but keep this path panic-free.
+            if self.cur.is_empty() {
+                self.cur.push(r_shell.clone());
+            }
+            let last_r = self.cur.len() - 1;
+            let scopes = self.cur[last_r].scopes();
+            if scopes.is_empty() {
+                scopes.push(s_shell.clone());
+            }
+            let last_s = scopes.len() - 1;
+            &mut scopes[last_s]
+        }
+        fn push(&mut self, r_shell: &R, s_shell: &R::Scope, leaf: R::Leaf) {
+            let w = leaf.weight();
+            R::leaves(self.scope_slot(r_shell, s_shell)).push(leaf);
+            self.room = self.room.saturating_sub(w);
+        }
+    }
+
+    let mut c = Chunker {
+        out: Vec::new(),
+        cur: Vec::new(),
+        room: max,
+        max,
+        r_open: false,
+        s_open: false,
+    };
+    for mut r in resources {
+        let scopes = std::mem::take(r.scopes());
+        c.r_open = false;
+        if scopes.is_empty() {
+            // A resource without scopes is kept as it is.
+            c.cur.push(r.clone());
+            continue;
+        }
+        for mut s in scopes {
+            let leaves = std::mem::take(R::leaves(&mut s));
+            c.s_open = false;
+            if leaves.is_empty() {
+                c.scope_slot(&r, &s);
+                continue;
+            }
+            for mut leaf in leaves {
+                loop {
+                    if c.room == 0 {
+                        c.flush();
+                    }
+                    let w = leaf.weight();
+                    if w <= c.room {
+                        c.push(&r, &s, leaf);
+                        break;
+                    }
+                    let part = leaf.take_front(c.room);
+                    c.push(&r, &s, part);
+                }
+            }
+        }
+    }
+    c.flush();
+    c.out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::proto::common::v1::InstrumentationScope;
+    use crate::proto::metrics::v1::{Gauge, NumberDataPoint};
+    use crate::proto::resource::v1::Resource;
+
+    fn traces(resources: usize, scopes: usize, spans: usize) -> Traces {
+        let mut req = ExportTraceServiceRequest::default();
+        for r in 0..resources {
+            let mut rs = ResourceSpans {
+                resource: Some(Resource::default()),
+                schema_url: format!("r{r}"),
+                ..Default::default()
+            };
+            for s in 0..scopes {
+                let mut ss = ScopeSpans {
+                    scope: Some(InstrumentationScope {
+                        name: format!("s{s}"),
+                        ..Default::default()
+                    }),
+                    ..Default::default()
+                };
+                for i in 0..spans {
+                    ss.spans.push(Span {
+                        name: format!("{r}.{s}.{i}"),
+                        ..Default::default()
+                    });
+                }
+                rs.scope_spans.push(ss);
+            }
+            req.resource_spans.push(rs);
+        }
+        Traces::from_request(req)
+    }
+
+    fn names(t: &Traces) -> Vec<String> {
+        t.request()
+            .resource_spans
+            .iter()
+            .flat_map(|r| &r.scope_spans)
+            .flat_map(|s| &s.spans)
+            .map(|s| s.name.clone())
+            .collect()
+    }
+
+    #[test]
+    fn counts_items() {
+        assert_eq!(traces(2, 3, 4).item_count(), 24);
+        assert!(Traces::default().is_empty());
+    }
+
+    #[test]
+    fn split_keeps_order_and_structure() {
+        let t = traces(2, 2, 3);
+        let all = names(&t);
+        let parts = t.split(5);
+        assert_eq!(
+            parts.iter().map(|p| p.item_count()).collect::<Vec<_>>(),
+            vec![5, 5, 2]
+        );
+        let joined: Vec<String> = parts.iter().flat_map(names).collect();
+        assert_eq!(joined, all);
+        // The second chunk starts inside resource 0's second scope and spans into resource 1.
+        let second = parts[1].request();
+        assert_eq!(second.resource_spans.len(), 2);
+        assert_eq!(second.resource_spans[0].schema_url, "r0");
+        assert_eq!(
+            second.resource_spans[0].scope_spans[0]
+                .scope
+                .as_ref()
+                .unwrap()
+                .name,
+            "s1"
+        );
+        assert_eq!(second.resource_spans[1].schema_url, "r1");
+    }
+
+    #[test]
+    fn split_without_limit_or_under_limit_is_identity() {
+        let t = traces(1, 1, 3);
+        let t2 = t.clone();
+        let parts = t.split(0);
+        assert_eq!(parts.len(), 1);
+        assert!(parts[0].shares_data_with(&t2));
+        assert_eq!(t2.split(3).len(), 1);
+    }
+
+    #[test]
+    fn merge_appends_resources() {
+        let mut a = traces(1, 1, 2);
+        let b = traces(2, 1, 1);
+        a.merge(b);
+        assert_eq!(a.item_count(), 4);
+        assert_eq!(a.request().resource_spans.len(), 3);
+        let mut e = Traces::default();
+        e.merge(traces(1, 1, 1));
+        assert_eq!(e.item_count(), 1);
+    }
+
+    #[test]
+    fn copy_on_write() {
+        let a = traces(1, 1, 1);
+        let mut b = a.clone();
+        assert!(a.shares_data_with(&b));
+        b.request_mut().resource_spans.clear();
+        assert!(!a.shares_data_with(&b));
+        assert_eq!(a.item_count(), 1);
+        assert_eq!(b.item_count(), 0);
+    }
+
+    #[test]
+    fn split_metrics_inside_a_metric() {
+        let points = (0..7)
+            .map(|i| NumberDataPoint {
+                time_unix_nano: i,
+                ..Default::default()
+            })
+            .collect();
+        let metric = Metric {
+            name: "m".into(),
+            data: Some(Data::Gauge(Gauge { data_points: points })),
+            ..Default::default()
+        };
+        let req = ExportMetricsServiceRequest {
+            resource_metrics: vec![ResourceMetrics {
+                scope_metrics: vec![ScopeMetrics {
+                    metrics: vec![metric],
+                    ..Default::default()
+                }],
+                ..Default::default()
+            }],
+        };
+        let m = Metrics::from_request(req);
+        assert_eq!(m.item_count(), 7);
+        let parts = m.split(3);
+        assert_eq!(
+            parts.iter().map(|p| p.item_count()).collect::<Vec<_>>(),
+            vec![3, 3, 1]
+        );
+        for p in &parts {
+            assert_eq!(
+                p.request().resource_metrics[0].scope_metrics[0].metrics[0].name,
+                "m"
+            );
+        }
+    }
+
+    #[test]
+    fn split_keeps_empty_scopes() {
+        let mut t = traces(1, 2, 0).into_request();
+        t.resource_spans[0].scope_spans[1].spans.push(Span::default());
+        t.resource_spans[0].scope_spans[1].spans.push(Span::default());
+        let parts = Traces::from_request(t).split(1);
+        assert_eq!(parts.len(), 2);
+        assert_eq!(parts[0].request().resource_spans[0].scope_spans.len(), 2);
+    }
+}

@@ -1,0 +1,202 @@
+//! # otelcol-componenttest
+//!
+//! The test kit for otelcol-rs components, in the spirit of the Go
+//! collector's `consumertest` and `componenttest` packages:
+//!
+//! - [`Sink`] ([`TracesSink`], [`MetricsSink`], [`LogsSink`]): a consumer that keeps
+//!   everything it is handed;
+//! - [`ErrConsumer`]: a consumer that always fails with a given error;
+//! - [`NopConsumer`]: a consumer that drops everything;
+//! - [`NopHost`] and [`nop_settings`]: what a component needs to be created and started;
+//! - [`check_lifecycle`]-style contract checks for factories.
+
+use std::fmt;
+use std::marker::PhantomData;
+use std::sync::{Arc, Mutex, MutexGuard};
+
+use otelcol_component::{
+    BuildInfo, Capabilities, ComponentId, ComponentType, ConsumeError, Consumer, Extension, Host, Kind, Logs,
+    Metrics, Payload, Settings, Traces, async_trait,
+};
+
+mod lifecycle;
+pub use lifecycle::{
+    check_exporter_lifecycle, check_processor_lifecycle, check_receiver_lifecycle, parse_config,
+};
+
+/// A consumer that stores every payload it receives.
+pub struct Sink<T: Payload> {
+    received: Mutex<Vec<T>>,
+    notify: tokio::sync::Notify,
+}
+
+/// A sink for spans.
+pub type TracesSink = Sink<Traces>;
+/// A sink for metrics.
+pub type MetricsSink = Sink<Metrics>;
+/// A sink for logs.
+pub type LogsSink = Sink<Logs>;
+
+impl<T: Payload> Default for Sink<T> {
+    fn default() -> Self {
+        Sink {
+            received: Mutex::new(Vec::new()),
+            notify: tokio::sync::Notify::new(),
+        }
+    }
+}
+
+impl<T: Payload> fmt::Debug for Sink<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Sink")
+            .field("item_count", &self.item_count())
+            .finish()
+    }
+}
+
+impl<T: Payload> Sink<T> {
+    /// A new empty sink, shared.
+    pub fn new() -> Arc<Self> {
+        Arc::new(Self::default())
+    }
+
+    fn lock(&self) -> MutexGuard<'_, Vec<T>> {
+        self.received.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Every payload received so far, in order.
+    pub fn all(&self) -> Vec<T> {
+        self.lock().clone()
+    }
+
+    /// Number of payloads received.
+    pub fn payload_count(&self) -> usize {
+        self.lock().len()
+    }
+
+    /// Number of items (spans, data points, log records) received.
+    pub fn item_count(&self) -> usize {
+        self.lock().iter().map(Payload::item_count).sum()
+    }
+
+    /// Forgets everything received.
+    pub fn reset(&self) {
+        self.lock().clear();
+    }
+
+    /// Waits until at least `items` items have arrived or `timeout` passes;
+    /// returns whether they arrived.
+    pub async fn wait_for_items(&self, items: usize, timeout: std::time::Duration) -> bool {
+        let deadline = tokio::time::Instant::now() + timeout;
+        loop {
+            let notified = self.notify.notified();
+            if self.item_count() >= items {
+                return true;
+            }
+            if tokio::time::timeout_at(deadline, notified).await.is_err() {
+                return self.item_count() >= items;
+            }
+        }
+    }
+}
+
+#[async_trait]
+impl<T: Payload> Consumer<T> for Sink<T> {
+    async fn consume(&self, data: T) -> Result<(), ConsumeError> {
+        self.lock().push(data);
+        self.notify.notify_waiters();
+        Ok(())
+    }
+}
+
+/// A consumer that accepts and drops everything.
+pub struct NopConsumer<T>(PhantomData<fn(T)>);
+
+impl<T> fmt::Debug for NopConsumer<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("NopConsumer")
+    }
+}
+
+impl<T: Payload> NopConsumer<T> {
+    /// A new nop consumer, shared.
+    pub fn new() -> Arc<Self> {
+        Arc::new(NopConsumer(PhantomData))
+    }
+}
+
+#[async_trait]
+impl<T: Payload> Consumer<T> for NopConsumer<T> {
+    async fn consume(&self, _data: T) -> Result<(), ConsumeError> {
+        Ok(())
+    }
+}
+
+/// A consumer that fails every call with the same error.
+#[derive(Debug)]
+pub struct ErrConsumer {
+    error: ConsumeError,
+    mutates: bool,
+}
+
+impl ErrConsumer {
+    /// Always fails with `error`.
+    pub fn new(error: ConsumeError) -> Arc<Self> {
+        Arc::new(ErrConsumer {
+            error,
+            mutates: false,
+        })
+    }
+
+    /// Always fails with a permanent error.
+    pub fn permanent() -> Arc<Self> {
+        Self::new(ConsumeError::permanent("permanent test error"))
+    }
+
+    /// Always fails with a retryable error.
+    pub fn retryable() -> Arc<Self> {
+        Self::new(ConsumeError::retryable("retryable test error"))
+    }
+}
+
+#[async_trait]
+impl<T: Payload> Consumer<T> for ErrConsumer {
+    async fn consume(&self, _data: T) -> Result<(), ConsumeError> {
+        Err(self.error.clone())
+    }
+    fn capabilities(&self) -> Capabilities {
+        Capabilities {
+            mutates_data: self.mutates,
+        }
+    }
+}
+
+/// A host with no extensions that ignores status reports.
+#[derive(Debug, Default)]
+pub struct NopHost;
+
+impl NopHost {
+    /// A new nop host, shared.
+    pub fn new() -> Arc<dyn Host> {
+        Arc::new(NopHost)
+    }
+}
+
+impl Host for NopHost {
+    fn extension(&self, _id: &ComponentId) -> Option<Arc<dyn Extension>> {
+        None
+    }
+    fn extensions(&self) -> Vec<(ComponentId, Arc<dyn Extension>)> {
+        Vec::new()
+    }
+}
+
+/// Settings for a test component of type `ty` (no name).
+///
+/// # Panics
+/// If `ty` is not a valid component type (a test bug).
+pub fn nop_settings(ty: &str, kind: Kind) -> Settings {
+    #[allow(clippy::expect_used)]
+    let ty = ComponentType::new(ty).expect("valid component type in test");
+    Settings::new(ComponentId::new(ty), kind, BuildInfo::default())
+}

@@ -1,0 +1,1 @@
+//! Spec-exact OTLP/JSON encoding and decoding for the opentelemetry-proto types

@@ -1,0 +1,1 @@
+//! The otelcol-rs runtime: config resolution, validation, pipeline graph, lifecycle, CLI
