@@ -1,1 +1,35 @@
-fn main() {}
+//! `otelcol-rs`: the default distribution of the OpenTelemetry Collector in Rust.
+
+use std::process::ExitCode;
+
+use otelcol_component::BuildInfo;
+use otelcol_service::Factories;
+use otelcol_service::cli::{Distribution, run};
+
+/// The config run when no `--config` is given.
+const DEFAULT_CONFIG: &str = include_str!("../default-config.yaml");
+
+fn main() -> ExitCode {
+    let factories = match Factories::builder()
+        .receiver(otelcol_receiver_otlp::factory())
+        .exporter(otelcol_exporter_debug::factory())
+        .exporter(otelcol_exporter_file::factory())
+        .exporter(otelcol_exporter_nop::factory())
+        .build()
+    {
+        Ok(f) => f,
+        Err(e) => {
+            eprintln!("Error: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    run(Distribution {
+        build_info: BuildInfo {
+            command: "otelcol-rs".into(),
+            description: "OpenTelemetry Collector in Rust".into(),
+            version: env!("CARGO_PKG_VERSION").into(),
+        },
+        factories,
+        default_config: Some(DEFAULT_CONFIG),
+    })
+}

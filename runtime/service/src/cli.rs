@@ -1,0 +1,425 @@
+//! The command line every distribution gets: run, `validate`, `components`,
+//! `print-config`, `--version`; SIGTERM/SIGINT drain and stop, SIGHUP reloads.
+
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use clap::{CommandFactory, FromArgMatches, Parser, Subcommand, ValueEnum};
+use otelcol_component::{BuildInfo, Signal, StabilityLevel};
+use serde::Serialize;
+use tokio_util::sync::CancellationToken;
+
+use crate::collector::{Collector, load_config};
+use crate::config::{ConfigIssue, ConfigSource, Resolved};
+use crate::factories::{DynFactory, Factories, Registry};
+use crate::graph::build;
+use crate::telemetry::init_logging;
+
+/// What a distribution is: its name and version, its components and the
+/// config it runs when no `--config` is given.
+#[derive(Debug)]
+pub struct Distribution {
+    /// Name, description and version.
+    pub build_info: BuildInfo,
+    /// The components it contains.
+    pub factories: Factories,
+    /// The YAML run when no `--config` is given.
+    pub default_config: Option<&'static str>,
+}
+
+#[derive(Parser, Debug)]
+#[command(about = "An OpenTelemetry Collector in Rust")]
+struct Cli {
+    /// Config location (repeatable, merged in order): a file path, file:PATH, env:VAR or yaml:INLINE.
+    #[arg(long = "config", global = true, value_name = "URI")]
+    config: Vec<String>,
+    /// Override a config value, e.g. --set processors.batch.timeout=2s (applied after every --config).
+    #[arg(long = "set", global = true, value_name = "KEY=VALUE")]
+    set: Vec<String>,
+    /// Comma-separated feature gates to enable (+id) or disable (-id).
+    #[arg(long = "feature-gates", global = true, value_name = "GATES")]
+    feature_gates: Option<String>,
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Resolve and validate the config and build the pipelines without starting them.
+    Validate,
+    /// List the components in this distribution, as YAML.
+    Components,
+    /// Print the resolved config (secrets redacted by default).
+    #[command(alias = "print-initial-config")]
+    PrintConfig {
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = Format::Yaml)]
+        format: Format,
+        /// Whether to hide secrets.
+        #[arg(long, value_enum, default_value_t = Mode::Redacted)]
+        mode: Mode,
+    },
+}
+
+#[derive(Clone, Copy, Debug, ValueEnum)]
+enum Format {
+    Yaml,
+    Json,
+}
+
+#[derive(Clone, Copy, Debug, ValueEnum)]
+enum Mode {
+    Redacted,
+    Unredacted,
+}
+
+/// Parses the command line and runs the distribution. Call from `main`.
+pub fn run(distro: Distribution) -> ExitCode {
+    let cmd = Cli::command()
+        .name(distro.build_info.command.clone())
+        .version(distro.build_info.version.clone())
+        .about(distro.build_info.description.clone());
+    let matches = cmd.get_matches();
+    let cli = match Cli::from_arg_matches(&matches) {
+        Ok(c) => c,
+        Err(e) => e.exit(),
+    };
+    if let Some(g) = &cli.feature_gates {
+        let unknown: Vec<&str> = g
+            .split(',')
+            .map(|s| s.trim().trim_start_matches(['+', '-']))
+            .filter(|s| !s.is_empty())
+            .collect();
+        if let Some(first) = unknown.first() {
+            eprintln!("Error: no such feature gate {first:?} (this distribution has no feature gates)");
+            return ExitCode::FAILURE;
+        }
+    }
+    let (sources, embedded) = match sources(&cli.config, distro.default_config) {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("Error: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let factories = Arc::new(distro.factories);
+    match cli.command {
+        Some(Command::Components) => print_components(&distro.build_info, &factories),
+        Some(Command::Validate) => validate_cmd(&sources, &cli.set, &factories, &distro.build_info),
+        Some(Command::PrintConfig { format, mode }) => print_config(&sources, &cli.set, format, mode),
+        None => run_collector(factories, distro.build_info, sources, cli.set, embedded),
+    }
+}
+
+fn sources(
+    flags: &[String],
+    default: Option<&'static str>,
+) -> Result<(Vec<ConfigSource>, bool), ConfigIssue> {
+    if flags.is_empty() {
+        return match default {
+            Some(yaml) => Ok((
+                vec![ConfigSource::Inline {
+                    name: "embedded default config".into(),
+                    yaml: yaml.into(),
+                }],
+                true,
+            )),
+            None => Err(ConfigIssue::new("", "at least one config flag must be provided")),
+        };
+    }
+    let parsed = flags
+        .iter()
+        .map(|f| ConfigSource::parse(f))
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok((parsed, false))
+}
+
+fn run_collector(
+    factories: Arc<Factories>,
+    build_info: BuildInfo,
+    sources: Vec<ConfigSource>,
+    sets: Vec<String>,
+    embedded: bool,
+) -> ExitCode {
+    // Read the logging settings first; the full validation happens in the collector.
+    let logs = Resolved::resolve(&sources, &sets, &crate::config::expand::ProcessLookup)
+        .ok()
+        .and_then(|r| r.extract_service::<crate::config::model::ServiceConfig>().ok())
+        .map(|s| s.telemetry.logs)
+        .unwrap_or_default();
+    if let Err(e) = init_logging(&logs) {
+        eprintln!("Error: {e}");
+        return ExitCode::FAILURE;
+    }
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("Error: cannot start the async runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    tracing::info!(version = %build_info.version, "Starting {}", build_info.command);
+    if embedded {
+        tracing::info!(
+            "No --config given: running the embedded default config (see it with `{} print-config`)",
+            build_info.command
+        );
+    }
+    let collector = Collector::new(factories, build_info)
+        .with_sources(sources)
+        .with_sets(sets);
+    let result = runtime.block_on(async move {
+        let stop = CancellationToken::new();
+        let (reload_tx, reload_rx) = tokio::sync::mpsc::channel(1);
+        spawn_signal_handlers(stop.clone(), reload_tx);
+        collector.run(stop, Some(reload_rx)).await
+    });
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            tracing::error!("{e}");
+            eprintln!("Error: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn spawn_signal_handlers(stop: CancellationToken, reload: tokio::sync::mpsc::Sender<()>) {
+    use tokio::signal::unix::{SignalKind, signal};
+    tokio::spawn(async move {
+        let (Ok(mut term), Ok(mut int), Ok(mut hup)) = (
+            signal(SignalKind::terminate()),
+            signal(SignalKind::interrupt()),
+            signal(SignalKind::hangup()),
+        ) else {
+            tracing::error!("cannot install signal handlers; stop the collector with SIGKILL");
+            return;
+        };
+        loop {
+            tokio::select! {
+                _ = term.recv() => { tracing::info!("Received signal from OS: terminated"); stop.cancel(); return; }
+                _ = int.recv() => { tracing::info!("Received signal from OS: interrupt"); stop.cancel(); return; }
+                _ = hup.recv() => { let _ = reload.try_send(()); }
+            }
+        }
+    });
+}
+
+fn validate_cmd(
+    sources: &[ConfigSource],
+    sets: &[String],
+    factories: &Factories,
+    build_info: &BuildInfo,
+) -> ExitCode {
+    match load_config(sources, sets, factories) {
+        Ok((_, cfg)) => {
+            for w in &cfg.warnings {
+                eprintln!("Warning: {w}");
+            }
+            match build(&cfg, build_info) {
+                Ok(_) => ExitCode::SUCCESS,
+                Err(e) => {
+                    eprintln!("Error: {e}");
+                    ExitCode::FAILURE
+                }
+            }
+        }
+        Err(e) => {
+            eprintln!("Error: invalid configuration:\n{e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+#[derive(Serialize)]
+struct ComponentsOut {
+    buildinfo: BuildInfoOut,
+    receivers: Vec<ComponentOut>,
+    processors: Vec<ComponentOut>,
+    exporters: Vec<ComponentOut>,
+    connectors: Vec<ComponentOut>,
+    extensions: Vec<ComponentOut>,
+    providers: Vec<ProviderOut>,
+}
+
+#[derive(Serialize)]
+struct BuildInfoOut {
+    command: String,
+    description: String,
+    version: String,
+}
+
+#[derive(Serialize)]
+struct ComponentOut {
+    name: String,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    aliases: Vec<String>,
+    module: String,
+    stability: std::collections::BTreeMap<String, String>,
+}
+
+#[derive(Serialize)]
+struct ProviderOut {
+    scheme: String,
+    module: String,
+}
+
+fn list<F: ?Sized + DynFactory>(reg: &Registry<F>, per_signal: bool) -> Vec<ComponentOut> {
+    reg.iter()
+        .map(|(name, f)| {
+            let stability = if per_signal {
+                Signal::ALL
+                    .iter()
+                    .map(|s| {
+                        (
+                            s.as_str().to_string(),
+                            f.stability(*s).unwrap_or(StabilityLevel::Undefined).to_string(),
+                        )
+                    })
+                    .collect()
+            } else {
+                [(
+                    "extension".to_string(),
+                    f.stability(Signal::Traces)
+                        .unwrap_or(StabilityLevel::Undefined)
+                        .to_string(),
+                )]
+                .into()
+            };
+            ComponentOut {
+                name: name.clone(),
+                aliases: f.aliases().iter().map(|s| s.to_string()).collect(),
+                module: f.module().to_string(),
+                stability,
+            }
+        })
+        .collect()
+}
+
+fn print_components(build_info: &BuildInfo, factories: &Factories) -> ExitCode {
+    let module = format!("otelcol-service {}", env!("CARGO_PKG_VERSION"));
+    let out = ComponentsOut {
+        buildinfo: BuildInfoOut {
+            command: build_info.command.clone(),
+            description: build_info.description.clone(),
+            version: build_info.version.clone(),
+        },
+        receivers: list(&factories.receivers, true),
+        processors: list(&factories.processors, true),
+        exporters: list(&factories.exporters, true),
+        connectors: Vec::new(),
+        extensions: list(&factories.extensions, false),
+        providers: ["env", "file", "yaml"]
+            .iter()
+            .map(|s| ProviderOut {
+                scheme: s.to_string(),
+                module: module.clone(),
+            })
+            .collect(),
+    };
+    match serde_yaml::to_string(&out) {
+        Ok(s) => {
+            print!("{s}");
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("Error: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+const SECRET_HINTS: [&str; 9] = [
+    "password",
+    "secret",
+    "token",
+    "api_key",
+    "apikey",
+    "authorization",
+    "bearer",
+    "credential",
+    "private_key",
+];
+
+fn is_secret_key(k: &str) -> bool {
+    let k = k.to_ascii_lowercase();
+    SECRET_HINTS.iter().any(|h| k.contains(h)) || k == "key_pem" || k == "key"
+}
+
+/// Replaces values of secret-looking keys and of every `headers` map with `[REDACTED]`.
+pub fn redact(v: &mut serde_json::Value) {
+    if let serde_json::Value::Object(m) = v {
+        for (k, val) in m.iter_mut() {
+            if is_secret_key(k) && !val.is_object() && !val.is_null() {
+                *val = serde_json::Value::String("[REDACTED]".into());
+            } else if k == "headers" {
+                if let serde_json::Value::Object(h) = val {
+                    for hv in h.values_mut() {
+                        *hv = serde_json::Value::String("[REDACTED]".into());
+                    }
+                }
+            } else {
+                redact(val);
+            }
+        }
+    } else if let serde_json::Value::Array(a) = v {
+        a.iter_mut().for_each(redact);
+    }
+}
+
+fn print_config(sources: &[ConfigSource], sets: &[String], format: Format, mode: Mode) -> ExitCode {
+    let resolved = match Resolved::resolve(sources, sets, &crate::config::expand::ProcessLookup) {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("Error: invalid configuration:\n{e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let mut json = match serde_json::to_value(resolved.tree()) {
+        Ok(j) => j,
+        Err(e) => {
+            eprintln!("Error: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    if matches!(mode, Mode::Redacted) {
+        redact(&mut json);
+    }
+    let text = match format {
+        Format::Yaml => serde_yaml::to_string(&json).map_err(|e| e.to_string()),
+        Format::Json => serde_json::to_string_pretty(&json)
+            .map(|s| s + "\n")
+            .map_err(|e| e.to_string()),
+    };
+    match text {
+        Ok(t) => {
+            print!("{t}");
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("Error: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn redacts_secrets_and_headers() {
+        let mut v = serde_json::json!({
+            "exporters": {"otlp": {"endpoint": "x:4317", "headers": {"api-key": "s3cret"},
+            "auth": {"password": "p", "username": "u"}, "tls": {"key_file": "/k.pem", "key_pem": "---"}}}
+        });
+        redact(&mut v);
+        let o = &v["exporters"]["otlp"];
+        assert_eq!(o["endpoint"], "x:4317");
+        assert_eq!(o["headers"]["api-key"], "[REDACTED]");
+        assert_eq!(o["auth"]["password"], "[REDACTED]");
+        assert_eq!(o["auth"]["username"], "u");
+        assert_eq!(o["tls"]["key_file"], "/k.pem");
+        assert_eq!(o["tls"]["key_pem"], "[REDACTED]");
+    }
+}

@@ -1,0 +1,161 @@
+//! The collector: resolve → validate → build → start, then wait for shutdown
+//! or reload. Usable from the CLI and embedded in another tokio program.
+//!
+//! ```no_run
+//! # async fn demo(factories: otelcol_service::Factories) -> Result<(), otelcol_service::CollectorError> {
+//! use otelcol_service::{Collector, ConfigSource};
+//! use tokio_util::sync::CancellationToken;
+//!
+//! let yaml = "receivers: {otlp: {protocols: {grpc: }}}\nexporters: {debug: }\n\
+//!             service: {pipelines: {traces: {receivers: [otlp], exporters: [debug]}}}";
+//! let collector = Collector::new(std::sync::Arc::new(factories), Default::default())
+//!     .with_sources(vec![ConfigSource::Inline { name: "embedded".into(), yaml: yaml.into() }]);
+//! let stop = CancellationToken::new();
+//! collector.run(stop.clone(), None).await?;
+//! # Ok(()) }
+//! ```
+
+use std::sync::Arc;
+
+use otelcol_component::BuildInfo;
+use tokio::sync::mpsc;
+use tokio_util::sync::CancellationToken;
+
+use crate::config::expand::ProcessLookup;
+use crate::config::{ConfigErrors, ConfigSource, Resolved};
+use crate::factories::Factories;
+use crate::graph::{BuildError, build};
+use crate::service::{Service, StartError};
+use crate::validate::{ValidatedConfig, validate};
+
+/// Why the collector stopped with an error.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum CollectorError {
+    /// The config is invalid.
+    #[error("invalid configuration:\n{0}")]
+    Config(#[from] ConfigErrors),
+    /// A component could not be created.
+    #[error(transparent)]
+    Build(#[from] BuildError),
+    /// A component could not be started.
+    #[error(transparent)]
+    Start(#[from] StartError),
+}
+
+/// Resolves and validates the config from `sources` and `sets`.
+pub fn load_config(
+    sources: &[ConfigSource],
+    sets: &[String],
+    factories: &Factories,
+) -> Result<(Resolved, ValidatedConfig), ConfigErrors> {
+    let resolved = Resolved::resolve(sources, sets, &ProcessLookup)?;
+    let validated = validate(&resolved, factories)?;
+    Ok((resolved, validated))
+}
+
+/// Runs pipelines from a config until told to stop.
+#[derive(Debug, Clone)]
+pub struct Collector {
+    factories: Arc<Factories>,
+    build_info: BuildInfo,
+    sources: Vec<ConfigSource>,
+    sets: Vec<String>,
+}
+
+impl Collector {
+    /// A collector for these factories.
+    pub fn new(factories: Arc<Factories>, build_info: BuildInfo) -> Self {
+        Collector {
+            factories,
+            build_info,
+            sources: Vec::new(),
+            sets: Vec::new(),
+        }
+    }
+
+    /// Config sources, merged in order.
+    pub fn with_sources(mut self, sources: Vec<ConfigSource>) -> Self {
+        self.sources = sources;
+        self
+    }
+
+    /// `--set` overrides.
+    pub fn with_sets(mut self, sets: Vec<String>) -> Self {
+        self.sets = sets;
+        self
+    }
+
+    /// Resolves, validates, builds and starts the service once.
+    pub async fn start_service(&self) -> Result<Service, CollectorError> {
+        let (resolved, cfg) = load_config(&self.sources, &self.sets, &self.factories)?;
+        for w in &cfg.warnings {
+            tracing::warn!("{w}");
+        }
+        log_summary(&resolved, &cfg);
+        let graph = build(&cfg, &self.build_info)?;
+        let service = Service::new(graph);
+        service.start().await?;
+        tracing::info!("Everything is ready. Begin running and processing data.");
+        Ok(service)
+    }
+
+    /// Runs until `shutdown` is cancelled. Each message on `reload` re-reads
+    /// the config: if it is valid the service is rebuilt, otherwise the error
+    /// is logged and the running service keeps going.
+    pub async fn run(
+        &self,
+        shutdown: CancellationToken,
+        mut reload: Option<mpsc::Receiver<()>>,
+    ) -> Result<(), CollectorError> {
+        let mut service = self.start_service().await?;
+        loop {
+            let reload_requested = async {
+                match reload.as_mut() {
+                    Some(rx) => rx.recv().await.is_some(),
+                    None => std::future::pending().await,
+                }
+            };
+            tokio::select! {
+                _ = shutdown.cancelled() => {
+                    tracing::info!("Shutdown requested; draining pipelines");
+                    service.shutdown().await;
+                    tracing::info!("Shutdown complete.");
+                    return Ok(());
+                }
+                more = reload_requested => {
+                    if !more {
+                        reload = None;
+                        continue;
+                    }
+                    tracing::info!("Reload requested; re-reading the config");
+                    if let Err(e) = load_config(&self.sources, &self.sets, &self.factories) {
+                        tracing::error!("Config reload failed, keeping the running config:\n{e}");
+                        continue;
+                    }
+                    service.shutdown().await;
+                    service = self.start_service().await?;
+                }
+            }
+        }
+    }
+}
+
+fn names<T: std::fmt::Display>(v: &[T]) -> String {
+    v.iter().map(|x| x.to_string()).collect::<Vec<_>>().join(", ")
+}
+
+fn log_summary(resolved: &Resolved, cfg: &ValidatedConfig) {
+    tracing::info!(sources = %resolved.sources().join(", "), "Config loaded");
+    for (pid, p) in &cfg.pipelines {
+        tracing::info!(
+            "Pipeline {pid}: receivers [{}] -> processors [{}] -> exporters [{}]",
+            names(&p.receivers),
+            names(&p.processors),
+            names(&p.exporters)
+        );
+    }
+    if !cfg.service_extensions.is_empty() {
+        tracing::info!("Extensions: [{}]", names(&cfg.service_extensions));
+    }
+}

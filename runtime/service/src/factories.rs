@@ -1,0 +1,412 @@
+//! The factory registry: which components a distribution contains.
+//!
+//! Factories are registered with their typed traits and erased here, so the
+//! runtime can deserialize each component's YAML into its own `Config` type.
+
+use std::any::Any;
+use std::collections::BTreeMap;
+use std::fmt;
+use std::sync::Arc;
+
+use otelcol_component::{
+    Component, ComponentConfig, Consumers, CreateError, Exporter, ExporterFactory, Extension,
+    ExtensionFactory, Kind, Logs, Metrics, Processor, ProcessorFactory, ReceiverFactory, Settings,
+    SharedConsumer, Signal, StabilityLevel, Traces,
+};
+
+use crate::config::{ConfigIssue, Resolved};
+
+/// A component config after parsing and validation, type-erased.
+#[derive(Clone)]
+pub struct AnyConfig {
+    value: Arc<dyn Any + Send + Sync>,
+    debug: String,
+}
+
+impl fmt::Debug for AnyConfig {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.debug)
+    }
+}
+
+impl AnyConfig {
+    fn new<C: ComponentConfig>(c: C) -> Self {
+        AnyConfig {
+            debug: format!("{c:?}"),
+            value: Arc::new(c),
+        }
+    }
+
+    fn get<C: ComponentConfig>(&self) -> Result<&C, CreateError> {
+        self.value
+            .downcast_ref::<C>()
+            .ok_or_else(|| CreateError::Other("internal error: config of another component type".into()))
+    }
+}
+
+fn parse<C: ComponentConfig>(
+    resolved: &Resolved,
+    section: &str,
+    id: &str,
+) -> Result<AnyConfig, Vec<ConfigIssue>> {
+    let cfg: C = resolved.extract_component(section, id)?;
+    cfg.validate().map_err(|e| {
+        let path = match &e.key {
+            Some(k) => format!("{section}::{id}::{k}"),
+            None => format!("{section}::{id}"),
+        };
+        vec![ConfigIssue::new(path, e.message).with_source(resolved.source_of(section, id))]
+    })?;
+    Ok(AnyConfig::new(cfg))
+}
+
+/// What every registered factory offers, type-erased.
+pub trait DynFactory: Send + Sync {
+    /// The type name.
+    fn type_name(&self) -> &'static str;
+    /// Deprecated aliases.
+    fn aliases(&self) -> &'static [&'static str];
+    /// The providing crate.
+    fn module(&self) -> &'static str;
+    /// Parses and validates the config of `id` in `section`.
+    fn parse(&self, resolved: &Resolved, section: &str, id: &str) -> Result<AnyConfig, Vec<ConfigIssue>>;
+    /// Stability for `signal` (`None`: unsupported). Extensions answer the same for every signal.
+    fn stability(&self, signal: Signal) -> Option<StabilityLevel>;
+}
+
+/// A receiver factory, erased.
+pub trait DynReceiverFactory: DynFactory {
+    /// Creates the receiver.
+    fn create(
+        &self,
+        set: &Settings,
+        cfg: &AnyConfig,
+        next: Consumers,
+    ) -> Result<Arc<dyn Component>, CreateError>;
+}
+
+/// A processor factory, erased.
+pub trait DynProcessorFactory: DynFactory {
+    /// Creates a traces processor.
+    fn create_traces(
+        &self,
+        set: &Settings,
+        cfg: &AnyConfig,
+        next: SharedConsumer<Traces>,
+    ) -> Result<Arc<dyn Processor<Traces>>, CreateError>;
+    /// Creates a metrics processor.
+    fn create_metrics(
+        &self,
+        set: &Settings,
+        cfg: &AnyConfig,
+        next: SharedConsumer<Metrics>,
+    ) -> Result<Arc<dyn Processor<Metrics>>, CreateError>;
+    /// Creates a logs processor.
+    fn create_logs(
+        &self,
+        set: &Settings,
+        cfg: &AnyConfig,
+        next: SharedConsumer<Logs>,
+    ) -> Result<Arc<dyn Processor<Logs>>, CreateError>;
+}
+
+/// An exporter factory, erased.
+pub trait DynExporterFactory: DynFactory {
+    /// Creates the exporter.
+    fn create(
+        &self,
+        set: &Settings,
+        cfg: &AnyConfig,
+        signals: &[Signal],
+    ) -> Result<Arc<dyn Exporter>, CreateError>;
+}
+
+/// An extension factory, erased.
+pub trait DynExtensionFactory: DynFactory {
+    /// Creates the extension.
+    fn create(&self, set: &Settings, cfg: &AnyConfig) -> Result<Arc<dyn Extension>, CreateError>;
+}
+
+struct Erased<F>(F);
+
+/// Marker traits keep the four `DynFactory` impls apart.
+struct ReceiverKind;
+struct ProcessorKind;
+struct ExporterKind;
+struct ExtensionKind;
+
+struct Tagged<F, K>(Erased<F>, std::marker::PhantomData<K>);
+
+impl<F: ReceiverFactory> DynFactory for Tagged<F, ReceiverKind> {
+    fn type_name(&self) -> &'static str {
+        self.0.0.type_name()
+    }
+    fn aliases(&self) -> &'static [&'static str] {
+        self.0.0.deprecated_aliases()
+    }
+    fn module(&self) -> &'static str {
+        self.0.0.module()
+    }
+    fn parse(&self, resolved: &Resolved, section: &str, id: &str) -> Result<AnyConfig, Vec<ConfigIssue>> {
+        parse::<F::Config>(resolved, section, id)
+    }
+    fn stability(&self, signal: Signal) -> Option<StabilityLevel> {
+        self.0.0.stability(signal)
+    }
+}
+impl<F: ReceiverFactory> DynReceiverFactory for Tagged<F, ReceiverKind> {
+    fn create(
+        &self,
+        set: &Settings,
+        cfg: &AnyConfig,
+        next: Consumers,
+    ) -> Result<Arc<dyn Component>, CreateError> {
+        self.0.0.create(set, cfg.get::<F::Config>()?, next)
+    }
+}
+
+impl<F: ProcessorFactory> DynFactory for Tagged<F, ProcessorKind> {
+    fn type_name(&self) -> &'static str {
+        self.0.0.type_name()
+    }
+    fn aliases(&self) -> &'static [&'static str] {
+        self.0.0.deprecated_aliases()
+    }
+    fn module(&self) -> &'static str {
+        self.0.0.module()
+    }
+    fn parse(&self, resolved: &Resolved, section: &str, id: &str) -> Result<AnyConfig, Vec<ConfigIssue>> {
+        parse::<F::Config>(resolved, section, id)
+    }
+    fn stability(&self, signal: Signal) -> Option<StabilityLevel> {
+        self.0.0.stability(signal)
+    }
+}
+impl<F: ProcessorFactory> DynProcessorFactory for Tagged<F, ProcessorKind> {
+    fn create_traces(
+        &self,
+        set: &Settings,
+        cfg: &AnyConfig,
+        next: SharedConsumer<Traces>,
+    ) -> Result<Arc<dyn Processor<Traces>>, CreateError> {
+        self.0.0.create_traces(set, cfg.get::<F::Config>()?, next)
+    }
+    fn create_metrics(
+        &self,
+        set: &Settings,
+        cfg: &AnyConfig,
+        next: SharedConsumer<Metrics>,
+    ) -> Result<Arc<dyn Processor<Metrics>>, CreateError> {
+        self.0.0.create_metrics(set, cfg.get::<F::Config>()?, next)
+    }
+    fn create_logs(
+        &self,
+        set: &Settings,
+        cfg: &AnyConfig,
+        next: SharedConsumer<Logs>,
+    ) -> Result<Arc<dyn Processor<Logs>>, CreateError> {
+        self.0.0.create_logs(set, cfg.get::<F::Config>()?, next)
+    }
+}
+
+impl<F: ExporterFactory> DynFactory for Tagged<F, ExporterKind> {
+    fn type_name(&self) -> &'static str {
+        self.0.0.type_name()
+    }
+    fn aliases(&self) -> &'static [&'static str] {
+        self.0.0.deprecated_aliases()
+    }
+    fn module(&self) -> &'static str {
+        self.0.0.module()
+    }
+    fn parse(&self, resolved: &Resolved, section: &str, id: &str) -> Result<AnyConfig, Vec<ConfigIssue>> {
+        parse::<F::Config>(resolved, section, id)
+    }
+    fn stability(&self, signal: Signal) -> Option<StabilityLevel> {
+        self.0.0.stability(signal)
+    }
+}
+impl<F: ExporterFactory> DynExporterFactory for Tagged<F, ExporterKind> {
+    fn create(
+        &self,
+        set: &Settings,
+        cfg: &AnyConfig,
+        signals: &[Signal],
+    ) -> Result<Arc<dyn Exporter>, CreateError> {
+        self.0.0.create(set, cfg.get::<F::Config>()?, signals)
+    }
+}
+
+impl<F: ExtensionFactory> DynFactory for Tagged<F, ExtensionKind> {
+    fn type_name(&self) -> &'static str {
+        self.0.0.type_name()
+    }
+    fn aliases(&self) -> &'static [&'static str] {
+        self.0.0.deprecated_aliases()
+    }
+    fn module(&self) -> &'static str {
+        self.0.0.module()
+    }
+    fn parse(&self, resolved: &Resolved, section: &str, id: &str) -> Result<AnyConfig, Vec<ConfigIssue>> {
+        parse::<F::Config>(resolved, section, id)
+    }
+    fn stability(&self, _signal: Signal) -> Option<StabilityLevel> {
+        Some(self.0.0.stability())
+    }
+}
+impl<F: ExtensionFactory> DynExtensionFactory for Tagged<F, ExtensionKind> {
+    fn create(&self, set: &Settings, cfg: &AnyConfig) -> Result<Arc<dyn Extension>, CreateError> {
+        self.0.0.create(set, cfg.get::<F::Config>()?)
+    }
+}
+
+/// Factories of one kind, by type name, with aliases.
+pub struct Registry<T: ?Sized> {
+    by_type: BTreeMap<String, Arc<T>>,
+    aliases: BTreeMap<String, String>,
+}
+
+impl<T: ?Sized> Default for Registry<T> {
+    fn default() -> Self {
+        Registry {
+            by_type: BTreeMap::new(),
+            aliases: BTreeMap::new(),
+        }
+    }
+}
+
+impl<T: ?Sized> fmt::Debug for Registry<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_list().entries(self.by_type.keys()).finish()
+    }
+}
+
+impl<T: ?Sized + DynFactory> Registry<T> {
+    fn insert(&mut self, kind: Kind, f: Arc<T>, errors: &mut Vec<String>) {
+        let ty = f.type_name().to_string();
+        if self.by_type.contains_key(&ty) || self.aliases.contains_key(&ty) {
+            errors.push(format!("duplicate {kind} factory {ty:?}"));
+            return;
+        }
+        for a in f.aliases() {
+            if self.by_type.contains_key(*a) || self.aliases.contains_key(*a) {
+                errors.push(format!("duplicate {kind} factory alias {a:?}"));
+            } else {
+                self.aliases.insert((*a).to_string(), ty.clone());
+            }
+        }
+        self.by_type.insert(ty, f);
+    }
+
+    /// The factory for a type name or alias, and whether an alias was used.
+    pub fn get(&self, ty: &str) -> Option<(&Arc<T>, bool)> {
+        if let Some(f) = self.by_type.get(ty) {
+            return Some((f, false));
+        }
+        self.aliases
+            .get(ty)
+            .and_then(|t| self.by_type.get(t))
+            .map(|f| (f, true))
+    }
+
+    /// All factories, by type name.
+    pub fn iter(&self) -> impl Iterator<Item = (&String, &Arc<T>)> {
+        self.by_type.iter()
+    }
+
+    /// Type names, sorted.
+    pub fn type_names(&self) -> Vec<String> {
+        self.by_type.keys().cloned().collect()
+    }
+}
+
+/// The components a distribution contains.
+#[derive(Debug, Default)]
+pub struct Factories {
+    /// Receiver factories.
+    pub receivers: Registry<dyn DynReceiverFactory>,
+    /// Processor factories.
+    pub processors: Registry<dyn DynProcessorFactory>,
+    /// Exporter factories.
+    pub exporters: Registry<dyn DynExporterFactory>,
+    /// Extension factories.
+    pub extensions: Registry<dyn DynExtensionFactory>,
+}
+
+impl Factories {
+    /// Starts a list of factories.
+    pub fn builder() -> FactoriesBuilder {
+        FactoriesBuilder::default()
+    }
+}
+
+/// Builds [`Factories`]; duplicate type names are an error at `build`.
+#[derive(Default)]
+pub struct FactoriesBuilder {
+    factories: Factories,
+    errors: Vec<String>,
+}
+
+impl fmt::Debug for FactoriesBuilder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("FactoriesBuilder")
+            .field("factories", &self.factories)
+            .finish()
+    }
+}
+
+/// Two factories claim the same type name or alias.
+#[derive(Debug, thiserror::Error)]
+#[error("invalid factory list: {}", .0.join("; "))]
+pub struct DuplicateFactory(pub Vec<String>);
+
+impl FactoriesBuilder {
+    /// Adds a receiver factory.
+    pub fn receiver<F: ReceiverFactory>(mut self, f: F) -> Self {
+        let f: Arc<dyn DynReceiverFactory> =
+            Arc::new(Tagged::<F, ReceiverKind>(Erased(f), Default::default()));
+        self.factories
+            .receivers
+            .insert(Kind::Receiver, f, &mut self.errors);
+        self
+    }
+
+    /// Adds a processor factory.
+    pub fn processor<F: ProcessorFactory>(mut self, f: F) -> Self {
+        let f: Arc<dyn DynProcessorFactory> =
+            Arc::new(Tagged::<F, ProcessorKind>(Erased(f), Default::default()));
+        self.factories
+            .processors
+            .insert(Kind::Processor, f, &mut self.errors);
+        self
+    }
+
+    /// Adds an exporter factory.
+    pub fn exporter<F: ExporterFactory>(mut self, f: F) -> Self {
+        let f: Arc<dyn DynExporterFactory> =
+            Arc::new(Tagged::<F, ExporterKind>(Erased(f), Default::default()));
+        self.factories
+            .exporters
+            .insert(Kind::Exporter, f, &mut self.errors);
+        self
+    }
+
+    /// Adds an extension factory.
+    pub fn extension<F: ExtensionFactory>(mut self, f: F) -> Self {
+        let f: Arc<dyn DynExtensionFactory> =
+            Arc::new(Tagged::<F, ExtensionKind>(Erased(f), Default::default()));
+        self.factories
+            .extensions
+            .insert(Kind::Extension, f, &mut self.errors);
+        self
+    }
+
+    /// The finished list, or the duplicates found.
+    pub fn build(self) -> Result<Factories, DuplicateFactory> {
+        if self.errors.is_empty() {
+            Ok(self.factories)
+        } else {
+            Err(DuplicateFactory(self.errors))
+        }
+    }
+}

@@ -1,0 +1,46 @@
+//! The host the runtime gives components: extensions and status reports.
+
+use std::sync::Arc;
+
+use otelcol_component::{ComponentId, Extension, Host, Kind, StatusEvent};
+
+/// Holds the enabled extensions; forwards status reports to them and to the log.
+#[derive(Debug, Default)]
+pub struct ServiceHost {
+    extensions: Vec<(ComponentId, Arc<dyn Extension>)>,
+}
+
+impl ServiceHost {
+    /// A host with these extensions (in start order).
+    pub fn new(extensions: Vec<(ComponentId, Arc<dyn Extension>)>) -> Self {
+        ServiceHost { extensions }
+    }
+}
+
+impl Host for ServiceHost {
+    fn extension(&self, id: &ComponentId) -> Option<Arc<dyn Extension>> {
+        self.extensions
+            .iter()
+            .find(|(i, _)| i == id)
+            .map(|(_, e)| e.clone())
+    }
+
+    fn extensions(&self) -> Vec<(ComponentId, Arc<dyn Extension>)> {
+        self.extensions.clone()
+    }
+
+    fn report_status(&self, id: &ComponentId, kind: Kind, event: StatusEvent) {
+        match &event {
+            StatusEvent::RecoverableError(e) => {
+                tracing::warn!(%kind, id = %id, error = %e, "component reports a recoverable error")
+            }
+            StatusEvent::PermanentError(e) | StatusEvent::FatalError(e) => {
+                tracing::error!(%kind, id = %id, error = %e, "component reports an error")
+            }
+            other => tracing::debug!(%kind, id = %id, status = ?other, "component status"),
+        }
+        for (_, ext) in &self.extensions {
+            ext.on_status(id, kind, &event);
+        }
+    }
+}

@@ -1,0 +1,326 @@
+//! The pipeline graph: one receiver per id (all signals), one processor per
+//! (pipeline, id), one exporter per id, a fan-out in front of each pipeline's
+//! exporters and in front of the pipelines a receiver feeds.
+
+pub mod fanout;
+pub mod host;
+pub mod obs;
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::sync::Arc;
+
+use otelcol_component::{
+    BuildInfo, Component, ComponentId, ConsumerSlot, Consumers, CreateError, Exporter, ExporterSlot,
+    Extension, Kind, Logs, Metrics, PipelineId, Processor, Settings, SharedConsumer, Signal, Traces,
+};
+
+use crate::factories::{AnyConfig, DynProcessorFactory};
+use crate::validate::{Pipeline, ValidatedConfig};
+use fanout::fanout;
+use obs::Counted;
+
+/// Why the graph could not be built.
+#[derive(Debug, thiserror::Error)]
+#[error("failed to create {kind} {id:?}{}: {source}", .pipeline.as_ref().map(|p| format!(" in pipeline {:?}", p.to_string())).unwrap_or_default())]
+pub struct BuildError {
+    /// The component's kind.
+    pub kind: Kind,
+    /// The component's id.
+    pub id: String,
+    /// The pipeline, for processors and signal mismatches.
+    pub pipeline: Option<PipelineId>,
+    /// The factory's error.
+    #[source]
+    pub source: CreateError,
+}
+
+/// Payload types the graph can build pipelines for.
+pub trait GraphSignal: ConsumerSlot + ExporterSlot {
+    /// Calls the processor factory's create function for this signal.
+    fn create_processor(
+        f: &dyn DynProcessorFactory,
+        set: &Settings,
+        cfg: &AnyConfig,
+        next: SharedConsumer<Self>,
+    ) -> Result<Arc<dyn Processor<Self>>, CreateError>;
+}
+
+impl GraphSignal for Traces {
+    fn create_processor(
+        f: &dyn DynProcessorFactory,
+        set: &Settings,
+        cfg: &AnyConfig,
+        next: SharedConsumer<Self>,
+    ) -> Result<Arc<dyn Processor<Self>>, CreateError> {
+        f.create_traces(set, cfg, next)
+    }
+}
+impl GraphSignal for Metrics {
+    fn create_processor(
+        f: &dyn DynProcessorFactory,
+        set: &Settings,
+        cfg: &AnyConfig,
+        next: SharedConsumer<Self>,
+    ) -> Result<Arc<dyn Processor<Self>>, CreateError> {
+        f.create_metrics(set, cfg, next)
+    }
+}
+impl GraphSignal for Logs {
+    fn create_processor(
+        f: &dyn DynProcessorFactory,
+        set: &Settings,
+        cfg: &AnyConfig,
+        next: SharedConsumer<Self>,
+    ) -> Result<Arc<dyn Processor<Self>>, CreateError> {
+        f.create_logs(set, cfg, next)
+    }
+}
+
+/// The processors of one pipeline, first to last.
+pub type PipelineProcessors = Vec<(ComponentId, Arc<dyn Component>)>;
+
+/// The built graph, in start order per kind.
+pub struct Graph {
+    /// Extensions in `service::extensions` order.
+    pub extensions: Vec<(ComponentId, Arc<dyn Extension>)>,
+    /// Exporters used by some pipeline.
+    pub exporters: Vec<(ComponentId, Arc<dyn Exporter>)>,
+    /// Processors per pipeline, first to last.
+    pub processors: Vec<(PipelineId, PipelineProcessors)>,
+    /// Receivers used by some pipeline.
+    pub receivers: Vec<(ComponentId, Arc<dyn Component>)>,
+    /// Whether each pipeline's processors may mutate data (for zpages and logs).
+    pub mutates_data: BTreeMap<PipelineId, bool>,
+}
+
+impl fmt::Debug for Graph {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Graph")
+            .field(
+                "extensions",
+                &self
+                    .extensions
+                    .iter()
+                    .map(|(i, _)| i.to_string())
+                    .collect::<Vec<_>>(),
+            )
+            .field(
+                "exporters",
+                &self
+                    .exporters
+                    .iter()
+                    .map(|(i, _)| i.to_string())
+                    .collect::<Vec<_>>(),
+            )
+            .field(
+                "receivers",
+                &self
+                    .receivers
+                    .iter()
+                    .map(|(i, _)| i.to_string())
+                    .collect::<Vec<_>>(),
+            )
+            .finish()
+    }
+}
+
+fn settings(id: &ComponentId, kind: Kind, build: &BuildInfo) -> Settings {
+    Settings::new(id.clone(), kind, build.clone())
+}
+
+struct BuiltPipeline<T: GraphSignal> {
+    entry: SharedConsumer<T>,
+    processors: Vec<(ComponentId, Arc<dyn Component>)>,
+    mutates: bool,
+}
+
+fn build_pipeline<T: GraphSignal>(
+    pid: &PipelineId,
+    p: &Pipeline,
+    cfg: &ValidatedConfig,
+    exporters: &BTreeMap<ComponentId, Arc<dyn Exporter>>,
+    build: &BuildInfo,
+) -> Result<BuiltPipeline<T>, BuildError> {
+    let err = |kind: Kind, id: &ComponentId, source: CreateError| BuildError {
+        kind,
+        id: id.to_string(),
+        pipeline: Some(pid.clone()),
+        source,
+    };
+    let mut outs = Vec::new();
+    for id in &p.exporters {
+        let e = exporters
+            .get(id)
+            .ok_or_else(|| err(Kind::Exporter, id, CreateError::Other("not built".into())))?;
+        let c = T::exporter_consumer(e.clone())
+            .ok_or_else(|| err(Kind::Exporter, id, CreateError::SignalNotSupported(T::SIGNAL)))?;
+        outs.push(c);
+    }
+    let mut next = fanout(outs).ok_or_else(|| BuildError {
+        kind: Kind::Exporter,
+        id: String::new(),
+        pipeline: Some(pid.clone()),
+        source: CreateError::Other("pipeline has no exporter".into()),
+    })?;
+    let mut processors = Vec::new();
+    let mut mutates = false;
+    for id in p.processors.iter().rev() {
+        let c = cfg
+            .processors
+            .get(id)
+            .ok_or_else(|| err(Kind::Processor, id, CreateError::Other("not configured".into())))?;
+        let out: SharedConsumer<T> = Arc::new(Counted::outgoing(id, next));
+        let proc = T::create_processor(
+            c.factory.as_ref(),
+            &settings(id, Kind::Processor, build),
+            &c.config,
+            out,
+        )
+        .map_err(|e| err(Kind::Processor, id, e))?;
+        mutates |= proc.capabilities().mutates_data;
+        let as_consumer: SharedConsumer<T> = proc.clone();
+        next = Arc::new(Counted::incoming(id, as_consumer));
+        processors.push((id.clone(), proc as Arc<dyn Component>));
+    }
+    processors.reverse();
+    Ok(BuiltPipeline {
+        entry: next,
+        processors,
+        mutates,
+    })
+}
+
+/// Creates every component and wires the pipelines. Nothing is started.
+pub fn build(cfg: &ValidatedConfig, build: &BuildInfo) -> Result<Graph, BuildError> {
+    let mut extensions = Vec::new();
+    for id in &cfg.service_extensions {
+        let c = cfg.extensions.get(id).ok_or_else(|| BuildError {
+            kind: Kind::Extension,
+            id: id.to_string(),
+            pipeline: None,
+            source: CreateError::Other("not configured".into()),
+        })?;
+        let e = c
+            .factory
+            .create(&settings(id, Kind::Extension, build), &c.config)
+            .map_err(|source| BuildError {
+                kind: Kind::Extension,
+                id: id.to_string(),
+                pipeline: None,
+                source,
+            })?;
+        extensions.push((id.clone(), e));
+    }
+
+    // Exporters: one per id, told every signal it serves.
+    let mut exporter_signals: BTreeMap<ComponentId, Vec<Signal>> = BTreeMap::new();
+    for (pid, p) in &cfg.pipelines {
+        for id in &p.exporters {
+            let s = exporter_signals.entry(id.clone()).or_default();
+            if !s.contains(&pid.signal()) {
+                s.push(pid.signal());
+                s.sort();
+            }
+        }
+    }
+    let mut exporters = BTreeMap::new();
+    for (id, signals) in &exporter_signals {
+        let c = cfg.exporters.get(id).ok_or_else(|| BuildError {
+            kind: Kind::Exporter,
+            id: id.to_string(),
+            pipeline: None,
+            source: CreateError::Other("not configured".into()),
+        })?;
+        let e = c
+            .factory
+            .create(&settings(id, Kind::Exporter, build), &c.config, signals)
+            .map_err(|source| BuildError {
+                kind: Kind::Exporter,
+                id: id.to_string(),
+                pipeline: None,
+                source,
+            })?;
+        exporters.insert(id.clone(), e);
+    }
+
+    // Pipelines, exporters first.
+    let mut entries: BTreeMap<PipelineId, Consumers> = BTreeMap::new();
+    let mut processors = Vec::new();
+    let mut mutates_data = BTreeMap::new();
+    for (pid, p) in &cfg.pipelines {
+        let mut slot = Consumers::default();
+        let (procs, mutates) = match pid.signal() {
+            Signal::Traces => {
+                let b = build_pipeline::<Traces>(pid, p, cfg, &exporters, build)?;
+                slot.set(b.entry);
+                (b.processors, b.mutates)
+            }
+            Signal::Metrics => {
+                let b = build_pipeline::<Metrics>(pid, p, cfg, &exporters, build)?;
+                slot.set(b.entry);
+                (b.processors, b.mutates)
+            }
+            Signal::Logs => {
+                let b = build_pipeline::<Logs>(pid, p, cfg, &exporters, build)?;
+                slot.set(b.entry);
+                (b.processors, b.mutates)
+            }
+        };
+        entries.insert(pid.clone(), slot);
+        processors.push((pid.clone(), procs));
+        mutates_data.insert(pid.clone(), mutates);
+    }
+
+    // Receivers: one per id, fed with a fan-out over its pipelines per signal.
+    let mut receivers = Vec::new();
+    for (id, c) in &cfg.receivers {
+        let feeds: Vec<&PipelineId> = cfg
+            .pipelines
+            .iter()
+            .filter(|(_, p)| p.receivers.contains(id))
+            .map(|(pid, _)| pid)
+            .collect();
+        if feeds.is_empty() {
+            continue;
+        }
+        let next = Consumers {
+            traces: fanout(
+                feeds
+                    .iter()
+                    .filter_map(|p| entries.get(*p).and_then(|c| c.traces.clone()))
+                    .collect(),
+            ),
+            metrics: fanout(
+                feeds
+                    .iter()
+                    .filter_map(|p| entries.get(*p).and_then(|c| c.metrics.clone()))
+                    .collect(),
+            ),
+            logs: fanout(
+                feeds
+                    .iter()
+                    .filter_map(|p| entries.get(*p).and_then(|c| c.logs.clone()))
+                    .collect(),
+            ),
+        };
+        let r = c
+            .factory
+            .create(&settings(id, Kind::Receiver, build), &c.config, next)
+            .map_err(|source| BuildError {
+                kind: Kind::Receiver,
+                id: id.to_string(),
+                pipeline: None,
+                source,
+            })?;
+        receivers.push((id.clone(), r));
+    }
+
+    Ok(Graph {
+        extensions,
+        exporters: exporters.into_iter().collect(),
+        processors,
+        receivers,
+        mutates_data,
+    })
+}
