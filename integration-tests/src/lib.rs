@@ -1,1 +1,249 @@
-//! Integration tests for otelcol-rs: start the real binary and real peers
+//! Harness for end-to-end tests: starts the real `otelcol-rs` binary on free
+//! loopback ports, talks to it over real sockets, and stops it with real signals.
+//!
+//! The binary is the one `cargo build`/`cargo test` put next to the test
+//! executables (`$CARGO_TARGET_DIR/debug/otelcol-rs`); `OTELCOL_RS_BIN`
+//! overrides it. Python peers run with `OTELCOL_TEST_PYTHON` (the venv the
+//! test script prepares), falling back to `python3`.
+
+// A test harness: failing loudly (panicking) is how it reports problems.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, ExitStatus, Stdio};
+use std::sync::{Arc, Mutex};
+use std::thread;
+use std::time::{Duration, Instant};
+
+/// Path of the `otelcol-rs` binary under test.
+pub fn binary() -> PathBuf {
+    if let Some(p) = std::env::var_os("OTELCOL_RS_BIN") {
+        return PathBuf::from(p);
+    }
+    let exe = std::env::current_exe().expect("current exe");
+    // target/debug/deps/<test> → target/debug/otelcol-rs
+    let dir = exe.parent().and_then(Path::parent).expect("target dir");
+    let bin = dir.join("otelcol-rs");
+    assert!(bin.exists(), "{} is missing: run `cargo build -p otelcol-rs` first (the test script does)", bin.display());
+    bin
+}
+
+/// The Python interpreter with the OpenTelemetry SDK installed.
+pub fn python() -> PathBuf {
+    std::env::var_os("OTELCOL_TEST_PYTHON").map(PathBuf::from).unwrap_or_else(|| PathBuf::from("python3"))
+}
+
+/// The `shared/` folder beside the repository (OTLP examples live there).
+pub fn shared_dir() -> PathBuf {
+    let p = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared");
+    assert!(p.is_dir(), "{} is missing: the shared folder must sit beside the repository", p.display());
+    p
+}
+
+/// A free TCP port on 127.0.0.1.
+pub fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).map(|a| a.port()).expect("free port")
+}
+
+/// A running collector process.
+pub struct Collector {
+    child: Child,
+    log: Arc<Mutex<String>>,
+    /// The temporary folder holding the config (and usually the outputs).
+    pub dir: tempfile::TempDir,
+    /// The config file path.
+    pub config_path: PathBuf,
+}
+
+impl Collector {
+    /// Writes `config` to a temp file, starts the binary with `--config` and
+    /// extra `args`, and waits until every address in `wait_for` accepts connections.
+    pub fn start(config: &str, args: &[&str], wait_for: &[SocketAddr]) -> Collector {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let config = config.replace("{dir}", &dir.path().display().to_string());
+        let config_path = dir.path().join("config.yaml");
+        std::fs::write(&config_path, config).expect("write config");
+        let mut all_args = vec!["--config".to_string(), config_path.display().to_string()];
+        all_args.extend(args.iter().map(|s| s.to_string()));
+        Self::spawn(dir, config_path, &all_args, wait_for)
+    }
+
+    /// Starts the binary with exactly `args` (no config file written).
+    pub fn start_args(args: &[&str], wait_for: &[SocketAddr]) -> Collector {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let config_path = dir.path().join("none.yaml");
+        let args: Vec<String> = args.iter().map(|s| s.to_string()).collect();
+        Self::spawn(dir, config_path, &args, wait_for)
+    }
+
+    fn spawn(dir: tempfile::TempDir, config_path: PathBuf, args: &[String], wait_for: &[SocketAddr]) -> Collector {
+        let mut child = Command::new(binary())
+            .args(args)
+            .env("NO_COLOR", "1")
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("start otelcol-rs");
+        let log = Arc::new(Mutex::new(String::new()));
+        for stream in [child.stdout.take().map(|s| Box::new(s) as Box<dyn Read + Send>), child.stderr.take().map(|s| Box::new(s) as Box<dyn Read + Send>)]
+            .into_iter()
+            .flatten()
+        {
+            let log = log.clone();
+            thread::spawn(move || {
+                for line in BufReader::new(stream).lines().map_while(Result::ok) {
+                    log.lock().unwrap().push_str(&(line + "\n"));
+                }
+            });
+        }
+        let mut c = Collector { child, log, dir, config_path };
+        for addr in wait_for {
+            c.wait_for_port(*addr);
+        }
+        c
+    }
+
+    fn wait_for_port(&mut self, addr: SocketAddr) {
+        let deadline = Instant::now() + Duration::from_secs(30);
+        while Instant::now() < deadline {
+            if TcpStream::connect_timeout(&addr, Duration::from_millis(200)).is_ok() {
+                return;
+            }
+            if let Ok(Some(status)) = self.child.try_wait() {
+                panic!("collector exited with {status} before listening on {addr}:\n{}", self.logs());
+            }
+            thread::sleep(Duration::from_millis(50));
+        }
+        panic!("collector did not listen on {addr} within 30s:\n{}", self.logs());
+    }
+
+    /// Everything the process printed so far (stdout and stderr).
+    pub fn logs(&self) -> String {
+        self.log.lock().unwrap().clone()
+    }
+
+    /// Waits until the logs contain `needle` (up to 30 s).
+    pub fn wait_for_log(&self, needle: &str) -> bool {
+        let deadline = Instant::now() + Duration::from_secs(30);
+        while Instant::now() < deadline {
+            if self.logs().contains(needle) {
+                return true;
+            }
+            thread::sleep(Duration::from_millis(50));
+        }
+        false
+    }
+
+    /// Sends a signal (`TERM`, `HUP`, `INT`) with the system's `kill`.
+    pub fn signal(&self, name: &str) {
+        let status = Command::new("kill").arg(format!("-{name}")).arg(self.child.id().to_string()).status().expect("kill");
+        assert!(status.success(), "kill -{name} failed");
+    }
+
+    /// SIGTERM, then waits up to 30 s for a clean exit. The temp folder stays
+    /// until the `Collector` is dropped, so outputs can be read afterwards.
+    pub fn stop(&mut self) -> (ExitStatus, String) {
+        self.signal("TERM");
+        let deadline = Instant::now() + Duration::from_secs(30);
+        loop {
+            if let Ok(Some(status)) = self.child.try_wait() {
+                // Let the reader threads drain the pipes.
+                thread::sleep(Duration::from_millis(100));
+                return (status, self.logs());
+            }
+            if Instant::now() > deadline {
+                let _ = self.child.kill();
+                panic!("collector did not stop within 30s of SIGTERM:\n{}", self.logs());
+            }
+            thread::sleep(Duration::from_millis(50));
+        }
+    }
+}
+
+impl Drop for Collector {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Runs the binary to completion with `args`; returns (exit code, stdout, stderr).
+pub fn run_cli(args: &[&str]) -> (i32, String, String) {
+    let out = Command::new(binary()).args(args).env("NO_COLOR", "1").output().expect("run otelcol-rs");
+    (out.status.code().unwrap_or(-1), String::from_utf8_lossy(&out.stdout).into(), String::from_utf8_lossy(&out.stderr).into())
+}
+
+/// A minimal HTTP/1.1 response.
+#[derive(Debug)]
+pub struct HttpResponse {
+    /// Status code.
+    pub status: u16,
+    /// Headers, lower-case names.
+    pub headers: Vec<(String, String)>,
+    /// Body bytes.
+    pub body: Vec<u8>,
+}
+
+impl HttpResponse {
+    /// The first value of a header.
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str())
+    }
+}
+
+/// Sends one HTTP/1.1 request over a fresh connection and reads the response.
+pub fn http_request(addr: SocketAddr, method: &str, path: &str, headers: &[(&str, &str)], body: &[u8]) -> HttpResponse {
+    let mut s = TcpStream::connect(addr).expect("connect");
+    s.set_read_timeout(Some(Duration::from_secs(30))).expect("timeout");
+    let mut req = format!("{method} {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\nContent-Length: {}\r\n", body.len());
+    for (k, v) in headers {
+        req.push_str(&format!("{k}: {v}\r\n"));
+    }
+    req.push_str("\r\n");
+    s.write_all(req.as_bytes()).expect("write head");
+    // A server may answer (413) before reading the whole body; ignore write errors after that.
+    let _ = s.write_all(body);
+    let mut raw = Vec::new();
+    let _ = s.read_to_end(&mut raw);
+    parse_response(&raw)
+}
+
+fn parse_response(raw: &[u8]) -> HttpResponse {
+    let split = raw.windows(4).position(|w| w == b"\r\n\r\n").expect("response head");
+    let head = String::from_utf8_lossy(&raw[..split]).to_string();
+    let mut lines = head.split("\r\n");
+    let status_line = lines.next().unwrap_or_default();
+    let status: u16 = status_line.split_whitespace().nth(1).and_then(|s| s.parse().ok()).expect("status code");
+    let headers: Vec<(String, String)> = lines
+        .filter_map(|l| l.split_once(':'))
+        .map(|(k, v)| (k.trim().to_ascii_lowercase(), v.trim().to_string()))
+        .collect();
+    let mut body = raw[split + 4..].to_vec();
+    if headers.iter().any(|(k, v)| k == "transfer-encoding" && v.contains("chunked")) {
+        body = dechunk(&body);
+    }
+    HttpResponse { status, headers, body }
+}
+
+fn dechunk(mut b: &[u8]) -> Vec<u8> {
+    let mut out = Vec::new();
+    while let Some(pos) = b.windows(2).position(|w| w == b"\r\n") {
+        let size = usize::from_str_radix(String::from_utf8_lossy(&b[..pos]).trim(), 16).unwrap_or(0);
+        if size == 0 {
+            break;
+        }
+        let start = pos + 2;
+        out.extend_from_slice(&b[start..(start + size).min(b.len())]);
+        b = &b[(start + size + 2).min(b.len())..];
+    }
+    out
+}
+
+/// Reads a file exporter's JSON-lines output: one parsed JSON value per line.
+pub fn read_json_lines(path: &Path) -> Vec<serde_json::Value> {
+    let text = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("read {}: {e}", path.display()));
+    text.lines().filter(|l| !l.trim().is_empty()).map(|l| serde_json::from_str(l).expect("valid JSON line")).collect()
+}

@@ -1,0 +1,153 @@
+//! The command line: validate, components, print-config, --version, the
+//! embedded default config, SIGTERM drain and SIGHUP reload.
+
+use std::net::SocketAddr;
+
+use otelcol_integration_tests::*;
+
+fn write(dir: &std::path::Path, name: &str, text: &str) -> String {
+    let p = dir.join(name);
+    std::fs::write(&p, text).unwrap();
+    p.display().to_string()
+}
+
+#[test]
+fn validate_names_unknown_keys_types_and_dangling_references() {
+    let dir = tempfile::tempdir().unwrap();
+    let base = write(
+        dir.path(),
+        "base.yaml",
+        "receivers:\n  otlp:\n    protocols:\n      grpc:\n        endpoin: localhost:4317\n\
+         exporters:\n  debug:\n  kafka:\n\
+         service:\n  extensions: [zpages]\n  pipelines:\n    traces:\n      receivers: [otlp, jaeger]\n      exporters: [debug, otlp/backend]\n",
+    );
+    let (code, _out, err) = run_cli(&["validate", "--config", &base]);
+    assert_eq!(code, 1, "{err}");
+    assert!(err.contains("receivers::otlp::protocols::grpc::endpoin: unknown field \"endpoin\""), "{err}");
+    assert!(err.contains(&format!("(in {base})")), "the file is named: {err}");
+    assert!(err.contains("exporters::kafka: unknown type: \"kafka\""), "{err}");
+    assert!(err.contains("service::extensions: references extension \"zpages\" which is not configured"), "{err}");
+    assert!(err.contains("service::pipelines::traces: references receiver \"jaeger\" which is not configured"), "{err}");
+    assert!(err.contains("service::pipelines::traces: references exporter \"otlp/backend\" which is not configured"), "{err}");
+}
+
+#[test]
+fn validate_accepts_merged_configs_and_set_flags() {
+    let dir = tempfile::tempdir().unwrap();
+    let a = write(dir.path(), "a.yaml", "receivers:\n  otlp:\n    protocols:\n      grpc:\nexporters:\n  debug:\n");
+    let b = write(
+        dir.path(),
+        "b.yaml",
+        "service:\n  pipelines:\n    traces:\n      receivers: [otlp]\n      exporters: [debug]\n",
+    );
+    let (code, _, err) = run_cli(&["validate", "--config", &a, "--config", &b, "--set", "exporters.debug.verbosity=detailed"]);
+    assert_eq!(code, 0, "{err}");
+    let (code, _, err) = run_cli(&["validate", "--config", &a, "--config", &b, "--set", "exporters.debug.verbosity=loud"]);
+    assert_eq!(code, 1);
+    assert!(err.contains("exporters::debug::verbosity"), "{err}");
+}
+
+#[test]
+fn components_lists_the_distribution_as_yaml() {
+    let (code, out, err) = run_cli(&["components"]);
+    assert_eq!(code, 0, "{err}");
+    let v: serde_json::Value = serde_yaml::from_str(&out).unwrap();
+    let names = |kind: &str| -> Vec<String> {
+        v[kind].as_array().unwrap().iter().map(|c| c["name"].as_str().unwrap().to_string()).collect()
+    };
+    assert_eq!(names("receivers"), vec!["otlp"]);
+    assert_eq!(names("exporters"), vec!["debug", "file", "nop"]);
+    assert_eq!(v["buildinfo"]["command"], "otelcol-rs");
+    assert!(out.contains("stability:"), "{out}");
+}
+
+#[test]
+fn version_and_print_config_redacts_secrets() {
+    let (code, out, _) = run_cli(&["--version"]);
+    assert_eq!(code, 0);
+    assert!(out.starts_with("otelcol-rs "), "{out}");
+
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = write(
+        dir.path(),
+        "c.yaml",
+        "receivers: {otlp: {protocols: {grpc: }}}\nexporters:\n  file:\n    path: /tmp/x\n    api_key: ${env:ITEST_SECRET}\nservice: {pipelines: {traces: {receivers: [otlp], exporters: [file]}}}\n",
+    );
+    let out = std::process::Command::new(binary())
+        .args(["print-config", "--config", &cfg])
+        .env("ITEST_SECRET", "hunter2")
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success());
+    assert!(text.contains("[REDACTED]") && !text.contains("hunter2"), "{text}");
+    let out = std::process::Command::new(binary())
+        .args(["print-config", "--mode", "unredacted", "--config", &cfg])
+        .env("ITEST_SECRET", "hunter2")
+        .output()
+        .unwrap();
+    assert!(String::from_utf8_lossy(&out.stdout).contains("hunter2"));
+}
+
+#[test]
+fn runs_the_embedded_default_config_without_config_flag() {
+    let (grpc, http) = (free_port(), free_port());
+    let addrs: Vec<SocketAddr> = vec![format!("127.0.0.1:{grpc}").parse().unwrap(), format!("127.0.0.1:{http}").parse().unwrap()];
+    let g = format!("receivers.otlp.protocols.grpc.endpoint=127.0.0.1:{grpc}");
+    let h = format!("receivers.otlp.protocols.http.endpoint=127.0.0.1:{http}");
+    let mut c = Collector::start_args(&["--set", &g, "--set", &h], &addrs);
+    assert!(c.wait_for_log("embedded default config"), "{}", c.logs());
+    let r = http_request(addrs[1], "POST", "/v1/logs", &[("Content-Type", "application/json")], b"{\"resourceLogs\":[{\"scopeLogs\":[{\"logRecords\":[{\"body\":{\"stringValue\":\"hi\"}}]}]}]}");
+    assert_eq!(r.status, 200);
+    assert!(c.wait_for_log("log records"), "debug exporter prints the batch:\n{}", c.logs());
+    let (status, logs) = c.stop();
+    assert!(status.success(), "{logs}");
+}
+
+#[test]
+fn sighup_reloads_the_config_and_bad_reloads_keep_running() {
+    let http = free_port();
+    let addr: SocketAddr = format!("127.0.0.1:{http}").parse().unwrap();
+    let cfg = |file: &str| {
+        format!(
+            "receivers: {{otlp: {{protocols: {{http: {{endpoint: '127.0.0.1:{http}'}}}}}}}}\n\
+             exporters: {{file: {{path: '{{dir}}/{file}'}}}}\n\
+             service: {{pipelines: {{logs: {{receivers: [otlp], exporters: [file]}}}}}}\n"
+        )
+    };
+    let mut c = Collector::start(&cfg("before.jsonl"), &[], &[addr]);
+    let body = b"{\"resourceLogs\":[{\"scopeLogs\":[{\"logRecords\":[{\"body\":{\"stringValue\":\"x\"}}]}]}]}";
+    let post = || http_request(addr, "POST", "/v1/logs", &[("Content-Type", "application/json")], body);
+    assert_eq!(post().status, 200);
+
+    // A broken config is refused and the old one keeps serving.
+    std::fs::write(&c.config_path, "receivers: [oops").unwrap();
+    c.signal("HUP");
+    assert!(c.wait_for_log("Config reload failed"), "{}", c.logs());
+    assert_eq!(post().status, 200);
+
+    let dir = c.dir.path().display().to_string();
+    std::fs::write(&c.config_path, cfg("after.jsonl").replace("{dir}", &dir)).unwrap();
+    c.signal("HUP");
+    assert!(c.wait_for_log("Reload requested"), "{}", c.logs());
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    while !c.dir.path().join("after.jsonl").exists() && std::time::Instant::now() < deadline {
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    // Wait until the new receiver listens again.
+    let mut status = 0;
+    while std::time::Instant::now() < deadline {
+        if std::net::TcpStream::connect(addr).is_ok() {
+            status = post().status;
+            if status == 200 {
+                break;
+            }
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    assert_eq!(status, 200, "{}", c.logs());
+    let (st, logs) = c.stop();
+    assert!(st.success(), "{logs}");
+    assert_eq!(read_json_lines(&c.dir.path().join("before.jsonl")).len(), 2, "{logs}");
+    assert_eq!(read_json_lines(&c.dir.path().join("after.jsonl")).len(), 1, "{logs}");
+}

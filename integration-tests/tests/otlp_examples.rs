@@ -1,0 +1,87 @@
+//! The official OTLP/JSON examples are accepted over HTTP/JSON and come out
+//! unchanged in the file exporter's output.
+
+use std::net::SocketAddr;
+
+use otelcol_integration_tests::*;
+use serde_json::Value;
+
+fn config(http: u16) -> String {
+    format!(
+        r#"
+receivers:
+  otlp:
+    protocols:
+      http:
+        endpoint: 127.0.0.1:{http}
+exporters:
+  file/traces: {{path: "{{dir}}/traces.jsonl"}}
+  file/metrics: {{path: "{{dir}}/metrics.jsonl"}}
+  file/logs: {{path: "{{dir}}/logs.jsonl"}}
+service:
+  pipelines:
+    traces: {{receivers: [otlp], exporters: [file/traces]}}
+    metrics: {{receivers: [otlp], exporters: [file/metrics]}}
+    logs: {{receivers: [otlp], exporters: [file/logs]}}
+"#
+    )
+}
+
+/// What protojson-style encoding may legitimately change: hex ids are written
+/// in lower case, and fields holding their default value (`"scale": 0`,
+/// `"zeroThreshold": 0`) are omitted. Oneof members (`{"intValue": "0"}`) and
+/// optional fields (`"min": 0`) are kept, so they are not touched here.
+fn normalise(v: &mut Value) {
+    match v {
+        Value::Object(m) => {
+            m.retain(|k, v| !(matches!(k.as_str(), "scale" | "zeroThreshold") && v.as_f64() == Some(0.0)));
+            for (k, val) in m.iter_mut() {
+                if matches!(k.as_str(), "traceId" | "spanId" | "parentSpanId") {
+                    if let Value::String(s) = val {
+                        *s = s.to_ascii_lowercase();
+                    }
+                }
+                normalise(val);
+            }
+        }
+        Value::Array(a) => a.iter_mut().for_each(normalise),
+        _ => {}
+    }
+}
+
+#[test]
+fn official_examples_round_trip_through_the_collector() {
+    let http = free_port();
+    let addr: SocketAddr = format!("127.0.0.1:{http}").parse().unwrap();
+    let mut c = Collector::start(&config(http), &[], &[addr]);
+    let examples = shared_dir().join("otlp-examples");
+    let cases = [
+        ("trace.json", "/v1/traces", "traces.jsonl"),
+        ("metrics.json", "/v1/metrics", "metrics.jsonl"),
+        ("logs.json", "/v1/logs", "logs.jsonl"),
+        ("events.json", "/v1/logs", "logs.jsonl"),
+    ];
+    for (file, path, _) in &cases {
+        let body = std::fs::read(examples.join(file)).unwrap();
+        let r = http_request(addr, "POST", path, &[("Content-Type", "application/json")], &body);
+        assert_eq!(r.status, 200, "{file}: {}", String::from_utf8_lossy(&r.body));
+        assert_eq!(r.header("content-type"), Some("application/json"), "response in the request's encoding");
+        let resp: Value = serde_json::from_slice(&r.body).unwrap();
+        assert!(resp.get("partialSuccess").is_none(), "full success leaves partial_success unset: {resp}");
+    }
+    let (status, logs) = c.stop();
+    assert!(status.success(), "{logs}");
+    let dir = c.dir.path();
+    let logs_out = read_json_lines(&dir.join("logs.jsonl"));
+    assert_eq!(logs_out.len(), 2, "logs.json and events.json");
+    for (file, _, out) in &cases {
+        let mut want: Value = serde_json::from_slice(&std::fs::read(examples.join(file)).unwrap()).unwrap();
+        normalise(&mut want);
+        let lines = read_json_lines(&dir.join(out));
+        let found = lines.into_iter().any(|mut got| {
+            normalise(&mut got);
+            got == want
+        });
+        assert!(found, "{file} did not come out unchanged");
+    }
+}

@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# Runs every test of otelcol-rs on a fresh machine: installs what the tests
+# need (the OpenTelemetry Python SDK in a venv), checks formatting and lints,
+# builds the binaries the integration tests start, and runs the whole suite.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+CACHE="${OTELCOL_CACHE:-$HOME/.cache/otelcol-rs}"
+# Keep build output outside the clone so CI's fresh clones reuse it.
+export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$CACHE/target}"
+export CARGO_TERM_COLOR="${CARGO_TERM_COLOR:-never}"
+
+# Python peers: the official OpenTelemetry SDK, pinned.
+VENV="$CACHE/venv"
+REQ=integration-tests/python/requirements.txt
+if [ ! -x "$VENV/bin/python" ] || ! cmp -s "$REQ" "$VENV/requirements.txt"; then
+  echo "==> installing the OpenTelemetry Python SDK into $VENV"
+  rm -rf "$VENV"
+  python3 -m venv "$VENV"
+  "$VENV/bin/pip" install --quiet --disable-pip-version-check -r "$REQ"
+  cp "$REQ" "$VENV/requirements.txt"
+fi
+export OTELCOL_TEST_PYTHON="$VENV/bin/python"
+
+echo "==> cargo fmt --check"
+cargo fmt --all -- --check
+echo "==> cargo clippy"
+cargo clippy --workspace --all-targets --locked -- -D warnings
+echo "==> cargo build (binaries the integration tests run)"
+cargo build --workspace --bins --locked
+echo "==> cargo test"
+cargo test --workspace --locked
