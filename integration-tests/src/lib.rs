@@ -26,25 +26,38 @@ pub fn binary() -> PathBuf {
     // target/debug/deps/<test> → target/debug/otelcol-rs
     let dir = exe.parent().and_then(Path::parent).expect("target dir");
     let bin = dir.join("otelcol-rs");
-    assert!(bin.exists(), "{} is missing: run `cargo build -p otelcol-rs` first (the test script does)", bin.display());
+    assert!(
+        bin.exists(),
+        "{} is missing: run `cargo build -p otelcol-rs` first (the test script does)",
+        bin.display()
+    );
     bin
 }
 
 /// The Python interpreter with the OpenTelemetry SDK installed.
 pub fn python() -> PathBuf {
-    std::env::var_os("OTELCOL_TEST_PYTHON").map(PathBuf::from).unwrap_or_else(|| PathBuf::from("python3"))
+    std::env::var_os("OTELCOL_TEST_PYTHON")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from("python3"))
 }
 
 /// The `shared/` folder beside the repository (OTLP examples live there).
 pub fn shared_dir() -> PathBuf {
     let p = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared");
-    assert!(p.is_dir(), "{} is missing: the shared folder must sit beside the repository", p.display());
+    assert!(
+        p.is_dir(),
+        "{} is missing: the shared folder must sit beside the repository",
+        p.display()
+    );
     p
 }
 
 /// A free TCP port on 127.0.0.1.
 pub fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).map(|a| a.port()).expect("free port")
+    TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("free port")
 }
 
 /// A running collector process.
@@ -78,7 +91,12 @@ impl Collector {
         Self::spawn(dir, config_path, &args, wait_for)
     }
 
-    fn spawn(dir: tempfile::TempDir, config_path: PathBuf, args: &[String], wait_for: &[SocketAddr]) -> Collector {
+    fn spawn(
+        dir: tempfile::TempDir,
+        config_path: PathBuf,
+        args: &[String],
+        wait_for: &[SocketAddr],
+    ) -> Collector {
         let mut child = Command::new(binary())
             .args(args)
             .env("NO_COLOR", "1")
@@ -88,9 +106,12 @@ impl Collector {
             .spawn()
             .expect("start otelcol-rs");
         let log = Arc::new(Mutex::new(String::new()));
-        for stream in [child.stdout.take().map(|s| Box::new(s) as Box<dyn Read + Send>), child.stderr.take().map(|s| Box::new(s) as Box<dyn Read + Send>)]
-            .into_iter()
-            .flatten()
+        for stream in [
+            child.stdout.take().map(|s| Box::new(s) as Box<dyn Read + Send>),
+            child.stderr.take().map(|s| Box::new(s) as Box<dyn Read + Send>),
+        ]
+        .into_iter()
+        .flatten()
         {
             let log = log.clone();
             thread::spawn(move || {
@@ -99,7 +120,12 @@ impl Collector {
                 }
             });
         }
-        let mut c = Collector { child, log, dir, config_path };
+        let mut c = Collector {
+            child,
+            log,
+            dir,
+            config_path,
+        };
         for addr in wait_for {
             c.wait_for_port(*addr);
         }
@@ -113,7 +139,10 @@ impl Collector {
                 return;
             }
             if let Ok(Some(status)) = self.child.try_wait() {
-                panic!("collector exited with {status} before listening on {addr}:\n{}", self.logs());
+                panic!(
+                    "collector exited with {status} before listening on {addr}:\n{}",
+                    self.logs()
+                );
             }
             thread::sleep(Duration::from_millis(50));
         }
@@ -139,7 +168,11 @@ impl Collector {
 
     /// Sends a signal (`TERM`, `HUP`, `INT`) with the system's `kill`.
     pub fn signal(&self, name: &str) {
-        let status = Command::new("kill").arg(format!("-{name}")).arg(self.child.id().to_string()).status().expect("kill");
+        let status = Command::new("kill")
+            .arg(format!("-{name}"))
+            .arg(self.child.id().to_string())
+            .status()
+            .expect("kill");
         assert!(status.success(), "kill -{name} failed");
     }
 
@@ -163,6 +196,15 @@ impl Collector {
     }
 }
 
+impl std::fmt::Debug for Collector {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Collector")
+            .field("pid", &self.child.id())
+            .field("config", &self.config_path)
+            .finish()
+    }
+}
+
 impl Drop for Collector {
     fn drop(&mut self) {
         let _ = self.child.kill();
@@ -172,8 +214,16 @@ impl Drop for Collector {
 
 /// Runs the binary to completion with `args`; returns (exit code, stdout, stderr).
 pub fn run_cli(args: &[&str]) -> (i32, String, String) {
-    let out = Command::new(binary()).args(args).env("NO_COLOR", "1").output().expect("run otelcol-rs");
-    (out.status.code().unwrap_or(-1), String::from_utf8_lossy(&out.stdout).into(), String::from_utf8_lossy(&out.stderr).into())
+    let out = Command::new(binary())
+        .args(args)
+        .env("NO_COLOR", "1")
+        .output()
+        .expect("run otelcol-rs");
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into(),
+        String::from_utf8_lossy(&out.stderr).into(),
+    )
 }
 
 /// A minimal HTTP/1.1 response.
@@ -190,15 +240,28 @@ pub struct HttpResponse {
 impl HttpResponse {
     /// The first value of a header.
     pub fn header(&self, name: &str) -> Option<&str> {
-        self.headers.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str())
+        self.headers
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
     }
 }
 
 /// Sends one HTTP/1.1 request over a fresh connection and reads the response.
-pub fn http_request(addr: SocketAddr, method: &str, path: &str, headers: &[(&str, &str)], body: &[u8]) -> HttpResponse {
+pub fn http_request(
+    addr: SocketAddr,
+    method: &str,
+    path: &str,
+    headers: &[(&str, &str)],
+    body: &[u8],
+) -> HttpResponse {
     let mut s = TcpStream::connect(addr).expect("connect");
-    s.set_read_timeout(Some(Duration::from_secs(30))).expect("timeout");
-    let mut req = format!("{method} {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\nContent-Length: {}\r\n", body.len());
+    s.set_read_timeout(Some(Duration::from_secs(30)))
+        .expect("timeout");
+    let mut req = format!(
+        "{method} {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\nContent-Length: {}\r\n",
+        body.len()
+    );
     for (k, v) in headers {
         req.push_str(&format!("{k}: {v}\r\n"));
     }
@@ -212,20 +275,34 @@ pub fn http_request(addr: SocketAddr, method: &str, path: &str, headers: &[(&str
 }
 
 fn parse_response(raw: &[u8]) -> HttpResponse {
-    let split = raw.windows(4).position(|w| w == b"\r\n\r\n").expect("response head");
+    let split = raw
+        .windows(4)
+        .position(|w| w == b"\r\n\r\n")
+        .expect("response head");
     let head = String::from_utf8_lossy(&raw[..split]).to_string();
     let mut lines = head.split("\r\n");
     let status_line = lines.next().unwrap_or_default();
-    let status: u16 = status_line.split_whitespace().nth(1).and_then(|s| s.parse().ok()).expect("status code");
+    let status: u16 = status_line
+        .split_whitespace()
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .expect("status code");
     let headers: Vec<(String, String)> = lines
         .filter_map(|l| l.split_once(':'))
         .map(|(k, v)| (k.trim().to_ascii_lowercase(), v.trim().to_string()))
         .collect();
     let mut body = raw[split + 4..].to_vec();
-    if headers.iter().any(|(k, v)| k == "transfer-encoding" && v.contains("chunked")) {
+    if headers
+        .iter()
+        .any(|(k, v)| k == "transfer-encoding" && v.contains("chunked"))
+    {
         body = dechunk(&body);
     }
-    HttpResponse { status, headers, body }
+    HttpResponse {
+        status,
+        headers,
+        body,
+    }
 }
 
 fn dechunk(mut b: &[u8]) -> Vec<u8> {
@@ -245,5 +322,8 @@ fn dechunk(mut b: &[u8]) -> Vec<u8> {
 /// Reads a file exporter's JSON-lines output: one parsed JSON value per line.
 pub fn read_json_lines(path: &Path) -> Vec<serde_json::Value> {
     let text = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("read {}: {e}", path.display()));
-    text.lines().filter(|l| !l.trim().is_empty()).map(|l| serde_json::from_str(l).expect("valid JSON line")).collect()
+    text.lines()
+        .filter(|l| !l.trim().is_empty())
+        .map(|l| serde_json::from_str(l).expect("valid JSON line"))
+        .collect()
 }

@@ -1,6 +1,8 @@
 //! The command line: validate, components, print-config, --version, the
 //! embedded default config, SIGTERM drain and SIGHUP reload.
 
+#![allow(clippy::unwrap_used)] // test code: a panic is a failed assertion
+
 use std::net::SocketAddr;
 
 use otelcol_integration_tests::*;
@@ -23,26 +25,60 @@ fn validate_names_unknown_keys_types_and_dangling_references() {
     );
     let (code, _out, err) = run_cli(&["validate", "--config", &base]);
     assert_eq!(code, 1, "{err}");
-    assert!(err.contains("receivers::otlp::protocols::grpc::endpoin: unknown field \"endpoin\""), "{err}");
+    assert!(
+        err.contains("receivers::otlp::protocols::grpc::endpoin: unknown field \"endpoin\""),
+        "{err}"
+    );
     assert!(err.contains(&format!("(in {base})")), "the file is named: {err}");
     assert!(err.contains("exporters::kafka: unknown type: \"kafka\""), "{err}");
-    assert!(err.contains("service::extensions: references extension \"zpages\" which is not configured"), "{err}");
-    assert!(err.contains("service::pipelines::traces: references receiver \"jaeger\" which is not configured"), "{err}");
-    assert!(err.contains("service::pipelines::traces: references exporter \"otlp/backend\" which is not configured"), "{err}");
+    assert!(
+        err.contains("service::extensions: references extension \"zpages\" which is not configured"),
+        "{err}"
+    );
+    assert!(
+        err.contains("service::pipelines::traces: references receiver \"jaeger\" which is not configured"),
+        "{err}"
+    );
+    assert!(
+        err.contains(
+            "service::pipelines::traces: references exporter \"otlp/backend\" which is not configured"
+        ),
+        "{err}"
+    );
 }
 
 #[test]
 fn validate_accepts_merged_configs_and_set_flags() {
     let dir = tempfile::tempdir().unwrap();
-    let a = write(dir.path(), "a.yaml", "receivers:\n  otlp:\n    protocols:\n      grpc:\nexporters:\n  debug:\n");
+    let a = write(
+        dir.path(),
+        "a.yaml",
+        "receivers:\n  otlp:\n    protocols:\n      grpc:\nexporters:\n  debug:\n",
+    );
     let b = write(
         dir.path(),
         "b.yaml",
         "service:\n  pipelines:\n    traces:\n      receivers: [otlp]\n      exporters: [debug]\n",
     );
-    let (code, _, err) = run_cli(&["validate", "--config", &a, "--config", &b, "--set", "exporters.debug.verbosity=detailed"]);
+    let (code, _, err) = run_cli(&[
+        "validate",
+        "--config",
+        &a,
+        "--config",
+        &b,
+        "--set",
+        "exporters.debug.verbosity=detailed",
+    ]);
     assert_eq!(code, 0, "{err}");
-    let (code, _, err) = run_cli(&["validate", "--config", &a, "--config", &b, "--set", "exporters.debug.verbosity=loud"]);
+    let (code, _, err) = run_cli(&[
+        "validate",
+        "--config",
+        &a,
+        "--config",
+        &b,
+        "--set",
+        "exporters.debug.verbosity=loud",
+    ]);
     assert_eq!(code, 1);
     assert!(err.contains("exporters::debug::verbosity"), "{err}");
 }
@@ -53,7 +89,12 @@ fn components_lists_the_distribution_as_yaml() {
     assert_eq!(code, 0, "{err}");
     let v: serde_json::Value = serde_yaml::from_str(&out).unwrap();
     let names = |kind: &str| -> Vec<String> {
-        v[kind].as_array().unwrap().iter().map(|c| c["name"].as_str().unwrap().to_string()).collect()
+        v[kind]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| c["name"].as_str().unwrap().to_string())
+            .collect()
     };
     assert_eq!(names("receivers"), vec!["otlp"]);
     assert_eq!(names("exporters"), vec!["debug", "file", "nop"]);
@@ -92,14 +133,27 @@ fn version_and_print_config_redacts_secrets() {
 #[test]
 fn runs_the_embedded_default_config_without_config_flag() {
     let (grpc, http) = (free_port(), free_port());
-    let addrs: Vec<SocketAddr> = vec![format!("127.0.0.1:{grpc}").parse().unwrap(), format!("127.0.0.1:{http}").parse().unwrap()];
+    let addrs: Vec<SocketAddr> = vec![
+        format!("127.0.0.1:{grpc}").parse().unwrap(),
+        format!("127.0.0.1:{http}").parse().unwrap(),
+    ];
     let g = format!("receivers.otlp.protocols.grpc.endpoint=127.0.0.1:{grpc}");
     let h = format!("receivers.otlp.protocols.http.endpoint=127.0.0.1:{http}");
     let mut c = Collector::start_args(&["--set", &g, "--set", &h], &addrs);
     assert!(c.wait_for_log("embedded default config"), "{}", c.logs());
-    let r = http_request(addrs[1], "POST", "/v1/logs", &[("Content-Type", "application/json")], b"{\"resourceLogs\":[{\"scopeLogs\":[{\"logRecords\":[{\"body\":{\"stringValue\":\"hi\"}}]}]}]}");
+    let r = http_request(
+        addrs[1],
+        "POST",
+        "/v1/logs",
+        &[("Content-Type", "application/json")],
+        b"{\"resourceLogs\":[{\"scopeLogs\":[{\"logRecords\":[{\"body\":{\"stringValue\":\"hi\"}}]}]}]}",
+    );
     assert_eq!(r.status, 200);
-    assert!(c.wait_for_log("log records"), "debug exporter prints the batch:\n{}", c.logs());
+    assert!(
+        c.wait_for_log("log records"),
+        "debug exporter prints the batch:\n{}",
+        c.logs()
+    );
     let (status, logs) = c.stop();
     assert!(status.success(), "{logs}");
 }
@@ -116,8 +170,17 @@ fn sighup_reloads_the_config_and_bad_reloads_keep_running() {
         )
     };
     let mut c = Collector::start(&cfg("before.jsonl"), &[], &[addr]);
-    let body = b"{\"resourceLogs\":[{\"scopeLogs\":[{\"logRecords\":[{\"body\":{\"stringValue\":\"x\"}}]}]}]}";
-    let post = || http_request(addr, "POST", "/v1/logs", &[("Content-Type", "application/json")], body);
+    let body =
+        b"{\"resourceLogs\":[{\"scopeLogs\":[{\"logRecords\":[{\"body\":{\"stringValue\":\"x\"}}]}]}]}";
+    let post = || {
+        http_request(
+            addr,
+            "POST",
+            "/v1/logs",
+            &[("Content-Type", "application/json")],
+            body,
+        )
+    };
     assert_eq!(post().status, 200);
 
     // A broken config is refused and the old one keeps serving.
@@ -148,6 +211,14 @@ fn sighup_reloads_the_config_and_bad_reloads_keep_running() {
     assert_eq!(status, 200, "{}", c.logs());
     let (st, logs) = c.stop();
     assert!(st.success(), "{logs}");
-    assert_eq!(read_json_lines(&c.dir.path().join("before.jsonl")).len(), 2, "{logs}");
-    assert_eq!(read_json_lines(&c.dir.path().join("after.jsonl")).len(), 1, "{logs}");
+    assert_eq!(
+        read_json_lines(&c.dir.path().join("before.jsonl")).len(),
+        2,
+        "{logs}"
+    );
+    assert_eq!(
+        read_json_lines(&c.dir.path().join("after.jsonl")).len(),
+        1,
+        "{logs}"
+    );
 }

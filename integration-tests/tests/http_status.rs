@@ -1,5 +1,7 @@
 //! The OTLP/HTTP receiver answers bad requests with the Go receiver's statuses.
 
+#![allow(clippy::unwrap_used)] // test code: a panic is a failed assertion
+
 use std::io::Write;
 use std::net::SocketAddr;
 
@@ -51,20 +53,38 @@ fn statuses_match_the_go_receiver() {
 
     let r = http_request(addr, "GET", "/v1/traces", &[], b"");
     assert_eq!(r.status, 405, "wrong method");
-    assert_eq!(String::from_utf8_lossy(&r.body), "405 method not allowed, supported: [POST]");
+    assert_eq!(
+        String::from_utf8_lossy(&r.body),
+        "405 method not allowed, supported: [POST]"
+    );
 
-    let r = http_request(addr, "POST", "/v1/traces", &[("Content-Type", "text/plain")], b"hello");
+    let r = http_request(
+        addr,
+        "POST",
+        "/v1/traces",
+        &[("Content-Type", "text/plain")],
+        b"hello",
+    );
     assert_eq!(r.status, 415, "wrong content type");
 
     let r = http_request(addr, "POST", "/v1/traces", &[PB], b"\xff\xff\xff not protobuf");
     assert_eq!(r.status, 400, "undecodable protobuf");
     assert_eq!(r.header("content-type"), Some("application/x-protobuf"));
 
-    let r = http_request(addr, "POST", "/v1/traces", &[("Content-Type", "application/json")], b"{\"resourceSpans\": 5}");
+    let r = http_request(
+        addr,
+        "POST",
+        "/v1/traces",
+        &[("Content-Type", "application/json")],
+        b"{\"resourceSpans\": 5}",
+    );
     assert_eq!(r.status, 400, "undecodable JSON");
     assert_eq!(r.header("content-type"), Some("application/json"));
     let status: serde_json::Value = serde_json::from_slice(&r.body).unwrap();
-    assert!(status["message"].as_str().unwrap().contains("resourceSpans"), "{status}");
+    assert!(
+        status["message"].as_str().unwrap().contains("resourceSpans"),
+        "{status}"
+    );
 
     let r = http_request(addr, "POST", "/v1/traces", &[PB], &spans(1000));
     assert_eq!(r.status, 413, "oversized body");
@@ -74,13 +94,25 @@ fn statuses_match_the_go_receiver() {
     gz.write_all(&spans(2000)).unwrap();
     let small = gz.finish().unwrap();
     assert!(small.len() < 64 * 1024);
-    let r = http_request(addr, "POST", "/v1/traces", &[PB, ("Content-Encoding", "gzip")], &small);
+    let r = http_request(
+        addr,
+        "POST",
+        "/v1/traces",
+        &[PB, ("Content-Encoding", "gzip")],
+        &small,
+    );
     assert_eq!(r.status, 413, "oversized after decompression");
 
     // A gzip body within the limit is accepted.
     let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
     gz.write_all(&spans(5)).unwrap();
-    let r = http_request(addr, "POST", "/v1/traces", &[PB, ("Content-Encoding", "gzip")], &gz.finish().unwrap());
+    let r = http_request(
+        addr,
+        "POST",
+        "/v1/traces",
+        &[PB, ("Content-Encoding", "gzip")],
+        &gz.finish().unwrap(),
+    );
     assert_eq!(r.status, 200);
 
     // No metrics pipeline: that path is not served.

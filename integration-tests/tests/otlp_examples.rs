@@ -1,6 +1,8 @@
 //! The official OTLP/JSON examples are accepted over HTTP/JSON and come out
 //! unchanged in the file exporter's output.
 
+#![allow(clippy::unwrap_used)] // test code: a panic is a failed assertion
+
 use std::net::SocketAddr;
 
 use otelcol_integration_tests::*;
@@ -65,9 +67,16 @@ fn official_examples_round_trip_through_the_collector() {
         let body = std::fs::read(examples.join(file)).unwrap();
         let r = http_request(addr, "POST", path, &[("Content-Type", "application/json")], &body);
         assert_eq!(r.status, 200, "{file}: {}", String::from_utf8_lossy(&r.body));
-        assert_eq!(r.header("content-type"), Some("application/json"), "response in the request's encoding");
+        assert_eq!(
+            r.header("content-type"),
+            Some("application/json"),
+            "response in the request's encoding"
+        );
         let resp: Value = serde_json::from_slice(&r.body).unwrap();
-        assert!(resp.get("partialSuccess").is_none(), "full success leaves partial_success unset: {resp}");
+        assert!(
+            resp.get("partialSuccess").is_none(),
+            "full success leaves partial_success unset: {resp}"
+        );
     }
     let (status, logs) = c.stop();
     assert!(status.success(), "{logs}");

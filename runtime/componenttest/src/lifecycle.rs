@@ -26,7 +26,7 @@ fn sample<T: Payload>() -> T {
     T::default()
 }
 
-/// Checks a receiver factory: the default config validates; for every
+/// Checks a receiver factory: the given config validates; for every
 /// supported signal the receiver can be shut down without being started, and
 /// started then shut down twice.
 pub async fn check_receiver_lifecycle<F: ReceiverFactory>(
