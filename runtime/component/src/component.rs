@@ -7,7 +7,7 @@ use std::sync::Arc;
 use async_trait::async_trait;
 
 use crate::error::ComponentError;
-use crate::id::{ComponentId, Kind};
+use crate::id::{ComponentId, Kind, PipelineId};
 
 /// Start and stop.
 ///
@@ -69,6 +69,56 @@ pub trait Extension: Component + Any {
     fn on_status(&self, _id: &ComponentId, _kind: Kind, _event: &StatusEvent) {}
 }
 
+/// One pipeline as the runtime built it (for zpages and health reporting).
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct PipelineInfo {
+    /// The pipeline id.
+    pub id: PipelineId,
+    /// Receiver ids.
+    pub receivers: Vec<ComponentId>,
+    /// Processor ids, in order.
+    pub processors: Vec<ComponentId>,
+    /// Exporter ids.
+    pub exporters: Vec<ComponentId>,
+    /// Whether any processor of the pipeline mutates data.
+    pub mutates_data: bool,
+}
+
+impl PipelineInfo {
+    /// Describes a pipeline.
+    pub fn new(
+        id: PipelineId,
+        receivers: Vec<ComponentId>,
+        processors: Vec<ComponentId>,
+        exporters: Vec<ComponentId>,
+        mutates_data: bool,
+    ) -> Self {
+        PipelineInfo { id, receivers, processors, exporters, mutates_data }
+    }
+}
+
+/// What the running service looks like (for zpages and similar extensions).
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct ServiceInfo {
+    /// Build information.
+    pub build_info: BuildInfo,
+    /// Pipelines, sorted by id.
+    pub pipelines: Vec<PipelineInfo>,
+    /// Enabled extensions, in start order.
+    pub extensions: Vec<ComponentId>,
+    /// When the service was built.
+    pub start_time: std::time::SystemTime,
+}
+
+impl ServiceInfo {
+    /// Describes a service.
+    pub fn new(build_info: BuildInfo, pipelines: Vec<PipelineInfo>, extensions: Vec<ComponentId>) -> Self {
+        ServiceInfo { build_info, pipelines, extensions, start_time: std::time::SystemTime::now() }
+    }
+}
+
 /// What the runtime gives components while they run.
 pub trait Host: Send + Sync + fmt::Debug {
     /// The extension configured with `id`, if it is enabled in `service::extensions`.
@@ -79,6 +129,11 @@ pub trait Host: Send + Sync + fmt::Debug {
 
     /// Reports a status change of the component `id`.
     fn report_status(&self, _id: &ComponentId, _kind: Kind, _event: StatusEvent) {}
+
+    /// The pipelines and extensions of the running service, when the host knows them.
+    fn service_info(&self) -> Option<ServiceInfo> {
+        None
+    }
 }
 
 /// How mature a component is, per signal (Go `component.StabilityLevel`).

@@ -45,7 +45,9 @@ mod factory;
 mod id;
 mod pdata;
 
-pub use component::{BuildInfo, Component, Extension, Host, Settings, StabilityLevel, StatusEvent};
+pub use component::{
+    BuildInfo, Component, Extension, Host, PipelineInfo, ServiceInfo, Settings, StabilityLevel, StatusEvent,
+};
 pub use consumer::{Capabilities, Consumer, ConsumerSlot, Consumers, SharedConsumer};
 pub use context::{ClientInfo, RequestContext};
 pub use error::{ComponentError, ConfigError, ConsumeError, ConsumeErrorKind, CreateError};

@@ -33,10 +33,7 @@ pub async fn check_receiver_lifecycle<F: ReceiverFactory>(
     factory: &F,
     cfg: &F::Config,
 ) -> Result<(), String> {
-    factory
-        .default_config()
-        .validate()
-        .map_err(|e| format!("default config invalid: {e}"))?;
+    cfg.validate().map_err(|e| format!("config invalid: {e}"))?;
     let set = nop_settings(factory.type_name(), Kind::Receiver);
     let mut next = Consumers::default();
     if factory.stability(Signal::Traces).is_some() {
@@ -93,10 +90,7 @@ pub async fn check_processor_lifecycle<F: ProcessorFactory>(
     factory: &F,
     cfg: &F::Config,
 ) -> Result<(), String> {
-    factory
-        .default_config()
-        .validate()
-        .map_err(|e| format!("default config invalid: {e}"))?;
+    cfg.validate().map_err(|e| format!("config invalid: {e}"))?;
     if factory.stability(Signal::Traces).is_some() {
         processor_signal::<F, Traces>(factory, cfg, |f, s, c, n| f.create_traces(s, c, n)).await?;
     }
@@ -123,10 +117,7 @@ pub async fn check_exporter_lifecycle<F: ExporterFactory>(
     factory: &F,
     cfg: &F::Config,
 ) -> Result<(), String> {
-    factory
-        .default_config()
-        .validate()
-        .map_err(|e| format!("default config invalid: {e}"))?;
+    cfg.validate().map_err(|e| format!("config invalid: {e}"))?;
     let set = nop_settings(factory.type_name(), Kind::Exporter);
     let signals: Vec<Signal> = Signal::ALL
         .into_iter()

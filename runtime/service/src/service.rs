@@ -41,7 +41,7 @@ pub struct Service {
 impl Service {
     /// Wraps a built graph.
     pub fn new(graph: Graph) -> Self {
-        let host = Arc::new(ServiceHost::new(graph.extensions.clone()));
+        let host = Arc::new(ServiceHost::new(graph.extensions.clone(), graph.info.clone()));
         Service {
             graph,
             host,

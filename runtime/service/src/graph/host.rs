@@ -2,18 +2,19 @@
 
 use std::sync::Arc;
 
-use otelcol_component::{ComponentId, Extension, Host, Kind, StatusEvent};
+use otelcol_component::{ComponentId, Extension, Host, Kind, ServiceInfo, StatusEvent};
 
 /// Holds the enabled extensions; forwards status reports to them and to the log.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub struct ServiceHost {
     extensions: Vec<(ComponentId, Arc<dyn Extension>)>,
+    info: ServiceInfo,
 }
 
 impl ServiceHost {
-    /// A host with these extensions (in start order).
-    pub fn new(extensions: Vec<(ComponentId, Arc<dyn Extension>)>) -> Self {
-        ServiceHost { extensions }
+    /// A host with these extensions (in start order) for the service `info` describes.
+    pub fn new(extensions: Vec<(ComponentId, Arc<dyn Extension>)>, info: ServiceInfo) -> Self {
+        ServiceHost { extensions, info }
     }
 }
 
@@ -42,5 +43,9 @@ impl Host for ServiceHost {
         for (_, ext) in &self.extensions {
             ext.on_status(id, kind, &event);
         }
+    }
+
+    fn service_info(&self) -> Option<ServiceInfo> {
+        Some(self.info.clone())
     }
 }

@@ -12,7 +12,8 @@ use std::sync::Arc;
 
 use otelcol_component::{
     BuildInfo, Component, ComponentId, ConsumerSlot, Consumers, CreateError, Exporter, ExporterSlot,
-    Extension, Kind, Logs, Metrics, PipelineId, Processor, Settings, SharedConsumer, Signal, Traces,
+    Extension, Kind, Logs, Metrics, PipelineId, PipelineInfo, Processor, ServiceInfo, Settings, SharedConsumer,
+    Signal, Traces,
 };
 
 use crate::factories::{AnyConfig, DynProcessorFactory};
@@ -92,6 +93,8 @@ pub struct Graph {
     pub receivers: Vec<(ComponentId, Arc<dyn Component>)>,
     /// Whether each pipeline's processors may mutate data (for zpages and logs).
     pub mutates_data: BTreeMap<PipelineId, bool>,
+    /// What the service looks like, for the host.
+    pub info: ServiceInfo,
 }
 
 impl fmt::Debug for Graph {
@@ -316,11 +319,19 @@ pub fn build(cfg: &ValidatedConfig, build: &BuildInfo) -> Result<Graph, BuildErr
         receivers.push((id.clone(), r));
     }
 
-    Ok(Graph {
-        extensions,
-        exporters: exporters.into_iter().collect(),
-        processors,
-        receivers,
-        mutates_data,
-    })
+    let pipelines = cfg
+        .pipelines
+        .iter()
+        .map(|(pid, p)| {
+            PipelineInfo::new(
+                pid.clone(),
+                p.receivers.clone(),
+                p.processors.clone(),
+                p.exporters.clone(),
+                mutates_data.get(pid).copied().unwrap_or(false),
+            )
+        })
+        .collect();
+    let info = ServiceInfo::new(build.clone(), pipelines, cfg.service_extensions.clone());
+    Ok(Graph { extensions, exporters: exporters.into_iter().collect(), processors, receivers, mutates_data, info })
 }

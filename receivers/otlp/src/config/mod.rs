@@ -1,0 +1,167 @@
+//! Configuration of the `otlp` receiver, with the Go collector's keys and
+//! defaults: `protocols: {grpc: {...}, http: {...}}`.
+//!
+//! A protocol is enabled only when its key is present; `grpc:` with no value
+//! enables it with the defaults. The default config enables no protocol, so,
+//! as in the Go collector, an empty `otlp:` fails validation.
+
+mod grpc;
+mod http;
+mod serde_util;
+
+use otelcol_component::{ComponentConfig, ConfigError};
+use serde::{Deserialize, Serialize};
+
+pub use grpc::{
+    DEFAULT_GRPC_ENDPOINT, DEFAULT_MAX_RECV_MSG_SIZE_MIB, DEFAULT_READ_BUFFER_SIZE, GrpcServerConfig,
+    KeepaliveConfig, KeepaliveEnforcementPolicy, KeepaliveServerParameters,
+};
+pub(crate) use http::SUPPORTED_COMPRESSION;
+pub use http::{
+    CorsConfig, DEFAULT_COMPRESSION_ALGORITHMS, DEFAULT_HTTP_ENDPOINT, DEFAULT_LOGS_URL_PATH,
+    DEFAULT_MAX_REQUEST_BODY_SIZE, DEFAULT_METRICS_URL_PATH, DEFAULT_TRACES_URL_PATH, HttpConfig, UrlPath,
+};
+
+/// The `otlp` receiver's config.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Config {
+    /// The protocols to serve. Default: none (at least one must be given).
+    #[serde(deserialize_with = "serde_util::null_as_default")]
+    pub protocols: Protocols,
+}
+
+/// `protocols`: which servers the receiver runs.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Protocols {
+    /// The OTLP/gRPC server; enabled when the key is present (`grpc:` alone
+    /// gives the defaults). Default: absent.
+    #[serde(
+        deserialize_with = "serde_util::present_as_some",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub grpc: Option<GrpcServerConfig>,
+    /// The OTLP/HTTP server; enabled when the key is present (`http:` alone
+    /// gives the defaults). Default: absent.
+    #[serde(
+        deserialize_with = "serde_util::present_as_some",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub http: Option<HttpConfig>,
+}
+
+/// Server-side TLS settings (Go `configtls.ServerConfig`). Accepted so that
+/// configs parse, but this build refuses them in `validate` until TLS lands.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct TlsServerConfig {
+    /// CA certificate file used to verify peers. Default unset.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ca_file: Option<String>,
+    /// CA certificate in PEM. Default unset.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ca_pem: Option<String>,
+    /// Also trust the system CA pool. Default false.
+    pub include_system_ca_certs_pool: bool,
+    /// Server certificate file. Default unset.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cert_file: Option<String>,
+    /// Server certificate in PEM. Default unset.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cert_pem: Option<String>,
+    /// Server private key file. Default unset.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub key_file: Option<String>,
+    /// Server private key in PEM. Default unset.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub key_pem: Option<String>,
+    /// Minimum TLS version. Default unset (Go: `1.2`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub min_version: Option<String>,
+    /// Maximum TLS version. Default unset (the newest).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub max_version: Option<String>,
+    /// Allowed cipher suites. Default empty (the library's defaults).
+    pub cipher_suites: Vec<String>,
+    /// Allowed curves. Default empty (the library's defaults).
+    pub curve_preferences: Vec<String>,
+    /// How often to reload the certificates. Default 0 (never).
+    #[serde(with = "humantime_serde")]
+    pub reload_interval: std::time::Duration,
+    /// CA file used to verify client certificates (mTLS). Default unset.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub client_ca_file: Option<String>,
+    /// Reload `client_ca_file` when it changes. Default false.
+    pub client_ca_file_reload: bool,
+}
+
+/// `auth`: the server authenticator extension that checks each request.
+/// Accepted so that configs parse; refused by this build in `validate`.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct AuthConfig {
+    /// Id of the authenticator extension (`basicauth/server`). Default empty.
+    pub authenticator: String,
+    /// HTTP only: query parameters passed to the authenticator. Default empty.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub request_params: Vec<String>,
+}
+
+/// One entry of `middlewares`: a middleware extension by id. Refused by this
+/// build in `validate`.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct MiddlewareConfig {
+    /// Id of the middleware extension. Default empty.
+    pub id: String,
+}
+
+/// Checks the keys shared by both servers that this build refuses.
+fn refuse_unsupported(
+    prefix: &str,
+    tls: &Option<TlsServerConfig>,
+    auth: &Option<AuthConfig>,
+    middlewares: &[MiddlewareConfig],
+) -> Result<(), ConfigError> {
+    if tls.is_some() {
+        return Err(ConfigError::at(
+            format!("{prefix}::tls"),
+            "tls is not supported by this build yet; remove the tls block to serve plain text",
+        ));
+    }
+    if let Some(auth) = auth {
+        return Err(ConfigError::at(
+            format!("{prefix}::auth"),
+            format!(
+                "auth (authenticator {:?}) is not supported yet by this build",
+                auth.authenticator
+            ),
+        ));
+    }
+    if !middlewares.is_empty() {
+        return Err(ConfigError::at(
+            format!("{prefix}::middlewares"),
+            "middlewares are not supported yet by this build",
+        ));
+    }
+    Ok(())
+}
+
+impl ComponentConfig for Config {
+    fn validate(&self) -> Result<(), ConfigError> {
+        let p = &self.protocols;
+        if p.grpc.is_none() && p.http.is_none() {
+            return Err(ConfigError::new(
+                "must specify at least one protocol when using the OTLP receiver",
+            ));
+        }
+        if let Some(g) = &p.grpc {
+            g.validate("protocols::grpc")?;
+        }
+        if let Some(h) = &p.http {
+            h.validate("protocols::http")?;
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,292 @@
+//! The signal-generic core shared by the gRPC and HTTP servers: hand a
+//! decoded request to the pipeline, count it, and turn the outcome into an
+//! OTLP response or a failure with a gRPC code.
+
+use std::collections::BTreeMap;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use http::HeaderMap;
+use metrics::Counter;
+use otelcol_component::{
+    ClientInfo, ComponentId, ConsumeError, Consumers, Logs, Metrics, Payload, RequestContext, SharedConsumer,
+    Traces,
+};
+
+use crate::rpc;
+pub(crate) use crate::signal::OtlpSignal;
+use crate::status::{Code, consume_error_code};
+
+/// A failed export, as a gRPC code with message and optional retry delay.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct ExportFailure {
+    pub(crate) code: Code,
+    pub(crate) message: String,
+    pub(crate) retry_after: Option<Duration>,
+}
+
+impl ExportFailure {
+    pub(crate) fn new(code: Code, message: impl Into<String>) -> Self {
+        ExportFailure {
+            code,
+            message: message.into(),
+            retry_after: None,
+        }
+    }
+
+    fn from_consume(err: &ConsumeError) -> Self {
+        ExportFailure {
+            code: consume_error_code(err),
+            // Go sends err.Error(), with its `Permanent error: ` prefix.
+            message: err.to_string(),
+            retry_after: err.retry_after(),
+        }
+    }
+
+    /// The `google.rpc.Status`, with a `RetryInfo` detail when a delay is known.
+    pub(crate) fn to_rpc_status(&self) -> rpc::Status {
+        let s = rpc::Status::new(self.code, self.message.clone());
+        match self.retry_after {
+            Some(d) => s.with_retry_delay(d),
+            None => s,
+        }
+    }
+}
+
+/// One signal's pipeline as seen by one transport: the consumer plus the
+/// transport's self-metrics.
+pub(crate) struct SignalPipeline<T: Payload> {
+    consumer: SharedConsumer<T>,
+    accepted: Counter,
+    refused: Counter,
+    receiver: String,
+    transport: &'static str,
+    include_metadata: bool,
+}
+
+impl<T: Payload> SignalPipeline<T> {
+    fn new(
+        consumer: SharedConsumer<T>,
+        id: &ComponentId,
+        transport: &'static str,
+        include_metadata: bool,
+    ) -> Self {
+        let item = T::SIGNAL.item_name();
+        let receiver = id.to_string();
+        let labels = [
+            ("receiver", receiver.clone()),
+            ("transport", transport.to_string()),
+        ];
+        SignalPipeline {
+            consumer,
+            accepted: metrics::counter!(format!("otelcol_receiver_accepted_{item}"), &labels),
+            refused: metrics::counter!(format!("otelcol_receiver_refused_{item}"), &labels),
+            receiver,
+            transport,
+            include_metadata,
+        }
+    }
+
+    /// Whether request headers / metadata go into the request context.
+    pub(crate) fn include_metadata(&self) -> bool {
+        self.include_metadata
+    }
+}
+
+impl<T: OtlpSignal> SignalPipeline<T> {
+    /// Hands `req` to the pipeline and waits for the outcome.
+    pub(crate) async fn export(
+        &self,
+        req: T::Request,
+        client: ClientInfo,
+    ) -> Result<T::Response, ExportFailure> {
+        let mut payload = T::from_request(req);
+        let items = payload.item_count();
+        if items == 0 {
+            return Ok(T::response(None));
+        }
+        payload.set_context(RequestContext::new(client));
+        let items = items as u64;
+        let Err(err) = self.consumer.consume(payload).await else {
+            self.accepted.increment(items);
+            return Ok(T::response(None));
+        };
+        if let Some(rejected) = err.rejected_items() {
+            let rejected = rejected.min(items);
+            self.accepted.increment(items - rejected);
+            self.refused.increment(rejected);
+            tracing::debug!(
+                receiver = %self.receiver, transport = self.transport, signal = %T::SIGNAL,
+                items, rejected, error = %err, "request partially rejected by the pipeline"
+            );
+            let rejected = i64::try_from(rejected).unwrap_or(i64::MAX);
+            return Ok(T::response(Some((rejected, err.message().to_string()))));
+        }
+        self.refused.increment(items);
+        tracing::debug!(
+            receiver = %self.receiver, transport = self.transport, signal = %T::SIGNAL,
+            items, error = %err, "request refused by the pipeline"
+        );
+        Err(ExportFailure::from_consume(&err))
+    }
+}
+
+/// The pipelines of every signal, for one transport.
+pub(crate) struct Pipelines {
+    pub(crate) traces: Option<Arc<SignalPipeline<Traces>>>,
+    pub(crate) metrics: Option<Arc<SignalPipeline<Metrics>>>,
+    pub(crate) logs: Option<Arc<SignalPipeline<Logs>>>,
+}
+
+impl Pipelines {
+    pub(crate) fn new(
+        next: &Consumers,
+        id: &ComponentId,
+        transport: &'static str,
+        include_metadata: bool,
+    ) -> Self {
+        fn one<T: Payload>(
+            c: Option<&SharedConsumer<T>>,
+            id: &ComponentId,
+            transport: &'static str,
+            include_metadata: bool,
+        ) -> Option<Arc<SignalPipeline<T>>> {
+            c.map(|c| Arc::new(SignalPipeline::new(c.clone(), id, transport, include_metadata)))
+        }
+        Pipelines {
+            traces: one(next.traces.as_ref(), id, transport, include_metadata),
+            metrics: one(next.metrics.as_ref(), id, transport, include_metadata),
+            logs: one(next.logs.as_ref(), id, transport, include_metadata),
+        }
+    }
+}
+
+/// The client info of a request: always the peer address; the headers or
+/// metadata (lower-case keys, every value) only when given.
+pub(crate) fn client_info(addr: Option<SocketAddr>, headers: Option<&HeaderMap>) -> ClientInfo {
+    let mut info = ClientInfo::with_address(addr);
+    if let Some(headers) = headers {
+        let mut md: BTreeMap<String, Vec<String>> = BTreeMap::new();
+        for (name, value) in headers {
+            md.entry(name.as_str().to_string())
+                .or_default()
+                .push(String::from_utf8_lossy(value.as_bytes()).into_owned());
+        }
+        info.metadata = md;
+    }
+    info
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Mutex;
+    use std::sync::atomic::{AtomicU64, Ordering};
+
+    use metrics::{Gauge, Histogram, Key, KeyName, Metadata, Recorder, SharedString, Unit};
+    use otelcol_component::proto::collector::trace::v1::ExportTraceServiceRequest;
+    use otelcol_component::proto::trace::v1::{ResourceSpans, ScopeSpans, Span};
+    use otelcol_component::{ComponentType, Consumer, async_trait};
+
+    use super::*;
+
+    /// Records counters by name and labels.
+    #[derive(Default)]
+    struct TestRecorder {
+        counters: Mutex<Vec<(String, Arc<AtomicU64>)>>,
+    }
+
+    impl TestRecorder {
+        fn get(&self, name: &str) -> u64 {
+            let counters = self.counters.lock().unwrap();
+            let (_, c) = counters.iter().find(|(k, _)| k == name).unwrap();
+            c.load(Ordering::SeqCst)
+        }
+    }
+
+    impl Recorder for TestRecorder {
+        fn describe_counter(&self, _: KeyName, _: Option<Unit>, _: SharedString) {}
+        fn describe_gauge(&self, _: KeyName, _: Option<Unit>, _: SharedString) {}
+        fn describe_histogram(&self, _: KeyName, _: Option<Unit>, _: SharedString) {}
+        fn register_counter(&self, key: &Key, _: &Metadata<'_>) -> Counter {
+            let mut labels: Vec<String> = key
+                .labels()
+                .map(|l| format!("{}={}", l.key(), l.value()))
+                .collect();
+            labels.sort();
+            let c = Arc::new(AtomicU64::new(0));
+            self.counters
+                .lock()
+                .unwrap()
+                .push((format!("{}{{{}}}", key.name(), labels.join(",")), c.clone()));
+            Counter::from_arc(c)
+        }
+        fn register_gauge(&self, _: &Key, _: &Metadata<'_>) -> Gauge {
+            Gauge::noop()
+        }
+        fn register_histogram(&self, _: &Key, _: &Metadata<'_>) -> Histogram {
+            Histogram::noop()
+        }
+    }
+
+    /// Answers each call with the next scripted result.
+    #[derive(Debug)]
+    struct Scripted(Mutex<Vec<Result<(), ConsumeError>>>);
+
+    #[async_trait]
+    impl Consumer<Traces> for Scripted {
+        async fn consume(&self, _: Traces) -> Result<(), ConsumeError> {
+            self.0.lock().unwrap().remove(0)
+        }
+    }
+
+    fn spans(n: usize) -> ExportTraceServiceRequest {
+        ExportTraceServiceRequest {
+            resource_spans: vec![ResourceSpans {
+                scope_spans: vec![ScopeSpans {
+                    spans: vec![Span::default(); n],
+                    ..Default::default()
+                }],
+                ..Default::default()
+            }],
+        }
+    }
+
+    #[tokio::test]
+    async fn counts_accepted_and_refused_items() {
+        let id = ComponentId::with_name(ComponentType::new("otlp").unwrap(), "in").unwrap();
+        let consumer = Arc::new(Scripted(Mutex::new(vec![
+            Ok(()),
+            Err(ConsumeError::retryable("busy")),
+            Err(ConsumeError::partially_rejected(1, "one")),
+        ])));
+        let rec = TestRecorder::default();
+        let p = metrics::with_local_recorder(&rec, || {
+            SignalPipeline::<Traces>::new(consumer, &id, "http", false)
+        });
+        let accepted = "otelcol_receiver_accepted_spans{receiver=otlp/in,transport=http}";
+        let refused = "otelcol_receiver_refused_spans{receiver=otlp/in,transport=http}";
+
+        p.export(spans(3), ClientInfo::default()).await.unwrap();
+        assert_eq!((rec.get(accepted), rec.get(refused)), (3, 0));
+        let f = p.export(spans(2), ClientInfo::default()).await.unwrap_err();
+        assert_eq!(f.code, Code::Unavailable);
+        assert_eq!((rec.get(accepted), rec.get(refused)), (3, 2));
+        let resp = p.export(spans(4), ClientInfo::default()).await.unwrap();
+        assert_eq!(resp.partial_success.unwrap().rejected_spans, 1);
+        assert_eq!((rec.get(accepted), rec.get(refused)), (6, 3));
+        // An empty request is answered without calling the pipeline or counting.
+        p.export(spans(0), ClientInfo::default()).await.unwrap();
+        assert_eq!((rec.get(accepted), rec.get(refused)), (6, 3));
+    }
+
+    #[test]
+    fn client_info_keeps_every_value() {
+        let mut h = HeaderMap::new();
+        h.append("x-a", "1".parse().unwrap());
+        h.append("x-a", "2".parse().unwrap());
+        let info = client_info(None, Some(&h));
+        assert_eq!(info.metadata_values("X-A"), ["1", "2"]);
+        assert!(client_info(None, None).metadata.is_empty());
+    }
+}

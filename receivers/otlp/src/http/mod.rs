@@ -1,0 +1,154 @@
+//! The OTLP/HTTP server: hyper with HTTP/1.1 and h2c, one route per signal
+//! that has a consumer, CORS and response headers around every answer.
+
+mod body;
+mod cors;
+mod handler;
+
+use std::convert::Infallible;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use http::{HeaderName, HeaderValue, Request, StatusCode};
+use hyper::body::Incoming;
+use hyper::service::service_fn;
+use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
+use hyper_util::server::conn::auto;
+use hyper_util::server::graceful::GracefulShutdown;
+use tokio::net::TcpListener;
+use tokio_util::sync::CancellationToken;
+
+use self::body::BodyReader;
+use self::cors::Cors;
+use self::handler::{HttpResponse, plain};
+use crate::config::HttpConfig;
+use crate::export::{Pipelines, SignalPipeline};
+
+/// A signal's route: its path and pipeline.
+type Route<T> = Option<(String, Arc<SignalPipeline<T>>)>;
+
+/// Everything a request needs, shared by all connections.
+struct HttpApp {
+    traces: Route<otelcol_component::Traces>,
+    metrics: Route<otelcol_component::Metrics>,
+    logs: Route<otelcol_component::Logs>,
+    bodies: BodyReader,
+    cors: Option<Cors>,
+    response_headers: Vec<(HeaderName, HeaderValue)>,
+}
+
+impl HttpApp {
+    fn new(cfg: &HttpConfig, pipelines: Pipelines) -> Self {
+        let route = |path: &crate::config::UrlPath| path.as_str().to_string();
+        HttpApp {
+            traces: pipelines.traces.map(|p| (route(&cfg.traces_url_path), p)),
+            metrics: pipelines.metrics.map(|p| (route(&cfg.metrics_url_path), p)),
+            logs: pipelines.logs.map(|p| (route(&cfg.logs_url_path), p)),
+            bodies: BodyReader::new(cfg),
+            cors: cfg.cors.as_ref().and_then(Cors::new),
+            // Validated in `Config::validate`; an invalid pair is skipped.
+            response_headers: cfg
+                .response_headers
+                .iter()
+                .filter_map(|(k, v)| {
+                    Some((
+                        HeaderName::from_bytes(k.as_bytes()).ok()?,
+                        HeaderValue::from_str(v).ok()?,
+                    ))
+                })
+                .collect(),
+        }
+    }
+
+    async fn handle(&self, req: Request<Incoming>, peer: SocketAddr) -> HttpResponse {
+        let mut resp = match &self.cors {
+            Some(cors) if Cors::is_preflight(req.method(), req.headers()) => {
+                let mut resp = plain(StatusCode::NO_CONTENT, "");
+                resp.headers_mut().remove(http::header::CONTENT_TYPE);
+                cors.preflight(req.headers(), resp.headers_mut());
+                resp
+            }
+            Some(cors) => {
+                let method = req.method().clone();
+                let origin = req.headers().get(http::header::ORIGIN).cloned();
+                let mut resp = self.route(req, peer).await;
+                cors.actual(&method, origin.as_ref(), resp.headers_mut());
+                resp
+            }
+            None => self.route(req, peer).await,
+        };
+        // Like Go, configured headers are set first, so the handler's own
+        // headers (Content-Type) win.
+        for (name, value) in &self.response_headers {
+            if !resp.headers().contains_key(name) {
+                resp.headers_mut().insert(name.clone(), value.clone());
+            }
+        }
+        resp
+    }
+
+    async fn route(&self, req: Request<Incoming>, peer: SocketAddr) -> HttpResponse {
+        let path = req.uri().path();
+        if let Some((_, p)) = self.traces.as_ref().filter(|(r, _)| r == path) {
+            return handler::handle(p, &self.bodies, req, peer).await;
+        }
+        if let Some((_, p)) = self.metrics.as_ref().filter(|(r, _)| r == path) {
+            return handler::handle(p, &self.bodies, req, peer).await;
+        }
+        if let Some((_, p)) = self.logs.as_ref().filter(|(r, _)| r == path) {
+            return handler::handle(p, &self.bodies, req, peer).await;
+        }
+        plain(StatusCode::NOT_FOUND, "404 page not found\n")
+    }
+}
+
+/// Serves HTTP on `listener` until `shutdown` is cancelled; then stops
+/// accepting, lets in-flight requests finish and closes idle connections.
+pub(crate) async fn serve(
+    cfg: &HttpConfig,
+    pipelines: Pipelines,
+    listener: TcpListener,
+    shutdown: CancellationToken,
+) {
+    let app = Arc::new(HttpApp::new(cfg, pipelines));
+    let mut builder = auto::Builder::new(TokioExecutor::new());
+    let header_timeout = [cfg.read_header_timeout, cfg.read_timeout]
+        .into_iter()
+        .find(|d| !d.is_zero());
+    builder
+        .http1()
+        .timer(TokioTimer::new())
+        .header_read_timeout(header_timeout)
+        .keep_alive(cfg.keep_alives_enabled);
+    let graceful = GracefulShutdown::new();
+    loop {
+        let (stream, peer) = tokio::select! {
+            () = shutdown.cancelled() => break,
+            accepted = listener.accept() => match accepted {
+                Ok(a) => a,
+                Err(e) => {
+                    // Out of file descriptors and the like: back off briefly.
+                    tracing::debug!(error = %e, "OTLP HTTP receiver failed to accept a connection");
+                    tokio::time::sleep(Duration::from_millis(10)).await;
+                    continue;
+                }
+            },
+        };
+        let _ = stream.set_nodelay(true);
+        let app = app.clone();
+        let svc = service_fn(move |req: Request<Incoming>| {
+            let app = app.clone();
+            async move { Ok::<_, Infallible>(app.handle(req, peer).await) }
+        });
+        let conn = builder.serve_connection(TokioIo::new(stream), svc).into_owned();
+        let conn = graceful.watch(conn);
+        tokio::spawn(async move {
+            if let Err(e) = conn.await {
+                tracing::debug!(error = %e, %peer, "OTLP HTTP connection ended with an error");
+            }
+        });
+    }
+    drop(listener);
+    graceful.shutdown().await;
+}

@@ -1,0 +1,197 @@
+//! The receiver: one gRPC and one HTTP listener serving every signal it has
+//! a consumer for.
+
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex, PoisonError};
+
+use otelcol_component::{Component, ComponentError, ComponentId, Consumers, Host, Settings};
+use tokio::net::TcpListener;
+use tokio::task::JoinHandle;
+use tokio_util::sync::CancellationToken;
+
+use crate::config::Config;
+use crate::endpoint::Endpoint;
+use crate::export::Pipelines;
+use crate::{grpc, http};
+
+/// A running server: how to stop it and the task to wait for.
+#[derive(Debug)]
+struct Running {
+    shutdown: CancellationToken,
+    task: JoinHandle<()>,
+}
+
+#[derive(Debug, Default)]
+enum State {
+    #[default]
+    Created,
+    Running(Vec<Running>),
+    Stopped,
+}
+
+/// Pipelines are built when the receiver is created so that self-metric
+/// handles are registered with the recorder installed at that time.
+struct Prepared {
+    grpc: Option<Pipelines>,
+    http: Option<Pipelines>,
+}
+
+/// The `otlp` receiver. Create it through [`crate::factory`] (or
+/// [`OtlpReceiver::new`] to reach [`OtlpReceiver::grpc_addr`] and
+/// [`OtlpReceiver::http_addr`]).
+pub struct OtlpReceiver {
+    id: ComponentId,
+    cfg: Config,
+    prepared: Mutex<Option<Prepared>>,
+    state: tokio::sync::Mutex<State>,
+    grpc_addr: Mutex<Option<SocketAddr>>,
+    http_addr: Mutex<Option<SocketAddr>>,
+}
+
+impl std::fmt::Debug for OtlpReceiver {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("OtlpReceiver")
+            .field("id", &self.id)
+            .field("grpc_addr", &self.grpc_addr())
+            .field("http_addr", &self.http_addr())
+            .finish()
+    }
+}
+
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+impl OtlpReceiver {
+    /// A receiver feeding `next`; signals whose consumer is `None` are not
+    /// served (gRPC `UNIMPLEMENTED`, HTTP 404).
+    pub fn new(set: &Settings, cfg: Config, next: Consumers) -> Self {
+        let id = set.id.clone();
+        let prepared = Prepared {
+            grpc: cfg
+                .protocols
+                .grpc
+                .as_ref()
+                .map(|g| Pipelines::new(&next, &id, "grpc", g.include_metadata)),
+            http: cfg
+                .protocols
+                .http
+                .as_ref()
+                .map(|h| Pipelines::new(&next, &id, "http", h.include_metadata)),
+        };
+        OtlpReceiver {
+            id,
+            cfg,
+            prepared: Mutex::new(Some(prepared)),
+            state: tokio::sync::Mutex::new(State::Created),
+            grpc_addr: Mutex::new(None),
+            http_addr: Mutex::new(None),
+        }
+    }
+
+    /// The address the gRPC server is bound to, once started.
+    pub fn grpc_addr(&self) -> Option<SocketAddr> {
+        *lock(&self.grpc_addr)
+    }
+
+    /// The address the HTTP server is bound to, once started.
+    pub fn http_addr(&self) -> Option<SocketAddr> {
+        *lock(&self.http_addr)
+    }
+}
+
+async fn listen(endpoint: &str) -> Result<TcpListener, ComponentError> {
+    let ep = Endpoint::parse(endpoint).map_err(|e| ComponentError::new(format!("invalid endpoint: {e}")))?;
+    ep.bind()
+        .await
+        .map_err(|e| ComponentError::with_source(format!("failed to listen on {ep}"), e))
+}
+
+fn local_addr(l: &TcpListener) -> Result<SocketAddr, ComponentError> {
+    l.local_addr()
+        .map_err(|e| ComponentError::with_source("failed to read the bound address", e))
+}
+
+#[async_trait::async_trait]
+impl Component for OtlpReceiver {
+    async fn start(&self, _host: Arc<dyn Host>) -> Result<(), ComponentError> {
+        let mut state = self.state.lock().await;
+        match *state {
+            State::Created => {}
+            State::Running(_) => return Err(ComponentError::new("receiver already started")),
+            State::Stopped => return Err(ComponentError::new("receiver was shut down")),
+        }
+        // Bind every listener before serving anything, so a bind error
+        // leaves nothing running.
+        let grpc_listener = match &self.cfg.protocols.grpc {
+            Some(g) => Some(listen(&g.endpoint).await?),
+            None => None,
+        };
+        let http_listener = match &self.cfg.protocols.http {
+            Some(h) => Some(listen(&h.endpoint).await?),
+            None => None,
+        };
+        let grpc_bound = match grpc_listener {
+            Some(l) => Some((local_addr(&l)?, l)),
+            None => None,
+        };
+        let http_bound = match http_listener {
+            Some(l) => Some((local_addr(&l)?, l)),
+            None => None,
+        };
+        let Some(prepared) = lock(&self.prepared).take() else {
+            return Err(ComponentError::new("receiver already started"));
+        };
+        let mut running = Vec::new();
+        if let (Some(cfg), Some((addr, listener)), Some(pipelines)) =
+            (self.cfg.protocols.grpc.clone(), grpc_bound, prepared.grpc)
+        {
+            for key in cfg.unapplied_keys() {
+                tracing::warn!(receiver = %self.id, "protocols::grpc::{key} is accepted but not applied by this build");
+            }
+            let shutdown = CancellationToken::new();
+            let token = shutdown.clone();
+            let id = self.id.clone();
+            let task = tokio::spawn(async move {
+                if let Err(e) = grpc::serve(&cfg, pipelines, listener, token).await {
+                    tracing::error!(receiver = %id, error = %e, "OTLP gRPC server failed");
+                }
+            });
+            tracing::info!(receiver = %self.id, "OTLP gRPC receiver listening on {addr}");
+            *lock(&self.grpc_addr) = Some(addr);
+            running.push(Running { shutdown, task });
+        }
+        if let (Some(cfg), Some((addr, listener)), Some(pipelines)) =
+            (self.cfg.protocols.http.clone(), http_bound, prepared.http)
+        {
+            for key in cfg.unapplied_keys() {
+                tracing::warn!(receiver = %self.id, "protocols::http::{key} is accepted but not applied by this build");
+            }
+            let shutdown = CancellationToken::new();
+            let token = shutdown.clone();
+            let task = tokio::spawn(async move { http::serve(&cfg, pipelines, listener, token).await });
+            tracing::info!(receiver = %self.id, "OTLP HTTP receiver listening on {addr}");
+            *lock(&self.http_addr) = Some(addr);
+            running.push(Running { shutdown, task });
+        }
+        *state = State::Running(running);
+        Ok(())
+    }
+
+    async fn shutdown(&self) -> Result<(), ComponentError> {
+        let mut state = self.state.lock().await;
+        let State::Running(running) = std::mem::replace(&mut *state, State::Stopped) else {
+            return Ok(());
+        };
+        for r in &running {
+            r.shutdown.cancel();
+        }
+        let mut failed = None;
+        for r in running {
+            if let Err(e) = r.task.await {
+                failed = Some(ComponentError::with_source("OTLP server task failed", e));
+            }
+        }
+        failed.map_or(Ok(()), Err)
+    }
+}
