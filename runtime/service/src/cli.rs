@@ -49,6 +49,8 @@ enum Command {
     Validate,
     /// List the components in this distribution, as YAML.
     Components,
+    /// Print the configured pipelines as a Mermaid flowchart.
+    Graph,
     /// Print the resolved config (secrets redacted by default).
     #[command(alias = "print-initial-config")]
     PrintConfig {
@@ -106,6 +108,16 @@ pub fn run(distro: Distribution) -> ExitCode {
     match cli.command {
         Some(Command::Components) => print_components(&distro.build_info, &factories),
         Some(Command::Validate) => validate_cmd(&sources, &cli.set, &factories, &distro.build_info),
+        Some(Command::Graph) => match load_config(&sources, &cli.set, &factories) {
+            Ok((_, cfg)) => {
+                print!("{}", crate::mermaid::render(&cfg));
+                ExitCode::SUCCESS
+            }
+            Err(e) => {
+                eprintln!("Error: invalid configuration:\n{e}");
+                ExitCode::FAILURE
+            }
+        },
         Some(Command::PrintConfig { format, mode }) => print_config(&sources, &cli.set, format, mode),
         None => run_collector(factories, distro.build_info, sources, cli.set, embedded),
     }

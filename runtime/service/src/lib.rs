@@ -16,6 +16,7 @@ pub mod collector;
 pub mod config;
 pub mod factories;
 pub mod graph;
+pub mod mermaid;
 pub mod service;
 pub mod telemetry;
 pub mod validate;

@@ -266,3 +266,26 @@ fn signal_support_is_checked() {
     assert!(e.contains("receiver \"testrcv\" does not support logs"), "{e}");
     assert!(e.contains("exporter \"sink\" does not support logs"), "{e}");
 }
+
+#[test]
+fn mermaid_graph_has_every_edge() {
+    let kit = Kit::new();
+    let cfg = load(&kit, TWO_PIPELINES).unwrap();
+    let g = otelcol_service::mermaid::render(&cfg);
+    assert!(g.starts_with("flowchart LR\n"), "{g}");
+    for edge in [
+        "rcv_testrcv -->|traces| pipe_traces_one__tag_a",
+        "rcv_testrcv_other -->|traces| pipe_traces_one__tag_a",
+        "pipe_traces_one__tag_a --> pipe_traces_one__tag_b",
+        "pipe_traces_one__tag_b --> exp_sink_1",
+        "pipe_traces_one__tag_b --> exp_sink_2",
+        "rcv_testrcv -->|traces| pipe_traces_two__tag_a",
+        "pipe_traces_two__tag_a --> exp_oldsink_3",
+        "rcv_testrcv -->|metrics| pipe_metrics__in",
+        "pipe_metrics__in --> exp_sink_1",
+    ] {
+        assert!(g.contains(edge), "missing {edge:?} in\n{g}");
+    }
+    // One node per receiver and exporter id, however many pipelines use it.
+    assert_eq!(g.matches("exp_sink_2[").count(), 1, "{g}");
+}

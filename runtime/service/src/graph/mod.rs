@@ -12,8 +12,8 @@ use std::sync::Arc;
 
 use otelcol_component::{
     BuildInfo, Component, ComponentId, ConsumerSlot, Consumers, CreateError, Exporter, ExporterSlot,
-    Extension, Kind, Logs, Metrics, PipelineId, PipelineInfo, Processor, ServiceInfo, Settings, SharedConsumer,
-    Signal, Traces,
+    Extension, Kind, Logs, Metrics, PipelineId, PipelineInfo, Processor, ServiceInfo, Settings,
+    SharedConsumer, Signal, Traces,
 };
 
 use crate::factories::{AnyConfig, DynProcessorFactory};
@@ -333,5 +333,12 @@ pub fn build(cfg: &ValidatedConfig, build: &BuildInfo) -> Result<Graph, BuildErr
         })
         .collect();
     let info = ServiceInfo::new(build.clone(), pipelines, cfg.service_extensions.clone());
-    Ok(Graph { extensions, exporters: exporters.into_iter().collect(), processors, receivers, mutates_data, info })
+    Ok(Graph {
+        extensions,
+        exporters: exporters.into_iter().collect(),
+        processors,
+        receivers,
+        mutates_data,
+        info,
+    })
 }
