@@ -26,6 +26,8 @@ receivers:
         endpoint: 127.0.0.1:{grpc}
       http:
         endpoint: 127.0.0.1:{http}
+processors:
+  batch:
 exporters:
   file/traces:
     path: {{dir}}/traces.jsonl
@@ -37,12 +39,15 @@ service:
   pipelines:
     traces:
       receivers: [otlp]
+      processors: [batch]
       exporters: [file/traces]
     metrics:
       receivers: [otlp]
+      processors: [batch]
       exporters: [file/metrics]
     logs:
       receivers: [otlp]
+      processors: [batch]
       exporters: [file/logs]
 "#
     )

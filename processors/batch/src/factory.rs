@@ -1,0 +1,99 @@
+//! The `batch` processor's factory.
+
+use std::sync::Arc;
+
+use otelcol_component::{
+    CreateError, Factory, Logs, Metrics, Processor, ProcessorFactory, Settings, SharedConsumer, Signal,
+    StabilityLevel, Traces,
+};
+
+use crate::config::BatchConfig;
+use crate::processor::BatchProcessor;
+
+/// The component type name used in config.
+pub const TYPE: &str = "batch";
+
+/// Stability of every signal, as the Go collector's `batchprocessor` declares it.
+pub const STABILITY: StabilityLevel = StabilityLevel::Beta;
+
+/// Creates [`BatchProcessor`]s for traces, metrics and logs.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct BatchProcessorFactory;
+
+impl Factory for BatchProcessorFactory {
+    type Config = BatchConfig;
+
+    fn type_name(&self) -> &'static str {
+        TYPE
+    }
+
+    fn module(&self) -> &'static str {
+        concat!(env!("CARGO_PKG_NAME"), " ", env!("CARGO_PKG_VERSION"))
+    }
+}
+
+impl ProcessorFactory for BatchProcessorFactory {
+    fn stability(&self, signal: Signal) -> Option<StabilityLevel> {
+        match signal {
+            Signal::Traces | Signal::Metrics | Signal::Logs => Some(STABILITY),
+        }
+    }
+
+    fn create_traces(
+        &self,
+        set: &Settings,
+        cfg: &BatchConfig,
+        next: SharedConsumer<Traces>,
+    ) -> Result<Arc<dyn Processor<Traces>>, CreateError> {
+        Ok(Arc::new(BatchProcessor::new(set, cfg, next)))
+    }
+
+    fn create_metrics(
+        &self,
+        set: &Settings,
+        cfg: &BatchConfig,
+        next: SharedConsumer<Metrics>,
+    ) -> Result<Arc<dyn Processor<Metrics>>, CreateError> {
+        Ok(Arc::new(BatchProcessor::new(set, cfg, next)))
+    }
+
+    fn create_logs(
+        &self,
+        set: &Settings,
+        cfg: &BatchConfig,
+        next: SharedConsumer<Logs>,
+    ) -> Result<Arc<dyn Processor<Logs>>, CreateError> {
+        Ok(Arc::new(BatchProcessor::new(set, cfg, next)))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use otelcol_component::ComponentConfig;
+    use otelcol_componenttest::check_processor_lifecycle;
+
+    #[test]
+    fn declares_type_and_stability() {
+        let f = BatchProcessorFactory;
+        assert_eq!(f.type_name(), "batch");
+        assert!(f.deprecated_aliases().is_empty());
+        for s in Signal::ALL {
+            assert_eq!(f.stability(s), Some(StabilityLevel::Beta));
+        }
+        assert!(f.module().starts_with("otelcol-processor-batch "));
+        assert_eq!(f.default_config(), BatchConfig::default());
+        assert_eq!(f.default_config().validate(), Ok(()));
+    }
+
+    #[tokio::test]
+    async fn lifecycle_for_all_signals() {
+        let f = BatchProcessorFactory;
+        check_processor_lifecycle(&f, &f.default_config()).await.unwrap();
+        let immediate = BatchConfig {
+            timeout: std::time::Duration::ZERO,
+            ..BatchConfig::default()
+        };
+        check_processor_lifecycle(&f, &immediate).await.unwrap();
+    }
+}

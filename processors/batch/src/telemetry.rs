@@ -1,0 +1,49 @@
+//! Self-metrics, with the Go batch processor's names and its `processor` label.
+
+/// Why a batch was sent.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Trigger {
+    /// The batch reached `send_batch_size` (or the processor sends at once).
+    Size,
+    /// `timeout` elapsed, or shutdown flushed the rest (Go counts both as timeout).
+    Timeout,
+}
+
+/// Items per export.
+pub(crate) const BATCH_SEND_SIZE: &str = "otelcol_processor_batch_batch_send_size";
+/// Bytes (protobuf encoding) per export.
+pub(crate) const BATCH_SEND_SIZE_BYTES: &str = "otelcol_processor_batch_batch_send_size_bytes";
+/// Exports triggered by size.
+pub(crate) const SIZE_TRIGGER_SEND: &str = "otelcol_processor_batch_batch_size_trigger_send";
+/// Exports triggered by the timeout.
+pub(crate) const TIMEOUT_TRIGGER_SEND: &str = "otelcol_processor_batch_timeout_trigger_send";
+/// Distinct metadata-value combinations (batchers).
+pub(crate) const METADATA_CARDINALITY: &str = "otelcol_processor_batch_metadata_cardinality";
+
+/// The metric handles of one processor instance.
+#[derive(Clone, Debug)]
+pub(crate) struct Telemetry {
+    id: String,
+}
+
+impl Telemetry {
+    pub(crate) fn new(id: String) -> Self {
+        Telemetry { id }
+    }
+
+    /// Records a successful export, as Go does (failed exports are not recorded).
+    pub(crate) fn record_send(&self, trigger: Trigger, items: usize, bytes: usize) {
+        let name = match trigger {
+            Trigger::Size => SIZE_TRIGGER_SEND,
+            Trigger::Timeout => TIMEOUT_TRIGGER_SEND,
+        };
+        metrics::counter!(name, "processor" => self.id.clone()).increment(1);
+        metrics::histogram!(BATCH_SEND_SIZE, "processor" => self.id.clone()).record(items as f64);
+        metrics::histogram!(BATCH_SEND_SIZE_BYTES, "processor" => self.id.clone()).record(bytes as f64);
+    }
+
+    /// A batcher was created (`+1`) or stopped (`-1`).
+    pub(crate) fn batchers_changed(&self, delta: f64) {
+        metrics::gauge!(METADATA_CARDINALITY, "processor" => self.id.clone()).increment(delta);
+    }
+}

@@ -1,0 +1,211 @@
+//! Back-pressure tests that look at a batcher's free room.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Duration;
+
+use otelcol_component::proto::collector::trace::v1::ExportTraceServiceRequest;
+use otelcol_component::proto::trace::v1::{ResourceSpans, ScopeSpans, Span};
+use otelcol_component::{
+    Component, ConsumeError, Consumer, Kind, Payload, RequestContext, Traces, async_trait,
+};
+use otelcol_componenttest::{Sink, nop_settings};
+use tokio::sync::Semaphore;
+use tokio::time::{sleep, timeout};
+
+use crate::{BatchConfig, BatchProcessor};
+
+fn traces(prefix: &str, n: usize) -> Traces {
+    let spans = (0..n)
+        .map(|i| Span {
+            name: format!("{prefix}-{i}"),
+            ..Default::default()
+        })
+        .collect();
+    Traces::from_request(ExportTraceServiceRequest {
+        resource_spans: vec![ResourceSpans {
+            scope_spans: vec![ScopeSpans {
+                spans,
+                ..Default::default()
+            }],
+            ..Default::default()
+        }],
+    })
+}
+
+/// A downstream that lets one export through per `open()`.
+#[derive(Debug)]
+struct Gate {
+    permits: Semaphore,
+    arrived: AtomicUsize,
+    sink: Arc<Sink<Traces>>,
+}
+
+impl Gate {
+    fn new() -> Arc<Self> {
+        Arc::new(Gate {
+            permits: Semaphore::new(0),
+            arrived: AtomicUsize::new(0),
+            sink: Sink::new(),
+        })
+    }
+    fn open(&self, n: usize) {
+        self.permits.add_permits(n);
+    }
+}
+
+#[async_trait]
+impl Consumer<Traces> for Gate {
+    async fn consume(&self, data: Traces) -> Result<(), ConsumeError> {
+        self.arrived.fetch_add(1, Ordering::SeqCst);
+        let permit = self
+            .permits
+            .acquire()
+            .await
+            .map_err(|_| ConsumeError::retryable("gate closed"))?;
+        permit.forget();
+        self.sink.consume(data).await
+    }
+}
+
+fn processor(size: u32, max: u32, next: Arc<Gate>) -> Arc<BatchProcessor<Traces>> {
+    let cfg = BatchConfig {
+        send_batch_size: size,
+        send_batch_max_size: max,
+        timeout: Duration::from_secs(3600),
+        ..BatchConfig::default()
+    };
+    Arc::new(BatchProcessor::new(
+        &nop_settings("batch", Kind::Processor),
+        &cfg,
+        next,
+    ))
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_full_batcher_makes_callers_wait_for_room() {
+    // Capacity 2 × 4 = 8 items.
+    let gate = Gate::new();
+    let p = processor(4, 4, gate.clone());
+    let ctx = RequestContext::default();
+    let spawn = |name: &'static str| {
+        let p = p.clone();
+        tokio::spawn(async move { p.consume(traces(name, 4)).await })
+    };
+    let a = spawn("a");
+    sleep(Duration::from_millis(1)).await;
+    assert_eq!(gate.arrived.load(Ordering::SeqCst), 1, "a is being exported");
+    assert_eq!(p.room(&ctx), Some(4));
+    let b = spawn("b");
+    sleep(Duration::from_millis(1)).await;
+    assert_eq!(p.room(&ctx), Some(0), "b waits in the batcher");
+    let mut c = spawn("c");
+    assert!(
+        timeout(Duration::from_secs(10), &mut c).await.is_err(),
+        "c waits for room"
+    );
+    assert_eq!(p.room(&ctx), Some(0));
+    assert_eq!(gate.arrived.load(Ordering::SeqCst), 1, "one export at a time");
+
+    gate.open(1);
+    a.await.unwrap().unwrap();
+    sleep(Duration::from_millis(1)).await;
+    // a's room went to c; b is being exported.
+    assert_eq!(p.room(&ctx), Some(0));
+    assert_eq!(gate.arrived.load(Ordering::SeqCst), 2);
+    gate.open(2);
+    b.await.unwrap().unwrap();
+    c.await.unwrap().unwrap();
+    assert_eq!(p.room(&ctx), Some(8));
+    let order: Vec<String> = gate
+        .sink
+        .all()
+        .iter()
+        .map(|t| t.request().resource_spans[0].scope_spans[0].spans[0].name.clone())
+        .collect();
+    assert_eq!(order, ["a-0", "b-0", "c-0"]);
+    p.shutdown().await.unwrap();
+}
+
+#[tokio::test(start_paused = true)]
+async fn an_oversize_payload_waits_until_the_batcher_is_empty() {
+    // Capacity 2 × 2 = 4; a payload of 10 takes all of it.
+    let gate = Gate::new();
+    let p = processor(2, 0, gate.clone());
+    let ctx = RequestContext::default();
+    let p1 = p.clone();
+    let small = tokio::spawn(async move { p1.consume(traces("s", 2)).await });
+    sleep(Duration::from_millis(1)).await;
+    assert_eq!(p.room(&ctx), Some(2));
+    let p2 = p.clone();
+    let mut big = tokio::spawn(async move { p2.consume(traces("big", 10)).await });
+    assert!(timeout(Duration::from_secs(10), &mut big).await.is_err());
+    // The waiting head caller reserves the free room, so later callers
+    // cannot overtake it.
+    assert_eq!(p.room(&ctx), Some(0));
+    let p3 = p.clone();
+    let mut late = tokio::spawn(async move { p3.consume(traces("late", 1)).await });
+    assert!(timeout(Duration::from_secs(10), &mut late).await.is_err());
+    gate.open(1);
+    small.await.unwrap().unwrap();
+    sleep(Duration::from_millis(1)).await;
+    assert_eq!(p.room(&ctx), Some(0), "big holds the whole batcher");
+    gate.open(2);
+    big.await.unwrap().unwrap();
+    late.await.unwrap().unwrap();
+    assert_eq!(gate.sink.item_count(), 13);
+    let first: Vec<String> = gate
+        .sink
+        .all()
+        .iter()
+        .map(|t| t.request().resource_spans[0].scope_spans[0].spans[0].name.clone())
+        .collect();
+    assert_eq!(first, ["s-0", "big-0", "late-0"]);
+    p.shutdown().await.unwrap();
+}
+
+#[tokio::test(start_paused = true)]
+async fn shutdown_refuses_callers_waiting_for_room_and_flushes_the_rest() {
+    let gate = Gate::new();
+    let p = processor(4, 4, gate.clone());
+    let spawn = |name: &'static str| {
+        let p = p.clone();
+        tokio::spawn(async move { p.consume(traces(name, 4)).await })
+    };
+    let a = spawn("a");
+    sleep(Duration::from_millis(1)).await;
+    let b = spawn("b");
+    sleep(Duration::from_millis(1)).await;
+    let c = spawn("c");
+    sleep(Duration::from_millis(1)).await;
+    let p2 = p.clone();
+    let mut shutdown = tokio::spawn(async move { p2.shutdown().await });
+    let e = c.await.unwrap().unwrap_err();
+    assert!(e.is_retryable());
+    assert_eq!(e.message(), "batch processor is shutting down");
+    assert!(
+        timeout(Duration::from_secs(10), &mut shutdown).await.is_err(),
+        "shutdown waits for the in-flight export"
+    );
+    gate.open(2);
+    shutdown.await.unwrap().unwrap();
+    a.await.unwrap().unwrap();
+    b.await.unwrap().unwrap();
+    assert_eq!(gate.sink.item_count(), 8);
+}
+
+#[test]
+fn consume_outside_a_runtime_is_an_error_not_a_panic() {
+    use std::future::Future;
+    use std::task::{Context, Poll, Waker};
+    let p = processor(4, 0, Gate::new());
+    let mut fut = std::pin::pin!(p.consume(traces("a", 1)));
+    let mut cx = Context::from_waker(Waker::noop());
+    match fut.as_mut().poll(&mut cx) {
+        Poll::Ready(Err(e)) => {
+            assert!(e.is_permanent());
+            assert_eq!(e.message(), "batch processor needs a tokio runtime");
+        }
+        other => panic!("unexpected {other:?}"),
+    }
+}
