@@ -97,7 +97,7 @@ fn components_lists_the_distribution_as_yaml() {
             .collect()
     };
     assert_eq!(names("receivers"), vec!["otlp"]);
-    assert_eq!(names("processors"), vec!["batch"]);
+    assert_eq!(names("processors"), vec!["attributes", "batch", "resource"]);
     assert_eq!(names("exporters"), vec!["debug", "file", "nop"]);
     assert_eq!(v["buildinfo"]["command"], "otelcol-rs");
     assert!(out.contains("stability:"), "{out}");

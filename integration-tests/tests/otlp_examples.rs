@@ -94,3 +94,88 @@ fn official_examples_round_trip_through_the_collector() {
         assert!(found, "{file} did not come out unchanged");
     }
 }
+
+/// The seed's processing chain (batch → resource) plus attributes, on the
+/// official trace example: the output carries exactly the configured changes.
+#[test]
+fn resource_and_attributes_processors_change_what_they_are_told_to() {
+    let http = free_port();
+    let addr: SocketAddr = format!("127.0.0.1:{http}").parse().unwrap();
+    let cfg = format!(
+        r#"
+receivers:
+  otlp:
+    protocols:
+      http:
+        endpoint: 127.0.0.1:{http}
+processors:
+  batch:
+  resource:
+    attributes:
+      - {{key: deployment.environment, value: prod, action: upsert}}
+      - {{key: service.name, action: delete}}
+  attributes:
+    actions:
+      - {{key: my.span.attr, action: hash}}
+      - {{key: added, value: 42, action: insert}}
+exporters:
+  file: {{path: "{{dir}}/traces.jsonl"}}
+service:
+  pipelines:
+    traces: {{receivers: [otlp], processors: [batch, resource, attributes], exporters: [file]}}
+"#
+    );
+    let mut c = Collector::start(&cfg, &[], &[addr]);
+    let body = std::fs::read(shared_dir().join("otlp-examples/trace.json")).unwrap();
+    let r = http_request(
+        addr,
+        "POST",
+        "/v1/traces",
+        &[("Content-Type", "application/json")],
+        &body,
+    );
+    assert_eq!(r.status, 200, "{}", String::from_utf8_lossy(&r.body));
+    let (status, logs) = c.stop();
+    assert!(status.success(), "{logs}");
+    let out = read_json_lines(&c.dir.path().join("traces.jsonl"));
+    assert_eq!(out.len(), 1);
+    let rs = &out[0]["resourceSpans"][0];
+    let res_attrs = rs["resource"]["attributes"].as_array().unwrap();
+    assert!(
+        res_attrs
+            .iter()
+            .any(|a| a["key"] == "deployment.environment" && a["value"]["stringValue"] == "prod")
+    );
+    assert!(
+        !res_attrs.iter().any(|a| a["key"] == "service.name"),
+        "{res_attrs:?}"
+    );
+    let span = &rs["scopeSpans"][0]["spans"][0];
+    let attrs = span["attributes"].as_array().unwrap();
+    let hashed = attrs.iter().find(|a| a["key"] == "my.span.attr").unwrap();
+    // SHA-256 of the example's value "some value".
+    assert_eq!(hashed["value"]["stringValue"], sha256_hex(b"some value"));
+    assert!(
+        attrs
+            .iter()
+            .any(|a| a["key"] == "added" && a["value"]["intValue"] == "42"),
+        "{attrs:?}"
+    );
+}
+
+/// SHA-256 via the system's `sha256sum`, independent of the collector's code.
+fn sha256_hex(data: &[u8]) -> String {
+    use std::io::Write as _;
+    let mut child = std::process::Command::new("sha256sum")
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    child.stdin.take().unwrap().write_all(data).unwrap();
+    let out = child.wait_with_output().unwrap();
+    String::from_utf8_lossy(&out.stdout)
+        .split_whitespace()
+        .next()
+        .unwrap()
+        .to_string()
+}

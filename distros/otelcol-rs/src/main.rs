@@ -12,7 +12,9 @@ const DEFAULT_CONFIG: &str = include_str!("../default-config.yaml");
 fn main() -> ExitCode {
     let factories = match Factories::builder()
         .receiver(otelcol_receiver_otlp::factory())
+        .processor(otelcol_processor_attributes::factory())
         .processor(otelcol_processor_batch::factory())
+        .processor(otelcol_processor_resource::factory())
         .exporter(otelcol_exporter_debug::factory())
         .exporter(otelcol_exporter_file::factory())
         .exporter(otelcol_exporter_nop::factory())

@@ -1,0 +1,78 @@
+//! The `resource` processor's factory.
+
+use std::sync::Arc;
+
+use otelcol_component::{
+    CreateError, Factory, Logs, Metrics, Processor, ProcessorFactory, Settings, SharedConsumer, Signal,
+    StabilityLevel, Traces,
+};
+
+use crate::config::ResourceConfig;
+use crate::processor::{HasResources, ResourceProcessor};
+
+/// The component type name used in config.
+pub const TYPE: &str = "resource";
+
+/// Stability of every signal, as the Go collector's `resourceprocessor` declares it.
+pub const STABILITY: StabilityLevel = StabilityLevel::Beta;
+
+/// Creates [`ResourceProcessor`]s.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct ResourceProcessorFactory;
+
+impl Factory for ResourceProcessorFactory {
+    type Config = ResourceConfig;
+
+    fn type_name(&self) -> &'static str {
+        TYPE
+    }
+
+    fn module(&self) -> &'static str {
+        concat!(env!("CARGO_PKG_NAME"), " ", env!("CARGO_PKG_VERSION"))
+    }
+}
+
+fn create<T: HasResources>(
+    set: &Settings,
+    cfg: &ResourceConfig,
+    next: SharedConsumer<T>,
+) -> Result<Arc<dyn Processor<T>>, CreateError> {
+    let attr_proc = cfg.attr_proc()?;
+    tracing::debug!(id = %set.id, signal = %T::SIGNAL, actions = attr_proc.len(), "created resource processor");
+    Ok(Arc::new(ResourceProcessor::new(Arc::new(attr_proc), next)))
+}
+
+impl ProcessorFactory for ResourceProcessorFactory {
+    fn stability(&self, signal: Signal) -> Option<StabilityLevel> {
+        match signal {
+            Signal::Traces | Signal::Metrics | Signal::Logs => Some(STABILITY),
+        }
+    }
+
+    fn create_traces(
+        &self,
+        set: &Settings,
+        cfg: &ResourceConfig,
+        next: SharedConsumer<Traces>,
+    ) -> Result<Arc<dyn Processor<Traces>>, CreateError> {
+        create(set, cfg, next)
+    }
+
+    fn create_metrics(
+        &self,
+        set: &Settings,
+        cfg: &ResourceConfig,
+        next: SharedConsumer<Metrics>,
+    ) -> Result<Arc<dyn Processor<Metrics>>, CreateError> {
+        create(set, cfg, next)
+    }
+
+    fn create_logs(
+        &self,
+        set: &Settings,
+        cfg: &ResourceConfig,
+        next: SharedConsumer<Logs>,
+    ) -> Result<Arc<dyn Processor<Logs>>, CreateError> {
+        create(set, cfg, next)
+    }
+}
