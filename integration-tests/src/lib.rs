@@ -64,6 +64,8 @@ pub fn free_port() -> u16 {
 pub struct Collector {
     child: Child,
     log: Arc<Mutex<String>>,
+    /// Where the collector serves its own metrics (`/metrics`).
+    pub metrics_addr: SocketAddr,
     /// The temporary folder holding the config (and usually the outputs).
     pub dir: tempfile::TempDir,
     /// The config file path.
@@ -97,8 +99,16 @@ impl Collector {
         args: &[String],
         wait_for: &[SocketAddr],
     ) -> Collector {
+        // Every collector serves its own metrics; give each a free port so
+        // parallel tests do not fight over the default localhost:8888.
+        let metrics_addr: SocketAddr = format!("127.0.0.1:{}", free_port()).parse().expect("addr");
+        let mut args = args.to_vec();
+        if !args.iter().any(|a| a.contains("telemetry")) {
+            args.push("--set".into());
+            args.push(format!("service.telemetry.metrics.address={metrics_addr}"));
+        }
         let mut child = Command::new(binary())
-            .args(args)
+            .args(&args)
             .env("NO_COLOR", "1")
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
@@ -123,6 +133,7 @@ impl Collector {
         let mut c = Collector {
             child,
             log,
+            metrics_addr,
             dir,
             config_path,
         };
@@ -147,6 +158,17 @@ impl Collector {
             thread::sleep(Duration::from_millis(50));
         }
         panic!("collector did not listen on {addr} within 30s:\n{}", self.logs());
+    }
+
+    /// Scrapes the collector's own metrics and returns the value of the series
+    /// whose name and labels start with `series` (e.g. `otelcol_receiver_accepted_spans{receiver="otlp"`).
+    pub fn self_metric(&self, series: &str) -> Option<f64> {
+        let page = http_request(self.metrics_addr, "GET", "/metrics", &[], b"");
+        let text = String::from_utf8_lossy(&page.body).to_string();
+        text.lines()
+            .filter(|l| !l.starts_with('#') && l.starts_with(series))
+            .filter_map(|l| l.rsplit_once(' ').and_then(|(_, v)| v.parse::<f64>().ok()))
+            .reduce(|a, b| a + b)
     }
 
     /// Everything the process printed so far (stdout and stderr).

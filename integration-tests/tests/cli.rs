@@ -98,7 +98,10 @@ fn components_lists_the_distribution_as_yaml() {
     };
     assert_eq!(names("receivers"), vec!["otlp"]);
     assert_eq!(names("processors"), vec!["attributes", "batch", "resource"]);
-    assert_eq!(names("exporters"), vec!["debug", "file", "nop"]);
+    assert_eq!(
+        names("exporters"),
+        vec!["debug", "file", "nop", "otlp", "otlphttp"]
+    );
     assert_eq!(v["buildinfo"]["command"], "otelcol-rs");
     assert!(out.contains("stability:"), "{out}");
 }

@@ -18,6 +18,8 @@ fn main() -> ExitCode {
         .exporter(otelcol_exporter_debug::factory())
         .exporter(otelcol_exporter_file::factory())
         .exporter(otelcol_exporter_nop::factory())
+        .exporter(otelcol_exporter_otlp::factory())
+        .exporter(otelcol_exporter_otlphttp::factory())
         .build()
     {
         Ok(f) => f,

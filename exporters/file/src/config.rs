@@ -138,7 +138,7 @@ pub struct FileConfig {
     /// `""` or `none`; `zstd` is refused by this build. Default `""`.
     pub compression: String,
     /// How often buffered data is written to the file. Default `1s`; `0` means `1s`.
-    #[serde(with = "humantime_serde")]
+    #[serde(with = "otelcol_component::duration")]
     pub flush_interval: Duration,
     /// Writing to one file per resource attribute value. Default disabled.
     pub group_by: GroupByConfig,

@@ -141,7 +141,9 @@ fn create_refuses_an_invalid_config() {
 async fn lifecycle() {
     let dir = tempfile::tempdir().unwrap();
     let cfg = config(&format!("path: {}", yaml_path(&dir.path().join("out.json"))));
-    otelcol_componenttest::check_exporter_lifecycle(&otelcol_exporter_file::factory(), &cfg).await.unwrap();
+    otelcol_componenttest::check_exporter_lifecycle(&otelcol_exporter_file::factory(), &cfg)
+        .await
+        .unwrap();
     let e = create(&cfg);
     e.shutdown().await.unwrap();
     let e = create(&cfg);

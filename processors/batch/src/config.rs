@@ -23,7 +23,7 @@ pub struct BatchConfig {
     /// Time after which a batch is sent regardless of its size, counted from
     /// the moment its first item was added. `0` sends every payload at once
     /// (still split by `send_batch_max_size`). Default `200ms`.
-    #[serde(with = "humantime_serde")]
+    #[serde(with = "otelcol_component::duration")]
     pub timeout: Duration,
 
     /// Number of items (spans, metric data points, log records) that triggers

@@ -19,7 +19,9 @@ fn factory_declarations() {
 
 #[tokio::test]
 async fn receiver_lifecycle() {
-    check_receiver_lifecycle(&factory(), &common::loopback_config()).await.unwrap();
+    check_receiver_lifecycle(&factory(), &common::loopback_config())
+        .await
+        .unwrap();
 }
 
 /// Beyond the kit's contract: a second start and a start after shutdown are refused.

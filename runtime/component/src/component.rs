@@ -94,7 +94,13 @@ impl PipelineInfo {
         exporters: Vec<ComponentId>,
         mutates_data: bool,
     ) -> Self {
-        PipelineInfo { id, receivers, processors, exporters, mutates_data }
+        PipelineInfo {
+            id,
+            receivers,
+            processors,
+            exporters,
+            mutates_data,
+        }
     }
 }
 
@@ -115,7 +121,12 @@ pub struct ServiceInfo {
 impl ServiceInfo {
     /// Describes a service.
     pub fn new(build_info: BuildInfo, pipelines: Vec<PipelineInfo>, extensions: Vec<ComponentId>) -> Self {
-        ServiceInfo { build_info, pipelines, extensions, start_time: std::time::SystemTime::now() }
+        ServiceInfo {
+            build_info,
+            pipelines,
+            extensions,
+            start_time: std::time::SystemTime::now(),
+        }
     }
 }
 

@@ -18,7 +18,10 @@ pub struct ClientInfo {
 impl ClientInfo {
     /// Client info with an address and request metadata (keys are lower-cased).
     pub fn new(address: Option<SocketAddr>, metadata: BTreeMap<String, Vec<String>>) -> Self {
-        let metadata = metadata.into_iter().map(|(k, v)| (k.to_ascii_lowercase(), v)).collect();
+        let metadata = metadata
+            .into_iter()
+            .map(|(k, v)| (k.to_ascii_lowercase(), v))
+            .collect();
         ClientInfo { address, metadata }
     }
 

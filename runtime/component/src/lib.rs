@@ -40,6 +40,7 @@
 mod component;
 mod consumer;
 mod context;
+pub mod duration;
 mod error;
 mod factory;
 mod id;

@@ -25,6 +25,7 @@ use crate::config::expand::ProcessLookup;
 use crate::config::{ConfigErrors, ConfigSource, Resolved};
 use crate::factories::Factories;
 use crate::graph::{BuildError, build};
+use crate::selfmetrics::{self, TelemetryServer};
 use crate::service::{Service, StartError};
 use crate::validate::{ValidatedConfig, validate};
 
@@ -41,6 +42,9 @@ pub enum CollectorError {
     /// A component could not be started.
     #[error(transparent)]
     Start(#[from] StartError),
+    /// The collector's own metrics endpoint could not be served.
+    #[error("{0}")]
+    Telemetry(String),
 }
 
 /// Resolves and validates the config from `sources` and `sets`.
@@ -61,17 +65,28 @@ pub struct Collector {
     build_info: BuildInfo,
     sources: Vec<ConfigSource>,
     sets: Vec<String>,
+    self_metrics: bool,
 }
 
 impl Collector {
-    /// A collector for these factories.
+    /// A collector for these factories. It serves its own metrics as
+    /// `service::telemetry::metrics` says (default `localhost:8888/metrics`);
+    /// see [`Collector::without_self_metrics`].
     pub fn new(factories: Arc<Factories>, build_info: BuildInfo) -> Self {
         Collector {
             factories,
             build_info,
             sources: Vec::new(),
             sets: Vec::new(),
+            self_metrics: true,
         }
+    }
+
+    /// Do not install a metrics recorder or serve `/metrics` (for programs
+    /// that embed the runtime and handle the `metrics` crate themselves).
+    pub fn without_self_metrics(mut self) -> Self {
+        self.self_metrics = false;
+        self
     }
 
     /// Config sources, merged in order.
@@ -88,11 +103,55 @@ impl Collector {
 
     /// Resolves, validates, builds and starts the service once.
     pub async fn start_service(&self) -> Result<Service, CollectorError> {
+        self.start_service_with(&mut None).await
+    }
+
+    /// Makes the `/metrics` endpoint match the config: kept if unchanged,
+    /// moved if the endpoint changed, stopped if disabled.
+    async fn ensure_telemetry(
+        &self,
+        cfg: &ValidatedConfig,
+        current: &mut Option<TelemetryServer>,
+    ) -> Result<(), CollectorError> {
+        if !self.self_metrics {
+            return Ok(());
+        }
+        let wanted =
+            selfmetrics::endpoint(&cfg.service.telemetry.metrics).map_err(CollectorError::Telemetry)?;
+        if current.as_ref().map(|s| s.endpoint()) == wanted.as_deref() {
+            return Ok(());
+        }
+        if let Some(old) = current.take() {
+            old.stop().await;
+        }
+        let Some(endpoint) = wanted else {
+            return Ok(());
+        };
+        let Some(recorder) = selfmetrics::install() else {
+            tracing::warn!(
+                "another metrics recorder is installed; the collector's own metrics are not served"
+            );
+            return Ok(());
+        };
+        *current = Some(
+            TelemetryServer::start(&endpoint, recorder.registry())
+                .await
+                .map_err(CollectorError::Telemetry)?,
+        );
+        Ok(())
+    }
+
+    async fn start_service_with(
+        &self,
+        telemetry: &mut Option<TelemetryServer>,
+    ) -> Result<Service, CollectorError> {
         let (resolved, cfg) = load_config(&self.sources, &self.sets, &self.factories)?;
         for w in &cfg.warnings {
             tracing::warn!("{w}");
         }
         log_summary(&resolved, &cfg);
+        // The recorder must exist before components create their metric handles.
+        self.ensure_telemetry(&cfg, telemetry).await?;
         let graph = build(&cfg, &self.build_info)?;
         let service = Service::new(graph);
         service.start().await?;
@@ -108,7 +167,8 @@ impl Collector {
         shutdown: CancellationToken,
         mut reload: Option<mpsc::Receiver<()>>,
     ) -> Result<(), CollectorError> {
-        let mut service = self.start_service().await?;
+        let mut telemetry = None;
+        let mut service = self.start_service_with(&mut telemetry).await?;
         loop {
             let reload_requested = async {
                 match reload.as_mut() {
@@ -120,6 +180,9 @@ impl Collector {
                 _ = shutdown.cancelled() => {
                     tracing::info!("Shutdown requested; draining pipelines");
                     service.shutdown().await;
+                    if let Some(t) = telemetry.take() {
+                        t.stop().await;
+                    }
                     tracing::info!("Shutdown complete.");
                     return Ok(());
                 }
@@ -134,7 +197,7 @@ impl Collector {
                         continue;
                     }
                     service.shutdown().await;
-                    service = self.start_service().await?;
+                    service = self.start_service_with(&mut telemetry).await?;
                 }
             }
         }

@@ -17,6 +17,7 @@ pub mod config;
 pub mod factories;
 pub mod graph;
 pub mod mermaid;
+pub mod selfmetrics;
 pub mod service;
 pub mod telemetry;
 pub mod validate;

@@ -203,6 +203,10 @@ pub fn validate(resolved: &Resolved, factories: &Factories) -> Result<ValidatedC
         }
     };
 
+    if let Err(e) = crate::selfmetrics::endpoint(&service.telemetry.metrics) {
+        issues.push(ConfigIssue::new("", e));
+    }
+
     let configured = |section: &str| -> BTreeSet<ComponentId> {
         resolved
             .component_ids(section)

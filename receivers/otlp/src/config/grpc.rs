@@ -86,20 +86,20 @@ pub struct KeepaliveConfig {
 #[serde(deny_unknown_fields, default)]
 pub struct KeepaliveServerParameters {
     /// Close connections idle this long. Default 0 (never). Not applied.
-    #[serde(with = "humantime_serde")]
+    #[serde(with = "otelcol_component::duration")]
     pub max_connection_idle: Duration,
     /// Gracefully close connections older than this. Default 0 (never).
-    #[serde(with = "humantime_serde")]
+    #[serde(with = "otelcol_component::duration")]
     pub max_connection_age: Duration,
     /// Force-close this long after `max_connection_age`. Default 0 (never).
-    #[serde(with = "humantime_serde")]
+    #[serde(with = "otelcol_component::duration")]
     pub max_connection_age_grace: Duration,
     /// Ping an idle client after this long. Default 0, which means 2h.
-    #[serde(with = "humantime_serde")]
+    #[serde(with = "otelcol_component::duration")]
     pub time: Duration,
     /// Close the connection if a ping is not answered in this time.
     /// Default 0, which means 20s.
-    #[serde(with = "humantime_serde")]
+    #[serde(with = "otelcol_component::duration")]
     pub timeout: Duration,
 }
 
@@ -108,7 +108,7 @@ pub struct KeepaliveServerParameters {
 #[serde(deny_unknown_fields, default)]
 pub struct KeepaliveEnforcementPolicy {
     /// Least time between client pings. Default 0 (grpc-go: 5m).
-    #[serde(with = "humantime_serde")]
+    #[serde(with = "otelcol_component::duration")]
     pub min_time: Duration,
     /// Allow pings without active streams. Default false.
     pub permit_without_stream: bool,

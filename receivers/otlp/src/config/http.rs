@@ -66,16 +66,16 @@ pub struct HttpConfig {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub compression_algorithms: Option<Vec<String>>,
     /// Longest time to read a request body. Default 0 (no limit).
-    #[serde(with = "humantime_serde")]
+    #[serde(with = "otelcol_component::duration")]
     pub read_timeout: Duration,
     /// Longest time to read request headers. Default 0 (`read_timeout`, or no limit).
-    #[serde(with = "humantime_serde")]
+    #[serde(with = "otelcol_component::duration")]
     pub read_header_timeout: Duration,
     /// Longest time to write a response. Default 0. Not applied by this build.
-    #[serde(with = "humantime_serde")]
+    #[serde(with = "otelcol_component::duration")]
     pub write_timeout: Duration,
     /// Longest idle keep-alive time. Default 0. Not applied by this build.
-    #[serde(with = "humantime_serde")]
+    #[serde(with = "otelcol_component::duration")]
     pub idle_timeout: Duration,
     /// Keep HTTP/1.1 connections open between requests. Default true.
     pub keep_alives_enabled: bool,

@@ -87,7 +87,7 @@ pub struct TlsServerConfig {
     /// Allowed curves. Default empty (the library's defaults).
     pub curve_preferences: Vec<String>,
     /// How often to reload the certificates. Default 0 (never).
-    #[serde(with = "humantime_serde")]
+    #[serde(with = "otelcol_component::duration")]
     pub reload_interval: std::time::Duration,
     /// CA file used to verify client certificates (mTLS). Default unset.
     #[serde(skip_serializing_if = "Option::is_none")]

@@ -1,0 +1,326 @@
+//! The gRPC client: one lazily connected channel shared by the three OTLP
+//! services, and the classification of their answers.
+
+use std::fmt;
+use std::marker::PhantomData;
+use std::sync::{PoisonError, RwLock};
+
+use otelcol_component::proto::collector::logs::v1::ExportLogsServiceResponse;
+use otelcol_component::proto::collector::metrics::v1::ExportMetricsServiceResponse;
+use otelcol_component::proto::collector::trace::v1::ExportTraceServiceResponse;
+use otelcol_component::{ConsumeError, Logs, Metrics, Payload, Settings, Traces, async_trait};
+use otelcol_exporterhelper::{Compression, Sender};
+use otelcol_otlp_status::rpc::{RETRY_INFO_TYPE_URL, Status as RpcStatus};
+use otelcol_otlp_status::status::is_retryable_grpc;
+use prost::Message;
+use tonic::codec::{Codec, CompressionEncoding, DecodeBuf, Decoder, EncodeBuf, Encoder};
+use tonic::codegen::http::uri::PathAndQuery;
+use tonic::metadata::{AsciiMetadataValue, BinaryMetadataValue, MetadataKey, MetadataMap};
+use tonic::transport::{Channel, Endpoint};
+use tonic::{Code, Status};
+
+use crate::config::OtlpExporterConfig;
+
+/// What differs between the three OTLP services.
+pub(crate) trait GrpcSignal: Payload {
+    /// The service's response message.
+    type Response: Message + Default + Send + 'static;
+    /// The `Export` method's path.
+    const PATH: &'static str;
+    /// `(rejected, error_message)` of the response's partial success.
+    fn partial(resp: &Self::Response) -> Option<(i64, &str)>;
+}
+
+impl GrpcSignal for Traces {
+    type Response = ExportTraceServiceResponse;
+    const PATH: &'static str = "/opentelemetry.proto.collector.trace.v1.TraceService/Export";
+    fn partial(r: &Self::Response) -> Option<(i64, &str)> {
+        r.partial_success
+            .as_ref()
+            .map(|p| (p.rejected_spans, p.error_message.as_str()))
+    }
+}
+
+impl GrpcSignal for Metrics {
+    type Response = ExportMetricsServiceResponse;
+    const PATH: &'static str = "/opentelemetry.proto.collector.metrics.v1.MetricsService/Export";
+    fn partial(r: &Self::Response) -> Option<(i64, &str)> {
+        r.partial_success
+            .as_ref()
+            .map(|p| (p.rejected_data_points, p.error_message.as_str()))
+    }
+}
+
+impl GrpcSignal for Logs {
+    type Response = ExportLogsServiceResponse;
+    const PATH: &'static str = "/opentelemetry.proto.collector.logs.v1.LogsService/Export";
+    fn partial(r: &Self::Response) -> Option<(i64, &str)> {
+        r.partial_success
+            .as_ref()
+            .map(|p| (p.rejected_log_records, p.error_message.as_str()))
+    }
+}
+
+/// Encodes a payload straight from its shared request (no copy, even when
+/// the retry loop still holds it) and decodes the response.
+struct PayloadCodec<T>(PhantomData<fn() -> T>);
+struct PayloadEncoder<T>(PhantomData<fn() -> T>);
+struct ResponseDecoder<R>(PhantomData<fn() -> R>);
+
+impl<T: GrpcSignal> Codec for PayloadCodec<T> {
+    type Encode = T;
+    type Decode = T::Response;
+    type Encoder = PayloadEncoder<T>;
+    type Decoder = ResponseDecoder<T::Response>;
+    fn encoder(&mut self) -> Self::Encoder {
+        PayloadEncoder(PhantomData)
+    }
+    fn decoder(&mut self) -> Self::Decoder {
+        ResponseDecoder(PhantomData)
+    }
+}
+
+impl<T: GrpcSignal> Encoder for PayloadEncoder<T> {
+    type Item = T;
+    type Error = Status;
+    fn encode(&mut self, item: T, dst: &mut EncodeBuf<'_>) -> Result<(), Status> {
+        item.request()
+            .encode(dst)
+            .map_err(|e| Status::internal(format!("encoding the request: {e}")))
+    }
+}
+
+impl<R: Message + Default> Decoder for ResponseDecoder<R> {
+    type Item = R;
+    type Error = Status;
+    fn decode(&mut self, src: &mut DecodeBuf<'_>) -> Result<Option<R>, Status> {
+        R::decode(src)
+            .map(Some)
+            .map_err(|e| Status::internal(format!("decoding the response: {e}")))
+    }
+}
+
+/// The shared client of one `otlp` exporter.
+pub struct GrpcClient {
+    endpoint: Endpoint,
+    channel: RwLock<Option<Channel>>,
+    metadata: MetadataMap,
+    compression: Option<CompressionEncoding>,
+}
+
+impl fmt::Debug for GrpcClient {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("GrpcClient")
+            .field("endpoint", self.endpoint.uri())
+            .field("compression", &self.compression)
+            .finish_non_exhaustive()
+    }
+}
+
+fn user_agent(set: &Settings) -> String {
+    format!(
+        "{}/{} ({}/{})",
+        set.build_info.description,
+        set.build_info.version,
+        std::env::consts::OS,
+        std::env::consts::ARCH
+    )
+}
+
+impl GrpcClient {
+    /// Builds the client (no connection yet). Expects a validated config.
+    pub fn new(set: &Settings, cfg: &OtlpExporterConfig) -> Result<Self, String> {
+        let uri = format!("http://{}", cfg.sanitized_endpoint());
+        let mut endpoint = Endpoint::from_shared(uri).map_err(|e| format!("endpoint: {e}"))?;
+        let ua = if cfg.user_agent.is_empty() {
+            user_agent(set)
+        } else {
+            cfg.user_agent.clone()
+        };
+        endpoint = endpoint.user_agent(ua).map_err(|e| format!("user_agent: {e}"))?;
+        if !cfg.authority.is_empty() {
+            let origin = format!("http://{}", cfg.authority)
+                .parse()
+                .map_err(|e| format!("authority: {e}"))?;
+            endpoint = endpoint.origin(origin);
+        }
+        if let Some(k) = &cfg.keepalive {
+            endpoint = endpoint
+                .http2_keep_alive_interval(k.time)
+                .keep_alive_timeout(k.timeout)
+                .keep_alive_while_idle(k.permit_without_stream);
+        }
+        let mut metadata = MetadataMap::new();
+        for (k, v) in cfg.headers.iter() {
+            let key = k.to_ascii_lowercase();
+            if key.ends_with("-bin") {
+                let name =
+                    MetadataKey::from_bytes(key.as_bytes()).map_err(|e| format!("headers::{k}: {e}"))?;
+                metadata.insert_bin(name, BinaryMetadataValue::from_bytes(v.as_bytes()));
+            } else {
+                let name =
+                    MetadataKey::from_bytes(key.as_bytes()).map_err(|e| format!("headers::{k}: {e}"))?;
+                let value =
+                    AsciiMetadataValue::try_from(v.as_str()).map_err(|e| format!("headers::{k}: {e}"))?;
+                metadata.insert(name, value);
+            }
+        }
+        let compression = match cfg.compression {
+            Compression::Gzip => Some(CompressionEncoding::Gzip),
+            _ => None,
+        };
+        Ok(GrpcClient {
+            endpoint,
+            channel: RwLock::new(None),
+            metadata,
+            compression,
+        })
+    }
+
+    /// Creates the lazily connected channel: never fails, and never waits for
+    /// the backend (a backend that is down is a retryable send error).
+    pub fn connect(&self) {
+        let mut ch = self.channel.write().unwrap_or_else(PoisonError::into_inner);
+        if ch.is_none() {
+            *ch = Some(self.endpoint.connect_lazy());
+        }
+    }
+
+    /// Drops the channel, closing its connection once calls in flight end.
+    pub fn close(&self) {
+        self.channel
+            .write()
+            .unwrap_or_else(PoisonError::into_inner)
+            .take();
+    }
+
+    async fn export<T: GrpcSignal>(&self, data: T) -> Result<(), ConsumeError> {
+        let channel = self
+            .channel
+            .read()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone()
+            .ok_or_else(|| ConsumeError::retryable("the otlp exporter is not started"))?;
+        let mut grpc = tonic::client::Grpc::new(channel);
+        if let Some(enc) = self.compression {
+            grpc = grpc.send_compressed(enc).accept_compressed(enc);
+        }
+        grpc.ready()
+            .await
+            .map_err(|e| ConsumeError::retryable(format!("gRPC channel not ready: {e}")))?;
+        let mut req = tonic::Request::new(data);
+        *req.metadata_mut() = self.metadata.clone();
+        let path = PathAndQuery::from_static(T::PATH);
+        let resp = grpc
+            .unary(req, path, PayloadCodec::<T>(PhantomData))
+            .await
+            .map_err(|s| classify(&s))?;
+        match T::partial(resp.get_ref()) {
+            Some((rejected, msg)) if rejected != 0 || !msg.is_empty() => Err(
+                ConsumeError::partially_rejected(u64::try_from(rejected).unwrap_or(0), msg),
+            ),
+            _ => Ok(()),
+        }
+    }
+}
+
+/// Classifies a failed call as the Go `otlp` exporter does: `Cancelled`,
+/// `DeadlineExceeded`, `Aborted`, `OutOfRange`, `Unavailable`, `DataLoss`
+/// and (only with `RetryInfo`) `ResourceExhausted` are retryable, with the
+/// `RetryInfo` delay as retry-after; everything else is permanent.
+pub fn classify(status: &Status) -> ConsumeError {
+    let code = status.code();
+    let detail = RpcStatus::decode(status.details()).ok();
+    let has_retry_info = detail
+        .as_ref()
+        .is_some_and(|d| d.details.iter().any(|a| a.type_url == RETRY_INFO_TYPE_URL));
+    let delay = detail
+        .as_ref()
+        .and_then(RpcStatus::retry_delay)
+        .filter(|d| !d.is_zero());
+    let msg = format!("rpc error: code = {code:?} desc = {}", status.message());
+    if !is_retryable_grpc(code, has_retry_info) {
+        return if code == Code::InvalidArgument {
+            ConsumeError::invalid_data(msg)
+        } else {
+            ConsumeError::permanent(msg)
+        };
+    }
+    match delay {
+        Some(d) => ConsumeError::retryable_after(msg, d),
+        None => ConsumeError::retryable(msg),
+    }
+}
+
+#[async_trait]
+impl Sender<Traces> for GrpcClient {
+    async fn send(&self, data: Traces) -> Result<(), ConsumeError> {
+        self.export(data).await
+    }
+}
+
+#[async_trait]
+impl Sender<Metrics> for GrpcClient {
+    async fn send(&self, data: Metrics) -> Result<(), ConsumeError> {
+        self.export(data).await
+    }
+}
+
+#[async_trait]
+impl Sender<Logs> for GrpcClient {
+    async fn send(&self, data: Logs) -> Result<(), ConsumeError> {
+        self.export(data).await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::time::Duration;
+
+    fn status(code: Code, delay: Option<Duration>) -> Status {
+        let mut s = RpcStatus::new(code, "why");
+        if let Some(d) = delay {
+            s = s.with_retry_delay(d);
+        }
+        Status::with_details(code, "why", s.encode_to_vec().into())
+    }
+
+    #[test]
+    fn classification_follows_go() {
+        for code in [
+            Code::Cancelled,
+            Code::DeadlineExceeded,
+            Code::Aborted,
+            Code::OutOfRange,
+            Code::Unavailable,
+            Code::DataLoss,
+        ] {
+            assert!(classify(&status(code, None)).is_retryable(), "{code:?}");
+        }
+        for code in [
+            Code::Unknown,
+            Code::NotFound,
+            Code::AlreadyExists,
+            Code::PermissionDenied,
+            Code::Unauthenticated,
+            Code::FailedPrecondition,
+            Code::Unimplemented,
+            Code::Internal,
+        ] {
+            assert!(classify(&status(code, None)).is_permanent(), "{code:?}");
+        }
+        let bad = classify(&status(Code::InvalidArgument, None));
+        assert_eq!(
+            bad.kind(),
+            &otelcol_component::ConsumeErrorKind::Permanent { invalid_data: true }
+        );
+        assert!(classify(&status(Code::ResourceExhausted, None)).is_permanent());
+        let throttled = classify(&status(Code::ResourceExhausted, Some(Duration::from_secs(7))));
+        assert_eq!(throttled.retry_after(), Some(Duration::from_secs(7)));
+        let e = classify(&status(Code::Unavailable, Some(Duration::from_millis(1500))));
+        assert_eq!(e.retry_after(), Some(Duration::from_millis(1500)));
+        assert_eq!(e.message(), "rpc error: code = Unavailable desc = why");
+        assert_eq!(classify(&Status::unavailable("down")).retry_after(), None);
+    }
+}

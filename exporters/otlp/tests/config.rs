@@ -1,0 +1,109 @@
+//! Config of the `otlp` exporter: Go keys, defaults and validation messages.
+#![allow(missing_docs, clippy::unwrap_used)]
+
+use std::time::Duration;
+
+use otelcol_component::{ComponentConfig, Factory};
+use otelcol_componenttest::parse_config;
+use otelcol_exporter_otlp::{OtlpExporterConfig, factory};
+use otelcol_exporterhelper::{Compression, Sizer};
+
+fn err(yaml: &str) -> String {
+    parse_config::<OtlpExporterConfig>(yaml).unwrap_err()
+}
+
+#[test]
+fn defaults_match_go() {
+    let c = factory().default_config();
+    assert_eq!(c, OtlpExporterConfig::default());
+    assert_eq!(c.compression, Compression::Gzip);
+    assert_eq!(c.timeout, Duration::from_secs(5));
+    assert_eq!(c.write_buffer_size, 512 * 1024);
+    assert_eq!(c.read_buffer_size, 0);
+    assert!(c.keepalive.is_none());
+    assert_eq!(c.balancer_name, "");
+    assert!(c.sending_queue.enabled && c.retry_on_failure.enabled);
+    assert_eq!(factory().type_name(), "otlp");
+    assert_eq!(factory().deprecated_aliases(), &["otlp_grpc"]);
+    // Like Go, the default config has no endpoint and is not valid by itself.
+    assert!(
+        c.validate()
+            .unwrap_err()
+            .to_string()
+            .contains(r#"requires a non-empty "endpoint""#)
+    );
+}
+
+#[test]
+fn parses_every_go_key() {
+    let c: OtlpExporterConfig = parse_config(
+        r#"
+endpoint: dns:///backend:4317
+compression: none
+tls: {insecure: true}
+keepalive: {time: 20s, permit_without_stream: true}
+read_buffer_size: 1024
+write_buffer_size: 2048
+wait_for_ready: true
+headers: {x-a: b}
+user_agent: me/1
+balancer_name: round_robin
+authority: other:4317
+timeout: 200ms
+sending_queue: {num_consumers: 2, queue_size: 10, sizer: items, block_on_overflow: true}
+retry_on_failure: {initial_interval: 1s, max_interval: 2s, max_elapsed_time: 1m}
+"#,
+    )
+    .unwrap();
+    assert_eq!(c.sanitized_endpoint(), "backend:4317");
+    let k = c.keepalive.clone().unwrap();
+    assert_eq!(
+        (k.time, k.timeout, k.permit_without_stream),
+        (Duration::from_secs(20), Duration::from_secs(10), true)
+    );
+    assert_eq!(c.timeout, Duration::from_millis(200));
+    assert_eq!(c.sending_queue.sizer, Sizer::Items);
+    assert_eq!(c.headers.0.get("x-a").map(String::as_str), Some("b"));
+    assert!(c.is_plaintext());
+}
+
+#[test]
+fn endpoint_rules_follow_go() {
+    assert!(err("endpoint: backend\ntls: {insecure: true}").contains("missing port"));
+    assert!(err("endpoint: backend:abc\ntls: {insecure: true}").contains(r#"invalid port "abc""#));
+    assert!(err("endpoint: ::1:4317\ntls: {insecure: true}").contains("too many colons"));
+    assert!(parse_config::<OtlpExporterConfig>("endpoint: '[::1]:4317'\ntls: {insecure: true}").is_ok());
+    assert!(
+        parse_config::<OtlpExporterConfig>("endpoint: http://backend:4317").is_ok(),
+        "http:// means plaintext"
+    );
+}
+
+#[test]
+fn tls_is_refused_until_supported() {
+    let e = err("endpoint: backend:4317");
+    assert!(
+        e.contains("tls::insecure") && e.contains("TLS is not supported by this build yet"),
+        "{e}"
+    );
+    let e = err("endpoint: https://backend:4317\ntls: {insecure: true}");
+    assert!(e.contains("https://"), "{e}");
+    let e = err("endpoint: backend:4317\ntls: {insecure: true, ca_file: /ca.pem}");
+    assert!(e.contains("tls::ca_file"), "{e}");
+}
+
+#[test]
+fn unsupported_settings_are_refused_loudly() {
+    let base = "endpoint: backend:4317\ntls: {insecure: true}\n";
+    assert!(err(&format!("{base}compression: zstd")).contains("not supported by this build yet"));
+    assert!(err(&format!("{base}compression: zlib")).contains("unsupported compression"));
+    assert!(err(&format!("{base}auth: {{authenticator: bearertokenauth}}")).contains("auth::authenticator"));
+    assert!(err(&format!("{base}middlewares: [{{id: m}}]")).contains("middlewares"));
+    assert!(err(&format!("{base}balancer_name: weighted")).contains("balancer_name"));
+    assert!(err(&format!("{base}sending_queue: {{storage: file_storage}}")).contains("persistent queue"));
+    assert!(err(&format!("{base}headers: {{'bad key': x}}")).contains("headers::bad key"));
+    assert!(
+        err(&format!("{base}retry_on_failure: {{randomization_factor: 2}}")).contains("randomization_factor")
+    );
+    assert!(err(&format!("{base}endpiont: x")).contains("unknown field"));
+}

@@ -1,0 +1,239 @@
+//! The HTTP client: one connection pool shared by the three signals, request
+//! encoding and compression, and the classification of responses.
+
+use std::fmt;
+use std::io::Write;
+
+use bytes::Bytes;
+use http::header::{CONTENT_ENCODING, CONTENT_TYPE, HOST, RETRY_AFTER, USER_AGENT};
+use http::{HeaderMap, HeaderName, HeaderValue, Request, Uri};
+use http_body_util::{BodyExt, Full, Limited};
+use hyper_util::client::legacy::Client;
+use hyper_util::client::legacy::connect::HttpConnector;
+use hyper_util::rt::{TokioExecutor, TokioTimer};
+use otelcol_component::{ConfigError, ConsumeError, Logs, Metrics, Settings, Signal, Traces, async_trait};
+use otelcol_exporterhelper::{Compression, Sender};
+
+use crate::config::{Encoding, OtlpHttpExporterConfig, signal_url};
+use crate::response::{JSON, PROTOBUF, classify, error_message, media_type, partial_success};
+use crate::signal::HttpSignal;
+
+/// The most of a response body that is read (as the Go exporter).
+pub const MAX_RESPONSE_BYTES: usize = 64 * 1024;
+
+/// The shared client of one `otlphttp` exporter.
+pub struct HttpClient {
+    client: Client<HttpConnector, Full<Bytes>>,
+    traces_url: Option<Uri>,
+    metrics_url: Option<Uri>,
+    logs_url: Option<Uri>,
+    headers: HeaderMap,
+    user_agent: HeaderValue,
+    encoding: Encoding,
+    compression: Compression,
+    level: flate2::Compression,
+}
+
+impl fmt::Debug for HttpClient {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("HttpClient")
+            .field("traces_url", &self.traces_url)
+            .field("metrics_url", &self.metrics_url)
+            .field("logs_url", &self.logs_url)
+            .field("encoding", &self.encoding)
+            .field("compression", &self.compression)
+            .finish_non_exhaustive()
+    }
+}
+
+impl HttpClient {
+    /// Builds the client for `signals` (no connection yet). Fails when a
+    /// signal has no URL.
+    pub fn new(
+        set: &Settings,
+        cfg: &OtlpHttpExporterConfig,
+        signals: &[Signal],
+    ) -> Result<Self, ConfigError> {
+        let url = |s: Signal| {
+            signals
+                .contains(&s)
+                .then(|| signal_url(cfg, s.as_str()))
+                .transpose()
+        };
+        let mut headers = HeaderMap::new();
+        for (k, v) in cfg.headers.iter() {
+            let name = HeaderName::from_bytes(k.as_bytes())
+                .map_err(|e| ConfigError::at(format!("headers::{k}"), e.to_string()))?;
+            let value = HeaderValue::from_str(v)
+                .map_err(|e| ConfigError::at(format!("headers::{k}"), e.to_string()))?;
+            headers.insert(name, value);
+        }
+        let ua = format!(
+            "{}/{} ({}/{})",
+            set.build_info.description,
+            set.build_info.version,
+            std::env::consts::OS,
+            std::env::consts::ARCH
+        );
+        let user_agent =
+            HeaderValue::from_str(&ua).map_err(|e| ConfigError::new(format!("user agent: {e}")))?;
+        let mut builder = Client::builder(TokioExecutor::new());
+        builder.pool_timer(TokioTimer::new());
+        builder.pool_idle_timeout((!cfg.idle_conn_timeout.is_zero()).then_some(cfg.idle_conn_timeout));
+        if cfg.disable_keep_alives {
+            builder.pool_max_idle_per_host(0);
+        } else if cfg.max_idle_conns_per_host > 0 {
+            builder
+                .pool_max_idle_per_host(usize::try_from(cfg.max_idle_conns_per_host).unwrap_or(usize::MAX));
+        }
+        let mut connector = HttpConnector::new();
+        connector.set_nodelay(true);
+        let level = match u32::try_from(cfg.compression_params.level) {
+            Ok(l @ 1..=9) => flate2::Compression::new(l),
+            _ => flate2::Compression::default(),
+        };
+        Ok(HttpClient {
+            client: builder.build(connector),
+            traces_url: url(Signal::Traces)?,
+            metrics_url: url(Signal::Metrics)?,
+            logs_url: url(Signal::Logs)?,
+            headers,
+            user_agent,
+            encoding: cfg.encoding,
+            compression: cfg.compression,
+            level,
+        })
+    }
+
+    fn url(&self, signal: Signal) -> Option<&Uri> {
+        match signal {
+            Signal::Traces => self.traces_url.as_ref(),
+            Signal::Metrics => self.metrics_url.as_ref(),
+            Signal::Logs => self.logs_url.as_ref(),
+        }
+    }
+
+    fn compress(&self, body: Vec<u8>) -> std::io::Result<(Vec<u8>, Option<&'static str>)> {
+        let out = Vec::with_capacity(body.len() / 4 + 64);
+        match self.compression {
+            Compression::Gzip => {
+                let mut w = flate2::write::GzEncoder::new(out, self.level);
+                w.write_all(&body)?;
+                Ok((w.finish()?, Some("gzip")))
+            }
+            Compression::Zlib | Compression::Deflate => {
+                let mut w = flate2::write::ZlibEncoder::new(out, self.level);
+                w.write_all(&body)?;
+                Ok((w.finish()?, Some(self.compression.as_str())))
+            }
+            _ => Ok((body, None)),
+        }
+    }
+
+    fn request(&self, url: &Uri, body: Vec<u8>) -> Result<Request<Full<Bytes>>, ConsumeError> {
+        let (body, encoding) = self
+            .compress(body)
+            .map_err(|e| ConsumeError::permanent(format!("compressing the request: {e}")))?;
+        let content_type = match self.encoding {
+            Encoding::Proto => PROTOBUF,
+            Encoding::Json => JSON,
+        };
+        let mut req = Request::post(url.clone())
+            .header(CONTENT_TYPE, content_type)
+            .header(USER_AGENT, self.user_agent.clone())
+            .body(Full::new(Bytes::from(body)))
+            .map_err(|e| ConsumeError::permanent(format!("building the request: {e}")))?;
+        if let Some(enc) = encoding {
+            req.headers_mut()
+                .insert(CONTENT_ENCODING, HeaderValue::from_static(enc));
+        }
+        for (k, v) in &self.headers {
+            req.headers_mut().insert(k.clone(), v.clone());
+        }
+        if let Some(host) = self.headers.get(HOST) {
+            req.headers_mut().insert(HOST, host.clone());
+        }
+        Ok(req)
+    }
+
+    async fn export<T: HttpSignal>(&self, data: T) -> Result<(), ConsumeError> {
+        let url = self
+            .url(T::SIGNAL)
+            .ok_or_else(|| ConsumeError::permanent(format!("no URL for {}", T::SIGNAL)))?;
+        let body = match self.encoding {
+            Encoding::Proto => data.encode_to_vec(),
+            Encoding::Json => data.encode_json(),
+        };
+        drop(data);
+        let req = self.request(url, body)?;
+        let resp =
+            self.client.request(req).await.map_err(|e| {
+                ConsumeError::retryable(format!("failed to make an HTTP request: {}", chain(&e)))
+            })?;
+        let status = resp.status();
+        let content_type = media_type(resp.headers());
+        let retry_after = resp.headers().get(RETRY_AFTER).cloned();
+        let body = Limited::new(resp.into_body(), MAX_RESPONSE_BYTES)
+            .collect()
+            .await
+            .map(|c| c.to_bytes());
+        if status.is_success() {
+            let body = body.map_err(|e| {
+                ConsumeError::permanent(format!(
+                    "reading the {status} response from {url}: {e}; the data is not sent again"
+                ))
+            })?;
+            return match partial_success::<T>(&content_type, &body) {
+                Ok(None) => Ok(()),
+                Ok(Some((rejected, msg))) => Err(ConsumeError::partially_rejected(rejected, msg)),
+                Err(e) => Err(ConsumeError::permanent(format!(
+                    "{e} (response from {url}); the data is not sent again"
+                ))),
+            };
+        }
+        let detail = body.ok().and_then(|b| error_message(&content_type, &b));
+        let msg = match detail {
+            Some(m) => format!(
+                "error exporting items, request to {url} responded with HTTP Status Code {}, Message={m}",
+                status.as_u16()
+            ),
+            None => format!(
+                "error exporting items, request to {url} responded with HTTP Status Code {}",
+                status.as_u16()
+            ),
+        };
+        Err(classify(status, retry_after.as_ref(), msg))
+    }
+}
+
+fn chain(e: &dyn std::error::Error) -> String {
+    let mut out = e.to_string();
+    let mut cur = e.source();
+    while let Some(s) = cur {
+        out.push_str(": ");
+        out.push_str(&s.to_string());
+        cur = s.source();
+    }
+    out
+}
+
+#[async_trait]
+impl Sender<Traces> for HttpClient {
+    async fn send(&self, data: Traces) -> Result<(), ConsumeError> {
+        self.export(data).await
+    }
+}
+
+#[async_trait]
+impl Sender<Metrics> for HttpClient {
+    async fn send(&self, data: Metrics) -> Result<(), ConsumeError> {
+        self.export(data).await
+    }
+}
+
+#[async_trait]
+impl Sender<Logs> for HttpClient {
+    async fn send(&self, data: Logs) -> Result<(), ConsumeError> {
+        self.export(data).await
+    }
+}

@@ -1,0 +1,269 @@
+//! The `otlphttp` exporter's config: the Go collector's `confighttp.ClientConfig`
+//! keys at the top level, the per-signal endpoints, `encoding`,
+//! `sending_queue` and `retry_on_failure`.
+
+use std::time::Duration;
+
+use http::{HeaderName, HeaderValue, Uri};
+use otelcol_component::{ComponentConfig, ConfigError};
+use otelcol_exporterhelper::{
+    AuthConfig, Compression, Headers, MiddlewareConfig, QueueConfig, RetryConfig, TlsClientConfig,
+};
+use serde::{Deserialize, Serialize};
+
+/// Default `timeout` of one request.
+pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
+/// Default `write_buffer_size` (512 KiB).
+pub const DEFAULT_WRITE_BUFFER_SIZE: usize = 512 * 1024;
+/// Default `max_idle_conns`.
+pub const DEFAULT_MAX_IDLE_CONNS: i64 = 100;
+/// Default `idle_conn_timeout`.
+pub const DEFAULT_IDLE_CONN_TIMEOUT: Duration = Duration::from_secs(90);
+
+/// `encoding`: how requests are serialized.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Encoding {
+    /// `application/x-protobuf` (the default).
+    #[default]
+    Proto,
+    /// `application/json` (OTLP/JSON).
+    Json,
+}
+
+/// `compression_params`.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct CompressionParams {
+    /// Compression level: 1 (fast) to 9 (small); 0 or -1 mean the default. Default: 0.
+    pub level: i64,
+}
+
+/// `cookies`.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct CookiesConfig {
+    /// Keep cookies the server sets. Default: false. Refused in this build.
+    pub enabled: bool,
+}
+
+/// Config of the `otlphttp` exporter.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct OtlpHttpExporterConfig {
+    /// Base URL; `/v1/traces`, `/v1/metrics`, `/v1/logs` are appended. Default: empty.
+    pub endpoint: String,
+    /// URL for traces, instead of `endpoint` + `/v1/traces`. Default: empty.
+    pub traces_endpoint: String,
+    /// URL for metrics, instead of `endpoint` + `/v1/metrics`. Default: empty.
+    pub metrics_endpoint: String,
+    /// URL for logs, instead of `endpoint` + `/v1/logs`. Default: empty.
+    pub logs_endpoint: String,
+    /// URL for profiles (profiles are not supported by this build). Default: empty.
+    pub profiles_endpoint: String,
+    /// `proto` or `json`. Default: `proto`.
+    pub encoding: Encoding,
+    /// Proxy for all requests. Default: empty. Refused in this build.
+    pub proxy_url: String,
+    /// TLS settings. Default: from the URL scheme; `https` is refused in this build.
+    pub tls: TlsClientConfig,
+    /// Read buffer size. Default: 0. Accepted; no effect in this build.
+    pub read_buffer_size: usize,
+    /// Write buffer size. Default: 524288. Accepted; no effect in this build.
+    pub write_buffer_size: usize,
+    /// Limit of one request. Default: 30s.
+    #[serde(with = "otelcol_exporterhelper::duration")]
+    pub timeout: Duration,
+    /// Headers sent with every request (a `Host` entry sets the Host header). Default: none.
+    pub headers: Headers,
+    /// Client authenticator extension. Default: none. Refused in this build.
+    pub auth: Option<AuthConfig>,
+    /// `gzip`, `zlib`, `deflate`, `none` or `""`. Default: `gzip`.
+    pub compression: Compression,
+    /// Compression level. Default: the algorithm's default.
+    pub compression_params: CompressionParams,
+    /// Idle connections kept in total. Default: 100. Accepted; the pool is bounded per host.
+    pub max_idle_conns: i64,
+    /// Idle connections kept per host; 0 means no limit here. Default: 0.
+    pub max_idle_conns_per_host: i64,
+    /// Connections per host; 0 means no limit. Default: 0. Other values refused in this build.
+    pub max_conns_per_host: i64,
+    /// Close idle connections after this long; 0 never. Default: 90s.
+    #[serde(with = "otelcol_exporterhelper::duration")]
+    pub idle_conn_timeout: Duration,
+    /// Use a new connection for every request. Default: false.
+    pub disable_keep_alives: bool,
+    /// HTTP/2 health-check ping interval. Default: 0. Accepted; plaintext uses HTTP/1.1.
+    #[serde(with = "otelcol_exporterhelper::duration")]
+    pub http2_read_idle_timeout: Duration,
+    /// HTTP/2 ping timeout. Default: 0. Accepted; plaintext uses HTTP/1.1.
+    #[serde(with = "otelcol_exporterhelper::duration")]
+    pub http2_ping_timeout: Duration,
+    /// Cookie handling. Default: disabled.
+    pub cookies: CookiesConfig,
+    /// Try HTTP/2 over TLS. Default: true. Accepted; plaintext uses HTTP/1.1 (as in Go).
+    pub force_attempt_http2: bool,
+    /// Client middleware extensions. Default: none. Refused in this build.
+    pub middlewares: Vec<MiddlewareConfig>,
+    /// The sending queue. Default: enabled, 10 consumers, 1000 requests.
+    pub sending_queue: QueueConfig,
+    /// Retries of failed requests. Default: enabled, 5s → 30s, for up to 5m.
+    pub retry_on_failure: RetryConfig,
+}
+
+impl Default for OtlpHttpExporterConfig {
+    fn default() -> Self {
+        OtlpHttpExporterConfig {
+            endpoint: String::new(),
+            traces_endpoint: String::new(),
+            metrics_endpoint: String::new(),
+            logs_endpoint: String::new(),
+            profiles_endpoint: String::new(),
+            encoding: Encoding::Proto,
+            proxy_url: String::new(),
+            tls: TlsClientConfig::default(),
+            read_buffer_size: 0,
+            write_buffer_size: DEFAULT_WRITE_BUFFER_SIZE,
+            timeout: DEFAULT_TIMEOUT,
+            headers: Headers::default(),
+            auth: None,
+            compression: Compression::Gzip,
+            compression_params: CompressionParams::default(),
+            max_idle_conns: DEFAULT_MAX_IDLE_CONNS,
+            max_idle_conns_per_host: 0,
+            max_conns_per_host: 0,
+            idle_conn_timeout: DEFAULT_IDLE_CONN_TIMEOUT,
+            disable_keep_alives: false,
+            http2_read_idle_timeout: Duration::ZERO,
+            http2_ping_timeout: Duration::ZERO,
+            cookies: CookiesConfig::default(),
+            force_attempt_http2: true,
+            middlewares: Vec::new(),
+            sending_queue: QueueConfig::default(),
+            retry_on_failure: RetryConfig::default(),
+        }
+    }
+}
+
+/// Parses an endpoint URL: `http://host[:port][/path]`.
+pub(crate) fn parse_url(key: &str, url: &str) -> Result<Uri, ConfigError> {
+    let uri: Uri = url
+        .parse()
+        .map_err(|e| ConfigError::at(key, format!("{key} must be a valid URL: {e}")))?;
+    match uri.scheme_str() {
+        Some("http") if uri.authority().is_some() => Ok(uri),
+        Some("https") => Err(ConfigError::at(
+            key,
+            "an https:// URL means TLS, which is not supported by this build yet (coming soon); use an http:// URL",
+        )),
+        _ => Err(ConfigError::at(
+            key,
+            format!("{key} must be a valid http:// URL, got {url:?}"),
+        )),
+    }
+}
+
+/// The URL of one signal: its override, or the endpoint plus `v1/<signal>`.
+pub(crate) fn signal_url(cfg: &OtlpHttpExporterConfig, signal: &str) -> Result<Uri, ConfigError> {
+    let (key, over) = match signal {
+        "traces" => ("traces_endpoint", &cfg.traces_endpoint),
+        "metrics" => ("metrics_endpoint", &cfg.metrics_endpoint),
+        _ => ("logs_endpoint", &cfg.logs_endpoint),
+    };
+    if !over.is_empty() {
+        return parse_url(key, over);
+    }
+    if cfg.endpoint.is_empty() {
+        return Err(ConfigError::at(
+            key,
+            format!("either endpoint or {key} must be specified"),
+        ));
+    }
+    let sep = if cfg.endpoint.ends_with('/') { "" } else { "/" };
+    parse_url("endpoint", &format!("{}{sep}v1/{signal}", cfg.endpoint))
+}
+
+impl OtlpHttpExporterConfig {
+    fn validate_refusals(&self) -> Result<(), ConfigError> {
+        self.tls.refuse_unsupported()?;
+        AuthConfig::refuse_unsupported(&self.auth)?;
+        let refuse = |key: &str, what: &str| {
+            Err(ConfigError::at(
+                key,
+                format!("{what} is not supported by this build yet"),
+            ))
+        };
+        if !self.proxy_url.is_empty() {
+            return refuse("proxy_url", "an HTTP proxy");
+        }
+        if !self.middlewares.is_empty() {
+            return refuse("middlewares", "client middlewares");
+        }
+        if self.cookies.enabled {
+            return refuse("cookies::enabled", "cookie handling");
+        }
+        if self.max_conns_per_host != 0 {
+            return refuse("max_conns_per_host", "a limit on connections per host");
+        }
+        match self.compression {
+            Compression::Gzip
+            | Compression::Zlib
+            | Compression::Deflate
+            | Compression::None
+            | Compression::Empty => {}
+            other => {
+                return Err(ConfigError::at(
+                    "compression",
+                    format!(
+                        "compression {:?} is not supported by this build yet; use gzip, zlib, deflate or none",
+                        other.as_str()
+                    ),
+                ));
+            }
+        }
+        if !(-1..=9).contains(&self.compression_params.level) {
+            return Err(ConfigError::at(
+                "compression_params::level",
+                format!(
+                    "unsupported compression level {}: expected 1 to 9 (0 or -1 for the default)",
+                    self.compression_params.level
+                ),
+            ));
+        }
+        Ok(())
+    }
+}
+
+impl ComponentConfig for OtlpHttpExporterConfig {
+    fn validate(&self) -> Result<(), ConfigError> {
+        let endpoints = [
+            ("endpoint", &self.endpoint),
+            ("traces_endpoint", &self.traces_endpoint),
+            ("metrics_endpoint", &self.metrics_endpoint),
+            ("logs_endpoint", &self.logs_endpoint),
+            ("profiles_endpoint", &self.profiles_endpoint),
+        ];
+        if endpoints.iter().all(|(_, v)| v.is_empty()) {
+            return Err(ConfigError::new("at least one endpoint must be specified"));
+        }
+        for (key, value) in endpoints {
+            if !value.is_empty() {
+                parse_url(key, value)?;
+            }
+        }
+        self.validate_refusals()?;
+        for (k, v) in self.headers.iter() {
+            if HeaderName::from_bytes(k.as_bytes()).is_err() || HeaderValue::from_str(v).is_err() {
+                return Err(ConfigError::at(
+                    format!("headers::{k}"),
+                    "not a valid HTTP header",
+                ));
+            }
+        }
+        if self.max_idle_conns < 0 || self.max_idle_conns_per_host < 0 {
+            return Err(ConfigError::at("max_idle_conns", "must not be negative"));
+        }
+        self.sending_queue.validate()?;
+        self.retry_on_failure.validate()
+    }
+}

@@ -1,0 +1,108 @@
+//! Config of the `otlphttp` exporter: Go keys, defaults and validation messages.
+#![allow(missing_docs, clippy::unwrap_used)]
+
+use std::time::Duration;
+
+use otelcol_component::{ComponentConfig, Factory};
+use otelcol_componenttest::parse_config;
+use otelcol_exporter_otlphttp::{Encoding, OtlpHttpExporterConfig, factory};
+use otelcol_exporterhelper::Compression;
+
+fn err(yaml: &str) -> String {
+    parse_config::<OtlpHttpExporterConfig>(yaml).unwrap_err()
+}
+
+#[test]
+fn defaults_match_go() {
+    let c = factory().default_config();
+    assert_eq!(c, OtlpHttpExporterConfig::default());
+    assert_eq!(c.timeout, Duration::from_secs(30));
+    assert_eq!(c.compression, Compression::Gzip);
+    assert_eq!(c.encoding, Encoding::Proto);
+    assert_eq!(c.write_buffer_size, 512 * 1024);
+    assert_eq!(
+        (c.max_idle_conns, c.idle_conn_timeout),
+        (100, Duration::from_secs(90))
+    );
+    assert!(c.force_attempt_http2);
+    assert_eq!(factory().type_name(), "otlphttp");
+    assert_eq!(factory().deprecated_aliases(), &["otlp_http"]);
+    assert_eq!(
+        c.validate().unwrap_err().to_string(),
+        "at least one endpoint must be specified"
+    );
+}
+
+#[test]
+fn parses_every_go_key() {
+    let c: OtlpHttpExporterConfig = parse_config(
+        r#"
+endpoint: http://backend:4318/
+traces_endpoint: http://traces:4318/v1/traces
+metrics_endpoint: http://metrics:4318/v1/metrics
+logs_endpoint: http://logs:4318/v1/logs
+profiles_endpoint: http://profiles:4318/v1development/profiles
+encoding: json
+tls: {insecure: true}
+read_buffer_size: 10
+write_buffer_size: 20
+timeout: 10s
+headers: [{name: x-a, value: b}]
+compression: zlib
+compression_params: {level: 9}
+max_idle_conns: 5
+max_idle_conns_per_host: 2
+max_conns_per_host: 0
+idle_conn_timeout: 1m
+disable_keep_alives: true
+http2_read_idle_timeout: 10s
+http2_ping_timeout: 5s
+cookies: {enabled: false}
+force_attempt_http2: false
+sending_queue: {enabled: false}
+retry_on_failure: {max_elapsed_time: 0s}
+"#,
+    )
+    .unwrap();
+    assert_eq!(c.encoding, Encoding::Json);
+    assert_eq!(c.compression_params.level, 9);
+    assert_eq!(c.idle_conn_timeout, Duration::from_secs(60));
+    assert!(!c.sending_queue.enabled);
+}
+
+#[test]
+fn endpoints_must_be_http_urls() {
+    assert!(parse_config::<OtlpHttpExporterConfig>("logs_endpoint: http://x:4318/logs").is_ok());
+    assert!(err("endpoint: backend:4318").contains("valid http:// URL"));
+    let e = err("endpoint: https://backend:4318");
+    assert!(
+        e.contains("TLS") && e.contains("not supported by this build yet"),
+        "{e}"
+    );
+    assert!(err("traces_endpoint: 'http://bad host'").contains("traces_endpoint"));
+}
+
+#[test]
+fn unsupported_settings_are_refused_loudly() {
+    let base = "endpoint: http://backend:4318\n";
+    let cases = [
+        ("tls: {ca_file: /ca.pem}", "tls::ca_file"),
+        ("compression: zstd", "not supported by this build yet"),
+        ("compression: snappy", "not supported by this build yet"),
+        ("compression_params: {level: 11}", "compression_params::level"),
+        ("auth: {authenticator: oauth2client}", "auth::authenticator"),
+        ("proxy_url: http://proxy:3128", "proxy_url"),
+        ("middlewares: [{id: m}]", "middlewares"),
+        ("cookies: {enabled: true}", "cookies::enabled"),
+        ("max_conns_per_host: 4", "max_conns_per_host"),
+        ("sending_queue: {storage: file_storage}", "persistent queue"),
+        ("sending_queue: {batch: {}}", "sending_queue::batch"),
+        ("headers: {'bad header': x}", "headers::bad header"),
+        ("encoding: xml", "unknown variant"),
+        ("endpiont: x", "unknown field"),
+    ];
+    for (extra, want) in cases {
+        let e = err(&format!("{base}{extra}"));
+        assert!(e.contains(want), "{extra}: {e}");
+    }
+}

@@ -1,0 +1,354 @@
+//! The reusable config blocks of an exporter: `sending_queue`,
+//! `retry_on_failure` and `timeout`, with the Go collector's keys, defaults
+//! and validation.
+
+use std::time::Duration;
+
+use otelcol_component::{ComponentId, ConfigError};
+use serde::{Deserialize, Serialize};
+
+/// Default of `sending_queue::enabled`.
+pub const DEFAULT_QUEUE_ENABLED: bool = true;
+/// Default of `sending_queue::num_consumers`.
+pub const DEFAULT_NUM_CONSUMERS: i64 = 10;
+/// Default of `sending_queue::queue_size`.
+pub const DEFAULT_QUEUE_SIZE: i64 = 1000;
+/// Default of `sending_queue::batch::flush_timeout`.
+pub const DEFAULT_BATCH_FLUSH_TIMEOUT: Duration = Duration::from_millis(200);
+/// Default of `sending_queue::batch::min_size`.
+pub const DEFAULT_BATCH_MIN_SIZE: i64 = 8192;
+
+/// Default of `retry_on_failure::enabled`.
+pub const DEFAULT_RETRY_ENABLED: bool = true;
+/// Default of `retry_on_failure::initial_interval`.
+pub const DEFAULT_INITIAL_INTERVAL: Duration = Duration::from_secs(5);
+/// Default of `retry_on_failure::randomization_factor`.
+pub const DEFAULT_RANDOMIZATION_FACTOR: f64 = 0.5;
+/// Default of `retry_on_failure::multiplier`.
+pub const DEFAULT_MULTIPLIER: f64 = 1.5;
+/// Default of `retry_on_failure::max_interval`.
+pub const DEFAULT_MAX_INTERVAL: Duration = Duration::from_secs(30);
+/// Default of `retry_on_failure::max_elapsed_time`.
+pub const DEFAULT_MAX_ELAPSED_TIME: Duration = Duration::from_secs(5 * 60);
+
+/// Default of `timeout` in exporterhelper (the `otlp` exporter uses it; the
+/// `otlphttp` exporter overrides it with 30s).
+pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// How the sending queue measures its size.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Sizer {
+    /// Each request counts as one (the default).
+    #[default]
+    Requests,
+    /// Spans, metric data points or log records.
+    Items,
+    /// Bytes of the protobuf encoding.
+    Bytes,
+}
+
+impl Sizer {
+    /// The config spelling (`requests`, `items`, `bytes`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Sizer::Requests => "requests",
+            Sizer::Items => "items",
+            Sizer::Bytes => "bytes",
+        }
+    }
+}
+
+/// `sending_queue::batch::partition`.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct PartitionConfig {
+    /// Client metadata keys whose values split batches. Default: none.
+    pub metadata_keys: Vec<String>,
+}
+
+/// `sending_queue::batch`: batching inside the exporter (accepted for
+/// config compatibility; refused by [`QueueConfig::validate`] in this build).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct BatchConfig {
+    /// Send a batch after this long even if it is small. Default: 200ms.
+    #[serde(with = "crate::duration")]
+    pub flush_timeout: Duration,
+    /// Size that triggers a send. Default: 8192.
+    pub min_size: i64,
+    /// Largest batch; 0 means no limit. Default: 0.
+    pub max_size: i64,
+    /// How batch sizes are measured. Default: `items`.
+    pub sizer: Sizer,
+    /// Batch partitioning by client metadata. Default: none.
+    pub partition: PartitionConfig,
+}
+
+impl Default for BatchConfig {
+    fn default() -> Self {
+        BatchConfig {
+            flush_timeout: DEFAULT_BATCH_FLUSH_TIMEOUT,
+            min_size: DEFAULT_BATCH_MIN_SIZE,
+            max_size: 0,
+            sizer: Sizer::Items,
+            partition: PartitionConfig::default(),
+        }
+    }
+}
+
+/// `sending_queue`: the bounded queue in front of the sender.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct QueueConfig {
+    /// Whether data is queued and sent in the background. Default: true.
+    pub enabled: bool,
+    /// Number of concurrent senders draining the queue. Default: 10.
+    pub num_consumers: i64,
+    /// Capacity of the queue, in units of `sizer`. Default: 1000.
+    pub queue_size: i64,
+    /// How the queue's size is measured: `requests`, `items` or `bytes`. Default: `requests`.
+    pub sizer: Sizer,
+    /// When full, make the caller wait instead of refusing the data. Default: false.
+    pub block_on_overflow: bool,
+    /// Make the caller wait until the queued data is sent and return its result. Default: false.
+    pub wait_for_result: bool,
+    /// Storage extension for a persistent queue. Default: none (in memory).
+    /// Refused in this build.
+    pub storage: Option<ComponentId>,
+    /// Batching inside the queue. Default: absent (off). Refused in this build.
+    pub batch: Option<BatchConfig>,
+}
+
+impl Default for QueueConfig {
+    fn default() -> Self {
+        QueueConfig {
+            enabled: DEFAULT_QUEUE_ENABLED,
+            num_consumers: DEFAULT_NUM_CONSUMERS,
+            queue_size: DEFAULT_QUEUE_SIZE,
+            sizer: Sizer::Requests,
+            block_on_overflow: false,
+            wait_for_result: false,
+            storage: None,
+            batch: None,
+        }
+    }
+}
+
+impl QueueConfig {
+    /// Checks the queue config as the Go collector does, and refuses what this
+    /// build cannot do yet (`storage`, `batch`). A disabled queue is not checked.
+    pub fn validate(&self) -> Result<(), ConfigError> {
+        if !self.enabled {
+            return Ok(());
+        }
+        if self.num_consumers <= 0 {
+            return Err(ConfigError::at(
+                "sending_queue::num_consumers",
+                "must be positive",
+            ));
+        }
+        if self.queue_size <= 0 {
+            return Err(ConfigError::at("sending_queue::queue_size", "must be positive"));
+        }
+        if self.storage.is_some() && self.wait_for_result {
+            return Err(ConfigError::at(
+                "sending_queue::wait_for_result",
+                "`wait_for_result` is not supported with a persistent queue configured with `storage`",
+            ));
+        }
+        if self.storage.is_some() {
+            return Err(ConfigError::at(
+                "sending_queue::storage",
+                "persistent queue is not supported by this build yet; remove `storage` to use the in-memory queue",
+            ));
+        }
+        if self.batch.is_some() {
+            return Err(ConfigError::at(
+                "sending_queue::batch",
+                "batching inside the exporter is not supported by this build yet; use the `batch` processor",
+            ));
+        }
+        Ok(())
+    }
+}
+
+/// `retry_on_failure`: exponential backoff for retryable failures.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct RetryConfig {
+    /// Whether retryable failures are retried. Default: true.
+    pub enabled: bool,
+    /// Wait after the first failure. Default: 5s.
+    #[serde(with = "crate::duration")]
+    pub initial_interval: Duration,
+    /// Jitter: each wait is `interval * (1 ± randomization_factor)`. Default: 0.5.
+    pub randomization_factor: f64,
+    /// Growth of the interval after each failure. Default: 1.5.
+    pub multiplier: f64,
+    /// Upper bound of the interval. Default: 30s.
+    #[serde(with = "crate::duration")]
+    pub max_interval: Duration,
+    /// Total time spent trying one request before it is dropped; 0 retries
+    /// forever. Default: 5m.
+    #[serde(with = "crate::duration")]
+    pub max_elapsed_time: Duration,
+}
+
+impl Default for RetryConfig {
+    fn default() -> Self {
+        RetryConfig {
+            enabled: DEFAULT_RETRY_ENABLED,
+            initial_interval: DEFAULT_INITIAL_INTERVAL,
+            randomization_factor: DEFAULT_RANDOMIZATION_FACTOR,
+            multiplier: DEFAULT_MULTIPLIER,
+            max_interval: DEFAULT_MAX_INTERVAL,
+            max_elapsed_time: DEFAULT_MAX_ELAPSED_TIME,
+        }
+    }
+}
+
+impl RetryConfig {
+    /// Checks the retry config as the Go collector's `configretry` does
+    /// (durations cannot be negative here, they are refused while parsing).
+    pub fn validate(&self) -> Result<(), ConfigError> {
+        if !self.enabled {
+            return Ok(());
+        }
+        if !(0.0..=1.0).contains(&self.randomization_factor) {
+            return Err(ConfigError::at(
+                "retry_on_failure::randomization_factor",
+                "'randomization_factor' must be within [0, 1]",
+            ));
+        }
+        if !(self.multiplier >= 0.0 && self.multiplier.is_finite()) {
+            return Err(ConfigError::at(
+                "retry_on_failure::multiplier",
+                "'multiplier' must be non-negative",
+            ));
+        }
+        if !self.max_elapsed_time.is_zero() {
+            if self.max_elapsed_time < self.initial_interval {
+                return Err(ConfigError::at(
+                    "retry_on_failure::max_elapsed_time",
+                    "'max_elapsed_time' must not be less than 'initial_interval'",
+                ));
+            }
+            if self.max_elapsed_time < self.max_interval {
+                return Err(ConfigError::at(
+                    "retry_on_failure::max_elapsed_time",
+                    "'max_elapsed_time' must not be less than 'max_interval'",
+                ));
+            }
+        }
+        Ok(())
+    }
+}
+
+/// `timeout`: the limit of one send attempt. Exporters embed the `timeout`
+/// key at their top level (Go squashes it) and build this from it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct TimeoutConfig {
+    /// Limit of one attempt; 0 means no limit. Default: 5s (exporter-specific).
+    #[serde(with = "crate::duration")]
+    pub timeout: Duration,
+}
+
+impl Default for TimeoutConfig {
+    fn default() -> Self {
+        TimeoutConfig {
+            timeout: DEFAULT_TIMEOUT,
+        }
+    }
+}
+
+impl TimeoutConfig {
+    /// A timeout of `timeout` per attempt (0: none).
+    pub fn new(timeout: Duration) -> Self {
+        TimeoutConfig { timeout }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn queue(yaml: &str) -> QueueConfig {
+        serde_yaml::from_str(yaml).unwrap()
+    }
+
+    #[test]
+    fn defaults_match_go() {
+        let q = QueueConfig::default();
+        assert!(q.enabled && q.num_consumers == 10 && q.queue_size == 1000);
+        assert_eq!(q.sizer, Sizer::Requests);
+        assert!(!q.block_on_overflow && !q.wait_for_result && q.storage.is_none() && q.batch.is_none());
+        let r = RetryConfig::default();
+        assert_eq!(r.initial_interval, Duration::from_secs(5));
+        assert_eq!(r.max_interval, Duration::from_secs(30));
+        assert_eq!(r.max_elapsed_time, Duration::from_secs(300));
+        assert_eq!((r.randomization_factor, r.multiplier), (0.5, 1.5));
+        assert_eq!(TimeoutConfig::default().timeout, Duration::from_secs(5));
+        assert!(q.validate().is_ok() && r.validate().is_ok());
+    }
+
+    #[test]
+    fn parses_go_keys_and_durations() {
+        let q = queue("num_consumers: 2\nqueue_size: 50\nsizer: items\nblock_on_overflow: true\nbatch: {}\n");
+        assert_eq!((q.num_consumers, q.queue_size, q.sizer), (2, 50, Sizer::Items));
+        assert_eq!(q.batch, Some(BatchConfig::default()));
+        let r: RetryConfig =
+            serde_yaml::from_str("initial_interval: 200ms\nmax_interval: 1m\nmax_elapsed_time: 0").unwrap();
+        assert_eq!(r.initial_interval, Duration::from_millis(200));
+        assert_eq!(r.max_interval, Duration::from_secs(60));
+        assert!(r.max_elapsed_time.is_zero());
+        assert!(r.validate().is_ok(), "0 means retry forever");
+        assert!(serde_yaml::from_str::<QueueConfig>("queue_sise: 3").is_err());
+        assert!(serde_yaml::from_str::<QueueConfig>("sizer: lines").is_err());
+    }
+
+    #[test]
+    fn queue_validation_names_the_key() {
+        let e = queue("num_consumers: 0").validate().unwrap_err();
+        assert_eq!(e.key.as_deref(), Some("sending_queue::num_consumers"));
+        let e = queue("queue_size: -1").validate().unwrap_err();
+        assert_eq!(e.key.as_deref(), Some("sending_queue::queue_size"));
+        let e = queue("storage: file_storage").validate().unwrap_err();
+        assert!(
+            e.message
+                .contains("persistent queue is not supported by this build yet")
+        );
+        let e = queue("batch: {}").validate().unwrap_err();
+        assert_eq!(e.key.as_deref(), Some("sending_queue::batch"));
+        let e = queue("storage: file_storage\nwait_for_result: true")
+            .validate()
+            .unwrap_err();
+        assert_eq!(e.key.as_deref(), Some("sending_queue::wait_for_result"));
+        assert!(
+            queue("enabled: false\nqueue_size: 0\nstorage: x")
+                .validate()
+                .is_ok()
+        );
+    }
+
+    #[test]
+    fn retry_validation_matches_go() {
+        let bad = |y: &str| {
+            serde_yaml::from_str::<RetryConfig>(y)
+                .unwrap()
+                .validate()
+                .unwrap_err()
+        };
+        assert!(bad("randomization_factor: 1.5").message.contains("[0, 1]"));
+        assert!(bad("multiplier: -1").message.contains("non-negative"));
+        assert!(bad("max_elapsed_time: 1s").message.contains("initial_interval"));
+        assert!(
+            bad("initial_interval: 1s\nmax_elapsed_time: 10s")
+                .message
+                .contains("max_interval")
+        );
+        let off: RetryConfig = serde_yaml::from_str("enabled: false\nmultiplier: -1").unwrap();
+        assert!(off.validate().is_ok());
+    }
+}

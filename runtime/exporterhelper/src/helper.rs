@@ -1,0 +1,108 @@
+//! [`ExporterHelper`]: queue → retry → timeout → sender, as one consumer.
+
+use std::fmt;
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use otelcol_component::{
+    Component, ComponentError, ConfigError, ConsumeError, Consumer, Host, Payload, Settings,
+};
+
+use crate::config::{QueueConfig, RetryConfig, TimeoutConfig};
+use crate::queue::Queue;
+use crate::retry::Delivery;
+use crate::sender::Sender;
+use crate::telemetry::Telemetry;
+
+/// Wraps an exporter's [`Sender`] with the Go collector's exporterhelper
+/// behaviour, for one signal.
+///
+/// - **Queue enabled** (default): `consume` puts the data in a bounded queue
+///   and returns; `num_consumers` tasks started by [`start`](Component::start)
+///   send it. When the queue is full, `consume` waits (`block_on_overflow:
+///   true`) or returns a **retryable** error and counts
+///   `otelcol_exporter_enqueue_failed_*` — the Go collector drops the data
+///   instead; a retryable error lets the receiver answer 503/`UNAVAILABLE` so
+///   the client retries. With `wait_for_result: true` the caller waits for
+///   the send and gets its result.
+/// - **Queue disabled**: `consume` sends with retries and returns the result.
+/// - Every attempt is bounded by `timeout`; retryable failures are retried
+///   with exponential backoff and jitter, honouring the error's retry-after,
+///   until `max_elapsed_time`; then the data is dropped (`Exporting failed.
+///   Dropping data.`, `otelcol_exporter_send_failed_*`).
+/// - [`shutdown`](Component::shutdown) stops accepting data and drains the
+///   queue: everything queued is sent, with retries (the Go collector stops
+///   retrying at shutdown instead). Once one request is given up on while
+///   draining, the backend is taken to be gone and the rest is dropped at
+///   once, logged and counted, so shutdown takes at most about one
+///   `max_elapsed_time`. If the runtime's deadline cuts shutdown short, the
+///   consumers are aborted and what they held is logged and counted as dropped.
+/// - Empty payloads (no items) are accepted and not sent.
+pub struct ExporterHelper<T: Payload> {
+    delivery: Arc<Delivery<T>>,
+    queue: Option<Arc<Queue<T>>>,
+}
+
+impl<T: Payload> fmt::Debug for ExporterHelper<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ExporterHelper")
+            .field("exporter", &self.delivery.telemetry.exporter)
+            .field("signal", &T::SIGNAL)
+            .field("sender", &self.delivery.sender)
+            .field("queued", &self.queue.is_some())
+            .finish()
+    }
+}
+
+impl<T: Payload> ExporterHelper<T> {
+    /// Builds the helper. Fails on a config that `validate` refuses (so an
+    /// exporter that forgot to validate cannot silently ignore a setting).
+    pub fn new(
+        settings: &Settings,
+        queue: QueueConfig,
+        retry: RetryConfig,
+        timeout: TimeoutConfig,
+        sender: Arc<dyn Sender<T>>,
+    ) -> Result<Self, ConfigError> {
+        queue.validate()?;
+        retry.validate()?;
+        let delivery = Arc::new(Delivery {
+            sender,
+            retry,
+            timeout: timeout.timeout,
+            telemetry: Telemetry::new(settings.id.to_string(), T::SIGNAL),
+        });
+        let queue = queue.enabled.then(|| Queue::new(queue, delivery.clone()));
+        Ok(ExporterHelper { delivery, queue })
+    }
+}
+
+#[async_trait]
+impl<T: Payload> Consumer<T> for ExporterHelper<T> {
+    async fn consume(&self, data: T) -> Result<(), ConsumeError> {
+        if data.is_empty() {
+            return Ok(());
+        }
+        match &self.queue {
+            Some(q) => q.offer(data).await,
+            None => self.delivery.deliver(data).await,
+        }
+    }
+}
+
+#[async_trait]
+impl<T: Payload> Component for ExporterHelper<T> {
+    async fn start(&self, _host: Arc<dyn Host>) -> Result<(), ComponentError> {
+        if let Some(q) = &self.queue {
+            q.start();
+        }
+        Ok(())
+    }
+
+    async fn shutdown(&self) -> Result<(), ComponentError> {
+        if let Some(q) = &self.queue {
+            q.shutdown().await;
+        }
+        Ok(())
+    }
+}

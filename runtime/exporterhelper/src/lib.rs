@@ -1,0 +1,69 @@
+//! # otelcol-exporterhelper
+//!
+//! The delivery machinery every otelcol-rs exporter reuses, after the Go
+//! collector's `exporterhelper`: an exporter writes one [`Sender`] (send one
+//! request, classify the failure), and [`ExporterHelper`] adds
+//!
+//! - the `sending_queue` ([`QueueConfig`]): bounded by requests, items or
+//!   bytes, drained by `num_consumers` tasks, blocking or refusing with a
+//!   retryable error when full, drained on shutdown;
+//! - `retry_on_failure` ([`RetryConfig`]): exponential backoff with jitter,
+//!   honouring the retry-after of a throttling error, bounded by
+//!   `max_elapsed_time`;
+//! - `timeout` ([`TimeoutConfig`]) per attempt;
+//! - the self-metrics `otelcol_exporter_sent_*`, `otelcol_exporter_send_failed_*`,
+//!   `otelcol_exporter_enqueue_failed_*` (label `exporter`) and the gauges
+//!   `otelcol_exporter_queue_size` / `otelcol_exporter_queue_capacity`
+//!   (labels `exporter`, `data_type`).
+//!
+//! It also holds the client-side config blocks both OTLP exporters share
+//! ([`TlsClientConfig`], [`Headers`], [`Compression`], [`AuthConfig`]) and
+//! the Go-compatible duration serde module [`duration`].
+//!
+//! ```
+//! use std::sync::Arc;
+//! use otelcol_component::{async_trait, ConsumeError, Traces};
+//! use otelcol_exporterhelper::{ExporterHelper, QueueConfig, RetryConfig, Sender, TimeoutConfig};
+//!
+//! #[derive(Debug)]
+//! struct Stdout;
+//!
+//! #[async_trait]
+//! impl Sender<Traces> for Stdout {
+//!     async fn send(&self, data: Traces) -> Result<(), ConsumeError> {
+//!         println!("{data:?}");
+//!         Ok(())
+//!     }
+//! }
+//!
+//! # fn build(settings: &otelcol_component::Settings) -> Result<(), otelcol_component::ConfigError> {
+//! let helper = ExporterHelper::<Traces>::new(
+//!     settings,
+//!     QueueConfig::default(),
+//!     RetryConfig::default(),
+//!     TimeoutConfig::default(),
+//!     Arc::new(Stdout),
+//! )?;
+//! # let _ = helper; Ok(()) }
+//! ```
+#![forbid(unsafe_code)]
+
+mod client;
+mod config;
+pub use otelcol_component::duration;
+mod helper;
+mod queue;
+mod retry;
+mod sender;
+mod telemetry;
+
+pub use client::{AuthConfig, Compression, Headers, MiddlewareConfig, TlsClientConfig, TpmConfig};
+pub use config::{
+    BatchConfig, DEFAULT_BATCH_FLUSH_TIMEOUT, DEFAULT_BATCH_MIN_SIZE, DEFAULT_INITIAL_INTERVAL,
+    DEFAULT_MAX_ELAPSED_TIME, DEFAULT_MAX_INTERVAL, DEFAULT_MULTIPLIER, DEFAULT_NUM_CONSUMERS,
+    DEFAULT_QUEUE_ENABLED, DEFAULT_QUEUE_SIZE, DEFAULT_RANDOMIZATION_FACTOR, DEFAULT_RETRY_ENABLED,
+    DEFAULT_TIMEOUT, PartitionConfig, QueueConfig, RetryConfig, Sizer, TimeoutConfig,
+};
+pub use helper::ExporterHelper;
+pub use sender::Sender;
+pub use telemetry::{QUEUE_CAPACITY, QUEUE_SIZE, counter_names};
