@@ -6,6 +6,7 @@ use std::sync::Arc;
 
 use async_trait::async_trait;
 
+use crate::admission::{Admission, AdmissionSet};
 use crate::error::ComponentError;
 use crate::id::{ComponentId, Kind, PipelineId};
 
@@ -144,6 +145,15 @@ pub trait Host: Send + Sync + fmt::Debug {
     /// The pipelines and extensions of the running service, when the host knows them.
     fn service_info(&self) -> Option<ServiceInfo> {
         None
+    }
+
+    /// Registers a gate receivers must pass before reading a request body
+    /// (called by memory-limiting components in `start`).
+    fn register_admission(&self, _gate: Arc<dyn Admission>) {}
+
+    /// Every registered gate, combined; empty when none is registered.
+    fn admission(&self) -> AdmissionSet {
+        AdmissionSet::default()
     }
 }
 

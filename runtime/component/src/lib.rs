@@ -37,6 +37,7 @@
 //! ```
 #![forbid(unsafe_code)]
 
+mod admission;
 mod component;
 mod consumer;
 mod context;
@@ -46,6 +47,7 @@ mod factory;
 mod id;
 mod pdata;
 
+pub use admission::{Admission, AdmissionPermit, AdmissionSet};
 pub use component::{
     BuildInfo, Component, Extension, Host, PipelineInfo, ServiceInfo, Settings, StabilityLevel, StatusEvent,
 };

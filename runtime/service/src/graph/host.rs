@@ -1,20 +1,21 @@
 //! The host the runtime gives components: extensions and status reports.
 
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
-use otelcol_component::{ComponentId, Extension, Host, Kind, ServiceInfo, StatusEvent};
+use otelcol_component::{Admission, AdmissionSet, ComponentId, Extension, Host, Kind, ServiceInfo, StatusEvent};
 
 /// Holds the enabled extensions; forwards status reports to them and to the log.
 #[derive(Debug)]
 pub struct ServiceHost {
     extensions: Vec<(ComponentId, Arc<dyn Extension>)>,
     info: ServiceInfo,
+    gates: Mutex<Vec<Arc<dyn Admission>>>,
 }
 
 impl ServiceHost {
     /// A host with these extensions (in start order) for the service `info` describes.
     pub fn new(extensions: Vec<(ComponentId, Arc<dyn Extension>)>, info: ServiceInfo) -> Self {
-        ServiceHost { extensions, info }
+        ServiceHost { extensions, info, gates: Mutex::new(Vec::new()) }
     }
 }
 
@@ -47,5 +48,13 @@ impl Host for ServiceHost {
 
     fn service_info(&self) -> Option<ServiceInfo> {
         Some(self.info.clone())
+    }
+
+    fn register_admission(&self, gate: Arc<dyn Admission>) {
+        self.gates.lock().unwrap_or_else(|p| p.into_inner()).push(gate);
+    }
+
+    fn admission(&self) -> AdmissionSet {
+        AdmissionSet::new(self.gates.lock().unwrap_or_else(|p| p.into_inner()).clone())
     }
 }
