@@ -141,9 +141,25 @@ fn runs_the_embedded_default_config_without_config_flag() {
         format!("127.0.0.1:{grpc}").parse().unwrap(),
         format!("127.0.0.1:{http}").parse().unwrap(),
     ];
+    let health = free_port();
     let g = format!("receivers.otlp.protocols.grpc.endpoint=127.0.0.1:{grpc}");
     let h = format!("receivers.otlp.protocols.http.endpoint=127.0.0.1:{http}");
-    let mut c = Collector::start_args(&["--set", &g, "--set", &h], &addrs);
+    let hc = format!("extensions.health_check.endpoint=127.0.0.1:{health}");
+    let pp = format!("extensions.pprof.endpoint=127.0.0.1:{}", free_port());
+    let zp = format!("extensions.zpages.endpoint=127.0.0.1:{}", free_port());
+    let mut c = Collector::start_args(
+        &["--set", &g, "--set", &h, "--set", &hc, "--set", &pp, "--set", &zp],
+        &addrs,
+    );
+    let health_addr: SocketAddr = format!("127.0.0.1:{health}").parse().unwrap();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    let mut ready = http_request(health_addr, "GET", "/", &[], b"");
+    while ready.status != 200 && std::time::Instant::now() < deadline {
+        std::thread::sleep(std::time::Duration::from_millis(50));
+        ready = http_request(health_addr, "GET", "/", &[], b"");
+    }
+    assert_eq!(ready.status, 200, "health_check turns ready once pipelines run");
+    assert!(String::from_utf8_lossy(&ready.body).contains("Server available"));
     assert!(c.wait_for_log("embedded default config"), "{}", c.logs());
     let r = http_request(
         addrs[1],

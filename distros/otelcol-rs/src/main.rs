@@ -5,6 +5,7 @@ use std::process::ExitCode;
 use otelcol_component::BuildInfo;
 use otelcol_service::Factories;
 use otelcol_service::cli::{Distribution, run};
+use tracing_subscriber::Layer;
 
 /// The config run when no `--config` is given.
 const DEFAULT_CONFIG: &str = include_str!("../default-config.yaml");
@@ -20,6 +21,9 @@ fn main() -> ExitCode {
         .exporter(otelcol_exporter_nop::factory())
         .exporter(otelcol_exporter_otlp::factory())
         .exporter(otelcol_exporter_otlphttp::factory())
+        .extension(otelcol_extension_healthcheck::factory())
+        .extension(otelcol_extension_pprof::factory())
+        .extension(otelcol_extension_zpages::factory())
         .build()
     {
         Ok(f) => f,
@@ -36,5 +40,12 @@ fn main() -> ExitCode {
         },
         factories,
         default_config: Some(DEFAULT_CONFIG),
+        // zpages' /debug/tracez shows the collector's own spans at info and above.
+        tracing_layers: vec![
+            otelcol_extension_zpages::tracez_layer()
+                .0
+                .with_filter(tracing_subscriber::filter::LevelFilter::INFO)
+                .boxed(),
+        ],
     })
 }

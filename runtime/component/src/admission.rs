@@ -31,14 +31,18 @@ pub struct AdmissionPermit {
 
 impl fmt::Debug for AdmissionPermit {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("AdmissionPermit").field("holds", &self.release.len()).finish()
+        f.debug_struct("AdmissionPermit")
+            .field("holds", &self.release.len())
+            .finish()
     }
 }
 
 impl AdmissionPermit {
     /// A permit that runs `release` when dropped.
     pub fn new(release: impl FnOnce() + Send + 'static) -> Self {
-        AdmissionPermit { release: vec![Box::new(release)] }
+        AdmissionPermit {
+            release: vec![Box::new(release)],
+        }
     }
 
     /// A permit that holds nothing.
@@ -118,15 +122,28 @@ mod tests {
 
     #[test]
     fn permits_release_on_drop_and_refusal_releases_the_others() {
-        let a = Arc::new(Budget { limit: 100, ..Default::default() });
-        let b = Arc::new(Budget { limit: 50, ..Default::default() });
+        let a = Arc::new(Budget {
+            limit: 100,
+            ..Default::default()
+        });
+        let b = Arc::new(Budget {
+            limit: 50,
+            ..Default::default()
+        });
         let set = AdmissionSet::new(vec![a.clone(), b.clone()]);
         let p = set.admit(40).unwrap();
         assert_eq!(a.used.load(Ordering::SeqCst), 40);
         assert!(set.admit(20).is_err(), "b refuses 60 > 50");
-        assert_eq!(a.used.load(Ordering::SeqCst), 40, "a's share of the refused request is released");
+        assert_eq!(
+            a.used.load(Ordering::SeqCst),
+            40,
+            "a's share of the refused request is released"
+        );
         drop(p);
-        assert_eq!((a.used.load(Ordering::SeqCst), b.used.load(Ordering::SeqCst)), (0, 0));
+        assert_eq!(
+            (a.used.load(Ordering::SeqCst), b.used.load(Ordering::SeqCst)),
+            (0, 0)
+        );
         assert!(AdmissionSet::default().admit(1 << 40).is_ok());
     }
 }

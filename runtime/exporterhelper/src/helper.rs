@@ -70,7 +70,7 @@ impl<T: Payload> ExporterHelper<T> {
             sender,
             retry,
             timeout: timeout.timeout,
-            telemetry: Telemetry::new(settings.id.to_string(), T::SIGNAL),
+            telemetry: Telemetry::new(&settings.id, T::SIGNAL),
         });
         let queue = queue.enabled.then(|| Queue::new(queue, delivery.clone()));
         Ok(ExporterHelper { delivery, queue })
@@ -92,7 +92,8 @@ impl<T: Payload> Consumer<T> for ExporterHelper<T> {
 
 #[async_trait]
 impl<T: Payload> Component for ExporterHelper<T> {
-    async fn start(&self, _host: Arc<dyn Host>) -> Result<(), ComponentError> {
+    async fn start(&self, host: Arc<dyn Host>) -> Result<(), ComponentError> {
+        self.delivery.telemetry.status.set_host(host);
         if let Some(q) = &self.queue {
             q.start();
         }

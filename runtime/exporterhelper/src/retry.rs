@@ -85,15 +85,18 @@ impl<T: Payload> Delivery<T> {
         loop {
             let err = match self.attempt(data.clone()).await {
                 Ok(()) => {
+                    self.telemetry.status.ok();
                     self.telemetry.sent(items);
                     return Ok(());
                 }
                 Err(e) => e,
             };
             if let ConsumeErrorKind::PartiallyRejected { rejected } = err.kind() {
+                self.telemetry.status.ok();
                 self.telemetry.partially_rejected(items, *rejected, err.message());
                 return Ok(());
             }
+            self.telemetry.status.failing(&err.to_string());
             if err.is_permanent() {
                 self.telemetry
                     .send_failed(items, &format!("not retryable error: {err}"));

@@ -1,6 +1,50 @@
 //! Self-metrics and drop logs, with the Go collector's names and labels.
 
-use otelcol_component::Signal;
+use std::sync::atomic::{AtomicU8, Ordering};
+use std::sync::{Arc, OnceLock};
+
+use otelcol_component::{ComponentId, Host, Kind, Signal, StatusEvent};
+
+/// Reports the exporter's health to the host on transitions only: the first
+/// failed attempt after success reports `RecoverableError` (health_check's
+/// `exporter_failure` watches it), the first success after failures `Ok`.
+#[derive(Debug, Default)]
+pub(crate) struct StatusReporter {
+    id: Option<ComponentId>,
+    host: OnceLock<Arc<dyn Host>>,
+    /// 0 unknown, 1 ok, 2 failing.
+    state: AtomicU8,
+}
+
+impl StatusReporter {
+    pub(crate) fn new(id: ComponentId) -> Self {
+        StatusReporter {
+            id: Some(id),
+            ..Default::default()
+        }
+    }
+
+    pub(crate) fn set_host(&self, host: Arc<dyn Host>) {
+        let _ = self.host.set(host);
+    }
+
+    fn report(&self, new: u8, event: impl FnOnce() -> StatusEvent) {
+        if self.state.swap(new, Ordering::AcqRel) == new {
+            return;
+        }
+        if let (Some(host), Some(id)) = (self.host.get(), &self.id) {
+            host.report_status(id, Kind::Exporter, event());
+        }
+    }
+
+    pub(crate) fn ok(&self) {
+        self.report(1, || StatusEvent::Ok);
+    }
+
+    pub(crate) fn failing(&self, error: &str) {
+        self.report(2, || StatusEvent::RecoverableError(error.to_string()));
+    }
+}
 
 /// Metric names for one signal.
 #[derive(Clone, Copy, Debug)]
@@ -48,14 +92,16 @@ pub(crate) struct Telemetry {
     pub(crate) exporter: String,
     pub(crate) signal: Signal,
     names: Names,
+    pub(crate) status: Arc<StatusReporter>,
 }
 
 impl Telemetry {
-    pub(crate) fn new(exporter: String, signal: Signal) -> Self {
+    pub(crate) fn new(id: &ComponentId, signal: Signal) -> Self {
         Telemetry {
-            exporter,
+            exporter: id.to_string(),
             signal,
             names: names(signal),
+            status: Arc::new(StatusReporter::new(id.clone())),
         }
     }
 
@@ -110,5 +156,55 @@ impl Telemetry {
         ];
         metrics::gauge!(QUEUE_SIZE, &labels).set(size as f64);
         metrics::gauge!(QUEUE_CAPACITY, &labels).set(capacity as f64);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Mutex;
+
+    use otelcol_component::{Extension, Kind};
+
+    use super::*;
+
+    #[derive(Debug, Default)]
+    struct RecordingHost(Mutex<Vec<(String, StatusEvent)>>);
+
+    impl Host for RecordingHost {
+        fn extension(&self, _id: &ComponentId) -> Option<Arc<dyn Extension>> {
+            None
+        }
+        fn extensions(&self) -> Vec<(ComponentId, Arc<dyn Extension>)> {
+            Vec::new()
+        }
+        fn report_status(&self, id: &ComponentId, kind: Kind, event: StatusEvent) {
+            assert_eq!(kind, Kind::Exporter);
+            self.0.lock().unwrap().push((id.to_string(), event));
+        }
+    }
+
+    #[test]
+    fn reports_transitions_only() {
+        let host = Arc::new(RecordingHost::default());
+        let r = StatusReporter::new("otlp/jaeger".parse().unwrap());
+        r.failing("before start is not reported");
+        r.set_host(host.clone());
+        r.ok();
+        r.failing("connection refused");
+        r.failing("connection refused again");
+        r.ok();
+        r.ok();
+        let events = host.0.lock().unwrap().clone();
+        assert_eq!(
+            events,
+            vec![
+                ("otlp/jaeger".to_string(), StatusEvent::Ok),
+                (
+                    "otlp/jaeger".to_string(),
+                    StatusEvent::RecoverableError("connection refused".into())
+                ),
+                ("otlp/jaeger".to_string(), StatusEvent::Ok),
+            ]
+        );
     }
 }

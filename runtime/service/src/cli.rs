@@ -13,11 +13,11 @@ use crate::collector::{Collector, load_config};
 use crate::config::{ConfigIssue, ConfigSource, Resolved};
 use crate::factories::{DynFactory, Factories, Registry};
 use crate::graph::build;
-use crate::telemetry::init_logging;
+use crate::telemetry::{ExtraLayer, init_logging};
 
-/// What a distribution is: its name and version, its components and the
-/// config it runs when no `--config` is given.
-#[derive(Debug)]
+/// What a distribution is: its name and version, its components, the
+/// config it runs when no `--config` is given, and extra `tracing` layers
+/// for the collector's own telemetry (zpages' tracez recorder).
 pub struct Distribution {
     /// Name, description and version.
     pub build_info: BuildInfo,
@@ -25,6 +25,18 @@ pub struct Distribution {
     pub factories: Factories,
     /// The YAML run when no `--config` is given.
     pub default_config: Option<&'static str>,
+    /// Layers added to the collector's own `tracing` subscriber.
+    pub tracing_layers: Vec<ExtraLayer>,
+}
+
+impl std::fmt::Debug for Distribution {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Distribution")
+            .field("build_info", &self.build_info)
+            .field("factories", &self.factories)
+            .field("tracing_layers", &self.tracing_layers.len())
+            .finish()
+    }
 }
 
 #[derive(Parser, Debug)]
@@ -119,7 +131,14 @@ pub fn run(distro: Distribution) -> ExitCode {
             }
         },
         Some(Command::PrintConfig { format, mode }) => print_config(&sources, &cli.set, format, mode),
-        None => run_collector(factories, distro.build_info, sources, cli.set, embedded),
+        None => run_collector(
+            factories,
+            distro.build_info,
+            sources,
+            cli.set,
+            embedded,
+            distro.tracing_layers,
+        ),
     }
 }
 
@@ -152,6 +171,7 @@ fn run_collector(
     sources: Vec<ConfigSource>,
     sets: Vec<String>,
     embedded: bool,
+    layers: Vec<ExtraLayer>,
 ) -> ExitCode {
     // Read the logging settings first; the full validation happens in the collector.
     let logs = Resolved::resolve(&sources, &sets, &crate::config::expand::ProcessLookup)
@@ -159,7 +179,7 @@ fn run_collector(
         .and_then(|r| r.extract_service::<crate::config::model::ServiceConfig>().ok())
         .map(|s| s.telemetry.logs)
         .unwrap_or_default();
-    if let Err(e) = init_logging(&logs) {
+    if let Err(e) = init_logging(&logs, layers) {
         eprintln!("Error: {e}");
         return ExitCode::FAILURE;
     }

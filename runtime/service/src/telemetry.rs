@@ -5,14 +5,21 @@
 use std::fs::OpenOptions;
 use std::sync::Mutex;
 
-use tracing_subscriber::EnvFilter;
 use tracing_subscriber::fmt::writer::BoxMakeWriter;
+use tracing_subscriber::prelude::*;
+use tracing_subscriber::{EnvFilter, Layer, Registry};
 
 use crate::config::model::{LogEncoding, LogsConfig};
 
-/// Installs the global log subscriber. `RUST_LOG`, when set, overrides the level.
-/// Returns an error message if the output path cannot be opened.
-pub fn init_logging(cfg: &LogsConfig) -> Result<(), String> {
+/// An extra `tracing` layer a distribution adds to the collector's own
+/// subscriber (zpages' tracez recorder, for example).
+pub type ExtraLayer = Box<dyn Layer<Registry> + Send + Sync>;
+
+/// Installs the global log subscriber. `RUST_LOG`, when set, overrides the
+/// level. `extra` layers see every span and event; the level filter applies
+/// to the log output only. Returns an error message if the output path
+/// cannot be opened.
+pub fn init_logging(cfg: &LogsConfig, extra: Vec<ExtraLayer>) -> Result<(), String> {
     let filter = match std::env::var("RUST_LOG") {
         Ok(v) if !v.is_empty() => EnvFilter::try_new(v).map_err(|e| format!("RUST_LOG: {e}"))?,
         _ => EnvFilter::new(cfg.level.directive()),
@@ -33,16 +40,17 @@ pub fn init_logging(cfg: &LogsConfig) -> Result<(), String> {
     let ansi = ansi
         && std::env::var_os("NO_COLOR").is_none()
         && std::io::IsTerminal::is_terminal(&std::io::stderr());
-    let builder = tracing_subscriber::fmt()
-        .with_env_filter(filter)
+    let fmt = tracing_subscriber::fmt::layer()
         .with_writer(writer)
         .with_ansi(ansi);
-    let result = match cfg.encoding {
-        LogEncoding::Console => builder.try_init(),
-        LogEncoding::Json => builder.json().flatten_event(true).try_init(),
+    let fmt: ExtraLayer = match cfg.encoding {
+        LogEncoding::Console => fmt.with_filter(filter).boxed(),
+        LogEncoding::Json => fmt.json().flatten_event(true).with_filter(filter).boxed(),
     };
-    // A subscriber may already be set (tests, reloads): keep the first one.
-    let _ = result;
+    let mut layers = vec![fmt];
+    layers.extend(extra);
+    // A subscriber may already be set (tests, an embedding program): keep it.
+    let _ = tracing_subscriber::registry().with(layers).try_init();
     if cfg.output_paths.len() > 1 {
         tracing::warn!("service::telemetry::logs::output_paths: only the first path is used");
     }

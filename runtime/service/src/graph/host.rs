@@ -2,7 +2,9 @@
 
 use std::sync::{Arc, Mutex};
 
-use otelcol_component::{Admission, AdmissionSet, ComponentId, Extension, Host, Kind, ServiceInfo, StatusEvent};
+use otelcol_component::{
+    Admission, AdmissionSet, ComponentId, Extension, Host, Kind, ServiceInfo, StatusEvent,
+};
 
 /// Holds the enabled extensions; forwards status reports to them and to the log.
 #[derive(Debug)]
@@ -15,7 +17,11 @@ pub struct ServiceHost {
 impl ServiceHost {
     /// A host with these extensions (in start order) for the service `info` describes.
     pub fn new(extensions: Vec<(ComponentId, Arc<dyn Extension>)>, info: ServiceInfo) -> Self {
-        ServiceHost { extensions, info, gates: Mutex::new(Vec::new()) }
+        ServiceHost {
+            extensions,
+            info,
+            gates: Mutex::new(Vec::new()),
+        }
     }
 }
 

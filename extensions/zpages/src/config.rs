@@ -1,0 +1,51 @@
+//! The `zpages` extension's config, with the Go collector's keys and defaults.
+
+use otelcol_component::{ComponentConfig, ConfigError};
+use serde::{Deserialize, Serialize};
+
+use crate::endpoint::Endpoint;
+
+/// Default `endpoint`.
+pub const DEFAULT_ENDPOINT: &str = "localhost:55679";
+
+/// Config of the `zpages` extension (Go `zpagesextension.Config`).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Config {
+    /// `host:port` serving the pages (`:55679` for every interface).
+    /// Default `localhost:55679`.
+    pub endpoint: String,
+    /// The `/debug/expvarz` page. Default disabled.
+    pub expvar: ExpvarConfig,
+}
+
+/// `expvar`: the `/debug/expvarz` JSON page.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ExpvarConfig {
+    /// Serve `/debug/expvarz` (process information as JSON). Default `false`.
+    pub enabled: bool,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            endpoint: DEFAULT_ENDPOINT.to_string(),
+            expvar: ExpvarConfig::default(),
+        }
+    }
+}
+
+impl ComponentConfig for Config {
+    /// Go's check and message, then the endpoint's form.
+    fn validate(&self) -> Result<(), ConfigError> {
+        if self.endpoint.is_empty() {
+            return Err(ConfigError::at(
+                "endpoint",
+                "\"endpoint\" is required when using the \"zpages\" extension",
+            ));
+        }
+        Endpoint::parse(&self.endpoint).map_err(|e| ConfigError::at("endpoint", e))?;
+        Ok(())
+    }
+}
