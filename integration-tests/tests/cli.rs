@@ -97,7 +97,10 @@ fn components_lists_the_distribution_as_yaml() {
             .collect()
     };
     assert_eq!(names("receivers"), vec!["otlp"]);
-    assert_eq!(names("processors"), vec!["attributes", "batch", "resource"]);
+    assert_eq!(
+        names("processors"),
+        vec!["attributes", "batch", "memory_limiter", "resource"]
+    );
     assert_eq!(
         names("exporters"),
         vec!["debug", "file", "nop", "otlp", "otlphttp"]

@@ -119,3 +119,32 @@ fn statuses_match_the_go_receiver() {
     let r = http_request(addr, "POST", "/v1/metrics", &[PB], b"");
     assert_eq!(r.status, 404);
 }
+
+/// A memory limit below what the process already uses: the receiver refuses
+/// before reading the body, with 503 and Retry-After, so SDKs back off.
+#[test]
+fn memory_limiter_refuses_before_decoding_with_retryable_status() {
+    let http = free_port();
+    let addr: SocketAddr = format!("127.0.0.1:{http}").parse().unwrap();
+    let cfg = format!(
+        "receivers: {{otlp: {{protocols: {{http: {{endpoint: '127.0.0.1:{http}'}}}}}}}}\n\
+         processors: {{memory_limiter: {{check_interval: 100ms, limit_mib: 2, spike_limit_mib: 1}}}}\n\
+         exporters: {{nop: }}\n\
+         service: {{pipelines: {{traces: {{receivers: [otlp], processors: [memory_limiter], exporters: [nop]}}}}}}\n"
+    );
+    let c = Collector::start(&cfg, &[], &[addr]);
+    let r = http_request(addr, "POST", "/v1/traces", &[PB], &spans(10));
+    assert_eq!(r.status, 503, "{}", c.logs());
+    let after: u64 = r.header("retry-after").expect("Retry-After").parse().unwrap();
+    assert!(after >= 1);
+    assert_eq!(r.header("content-type"), Some("application/x-protobuf"));
+    let r = http_request(
+        addr,
+        "POST",
+        "/v1/traces",
+        &[("Content-Type", "application/json")],
+        b"{}",
+    );
+    assert_eq!(r.status, 503, "JSON requests are refused the same way");
+    assert_eq!(r.header("content-type"), Some("application/json"));
+}

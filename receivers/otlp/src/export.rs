@@ -35,7 +35,7 @@ impl ExportFailure {
         }
     }
 
-    fn from_consume(err: &ConsumeError) -> Self {
+    pub(crate) fn from_consume(err: &ConsumeError) -> Self {
         ExportFailure {
             code: consume_error_code(err),
             // Go sends err.Error(), with its `Permanent error: ` prefix.

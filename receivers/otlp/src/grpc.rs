@@ -3,6 +3,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
+use otelcol_component::AdmissionSet;
 use otelcol_component::proto::collector::logs::v1::logs_service_server::{LogsService, LogsServiceServer};
 use otelcol_component::proto::collector::logs::v1::{ExportLogsServiceRequest, ExportLogsServiceResponse};
 use otelcol_component::proto::collector::metrics::v1::metrics_service_server::{
@@ -24,17 +25,15 @@ use tonic::transport::server::TcpIncoming;
 
 use crate::config::GrpcServerConfig;
 use crate::export::{ExportFailure, OtlpSignal, Pipelines, SignalPipeline, client_info};
+use crate::grpc_admission::AdmissionLayer;
 
 /// grpc-go's server keepalive defaults, used when the config says 0.
 const DEFAULT_KEEPALIVE_TIME: Duration = Duration::from_secs(2 * 60 * 60);
 const DEFAULT_KEEPALIVE_TIMEOUT: Duration = Duration::from_secs(20);
 
 /// Runs one export over gRPC: client info from the request, the pipeline's
-/// outcome as a response or a status.
-///
-/// Memory-limiter hook: tonic has decoded the message before this point, so a
-/// memory limiter asking for permission before the body is read belongs in a
-/// tower layer on the [`Server`] (see `http::admit_request` for HTTP).
+/// outcome as a response or a status. Admission (the memory limiter) has
+/// happened before, in [`AdmissionLayer`].
 async fn export<T: OtlpSignal>(
     pipeline: &SignalPipeline<T>,
     request: tonic::Request<T::Request>,
@@ -55,7 +54,7 @@ async fn export<T: OtlpSignal>(
 
 /// A failure as a tonic status; a retry delay travels as `RetryInfo` in
 /// `grpc-status-details-bin`.
-fn to_status(f: &ExportFailure) -> tonic::Status {
+pub(crate) fn to_status(f: &ExportFailure) -> tonic::Status {
     match f.retry_after {
         Some(_) => tonic::Status::with_details(
             f.code,
@@ -129,6 +128,7 @@ fn resource_exhausted_on_limit(
 pub(crate) async fn serve(
     cfg: &GrpcServerConfig,
     pipelines: Pipelines,
+    gates: Arc<AdmissionSet>,
     listener: TcpListener,
     shutdown: CancellationToken,
 ) -> Result<(), tonic::transport::Error> {
@@ -140,6 +140,7 @@ pub(crate) async fn serve(
             resource_exhausted_on_limit
                 as fn(http::Response<tonic::body::Body>) -> http::Response<tonic::body::Body>,
         ))
+        .layer(AdmissionLayer::new(gates))
         .http2_keepalive_interval(Some(or(sp.time, DEFAULT_KEEPALIVE_TIME)))
         .http2_keepalive_timeout(Some(or(sp.timeout, DEFAULT_KEEPALIVE_TIMEOUT)))
         .max_concurrent_streams((cfg.max_concurrent_streams > 0).then_some(cfg.max_concurrent_streams));

@@ -16,11 +16,13 @@
 //! ```
 #![forbid(unsafe_code)]
 
+mod admission;
 pub mod config;
 mod endpoint;
 mod export;
 mod factory;
 mod grpc;
+mod grpc_admission;
 mod http;
 mod receiver;
 pub use otelcol_otlp_status::rpc;

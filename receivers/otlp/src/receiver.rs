@@ -114,7 +114,7 @@ fn local_addr(l: &TcpListener) -> Result<SocketAddr, ComponentError> {
 
 #[async_trait::async_trait]
 impl Component for OtlpReceiver {
-    async fn start(&self, _host: Arc<dyn Host>) -> Result<(), ComponentError> {
+    async fn start(&self, host: Arc<dyn Host>) -> Result<(), ComponentError> {
         let mut state = self.state.lock().await;
         match *state {
             State::Created => {}
@@ -142,6 +142,9 @@ impl Component for OtlpReceiver {
         let Some(prepared) = lock(&self.prepared).take() else {
             return Err(ComponentError::new("receiver already started"));
         };
+        // Processors (the memory limiter) have started and registered their
+        // admission gates by now.
+        let gates = Arc::new(host.admission());
         let mut running = Vec::new();
         if let (Some(cfg), Some((addr, listener)), Some(pipelines)) =
             (self.cfg.protocols.grpc.clone(), grpc_bound, prepared.grpc)
@@ -152,8 +155,9 @@ impl Component for OtlpReceiver {
             let shutdown = CancellationToken::new();
             let token = shutdown.clone();
             let id = self.id.clone();
+            let gates = gates.clone();
             let task = tokio::spawn(async move {
-                if let Err(e) = grpc::serve(&cfg, pipelines, listener, token).await {
+                if let Err(e) = grpc::serve(&cfg, pipelines, gates, listener, token).await {
                     tracing::error!(receiver = %id, error = %e, "OTLP gRPC server failed");
                 }
             });
@@ -169,7 +173,9 @@ impl Component for OtlpReceiver {
             }
             let shutdown = CancellationToken::new();
             let token = shutdown.clone();
-            let task = tokio::spawn(async move { http::serve(&cfg, pipelines, listener, token).await });
+            let gates = gates.clone();
+            let task =
+                tokio::spawn(async move { http::serve(&cfg, pipelines, gates, listener, token).await });
             tracing::info!(receiver = %self.id, "OTLP HTTP receiver listening on {addr}");
             *lock(&self.http_addr) = Some(addr);
             running.push(Running { shutdown, task });

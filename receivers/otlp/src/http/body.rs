@@ -9,7 +9,9 @@ use flate2::read::{MultiGzDecoder, ZlibDecoder};
 use http::HeaderMap;
 use http::header::{CONTENT_ENCODING, CONTENT_LENGTH, CONTENT_TYPE};
 use http_body_util::{BodyExt, LengthLimitError, Limited};
+use otelcol_component::ConsumeError;
 
+use crate::admission::Admitted;
 use crate::config::HttpConfig;
 use crate::config::SUPPORTED_COMPRESSION;
 
@@ -71,6 +73,9 @@ pub(crate) enum BodyError {
     /// The compressed stream is corrupt (400).
     #[error("failed to decompress the request body: {0}")]
     Decompress(String),
+    /// An admission gate (the memory limiter) refused the bytes (503).
+    #[error("{0}")]
+    Refused(ConsumeError),
 }
 
 impl BodyError {
@@ -78,6 +83,7 @@ impl BodyError {
     pub(crate) fn status(&self) -> http::StatusCode {
         match self {
             BodyError::TooLarge(_) => http::StatusCode::PAYLOAD_TOO_LARGE,
+            BodyError::Refused(_) => http::StatusCode::SERVICE_UNAVAILABLE,
             _ => http::StatusCode::BAD_REQUEST,
         }
     }
@@ -146,33 +152,66 @@ impl BodyReader {
     }
 
     /// Reads and decompresses a body, never holding more than the limit of
-    /// either compressed or decompressed bytes.
-    pub(crate) async fn read<B>(&self, headers: &HeaderMap, body: B) -> Result<Bytes, BodyError>
+    /// either compressed or decompressed bytes, and asking `admitted` for
+    /// the bytes as they arrive (a body of unknown size in steps) and for
+    /// what decompression adds.
+    pub(crate) async fn read<B>(
+        &self,
+        headers: &HeaderMap,
+        body: B,
+        admitted: &mut Admitted,
+    ) -> Result<Bytes, BodyError>
     where
         B: hyper::body::Body<Data = Bytes>,
         B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
     {
         let decoder = self.decoder(headers)?;
-        let collect = Limited::new(body, self.max).collect();
-        let collected = match self.read_timeout {
+        let collect = collect(Limited::new(body, self.max), self.max, admitted);
+        let raw = match self.read_timeout {
             Some(t) => tokio::time::timeout(t, collect)
                 .await
                 .map_err(|_| BodyError::Timeout)?,
             None => collect.await,
+        }?;
+        admitted.grow_to(raw.len() as u64).map_err(BodyError::Refused)?;
+        let body = match decoder {
+            Decoder::Identity => raw,
+            Decoder::Gzip => decompress(MultiGzDecoder::new(&raw[..]), self.max)?,
+            Decoder::Zlib => decompress(ZlibDecoder::new(&raw[..]), self.max)?,
         };
-        let raw = match collected {
-            Ok(c) => c.to_bytes(),
-            Err(e) if e.downcast_ref::<LengthLimitError>().is_some() => {
-                return Err(BodyError::TooLarge(self.max));
-            }
-            Err(e) => return Err(BodyError::Read(e.to_string())),
-        };
-        match decoder {
-            Decoder::Identity => Ok(raw),
-            Decoder::Gzip => decompress(MultiGzDecoder::new(&raw[..]), self.max),
-            Decoder::Zlib => decompress(ZlibDecoder::new(&raw[..]), self.max),
+        admitted.grow_to(body.len() as u64).map_err(BodyError::Refused)?;
+        Ok(body)
+    }
+}
+
+/// Collects a body frame by frame, telling `admitted` how much has arrived.
+async fn collect<B>(body: Limited<B>, max: usize, admitted: &mut Admitted) -> Result<Bytes, BodyError>
+where
+    B: hyper::body::Body<Data = Bytes>,
+    B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
+{
+    let mut body = std::pin::pin!(body);
+    let mut chunks: Vec<Bytes> = Vec::new();
+    let mut len: usize = 0;
+    while let Some(frame) = body.frame().await {
+        let frame = frame.map_err(|e| match e.downcast_ref::<LengthLimitError>() {
+            Some(_) => BodyError::TooLarge(max),
+            None => BodyError::Read(e.to_string()),
+        })?;
+        if let Ok(data) = frame.into_data() {
+            len = len.saturating_add(data.len());
+            chunks.push(data);
+            admitted.received(len as u64).map_err(BodyError::Refused)?;
         }
     }
+    if chunks.len() == 1 {
+        return Ok(chunks.pop().unwrap_or_default());
+    }
+    let mut all = Vec::with_capacity(len);
+    for c in &chunks {
+        all.extend_from_slice(c);
+    }
+    Ok(all.into())
 }
 
 /// Decompresses at most `max` bytes: one more byte means the body is too large.
@@ -192,6 +231,8 @@ fn decompress(reader: impl Read, max: usize) -> Result<Bytes, BodyError> {
 #[cfg(test)]
 mod tests {
     use std::io::Write;
+
+    use std::sync::Arc;
 
     use http_body_util::Full;
 
@@ -214,6 +255,10 @@ mod tests {
         assert_eq!(Encoding::from_content_type(""), None);
         assert_eq!(Encoding::from_content_type("application/jsonx"), None);
         assert_eq!(Encoding::from_headers(&HeaderMap::new()), None);
+    }
+
+    fn free() -> Admitted {
+        Admitted::admit(Arc::default(), 0).unwrap()
     }
 
     fn reader(max: i64, algs: Option<Vec<&str>>) -> BodyReader {
@@ -243,21 +288,31 @@ mod tests {
     async fn limits_before_and_after_decompression() {
         let r = reader(100, None);
         let ok = r
-            .read(&headers(None), Full::new(Bytes::from(vec![1u8; 100])))
+            .read(
+                &headers(None),
+                Full::new(Bytes::from(vec![1u8; 100])),
+                &mut free(),
+            )
             .await;
         assert_eq!(ok.unwrap().len(), 100);
         let big = r
-            .read(&headers(None), Full::new(Bytes::from(vec![1u8; 101])))
+            .read(
+                &headers(None),
+                Full::new(Bytes::from(vec![1u8; 101])),
+                &mut free(),
+            )
             .await;
         assert!(matches!(big, Err(BodyError::TooLarge(100))));
         // 10 KB of zeros compresses far below 100 bytes, but expands past it.
         let bomb = gzip(&[0u8; 10_000]);
         assert!(bomb.len() < 100);
-        let r2 = r.read(&headers(Some("gzip")), Full::new(Bytes::from(bomb))).await;
+        let r2 = r
+            .read(&headers(Some("gzip")), Full::new(Bytes::from(bomb)), &mut free())
+            .await;
         assert!(matches!(r2, Err(BodyError::TooLarge(100))));
         let small = gzip(b"hello");
         let got = r
-            .read(&headers(Some("gzip")), Full::new(Bytes::from(small)))
+            .read(&headers(Some("gzip")), Full::new(Bytes::from(small)), &mut free())
             .await;
         assert_eq!(&got.unwrap()[..], b"hello");
     }
@@ -269,7 +324,10 @@ mod tests {
         z.write_all(b"zz").unwrap();
         let z = Bytes::from(z.finish().unwrap());
         for name in ["zlib", "deflate"] {
-            let got = r.read(&headers(Some(name)), Full::new(z.clone())).await.unwrap();
+            let got = r
+                .read(&headers(Some(name)), Full::new(z.clone()), &mut free())
+                .await
+                .unwrap();
             assert_eq!(&got[..], b"zz");
         }
         for name in ["zstd", "snappy", "br", "GZIP"] {
@@ -278,7 +336,11 @@ mod tests {
             assert_eq!(e.status(), http::StatusCode::BAD_REQUEST);
         }
         let bad = r
-            .read(&headers(Some("gzip")), Full::new(Bytes::from_static(b"nope")))
+            .read(
+                &headers(Some("gzip")),
+                Full::new(Bytes::from_static(b"nope")),
+                &mut free(),
+            )
             .await;
         assert!(matches!(bad, Err(BodyError::Decompress(_))));
         // Only the listed algorithms are accepted.
@@ -288,10 +350,70 @@ mod tests {
         // An empty list turns decompression off: the body is taken as is.
         let off = reader(1000, Some(vec![]));
         let raw = off
-            .read(&headers(Some("gzip")), Full::new(z.clone()))
+            .read(&headers(Some("gzip")), Full::new(z.clone()), &mut free())
             .await
             .unwrap();
         assert_eq!(raw, z);
+    }
+
+    /// A body of unknown size arriving in frames.
+    struct Frames(std::collections::VecDeque<Bytes>);
+
+    impl hyper::body::Body for Frames {
+        type Data = Bytes;
+        type Error = std::convert::Infallible;
+        fn poll_frame(
+            mut self: std::pin::Pin<&mut Self>,
+            _: &mut std::task::Context<'_>,
+        ) -> std::task::Poll<Option<Result<hyper::body::Frame<Bytes>, Self::Error>>> {
+            std::task::Poll::Ready(self.0.pop_front().map(|b| Ok(hyper::body::Frame::data(b))))
+        }
+    }
+
+    fn frames(n: usize, size: usize) -> Frames {
+        Frames((0..n).map(|_| Bytes::from(vec![7u8; size])).collect())
+    }
+
+    #[tokio::test]
+    async fn admits_a_body_of_unknown_size_as_it_arrives() {
+        use crate::admission::{ADMIT_STEP, Budget};
+        use std::sync::atomic::Ordering;
+        let step = ADMIT_STEP as usize;
+        let r = reader(64 * step as i64, None);
+        // 3.5 steps arrive in half-step frames: admitted in steps, then the rest.
+        let (gates, held) = Budget::set(4 * ADMIT_STEP);
+        let mut admitted = Admitted::admit(gates.clone(), 0).unwrap();
+        let body = r
+            .read(&headers(None), frames(7, step / 2), &mut admitted)
+            .await
+            .unwrap();
+        assert_eq!(body.len(), 7 * step / 2);
+        assert_eq!(held.load(Ordering::SeqCst), 7 * ADMIT_STEP / 2);
+        drop(admitted);
+        assert_eq!(held.load(Ordering::SeqCst), 0);
+        // A bigger body is refused once it passes the budget, before it is all read.
+        let mut admitted = Admitted::admit(gates.clone(), 0).unwrap();
+        let mut big = frames(16, step / 2);
+        let got = r.read(&headers(None), &mut big, &mut admitted).await;
+        assert!(matches!(got, Err(BodyError::Refused(_))));
+        assert_eq!(got.unwrap_err().status(), http::StatusCode::SERVICE_UNAVAILABLE);
+        assert!(
+            big.0.len() >= 6,
+            "stopped reading at the refusal: {} frames left",
+            big.0.len()
+        );
+        drop(admitted);
+        assert_eq!(held.load(Ordering::SeqCst), 0);
+        // What decompression adds is admitted too.
+        let (gates, held) = Budget::set(ADMIT_STEP);
+        let bomb = Bytes::from(gzip(&vec![0u8; 2 * step]));
+        let mut admitted = Admitted::admit(gates, bomb.len() as u64).unwrap();
+        let got = r
+            .read(&headers(Some("gzip")), Full::new(bomb), &mut admitted)
+            .await;
+        assert!(matches!(got, Err(BodyError::Refused(_))));
+        drop(admitted);
+        assert_eq!(held.load(Ordering::SeqCst), 0);
     }
 
     #[test]

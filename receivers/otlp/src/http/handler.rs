@@ -2,14 +2,17 @@
 //! pipeline, and the response in the request's encoding.
 
 use std::net::SocketAddr;
+use std::sync::Arc;
 
 use bytes::Bytes;
 use http::header::{ALLOW, CONTENT_TYPE, RETRY_AFTER};
 use http::{HeaderValue, Method, Request, Response, StatusCode};
 use http_body_util::Full;
+use otelcol_component::{AdmissionSet, ConsumeError};
 use prost::Message;
 
-use super::body::{BodyReader, Encoding};
+use super::body::{BodyError, BodyReader, Encoding};
+use crate::admission::Admitted;
 use crate::export::{ExportFailure, OtlpSignal, SignalPipeline, client_info};
 use crate::status::{grpc_to_http, http_to_grpc, retry_after_header};
 
@@ -54,18 +57,21 @@ fn local_error(enc: Encoding, status: StatusCode, message: String) -> HttpRespon
     failure(enc, status, &ExportFailure::new(http_to_grpc(status), message))
 }
 
-/// Memory-limiter hook: the one place a memory limiter will be asked for
-/// permission before a request body is read (added by a later issue). It gets
-/// the announced body size and may refuse with a retryable failure, answered
-/// as 503 with `Retry-After` before any byte of the body is buffered.
-fn admit_request(_content_length: Option<u64>) -> Result<(), ExportFailure> {
-    Ok(())
+/// A refusal by an admission gate (the memory limiter): 503 with
+/// `Retry-After`, a `google.rpc.Status` with code `UNAVAILABLE`. The items
+/// are not counted in `otelcol_receiver_refused_*`: the body was not decoded,
+/// so how many there were is not known.
+fn refused<T: OtlpSignal>(enc: Encoding, err: &ConsumeError) -> HttpResponse {
+    tracing::debug!(signal = %T::SIGNAL, error = %err, "OTLP/HTTP request refused before decoding");
+    let f = ExportFailure::from_consume(err);
+    failure(enc, grpc_to_http(f.code), &f)
 }
 
 /// Handles a request on a signal's path.
 pub(crate) async fn handle<T: OtlpSignal, B>(
     pipeline: &SignalPipeline<T>,
     bodies: &BodyReader,
+    gates: &Arc<AdmissionSet>,
     req: Request<B>,
     peer: SocketAddr,
 ) -> HttpResponse
@@ -96,11 +102,14 @@ where
         .get(http::header::CONTENT_LENGTH)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.parse().ok());
-    if let Err(f) = admit_request(content_length) {
-        return failure(enc, grpc_to_http(f.code), &f);
-    }
-    let bytes = match bodies.read(&parts.headers, body).await {
+    // Before any byte of the body is read; held until the pipeline returns.
+    let mut admitted = match Admitted::admit(gates.clone(), content_length.unwrap_or(0)) {
+        Ok(a) => a,
+        Err(e) => return refused::<T>(enc, &e),
+    };
+    let bytes = match bodies.read(&parts.headers, body, &mut admitted).await {
         Ok(b) => b,
+        Err(BodyError::Refused(e)) => return refused::<T>(enc, &e),
         Err(e) => {
             tracing::debug!(signal = %T::SIGNAL, error = %e, "failed to read an OTLP/HTTP body");
             return local_error(enc, e.status(), e.to_string());
@@ -119,7 +128,9 @@ where
         }
     };
     let headers = pipeline.include_metadata().then_some(&parts.headers);
-    match pipeline.export(request, client_info(Some(peer), headers)).await {
+    let outcome = pipeline.export(request, client_info(Some(peer), headers)).await;
+    drop(admitted);
+    match outcome {
         Ok(resp) => {
             let body = match enc {
                 Encoding::Protobuf => resp.encode_to_vec(),

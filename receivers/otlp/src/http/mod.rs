@@ -16,6 +16,7 @@ use hyper::service::service_fn;
 use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
 use hyper_util::server::conn::auto;
 use hyper_util::server::graceful::GracefulShutdown;
+use otelcol_component::AdmissionSet;
 use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
 
@@ -34,18 +35,21 @@ struct HttpApp {
     metrics: Route<otelcol_component::Metrics>,
     logs: Route<otelcol_component::Logs>,
     bodies: BodyReader,
+    /// The host's admission gates, asked before a body is read.
+    gates: Arc<AdmissionSet>,
     cors: Option<Cors>,
     response_headers: Vec<(HeaderName, HeaderValue)>,
 }
 
 impl HttpApp {
-    fn new(cfg: &HttpConfig, pipelines: Pipelines) -> Self {
+    fn new(cfg: &HttpConfig, pipelines: Pipelines, gates: Arc<AdmissionSet>) -> Self {
         let route = |path: &crate::config::UrlPath| path.as_str().to_string();
         HttpApp {
             traces: pipelines.traces.map(|p| (route(&cfg.traces_url_path), p)),
             metrics: pipelines.metrics.map(|p| (route(&cfg.metrics_url_path), p)),
             logs: pipelines.logs.map(|p| (route(&cfg.logs_url_path), p)),
             bodies: BodyReader::new(cfg),
+            gates,
             cors: cfg.cors.as_ref().and_then(Cors::new),
             // Validated in `Config::validate`; an invalid pair is skipped.
             response_headers: cfg
@@ -91,13 +95,13 @@ impl HttpApp {
     async fn route(&self, req: Request<Incoming>, peer: SocketAddr) -> HttpResponse {
         let path = req.uri().path();
         if let Some((_, p)) = self.traces.as_ref().filter(|(r, _)| r == path) {
-            return handler::handle(p, &self.bodies, req, peer).await;
+            return handler::handle(p, &self.bodies, &self.gates, req, peer).await;
         }
         if let Some((_, p)) = self.metrics.as_ref().filter(|(r, _)| r == path) {
-            return handler::handle(p, &self.bodies, req, peer).await;
+            return handler::handle(p, &self.bodies, &self.gates, req, peer).await;
         }
         if let Some((_, p)) = self.logs.as_ref().filter(|(r, _)| r == path) {
-            return handler::handle(p, &self.bodies, req, peer).await;
+            return handler::handle(p, &self.bodies, &self.gates, req, peer).await;
         }
         plain(StatusCode::NOT_FOUND, "404 page not found\n")
     }
@@ -108,10 +112,11 @@ impl HttpApp {
 pub(crate) async fn serve(
     cfg: &HttpConfig,
     pipelines: Pipelines,
+    gates: Arc<AdmissionSet>,
     listener: TcpListener,
     shutdown: CancellationToken,
 ) {
-    let app = Arc::new(HttpApp::new(cfg, pipelines));
+    let app = Arc::new(HttpApp::new(cfg, pipelines, gates));
     let mut builder = auto::Builder::new(TokioExecutor::new());
     let header_timeout = [cfg.read_header_timeout, cfg.read_timeout]
         .into_iter()

@@ -1,0 +1,203 @@
+use std::sync::atomic::AtomicU64;
+
+use otelcol_component::ComponentType;
+
+use super::*;
+
+/// Memory numbers set by the test.
+#[derive(Debug)]
+struct FakeMemory {
+    rss: AtomicU64,
+    total: Result<u64, String>,
+}
+
+impl FakeMemory {
+    fn new(rss: u64, total: u64) -> Arc<Self> {
+        Arc::new(FakeMemory {
+            rss: AtomicU64::new(rss),
+            total: Ok(total),
+        })
+    }
+}
+
+impl MemorySource for FakeMemory {
+    fn rss(&self) -> Result<u64, MemoryError> {
+        Ok(self.rss.load(Ordering::SeqCst))
+    }
+    fn total(&self) -> Result<u64, MemoryError> {
+        self.total.clone().map_err(MemoryError::Other)
+    }
+}
+
+fn id() -> ComponentId {
+    ComponentId::new(ComponentType::new("memory_limiter").unwrap())
+}
+
+fn cfg(limit_mib: u32, spike_limit_mib: u32) -> MemoryLimiterConfig {
+    MemoryLimiterConfig {
+        check_interval: Duration::from_secs(1),
+        limit_mib,
+        spike_limit_mib,
+        ..Default::default()
+    }
+}
+
+fn limiter(limit_mib: u32, spike_limit_mib: u32, rss: u64) -> (MemoryLimiter, Arc<FakeMemory>) {
+    let mem = FakeMemory::new(rss, 0);
+    let l = MemoryLimiter::new(id(), &cfg(limit_mib, spike_limit_mib), mem.clone()).unwrap();
+    l.check_mem_limits();
+    (l, mem)
+}
+
+#[test]
+fn fixed_limits_and_default_spike() {
+    let mem = FakeMemory::new(0, 0);
+    let l = Limits::from_config(&cfg(4000, 800), mem.as_ref()).unwrap();
+    assert_eq!((l.hard, l.soft()), (4000 * MIB, 3200 * MIB));
+    let l = Limits::from_config(&cfg(100, 0), mem.as_ref()).unwrap();
+    assert_eq!(
+        (l.hard, l.spike, l.soft()),
+        (100 * MIB, 20 * MIB, 80 * MIB),
+        "spike defaults to 20%"
+    );
+}
+
+#[test]
+fn percentages_of_total_memory() {
+    // Go's README example: 1000 MiB total, 80% / 15% → hard 800, soft 650.
+    let mem = FakeMemory::new(0, 1000 * MIB);
+    let pct = |limit, spike| MemoryLimiterConfig {
+        limit_percentage: limit,
+        spike_limit_percentage: spike,
+        ..cfg(0, 0)
+    };
+    let l = Limits::from_config(&pct(80, 15), mem.as_ref()).unwrap();
+    assert_eq!((l.hard, l.soft()), (800 * MIB, 650 * MIB));
+    let l = Limits::from_config(&pct(50, 0), mem.as_ref()).unwrap();
+    assert_eq!(
+        (l.hard, l.spike),
+        (500 * MIB, 100 * MIB),
+        "spike defaults to 20% of the limit"
+    );
+    // limit_mib wins over percentages and does not read the total.
+    let broken = Arc::new(FakeMemory {
+        rss: AtomicU64::new(0),
+        total: Err("no meminfo".into()),
+    });
+    let both = MemoryLimiterConfig {
+        limit_mib: 10,
+        ..pct(80, 15)
+    };
+    assert_eq!(
+        Limits::from_config(&both, broken.as_ref()).unwrap().hard,
+        10 * MIB
+    );
+    assert!(Limits::from_config(&pct(80, 15), broken.as_ref()).is_err());
+    // No overflow near u64::MAX.
+    let huge = FakeMemory::new(0, u64::MAX);
+    assert_eq!(
+        Limits::from_config(&pct(100, 0), huge.as_ref()).unwrap().hard,
+        u64::MAX
+    );
+}
+
+#[test]
+fn levels_follow_measurements() {
+    let (l, mem) = limiter(100, 20, 10 * MIB);
+    assert_eq!(l.level(), Level::Normal);
+    assert!(!l.must_refuse());
+    for (rss, level) in [
+        (80 * MIB - 1, Level::Normal),
+        (80 * MIB, Level::Soft),
+        (100 * MIB, Level::Hard),
+        (90 * MIB, Level::Soft),
+        (0, Level::Normal),
+    ] {
+        mem.rss.store(rss, Ordering::SeqCst);
+        l.check_mem_limits();
+        assert_eq!(l.level(), level, "rss {rss}");
+        assert_eq!(l.must_refuse(), level != Level::Normal);
+    }
+}
+
+#[test]
+fn admit_charges_decoded_size_against_the_soft_limit() {
+    // soft limit 80 MiB, 40 MiB measured: 40 MiB of headroom = 10 MiB of body.
+    let (l, _) = limiter(100, 20, 40 * MIB);
+    let a = l.admit(6 * MIB).unwrap();
+    assert_eq!(l.usage(), 40 * MIB + 6 * MIB * DECODE_FACTOR);
+    let e = l.admit(5 * MIB).unwrap_err();
+    assert!(e.is_retryable());
+    assert_eq!(e.message(), ERR_DATA_REFUSED);
+    assert_eq!(e.retry_after(), Some(Duration::from_secs(1)));
+    assert_eq!(l.usage(), 40 * MIB + 24 * MIB, "a refusal holds nothing");
+    let b = l.admit(4 * MIB).unwrap();
+    assert_eq!(l.usage(), 80 * MIB, "exactly at the soft limit is admitted");
+    assert!(l.admit(1).is_err());
+    assert!(
+        l.admit(0).is_ok(),
+        "a request of unknown size passes while usage is not over"
+    );
+    drop(a);
+    assert_eq!(l.usage(), 56 * MIB, "a dropped permit gives its bytes back");
+    drop(b);
+    assert_eq!(l.usage(), 40 * MIB);
+}
+
+#[test]
+fn a_measurement_absorbs_held_bytes() {
+    let (l, mem) = limiter(100, 20, 40 * MIB);
+    let old = l.admit(5 * MIB).unwrap();
+    // The next measurement includes the request's memory in RSS.
+    mem.rss.store(60 * MIB, Ordering::SeqCst);
+    l.check_mem_limits();
+    assert_eq!(l.usage(), 60 * MIB);
+    let new = l.admit(MIB).unwrap();
+    drop(old);
+    assert_eq!(
+        l.usage(),
+        60 * MIB + 4 * MIB,
+        "an older permit does not give back again"
+    );
+    drop(new);
+    assert_eq!(l.usage(), 60 * MIB);
+}
+
+#[test]
+fn over_the_soft_limit_everything_is_refused() {
+    let (l, mem) = limiter(100, 20, 85 * MIB);
+    assert!(l.admit(0).is_err(), "even requests of unknown size");
+    mem.rss.store(200 * MIB, Ordering::SeqCst);
+    l.check_mem_limits();
+    assert_eq!(l.level(), Level::Hard);
+    assert!(l.admit(0).is_err());
+    mem.rss.store(10 * MIB, Ordering::SeqCst);
+    l.check_mem_limits();
+    assert!(l.admit(MIB).is_ok());
+}
+
+#[test]
+fn retry_after_rounds_up_to_seconds() {
+    assert_eq!(retry_after(Duration::from_millis(100)), Duration::from_secs(1));
+    assert_eq!(retry_after(Duration::from_secs(1)), Duration::from_secs(1));
+    assert_eq!(retry_after(Duration::from_millis(2500)), Duration::from_secs(3));
+    assert_eq!(retry_after(Duration::from_secs(5)), Duration::from_secs(5));
+}
+
+#[test]
+fn a_failed_read_keeps_the_state() {
+    #[derive(Debug)]
+    struct Broken;
+    impl MemorySource for Broken {
+        fn rss(&self) -> Result<u64, MemoryError> {
+            Err(MemoryError::Other("no /proc".into()))
+        }
+        fn total(&self) -> Result<u64, MemoryError> {
+            Err(MemoryError::Other("no /proc".into()))
+        }
+    }
+    let l = MemoryLimiter::new(id(), &cfg(100, 0), Arc::new(Broken)).unwrap();
+    l.record(90 * MIB);
+    l.check_mem_limits();
+    assert_eq!(l.level(), Level::Soft);
+}
