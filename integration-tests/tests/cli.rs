@@ -99,12 +99,28 @@ fn components_lists_the_distribution_as_yaml() {
     assert_eq!(names("receivers"), vec!["otlp"]);
     assert_eq!(
         names("processors"),
-        vec!["attributes", "batch", "memory_limiter", "resource"]
+        vec![
+            "attributes",
+            "batch",
+            "memory_limiter",
+            "probabilistic_sampler",
+            "resource",
+            "span"
+        ]
     );
     assert_eq!(
         names("exporters"),
-        vec!["debug", "file", "nop", "otlp", "otlphttp"]
+        vec![
+            "debug",
+            "file",
+            "nop",
+            "otlp",
+            "otlphttp",
+            "prometheus",
+            "prometheusremotewrite"
+        ]
     );
+    assert_eq!(names("extensions"), vec!["health_check", "pprof", "zpages"]);
     assert_eq!(v["buildinfo"]["command"], "otelcol-rs");
     assert!(out.contains("stability:"), "{out}");
 }

@@ -6,7 +6,7 @@ use std::time::Duration;
 use otelcol_component::{ComponentConfig, ConfigError};
 use serde::{Deserialize, Serialize};
 
-use crate::endpoint::Endpoint;
+use otelcol_httpserver::endpoint::Endpoint;
 
 /// Default `endpoint`.
 pub const DEFAULT_ENDPOINT: &str = "localhost:13133";

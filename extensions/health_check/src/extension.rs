@@ -14,7 +14,7 @@ use otelcol_component::{
 
 use crate::config::Config;
 use crate::health::Health;
-use crate::server::{Handler, HttpResponse, HttpServer};
+use otelcol_httpserver::server::{Handler, HttpResponse, HttpServer};
 
 /// Where the server is in its life.
 #[derive(Debug, Default)]

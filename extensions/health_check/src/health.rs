@@ -9,7 +9,7 @@ use otelcol_component::{ComponentId, Kind, StatusEvent};
 use serde::Serialize;
 
 use crate::config::{Config, ResponseBodyConfig};
-use crate::format::{GO_ZERO_TIME, go_duration, rfc3339_nano};
+use otelcol_httpserver::gofmt::{GO_ZERO_TIME, go_duration, rfc3339_nano};
 
 /// Status text of the 200 answer (Go's).
 const AVAILABLE: &str = "Server available";

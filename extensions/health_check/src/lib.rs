@@ -20,12 +20,9 @@
 //! ```
 
 mod config;
-mod endpoint;
 mod extension;
 mod factory;
-mod format;
 mod health;
-mod server;
 
 pub use config::{
     CheckCollectorPipelineConfig, Config, DEFAULT_ENDPOINT, DEFAULT_EXPORTER_FAILURE_DURATION,

@@ -10,7 +10,7 @@ use tokio_util::sync::CancellationToken;
 use crate::config::Config;
 use crate::cpu::CpuSession;
 use crate::handlers::App;
-use crate::server::HttpServer;
+use otelcol_httpserver::server::HttpServer;
 
 /// Set while an instance runs: like Go, one pprof extension per process.
 static RUNNING: AtomicBool = AtomicBool::new(false);

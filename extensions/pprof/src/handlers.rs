@@ -11,7 +11,7 @@ use tokio_util::sync::CancellationToken;
 
 use crate::cpu::CpuSession;
 use crate::error::ProfileError;
-use crate::server::{Handler, HttpResponse};
+use otelcol_httpserver::server::{Handler, HttpResponse};
 
 /// Default `seconds` of `/debug/pprof/profile` (Go's).
 pub const DEFAULT_PROFILE_SECONDS: u64 = 30;

@@ -26,13 +26,11 @@
 mod build;
 mod config;
 mod cpu;
-mod endpoint;
 mod error;
 mod extension;
 mod factory;
 mod handlers;
 pub mod profile;
-mod server;
 
 pub use config::{Config, DEFAULT_ENDPOINT};
 pub use error::ProfileError;

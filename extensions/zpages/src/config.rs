@@ -3,7 +3,7 @@
 use otelcol_component::{ComponentConfig, ConfigError};
 use serde::{Deserialize, Serialize};
 
-use crate::endpoint::Endpoint;
+use otelcol_httpserver::endpoint::Endpoint;
 
 /// Default `endpoint`.
 pub const DEFAULT_ENDPOINT: &str = "localhost:55679";

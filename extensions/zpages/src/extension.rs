@@ -15,8 +15,8 @@ use otelcol_component::{
 
 use crate::config::Config;
 use crate::pages::{self, PageData};
-use crate::server::{Handler, HttpResponse, HttpServer};
 use crate::tracez::{self, TracezStore};
+use otelcol_httpserver::server::{Handler, HttpResponse, HttpServer};
 
 const HTML: &str = "text/html; charset=utf-8";
 

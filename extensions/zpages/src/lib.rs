@@ -20,13 +20,10 @@
 //! ```
 
 mod config;
-mod endpoint;
 mod extension;
 mod factory;
-mod format;
 mod html;
 mod pages;
-mod server;
 mod tracez;
 
 pub use config::{Config, DEFAULT_ENDPOINT, ExpvarConfig};

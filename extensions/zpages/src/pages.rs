@@ -6,8 +6,8 @@ use std::time::{Duration, SystemTime};
 use otelcol_component::{BuildInfo, ComponentId, ServiceInfo};
 use serde_json::json;
 
-use crate::format::{go_duration, rfc3339_nano};
 use crate::html::{escape, page, table};
+use otelcol_httpserver::gofmt::{go_duration, rfc3339_nano};
 
 /// What the pages show, captured when the extension starts.
 #[derive(Debug)]

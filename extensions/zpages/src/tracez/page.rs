@@ -5,8 +5,8 @@
 use std::fmt::Write as _;
 
 use super::store::{LATENCY_BUCKET_BOUNDS, SpanSample, TracezStore};
-use crate::format::{go_duration, rfc3339_nano};
 use crate::html::{encode_query_value, escape, page, query_param, table};
+use otelcol_httpserver::gofmt::{go_duration, rfc3339_nano};
 
 /// Query `ztype` of latency samples.
 const TYPE_LATENCY: &str = "1";

@@ -23,7 +23,7 @@ use tokio_util::sync::CancellationToken;
 use crate::endpoint::Endpoint;
 
 /// The response type of the server.
-pub(crate) type HttpResponse = Response<Full<Bytes>>;
+pub type HttpResponse = Response<Full<Bytes>>;
 
 /// How long a client may take to send its request headers.
 const READ_HEADER_TIMEOUT: Duration = Duration::from_secs(10);
@@ -31,14 +31,14 @@ const READ_HEADER_TIMEOUT: Duration = Duration::from_secs(10);
 const SHUTDOWN_GRACE: Duration = Duration::from_secs(5);
 
 /// Answers requests.
-pub(crate) trait Handler: Send + Sync + 'static {
+pub trait Handler: Send + Sync + 'static {
     /// Answers one request.
     fn handle(&self, req: Request<Incoming>) -> impl Future<Output = HttpResponse> + Send;
 }
 
 /// A running server.
 #[derive(Debug)]
-pub(crate) struct HttpServer {
+pub struct HttpServer {
     addr: SocketAddr,
     shutdown: CancellationToken,
     task: JoinHandle<()>,
@@ -46,7 +46,7 @@ pub(crate) struct HttpServer {
 
 impl HttpServer {
     /// Binds `endpoint` and serves `handler` on it until [`HttpServer::stop`].
-    pub(crate) async fn start<H: Handler>(endpoint: &str, handler: Arc<H>) -> Result<Self, ComponentError> {
+    pub async fn start<H: Handler>(endpoint: &str, handler: Arc<H>) -> Result<Self, ComponentError> {
         let ep =
             Endpoint::parse(endpoint).map_err(|e| ComponentError::new(format!("invalid endpoint: {e}")))?;
         let listener = ep
@@ -62,12 +62,12 @@ impl HttpServer {
     }
 
     /// The address the server listens on.
-    pub(crate) fn local_addr(&self) -> SocketAddr {
+    pub fn local_addr(&self) -> SocketAddr {
         self.addr
     }
 
     /// Stops accepting, lets in-flight requests finish (for a bounded time) and closes every connection.
-    pub(crate) async fn stop(self) -> Result<(), ComponentError> {
+    pub async fn stop(self) -> Result<(), ComponentError> {
         self.shutdown.cancel();
         self.task
             .await

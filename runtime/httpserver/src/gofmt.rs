@@ -5,10 +5,10 @@ use std::fmt::Write as _;
 use std::time::{Duration, SystemTime};
 
 /// The zero `time.Time` as Go's JSON encoder writes it.
-pub(crate) const GO_ZERO_TIME: &str = "0001-01-01T00:00:00Z";
+pub const GO_ZERO_TIME: &str = "0001-01-01T00:00:00Z";
 
 /// RFC 3339 in UTC with the fraction trimmed of trailing zeros (Go's `RFC3339Nano`).
-pub(crate) fn rfc3339_nano(t: SystemTime) -> String {
+pub fn rfc3339_nano(t: SystemTime) -> String {
     let full = humantime::format_rfc3339_nanos(t).to_string();
     // `2024-01-02T03:04:05.120000000Z` → `2024-01-02T03:04:05.12Z`
     match full.strip_suffix('Z').and_then(|s| s.split_once('.')) {
@@ -36,7 +36,7 @@ fn decimal(value: u128, digits: u32) -> String {
 }
 
 /// Go's `time.Duration.String`: `0s`, `42ns`, `1.5µs`, `2.25ms`, `3.5s`, `1m2.5s`, `1h0m0s`.
-pub(crate) fn go_duration(d: Duration) -> String {
+pub fn go_duration(d: Duration) -> String {
     let ns = d.as_nanos();
     match ns {
         0 => "0s".to_string(),

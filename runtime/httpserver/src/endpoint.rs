@@ -1,4 +1,4 @@
-//! Listen endpoints (`localhost:55679`, `0.0.0.0:55679`, `:55679`, `[::1]:55679`),
+//! Listen endpoints (`localhost:13133`, `0.0.0.0:4317`, `:13133`, `[::1]:13133`),
 //! parsed as the Go collector accepts them and bound to a TCP listener.
 
 use std::fmt;
@@ -22,14 +22,14 @@ enum ListenHost {
 
 /// A parsed `host:port` listen endpoint.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub(crate) struct Endpoint {
+pub struct Endpoint {
     host: ListenHost,
     port: u16,
 }
 
 impl Endpoint {
     /// Parses `host:port`, `[v6]:port` or `:port`.
-    pub(crate) fn parse(s: &str) -> Result<Endpoint, String> {
+    pub fn parse(s: &str) -> Result<Endpoint, String> {
         let (host, port) = if let Some(rest) = s.strip_prefix('[') {
             let (ip, port) = rest
                 .split_once("]:")
@@ -64,7 +64,7 @@ impl Endpoint {
     }
 
     /// Binds a listener; a host name is resolved and its addresses tried in turn.
-    pub(crate) async fn bind(&self) -> io::Result<TcpListener> {
+    pub async fn bind(&self) -> io::Result<TcpListener> {
         let ip = match &self.host {
             ListenHost::Any => IpAddr::V4(Ipv4Addr::UNSPECIFIED),
             ListenHost::Localhost => IpAddr::V4(Ipv4Addr::LOCALHOST),
@@ -103,8 +103,8 @@ mod tests {
 
     #[test]
     fn parses_go_forms() {
-        let e = Endpoint::parse("localhost:55679").unwrap();
-        assert_eq!((e.host, e.port), (ListenHost::Localhost, 55679));
+        let e = Endpoint::parse("localhost:13133").unwrap();
+        assert_eq!((e.host, e.port), (ListenHost::Localhost, 13133));
         assert_eq!(Endpoint::parse(":1").unwrap().host, ListenHost::Any);
         assert_eq!(
             Endpoint::parse("0.0.0.0:2").unwrap().host,

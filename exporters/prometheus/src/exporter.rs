@@ -1,0 +1,156 @@
+//! The exporter: a metrics consumer feeding the accumulator, and the scrape
+//! server started and stopped with the component.
+
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::Duration;
+
+use otelcol_component::{
+    Component, ComponentError, ComponentId, ConsumeError, Consumer, Exporter, Host, Metrics, Payload,
+    SharedConsumer, async_trait,
+};
+use otelcol_prometheus::{Accumulator, AccumulatorConfig, Clock, MetricNamer, SystemClock};
+use tokio::task::JoinHandle;
+use tokio_util::sync::CancellationToken;
+
+use crate::config::PrometheusExporterConfig;
+use crate::server::{Scrape, bind, serve};
+
+/// Points in one batch above which accumulation runs on a blocking thread.
+const BLOCKING_POINTS: usize = 10_000;
+/// How long shutdown waits for in-flight scrapes.
+const SHUTDOWN_GRACE: Duration = Duration::from_secs(5);
+
+#[derive(Debug, Default)]
+enum State {
+    #[default]
+    Created,
+    Running {
+        shutdown: CancellationToken,
+        task: JoinHandle<()>,
+    },
+    Stopped,
+}
+
+/// The `prometheus` exporter. Create it through [`crate::factory`], or with
+/// [`PrometheusExporter::new`] to reach [`PrometheusExporter::local_addr`].
+#[derive(Debug)]
+pub struct PrometheusExporter {
+    id: ComponentId,
+    endpoint: String,
+    scrape: Arc<Scrape>,
+    state: tokio::sync::Mutex<State>,
+    addr: Mutex<Option<SocketAddr>>,
+}
+
+/// The accumulator settings a config asks for.
+pub fn accumulator_config(cfg: &PrometheusExporterConfig) -> AccumulatorConfig {
+    AccumulatorConfig {
+        namer: MetricNamer::new(&cfg.namespace, cfg.with_suffixes()),
+        const_labels: cfg
+            .const_labels
+            .iter()
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect(),
+        scope_info: !cfg.without_scope_info,
+        resource_to_telemetry: cfg.resource_to_telemetry_conversion.enabled,
+        expiration: cfg.metric_expiration,
+    }
+}
+
+impl PrometheusExporter {
+    /// An exporter for a validated config, on the system clock.
+    pub fn new(id: ComponentId, cfg: &PrometheusExporterConfig) -> Self {
+        Self::with_clock(id, cfg, Arc::new(SystemClock))
+    }
+
+    /// An exporter whose series expire by `clock` (for tests).
+    pub fn with_clock(id: ComponentId, cfg: &PrometheusExporterConfig, clock: Arc<dyn Clock>) -> Self {
+        let accumulator = Arc::new(Accumulator::with_clock(accumulator_config(cfg), clock));
+        PrometheusExporter {
+            id,
+            endpoint: cfg.endpoint.clone(),
+            scrape: Arc::new(Scrape {
+                accumulator,
+                open_metrics: cfg.enable_open_metrics,
+                timestamps: cfg.send_timestamps,
+            }),
+            state: tokio::sync::Mutex::new(State::Created),
+            addr: Mutex::new(None),
+        }
+    }
+
+    /// The address the scrape server is bound to, once started.
+    pub fn local_addr(&self) -> Option<SocketAddr> {
+        *self.addr.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// The accumulator behind the scrape page.
+    pub fn accumulator(&self) -> &Arc<Accumulator> {
+        &self.scrape.accumulator
+    }
+}
+
+#[async_trait]
+impl Component for PrometheusExporter {
+    async fn start(&self, _host: Arc<dyn Host>) -> Result<(), ComponentError> {
+        let mut state = self.state.lock().await;
+        match *state {
+            State::Created => {}
+            State::Running { .. } => return Err(ComponentError::new("exporter already started")),
+            State::Stopped => return Err(ComponentError::new("exporter was shut down")),
+        }
+        let listener = bind(&self.endpoint)
+            .await
+            .map_err(|e| ComponentError::with_source(format!("failed to listen on {}", self.endpoint), e))?;
+        let addr = listener
+            .local_addr()
+            .map_err(|e| ComponentError::with_source("failed to read the bound address", e))?;
+        *self.addr.lock().unwrap_or_else(PoisonError::into_inner) = Some(addr);
+        let shutdown = CancellationToken::new();
+        let task = tokio::spawn(serve(self.scrape.clone(), listener, shutdown.clone()));
+        tracing::info!(exporter = %self.id, %addr, "Prometheus exporter serving /metrics");
+        *state = State::Running { shutdown, task };
+        Ok(())
+    }
+
+    async fn shutdown(&self) -> Result<(), ComponentError> {
+        let mut state = self.state.lock().await;
+        if let State::Running { shutdown, task } = std::mem::replace(&mut *state, State::Stopped) {
+            shutdown.cancel();
+            let abort = task.abort_handle();
+            if tokio::time::timeout(SHUTDOWN_GRACE, task).await.is_err() {
+                abort.abort();
+            }
+        }
+        *state = State::Stopped;
+        Ok(())
+    }
+}
+
+#[async_trait]
+impl Consumer<Metrics> for PrometheusExporter {
+    async fn consume(&self, data: Metrics) -> Result<(), ConsumeError> {
+        let items = data.item_count();
+        if items == 0 {
+            return Ok(());
+        }
+        if items > BLOCKING_POINTS {
+            let acc = self.scrape.accumulator.clone();
+            tokio::task::spawn_blocking(move || acc.accumulate(data.request()))
+                .await
+                .map_err(|e| ConsumeError::permanent(format!("accumulating metrics failed: {e}")))?;
+        } else {
+            self.scrape.accumulator.accumulate(data.request());
+        }
+        metrics::counter!("otelcol_exporter_sent_metric_points", "exporter" => self.id.to_string())
+            .increment(items as u64);
+        Ok(())
+    }
+}
+
+impl Exporter for PrometheusExporter {
+    fn metrics(self: Arc<Self>) -> Option<SharedConsumer<Metrics>> {
+        Some(self)
+    }
+}

@@ -1,0 +1,296 @@
+//! The `prometheusremotewrite` exporter's config: the Go collector's keys and defaults.
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::time::Duration;
+
+use http::{HeaderName, HeaderValue, Uri};
+use otelcol_component::{ComponentConfig, ConfigError};
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+use crate::retry::RetryConfig;
+
+/// Default `timeout` (per push, retries included, as in Go).
+pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(5);
+/// Default `remote_write_queue::queue_size` (batches).
+pub const DEFAULT_QUEUE_SIZE: usize = 10_000;
+/// Default `remote_write_queue::num_consumers` (parallel requests per push).
+pub const DEFAULT_NUM_CONSUMERS: usize = 5;
+/// Default `max_batch_size_bytes` (uncompressed protobuf per request).
+pub const DEFAULT_MAX_BATCH_SIZE_BYTES: usize = 3_000_000;
+
+/// `remote_write_queue`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct RemoteWriteQueueConfig {
+    /// Queue incoming batches and send them from a background task. Default: true.
+    pub enabled: bool,
+    /// Batches the queue holds; a full queue refuses with a retryable error. Default: 10000.
+    pub queue_size: usize,
+    /// Requests sent in parallel for one batch. Default: 5.
+    pub num_consumers: usize,
+}
+
+impl Default for RemoteWriteQueueConfig {
+    fn default() -> Self {
+        RemoteWriteQueueConfig {
+            enabled: true,
+            queue_size: DEFAULT_QUEUE_SIZE,
+            num_consumers: DEFAULT_NUM_CONSUMERS,
+        }
+    }
+}
+
+/// `target_info`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct TargetInfoConfig {
+    /// Send a `target_info` series per resource. Default: true.
+    pub enabled: bool,
+}
+
+impl Default for TargetInfoConfig {
+    fn default() -> Self {
+        TargetInfoConfig { enabled: true }
+    }
+}
+
+/// `resource_to_telemetry_conversion`.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ResourceToTelemetryConfig {
+    /// Copy every resource attribute into the labels of every series. Default: false.
+    pub enabled: bool,
+}
+
+/// A config block this build recognizes but cannot honour (`tls`).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Unsupported;
+
+impl<'de> Deserialize<'de> for Unsupported {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        serde::de::IgnoredAny::deserialize(d).map(|_| Unsupported)
+    }
+}
+
+impl Serialize for Unsupported {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_unit()
+    }
+}
+
+/// Config of the `prometheusremotewrite` exporter.
+#[derive(Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct PrwExporterConfig {
+    /// Remote-write URL, e.g. `http://prometheus:9090/api/v1/write`. Required.
+    pub endpoint: String,
+    /// Prefix of every metric name. Default: empty.
+    pub namespace: String,
+    /// Labels added to every series unless the series has them. Default: none.
+    pub external_labels: BTreeMap<String, String>,
+    /// Copy resource attributes into labels. Default: `{enabled: false}`.
+    pub resource_to_telemetry_conversion: ResourceToTelemetryConfig,
+    /// Extra request headers (the protocol headers cannot be overridden). Default: none.
+    pub headers: BTreeMap<String, String>,
+    /// Limit of one push, retries included. Default: 5s.
+    #[serde(with = "otelcol_component::duration")]
+    pub timeout: Duration,
+    /// TLS for the client. Default: absent. Refused in this build.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub tls: Option<Unsupported>,
+    /// The sending queue. Default: enabled, 10000 batches, 5 consumers.
+    pub remote_write_queue: RemoteWriteQueueConfig,
+    /// Retries of failed requests. Default: enabled, 50ms initial, 30s max, 5m elapsed.
+    pub retry_on_failure: RetryConfig,
+    /// `target_info` series. Default: `{enabled: true}`.
+    pub target_info: TargetInfoConfig,
+    /// Add unit and type suffixes to names. Default: true.
+    pub add_metric_suffixes: bool,
+    /// Send metric metadata (type, help, unit) with the series. Default: false.
+    pub send_metadata: bool,
+    /// Largest uncompressed request; bigger pushes are split. Default: 3000000.
+    pub max_batch_size_bytes: usize,
+}
+
+impl fmt::Debug for PrwExporterConfig {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // Header values often carry credentials.
+        let headers: Vec<&String> = self.headers.keys().collect();
+        f.debug_struct("PrwExporterConfig")
+            .field("endpoint", &self.endpoint)
+            .field("namespace", &self.namespace)
+            .field("external_labels", &self.external_labels)
+            .field(
+                "resource_to_telemetry_conversion",
+                &self.resource_to_telemetry_conversion,
+            )
+            .field("headers", &headers)
+            .field("timeout", &self.timeout)
+            .field("remote_write_queue", &self.remote_write_queue)
+            .field("retry_on_failure", &self.retry_on_failure)
+            .field("target_info", &self.target_info)
+            .field("add_metric_suffixes", &self.add_metric_suffixes)
+            .field("send_metadata", &self.send_metadata)
+            .field("max_batch_size_bytes", &self.max_batch_size_bytes)
+            .finish()
+    }
+}
+
+impl Default for PrwExporterConfig {
+    fn default() -> Self {
+        PrwExporterConfig {
+            endpoint: String::new(),
+            namespace: String::new(),
+            external_labels: BTreeMap::new(),
+            resource_to_telemetry_conversion: ResourceToTelemetryConfig::default(),
+            headers: BTreeMap::new(),
+            timeout: DEFAULT_TIMEOUT,
+            tls: None,
+            remote_write_queue: RemoteWriteQueueConfig::default(),
+            retry_on_failure: RetryConfig::default(),
+            target_info: TargetInfoConfig::default(),
+            add_metric_suffixes: true,
+            send_metadata: false,
+            max_batch_size_bytes: DEFAULT_MAX_BATCH_SIZE_BYTES,
+        }
+    }
+}
+
+impl PrwExporterConfig {
+    /// The endpoint as a URI (checked by `validate`).
+    pub fn uri(&self) -> Result<Uri, ConfigError> {
+        let uri: Uri = self
+            .endpoint
+            .parse()
+            .map_err(|e| ConfigError::at("endpoint", format!("invalid endpoint: {e}")))?;
+        match uri.scheme_str() {
+            Some("http") if uri.authority().is_some() => Ok(uri),
+            Some("https") => Err(ConfigError::at(
+                "endpoint",
+                "https endpoints need TLS, which this build does not support",
+            )),
+            _ => Err(ConfigError::at(
+                "endpoint",
+                format!(
+                    "invalid endpoint {:?}: expected http://host:port/path",
+                    self.endpoint
+                ),
+            )),
+        }
+    }
+}
+
+impl ComponentConfig for PrwExporterConfig {
+    fn validate(&self) -> Result<(), ConfigError> {
+        if self.endpoint.is_empty() {
+            return Err(ConfigError::at("endpoint", "the remote write URL is required"));
+        }
+        self.uri()?;
+        if self.tls.is_some() {
+            return Err(ConfigError::at(
+                "tls",
+                "TLS for the prometheusremotewrite exporter is not supported by this build",
+            ));
+        }
+        if self.remote_write_queue.enabled && self.remote_write_queue.queue_size == 0 {
+            return Err(ConfigError::at(
+                "remote_write_queue::queue_size",
+                "a 0 size queue will drop all the data",
+            ));
+        }
+        if self.max_batch_size_bytes == 0 {
+            return Err(ConfigError::at("max_batch_size_bytes", "must be greater than 0"));
+        }
+        for (k, v) in &self.external_labels {
+            if k.is_empty() || v.is_empty() {
+                return Err(ConfigError::at(
+                    "external_labels",
+                    "prometheus remote write: external labels configuration contains an empty key or value",
+                ));
+            }
+        }
+        for (k, v) in &self.headers {
+            HeaderName::from_bytes(k.as_bytes())
+                .map_err(|e| ConfigError::at(format!("headers::{k}"), e.to_string()))?;
+            HeaderValue::from_str(v).map_err(|e| ConfigError::at(format!("headers::{k}"), e.to_string()))?;
+        }
+        self.retry_on_failure.validate()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use otelcol_componenttest::parse_config;
+
+    #[test]
+    fn defaults() {
+        let err = parse_config::<PrwExporterConfig>("").unwrap_err();
+        assert!(err.contains("endpoint"), "{err}");
+        let c = parse_config::<PrwExporterConfig>("endpoint: http://localhost:9090/api/v1/write").unwrap();
+        assert_eq!(c.timeout, Duration::from_secs(5));
+        assert_eq!(
+            c.remote_write_queue,
+            RemoteWriteQueueConfig {
+                enabled: true,
+                queue_size: 10_000,
+                num_consumers: 5
+            }
+        );
+        assert!(c.target_info.enabled && c.add_metric_suffixes && !c.send_metadata);
+        assert_eq!(c.max_batch_size_bytes, 3_000_000);
+        assert_eq!(c.retry_on_failure.initial_interval, Duration::from_millis(50));
+    }
+
+    #[test]
+    fn full_config() {
+        let c = parse_config::<PrwExporterConfig>(
+            "endpoint: http://h:1/w\nnamespace: ns\nexternal_labels: {cluster: c1}\nheaders: {X-Scope-OrgID: t1}\n\
+             timeout: 10s\nremote_write_queue: {enabled: false, num_consumers: 2}\n\
+             retry_on_failure: {enabled: true, initial_interval: 1s, max_interval: 2s, max_elapsed_time: 1m}\n\
+             target_info: {enabled: false}\nadd_metric_suffixes: false\nsend_metadata: true\nmax_batch_size_bytes: 1000\n\
+             resource_to_telemetry_conversion: {enabled: true}",
+        )
+        .unwrap();
+        assert_eq!(c.timeout, Duration::from_secs(10));
+        assert!(!c.remote_write_queue.enabled && !c.target_info.enabled && c.send_metadata);
+        assert_eq!(c.retry_on_failure.max_elapsed_time, Duration::from_secs(60));
+        assert!(
+            !format!("{c:?}").contains("t1"),
+            "header values stay out of Debug"
+        );
+    }
+
+    #[test]
+    fn refusals() {
+        let bad = |yaml: &str, want: &str| {
+            let err = parse_config::<PrwExporterConfig>(yaml).unwrap_err();
+            assert!(err.contains(want), "{yaml}: {err}");
+        };
+        bad("endpoint: not a url", "endpoint");
+        bad("endpoint: https://h:1/w", "TLS");
+        bad("endpoint: http://h:1/w\ntls: {insecure: true}", "tls");
+        bad(
+            "endpoint: http://h:1/w\nremote_write_queue: {queue_size: 0}",
+            "0 size queue",
+        );
+        bad(
+            "endpoint: http://h:1/w\nexternal_labels: {a: \"\"}",
+            "empty key or value",
+        );
+        bad(
+            "endpoint: http://h:1/w\nmax_batch_size_bytes: 0",
+            "max_batch_size_bytes",
+        );
+        bad("endpoint: http://h:1/w\nwal: {directory: /tmp}", "unknown field");
+        bad(
+            "endpoint: http://h:1/w\nheaders: {\"bad header\": x}",
+            "headers::bad header",
+        );
+        bad(
+            "endpoint: http://h:1/w\nretry_on_failure: {max_elapsed_time: 10ms}",
+            "max_elapsed_time",
+        );
+    }
+}

@@ -1,0 +1,132 @@
+//! The `span` processor: renames selected spans and sets their status.
+
+use std::fmt;
+
+use otelcol_attraction::Matcher;
+use otelcol_component::proto::trace::v1::{Span, Status, status::StatusCode};
+use otelcol_component::{
+    Capabilities, Component, ConsumeError, Consumer, Payload, SharedConsumer, Traces, async_trait,
+};
+
+use crate::config::{NameConfig, STATUS_CODE_ERROR, STATUS_CODE_OK, SpanConfig, StatusConfig};
+use crate::rename::{ToAttributeRule, name_from_attributes};
+
+/// The status a processor sets, compiled from `status:`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+struct SetStatus {
+    code: StatusCode,
+    message: String,
+}
+
+impl SetStatus {
+    /// Go's `processUpdateStatus`: `Ok` and `Unset` clear the message,
+    /// `Error` sets the description.
+    fn new(cfg: &StatusConfig) -> Self {
+        match cfg.code.as_str() {
+            STATUS_CODE_OK => SetStatus {
+                code: StatusCode::Ok,
+                message: String::new(),
+            },
+            STATUS_CODE_ERROR => SetStatus {
+                code: StatusCode::Error,
+                message: cfg.description.clone(),
+            },
+            _ => SetStatus {
+                code: StatusCode::Unset,
+                message: String::new(),
+            },
+        }
+    }
+}
+
+/// Renames the spans `matcher` selects (from attributes, then to attributes)
+/// and sets their status, then hands the payload to the next consumer.
+pub struct SpanProcessor {
+    matcher: Matcher,
+    name: NameConfig,
+    rules: Vec<ToAttributeRule>,
+    break_after_match: bool,
+    keep_original_name: bool,
+    status: Option<SetStatus>,
+    next: SharedConsumer<Traces>,
+}
+
+impl fmt::Debug for SpanProcessor {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("SpanProcessor")
+            .field("from_attributes", &self.name.from_attributes)
+            .field("rules", &self.rules.len())
+            .field("status", &self.status)
+            .field("filtered", &!self.matcher.matches_everything())
+            .finish()
+    }
+}
+
+impl SpanProcessor {
+    /// A processor for `cfg` (already validated) selecting spans with `matcher`.
+    pub fn new(
+        cfg: &SpanConfig,
+        matcher: Matcher,
+        rules: Vec<ToAttributeRule>,
+        next: SharedConsumer<Traces>,
+    ) -> Self {
+        let to = cfg.name.to_attributes.clone().unwrap_or_default();
+        SpanProcessor {
+            matcher,
+            name: cfg.name.clone(),
+            rules,
+            break_after_match: to.break_after_match,
+            keep_original_name: to.keep_original_name,
+            status: cfg.status.as_ref().map(SetStatus::new),
+            next,
+        }
+    }
+
+    /// Go's per-span steps: from attributes, to attributes, status.
+    fn process_span(&self, span: &mut Span) {
+        if let Some(name) =
+            name_from_attributes(&span.attributes, &self.name.from_attributes, &self.name.separator)
+        {
+            span.name = name;
+        }
+        if !span.name.is_empty() {
+            for rule in &self.rules {
+                if rule.apply(span, self.keep_original_name) && self.break_after_match {
+                    break;
+                }
+            }
+        }
+        if let Some(status) = &self.status {
+            span.status = Some(Status {
+                message: status.message.clone(),
+                code: status.code as i32,
+            });
+        }
+    }
+}
+
+impl Component for SpanProcessor {}
+
+#[async_trait]
+impl Consumer<Traces> for SpanProcessor {
+    async fn consume(&self, mut data: Traces) -> Result<(), ConsumeError> {
+        if !data.is_empty() {
+            for rs in &mut data.request_mut().resource_spans {
+                let resource = rs.resource.as_ref();
+                for ss in &mut rs.scope_spans {
+                    let scope = ss.scope.as_ref();
+                    for span in &mut ss.spans {
+                        if self.matcher.matches_span(resource, scope, span) {
+                            self.process_span(span);
+                        }
+                    }
+                }
+            }
+        }
+        self.next.consume(data).await
+    }
+
+    fn capabilities(&self) -> Capabilities {
+        Capabilities { mutates_data: true }
+    }
+}
