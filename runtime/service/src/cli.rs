@@ -375,7 +375,7 @@ const SECRET_HINTS: [&str; 9] = [
 
 fn is_secret_key(k: &str) -> bool {
     let k = k.to_ascii_lowercase();
-    SECRET_HINTS.iter().any(|h| k.contains(h)) || k == "key_pem" || k == "key"
+    SECRET_HINTS.iter().any(|h| k.contains(h)) || k == "key_pem"
 }
 
 /// Replaces values of secret-looking keys and of every `headers` map with `[REDACTED]`.
@@ -453,5 +453,11 @@ mod tests {
         assert_eq!(o["auth"]["username"], "u");
         assert_eq!(o["tls"]["key_file"], "/k.pem");
         assert_eq!(o["tls"]["key_pem"], "[REDACTED]");
+        let mut v = serde_json::json!({"processors": {"resource": {"attributes": [{"key": "env", "value": "prod"}]}}});
+        redact(&mut v);
+        assert_eq!(
+            v["processors"]["resource"]["attributes"][0]["key"], "env",
+            "attribute keys are not secrets"
+        );
     }
 }
