@@ -82,7 +82,7 @@ impl Collector {
         std::fs::write(&config_path, config).expect("write config");
         let mut all_args = vec!["--config".to_string(), config_path.display().to_string()];
         all_args.extend(args.iter().map(|s| s.to_string()));
-        Self::spawn(dir, config_path, &all_args, wait_for)
+        Self::spawn(dir, config_path, &all_args, &[], wait_for)
     }
 
     /// Starts the binary with exactly `args` (no config file written).
@@ -90,13 +90,23 @@ impl Collector {
         let dir = tempfile::tempdir().expect("tempdir");
         let config_path = dir.path().join("none.yaml");
         let args: Vec<String> = args.iter().map(|s| s.to_string()).collect();
-        Self::spawn(dir, config_path, &args, wait_for)
+        Self::spawn(dir, config_path, &args, &[], wait_for)
+    }
+
+    /// Like [`Collector::start_args`], with extra environment variables for
+    /// the process (e.g. the `${env:VAR}` a config references).
+    pub fn start_args_env(args: &[&str], env: &[(&str, &str)], wait_for: &[SocketAddr]) -> Collector {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let config_path = dir.path().join("none.yaml");
+        let args: Vec<String> = args.iter().map(|s| s.to_string()).collect();
+        Self::spawn(dir, config_path, &args, env, wait_for)
     }
 
     fn spawn(
         dir: tempfile::TempDir,
         config_path: PathBuf,
         args: &[String],
+        env: &[(&str, &str)],
         wait_for: &[SocketAddr],
     ) -> Collector {
         // Every collector serves its own metrics; give each a free port so
@@ -109,6 +119,7 @@ impl Collector {
         }
         let mut child = Command::new(binary())
             .args(&args)
+            .envs(env.iter().copied())
             .env("NO_COLOR", "1")
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
@@ -169,6 +180,11 @@ impl Collector {
             .filter(|l| !l.starts_with('#') && l.starts_with(series))
             .filter_map(|l| l.rsplit_once(' ').and_then(|(_, v)| v.parse::<f64>().ok()))
             .reduce(|a, b| a + b)
+    }
+
+    /// The process id of the collector (to read `/proc/<pid>/status`, say).
+    pub fn pid(&self) -> u32 {
+        self.child.id()
     }
 
     /// Everything the process printed so far (stdout and stderr).
