@@ -37,4 +37,7 @@ cargo clippy --workspace --all-targets --locked -- -D warnings
 echo "==> cargo build (binaries the integration tests run)"
 cargo build --workspace --bins --locked
 echo "==> cargo test"
-cargo test --workspace --locked
+# llm-app's tests install scoped `tracing` subscribers; tracing caches callsite
+# interest per process, so they run one at a time to stay deterministic.
+cargo test --workspace --locked --exclude llm-app
+cargo test -p llm-app --locked -- --test-threads=1

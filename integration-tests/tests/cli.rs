@@ -102,6 +102,7 @@ fn components_lists_the_distribution_as_yaml() {
         vec![
             "attributes",
             "batch",
+            "filter",
             "memory_limiter",
             "probabilistic_sampler",
             "resource",

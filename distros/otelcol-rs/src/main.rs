@@ -15,6 +15,7 @@ fn main() -> ExitCode {
         .receiver(otelcol_receiver_otlp::factory())
         .processor(otelcol_processor_attributes::factory())
         .processor(otelcol_processor_batch::factory())
+        .processor(otelcol_processor_filter::factory())
         .processor(otelcol_processor_memorylimiter::factory())
         .processor(otelcol_processor_probabilisticsampler::factory())
         .processor(otelcol_processor_resource::factory())

@@ -1,8 +1,7 @@
 //! End-to-end tests of the `debug` exporter through its factory.
 #![allow(clippy::unwrap_used)]
 
-use std::io::Write;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
 use otelcol_component::proto::collector::logs::v1::ExportLogsServiceRequest;
 use otelcol_component::proto::collector::trace::v1::ExportTraceServiceRequest;
@@ -130,45 +129,4 @@ async fn start_fails_naming_an_unopenable_path() {
     .unwrap();
     let err = create(&cfg).start(NopHost::new()).await.unwrap_err();
     assert!(err.to_string().contains(&path.display().to_string()), "{err}");
-}
-
-#[derive(Clone, Default)]
-struct Captured(Arc<Mutex<Vec<u8>>>);
-
-impl Write for Captured {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(buf);
-        Ok(buf.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
-#[test]
-fn internal_logger_logs_at_info_through_tracing() {
-    let captured = Captured::default();
-    let sink = captured.clone();
-    let subscriber = tracing_subscriber::fmt()
-        .with_writer(move || sink.clone())
-        .with_ansi(false)
-        .finish();
-    let cfg: DebugConfig = parse_config("verbosity: detailed").unwrap();
-    tracing::subscriber::with_default(subscriber, || {
-        let rt = tokio::runtime::Builder::new_current_thread().build().unwrap();
-        rt.block_on(async {
-            let e = create(&cfg);
-            e.start(NopHost::new()).await.unwrap();
-            e.clone().traces().unwrap().consume(traces(1)).await.unwrap();
-            e.shutdown().await.unwrap();
-        });
-    });
-    let out = String::from_utf8(captured.0.lock().unwrap().clone()).unwrap();
-    assert!(out.contains(" INFO "), "{out}");
-    assert!(
-        out.contains(r#"Traces {"resource spans": 1, "spans": 1}"#),
-        "{out}"
-    );
-    assert!(out.contains("otelcol.component.id=debug"), "{out}");
-    assert!(out.contains("    Name           : span-0"), "{out}");
 }
