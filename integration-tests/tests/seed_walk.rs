@@ -10,10 +10,9 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)] // test code: a panic is a failed assertion
 
 use std::collections::BTreeMap;
-use std::io::{BufRead, BufReader, Read};
 use std::net::{SocketAddr, TcpStream};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, ExitStatus, Stdio};
+use std::process::{Child, Command, ExitStatus};
 use std::sync::{Arc, Mutex};
 use std::thread;
 use std::time::{Duration, Instant};
@@ -36,135 +35,6 @@ const PATIENCE: Duration = Duration::from_secs(60);
 
 fn addr(port: u16) -> SocketAddr {
     format!("127.0.0.1:{port}").parse().unwrap()
-}
-
-fn spawn_logged(cmd: &mut Command) -> (Child, Arc<Mutex<String>>) {
-    let mut child = cmd
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap_or_else(|e| panic!("start {cmd:?}: {e}"));
-    let log = Arc::new(Mutex::new(String::new()));
-    let streams = [
-        child.stdout.take().map(|s| Box::new(s) as Box<dyn Read + Send>),
-        child.stderr.take().map(|s| Box::new(s) as Box<dyn Read + Send>),
-    ];
-    for stream in streams.into_iter().flatten() {
-        let log = log.clone();
-        thread::spawn(move || {
-            for line in BufReader::new(stream).lines().map_while(Result::ok) {
-                log.lock().unwrap().push_str(&(line + "\n"));
-            }
-        });
-    }
-    (child, log)
-}
-
-// ---------------------------------------------------------------- Prometheus
-
-/// A real Prometheus scraping one target every second; killed (by pid) on drop.
-struct Prometheus {
-    child: Child,
-    log: Arc<Mutex<String>>,
-    addr: SocketAddr,
-    _dir: tempfile::TempDir,
-}
-
-impl Prometheus {
-    fn start(target: SocketAddr) -> Prometheus {
-        let dir = tempfile::tempdir().unwrap();
-        let config = dir.path().join("prometheus.yml");
-        std::fs::write(
-            &config,
-            format!(
-                r#"
-global:
-  scrape_interval: 1s
-  evaluation_interval: 1s
-scrape_configs:
-  - job_name: otelcol-rs
-    honor_labels: true
-    scrape_interval: 1s
-    static_configs:
-      - targets: ["{target}"]
-"#
-            ),
-        )
-        .unwrap();
-        let addr = addr(free_port());
-        let (child, log) = spawn_logged(
-            Command::new("prometheus")
-                .arg(format!("--config.file={}", config.display()))
-                .arg(format!(
-                    "--storage.tsdb.path={}",
-                    dir.path().join("data").display()
-                ))
-                .arg(format!("--web.listen-address={addr}")),
-        );
-        let mut p = Prometheus {
-            child,
-            log,
-            addr,
-            _dir: dir,
-        };
-        let deadline = Instant::now() + PATIENCE;
-        loop {
-            if TcpStream::connect_timeout(&addr, Duration::from_millis(200)).is_ok()
-                && http_request(addr, "GET", "/-/ready", &[], b"").status == 200
-            {
-                return p;
-            }
-            if let Ok(Some(st)) = p.child.try_wait() {
-                panic!("prometheus exited with {st}:\n{}", p.logs());
-            }
-            assert!(Instant::now() < deadline, "prometheus not ready:\n{}", p.logs());
-            thread::sleep(Duration::from_millis(100));
-        }
-    }
-
-    fn logs(&self) -> String {
-        self.log.lock().unwrap().clone()
-    }
-
-    /// The `data.result` of an instant PromQL query (`query` needs no escaping).
-    fn query(&self, query: &str) -> Vec<serde_json::Value> {
-        let r = http_request(
-            self.addr,
-            "GET",
-            &format!("/api/v1/query?query={query}"),
-            &[],
-            b"",
-        );
-        let body: serde_json::Value = serde_json::from_slice(&r.body).unwrap();
-        assert_eq!(r.status, 200, "{body}");
-        body["data"]["result"].as_array().cloned().unwrap_or_default()
-    }
-
-    /// Polls `query` until a series with `job` = `job` appears; returns its labels and value.
-    fn wait_for_series(&self, query: &str, job: &str) -> (serde_json::Value, f64) {
-        let deadline = Instant::now() + PATIENCE;
-        loop {
-            let result = self.query(query);
-            if let Some(s) = result.iter().find(|s| s["metric"]["job"] == job) {
-                let v = s["value"][1].as_str().and_then(|v| v.parse().ok()).unwrap();
-                return (s["metric"].clone(), v);
-            }
-            assert!(
-                Instant::now() < deadline,
-                "no {query} series with job={job} in Prometheus: {result:?}\n{}",
-                self.logs()
-            );
-            thread::sleep(Duration::from_millis(500));
-        }
-    }
-}
-
-impl Drop for Prometheus {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
 }
 
 // ---------------------------------------------------------------- collectors

@@ -208,7 +208,12 @@ fn add_metric(
     let family = out.families.len();
     out.families.push(FamilyDesc {
         name,
-        help: m.description.clone(),
+        // An empty HELP fails `promtool check metrics`; name the OTLP metric instead.
+        help: if m.description.is_empty() {
+            m.name.clone()
+        } else {
+            m.description.clone()
+        },
         kind,
     });
     let mut push = |attrs: &[KeyValue], flags: u32, make: &dyn Fn() -> Sample| {
