@@ -16,6 +16,7 @@ pub mod collector;
 pub mod config;
 pub mod factories;
 pub mod graph;
+pub mod jsonlog;
 pub mod mermaid;
 pub mod selfmetrics;
 pub mod service;

@@ -45,7 +45,12 @@ pub fn init_logging(cfg: &LogsConfig, extra: Vec<ExtraLayer>) -> Result<(), Stri
         .with_ansi(ansi);
     let fmt: ExtraLayer = match cfg.encoding {
         LogEncoding::Console => fmt.with_filter(filter).boxed(),
-        LogEncoding::Json => fmt.json().flatten_event(true).with_filter(filter).boxed(),
+        LogEncoding::Json => fmt
+            .with_ansi(false)
+            .fmt_fields(tracing_subscriber::fmt::format::JsonFields::new())
+            .event_format(crate::jsonlog::ZapJson)
+            .with_filter(filter)
+            .boxed(),
     };
     let mut layers = vec![fmt];
     layers.extend(extra);
