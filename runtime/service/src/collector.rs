@@ -118,7 +118,8 @@ impl Collector {
         }
         let wanted =
             selfmetrics::endpoint(&cfg.service.telemetry.metrics).map_err(CollectorError::Telemetry)?;
-        if current.as_ref().map(|s| s.endpoint()) == wanted.as_deref() {
+        let level = cfg.service.telemetry.metrics.level;
+        if current.as_ref().map(|s| (s.endpoint(), s.level())) == wanted.as_deref().map(|w| (w, level)) {
             return Ok(());
         }
         if let Some(old) = current.take() {
@@ -134,7 +135,7 @@ impl Collector {
             return Ok(());
         };
         *current = Some(
-            TelemetryServer::start(&endpoint, recorder.registry())
+            TelemetryServer::start(&endpoint, level, recorder.registry())
                 .await
                 .map_err(CollectorError::Telemetry)?,
         );

@@ -16,6 +16,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Instant;
 
+use crate::config::model::MetricsLevel;
 use metrics::{
     Counter, CounterFn, Gauge, GaugeFn, Histogram, HistogramFn, Key, KeyName, Metadata, Recorder,
     SharedString, Unit,
@@ -125,6 +126,13 @@ impl Registry {
 
     /// Renders every series in the Prometheus text format 0.0.4.
     pub fn render(&self, out: &mut String) {
+        self.render_level(out, MetricsLevel::Detailed);
+    }
+
+    /// Renders the series `level` includes, as the Go collector's levels do:
+    /// `basic` has the receiver, exporter and process metrics; `normal` adds
+    /// the processor metrics; `detailed` adds the byte-size histograms.
+    pub fn render_level(&self, out: &mut String, level: MetricsLevel) {
         let help = lock(&self.help).clone();
         let head = |out: &mut String, name: &str, ty: &str| {
             let h = help
@@ -134,7 +142,7 @@ impl Registry {
             let _ = writeln!(out, "# HELP {name} {}", escape_help(h));
             let _ = writeln!(out, "# TYPE {name} {ty}");
         };
-        for (name, series) in lock(&self.counters).iter() {
+        for (name, series) in lock(&self.counters).iter().filter(|(n, _)| included(n, level)) {
             head(out, name, "counter");
             for (l, c) in series {
                 let _ = writeln!(
@@ -145,7 +153,7 @@ impl Registry {
                 );
             }
         }
-        for (name, series) in lock(&self.gauges).iter() {
+        for (name, series) in lock(&self.gauges).iter().filter(|(n, _)| included(n, level)) {
             head(out, name, "gauge");
             for (l, g) in series {
                 let _ = writeln!(
@@ -156,7 +164,7 @@ impl Registry {
                 );
             }
         }
-        for (name, series) in lock(&self.histograms).iter() {
+        for (name, series) in lock(&self.histograms).iter().filter(|(n, _)| included(n, level)) {
             head(out, name, "histogram");
             for (l, h) in series {
                 let s = lock(&h.state).clone();
@@ -171,6 +179,20 @@ impl Registry {
             }
         }
     }
+}
+
+/// Whether a metric belongs to `level` (see [`Registry::render_level`]).
+pub fn included(name: &str, level: MetricsLevel) -> bool {
+    let level_of = if name.starts_with("otelcol_processor_") {
+        if name.ends_with("_bytes") {
+            MetricsLevel::Detailed
+        } else {
+            MetricsLevel::Normal
+        }
+    } else {
+        MetricsLevel::Basic
+    };
+    level != MetricsLevel::None && level_of <= level
 }
 
 fn default_help(name: &str) -> &'static str {
@@ -490,6 +512,22 @@ mod tests {
     }
 
     #[test]
+    fn levels_choose_what_is_served() {
+        assert!(included("otelcol_receiver_accepted_spans", MetricsLevel::Basic));
+        assert!(!included("otelcol_processor_incoming_items", MetricsLevel::Basic));
+        assert!(included("otelcol_processor_incoming_items", MetricsLevel::Normal));
+        assert!(!included(
+            "otelcol_processor_batch_batch_send_size_bytes",
+            MetricsLevel::Normal
+        ));
+        assert!(included(
+            "otelcol_processor_batch_batch_send_size_bytes",
+            MetricsLevel::Detailed
+        ));
+        assert!(!included("otelcol_receiver_accepted_spans", MetricsLevel::None));
+    }
+
+    #[test]
     fn endpoint_forms() {
         use crate::config::model::{MetricsConfig, MetricsLevel};
         let mut c = MetricsConfig::default();
@@ -521,6 +559,7 @@ mod tests {
 #[derive(Debug)]
 pub struct TelemetryServer {
     endpoint: String,
+    level: MetricsLevel,
     addr: SocketAddr,
     stop: tokio_util::sync::CancellationToken,
     task: tokio::task::JoinHandle<()>,
@@ -528,7 +567,7 @@ pub struct TelemetryServer {
 
 impl TelemetryServer {
     /// Binds `endpoint` and serves the registry's metrics on `/metrics`.
-    pub async fn start(endpoint: &str, registry: Arc<Registry>) -> Result<Self, String> {
+    pub async fn start(endpoint: &str, level: MetricsLevel, registry: Arc<Registry>) -> Result<Self, String> {
         use hyper::service::service_fn;
         use hyper_util::rt::{TokioExecutor, TokioIo};
 
@@ -555,7 +594,7 @@ impl TelemetryServer {
                     async move {
                         let (status, body) = if req.uri().path() == "/metrics" {
                             let mut out = String::with_capacity(16 * 1024);
-                            registry.render(&mut out);
+                            registry.render_level(&mut out, level);
                             render_process(&mut out, started);
                             (hyper::StatusCode::OK, out)
                         } else {
@@ -582,6 +621,7 @@ impl TelemetryServer {
         tracing::info!("Serving the collector's own metrics on http://{addr}/metrics");
         Ok(TelemetryServer {
             endpoint: endpoint.to_string(),
+            level,
             addr,
             stop,
             task,
@@ -591,6 +631,11 @@ impl TelemetryServer {
     /// The endpoint as configured.
     pub fn endpoint(&self) -> &str {
         &self.endpoint
+    }
+
+    /// The level it serves.
+    pub fn level(&self) -> MetricsLevel {
+        self.level
     }
 
     /// The bound address.
