@@ -39,13 +39,15 @@ fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
 /// What admission and consume decide on.
 #[derive(Debug, Default)]
 struct Accounting {
-    /// Counts measurements; a permit only gives back bytes it took in the
-    /// current epoch (older ones are part of the measured RSS by now).
-    epoch: u64,
+    /// Counts stops; a permit only gives back bytes it took in the current
+    /// generation (a stop forgets everything admitted before it).
+    generation: u64,
     /// Resident set size at the last measurement.
     rss: u64,
-    /// Bytes (times [`DECODE_FACTOR`]) admitted since the last measurement
-    /// and still held.
+    /// Bytes (times [`DECODE_FACTOR`]) admitted and still held. A
+    /// measurement does not clear them: a request whose body is still
+    /// arriving is not in the measured RSS yet, so clearing would let each
+    /// interval admit another soft limit's worth of slow requests.
     pending: u64,
     level: Level,
     read_error_logged: bool,
@@ -61,7 +63,7 @@ struct Run {
 /// The memory limiter behind one `memory_limiter` id.
 ///
 /// A background task reads [`MemorySource::rss`] every `check_interval`.
-/// Usage is that measurement plus what was admitted since and is still held.
+/// Usage is that measurement plus what was admitted and is still held.
 /// [`Admission::admit`] refuses when usage plus the new request's bytes
 /// (times [`DECODE_FACTOR`]) would pass the soft limit, and refuses every
 /// request while the last measurement is at or above it.
@@ -135,7 +137,8 @@ impl MemoryLimiter {
     }
 
     /// The usage admission decides on: the last measurement plus the bytes
-    /// admitted since then and still held.
+    /// admitted and still held (counted even when they are partly in the
+    /// measured RSS already, which errs on the safe side).
     pub fn usage(&self) -> u64 {
         let a = lock(&self.acct);
         a.rss.saturating_add(a.pending)
@@ -174,8 +177,6 @@ impl MemoryLimiter {
         let level = self.limits.level(rss);
         let prev = {
             let mut a = lock(&self.acct);
-            a.epoch = a.epoch.wrapping_add(1);
-            a.pending = 0;
             a.rss = rss;
             a.read_error_logged = false;
             std::mem::replace(&mut a.level, level)
@@ -271,7 +272,14 @@ impl MemoryLimiter {
             task.abort();
             let _ = task.await;
         }
-        *lock(&self.acct) = Accounting::default();
+        {
+            let mut a = lock(&self.acct);
+            let generation = a.generation.wrapping_add(1);
+            *a = Accounting {
+                generation,
+                ..Accounting::default()
+            };
+        }
         self.refusing.store(false, Ordering::Release);
         if let Some(registry) = self.registry.upgrade() {
             registry.remove(self);
@@ -288,7 +296,7 @@ fn retry_after(check_interval: Duration) -> Duration {
 impl Admission for MemoryLimiter {
     fn admit(&self, bytes: u64) -> Result<AdmissionPermit, ConsumeError> {
         let charge = bytes.saturating_mul(DECODE_FACTOR);
-        let epoch = {
+        let generation = {
             let mut a = lock(&self.acct);
             let usage = a.rss.saturating_add(a.pending);
             if a.level != Level::Normal || usage.saturating_add(charge) > self.limits.soft() {
@@ -297,7 +305,7 @@ impl Admission for MemoryLimiter {
                 return Err(self.refusal());
             }
             a.pending = a.pending.saturating_add(charge);
-            a.epoch
+            a.generation
         };
         if charge == 0 {
             return Ok(AdmissionPermit::empty());
@@ -305,7 +313,7 @@ impl Admission for MemoryLimiter {
         let acct = self.acct.clone();
         Ok(AdmissionPermit::new(move || {
             let mut a = lock(&acct);
-            if a.epoch == epoch {
+            if a.generation == generation {
                 a.pending = a.pending.saturating_sub(charge);
             }
         }))

@@ -145,22 +145,38 @@ fn admit_charges_decoded_size_against_the_soft_limit() {
 }
 
 #[test]
-fn a_measurement_absorbs_held_bytes() {
+fn held_bytes_count_until_released_across_measurements() {
     let (l, mem) = limiter(100, 20, 40 * MIB);
-    let old = l.admit(5 * MIB).unwrap();
-    // The next measurement includes the request's memory in RSS.
-    mem.rss.store(60 * MIB, Ordering::SeqCst);
+    let slow = l.admit(5 * MIB).unwrap();
+    // A measurement while the body is still arriving: RSS has not grown, and
+    // the charge must not be forgotten (or every interval would admit
+    // another soft limit's worth of slow requests).
     l.check_mem_limits();
     assert_eq!(l.usage(), 60 * MIB);
-    let new = l.admit(MIB).unwrap();
-    drop(old);
-    assert_eq!(
-        l.usage(),
-        60 * MIB + 4 * MIB,
-        "an older permit does not give back again"
-    );
-    drop(new);
-    assert_eq!(l.usage(), 60 * MIB);
+    assert!(l.admit(5 * MIB + 1).is_err(), "20 MiB of headroom left, not 40");
+    // Once the request is in RSS it is counted twice until it is released:
+    // on the safe side.
+    mem.rss.store(55 * MIB, Ordering::SeqCst);
+    l.check_mem_limits();
+    assert_eq!(l.usage(), 75 * MIB);
+    drop(slow);
+    assert_eq!(l.usage(), 55 * MIB, "a released permit gives its bytes back");
+}
+
+#[tokio::test]
+async fn a_stop_forgets_what_was_admitted_before_it() {
+    let (l, _) = limiter(100, 20, 40 * MIB);
+    let l = Arc::new(l);
+    l.start(otelcol_componenttest::NopHost::new()).unwrap();
+    let before = l.admit(5 * MIB).unwrap();
+    l.stop().await;
+    l.start(otelcol_componenttest::NopHost::new()).unwrap();
+    let after = l.admit(MIB).unwrap();
+    drop(before);
+    assert_eq!(l.usage(), 40 * MIB + 4 * MIB, "an old permit gives nothing back");
+    drop(after);
+    assert_eq!(l.usage(), 40 * MIB);
+    l.stop().await;
 }
 
 #[test]
