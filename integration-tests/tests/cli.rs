@@ -121,7 +121,10 @@ fn components_lists_the_distribution_as_yaml() {
             "prometheusremotewrite"
         ]
     );
-    assert_eq!(names("extensions"), vec!["health_check", "pprof", "zpages"]);
+    assert_eq!(
+        names("extensions"),
+        vec!["file_storage", "health_check", "pprof", "zpages"]
+    );
     assert_eq!(v["buildinfo"]["command"], "otelcol-rs");
     assert!(out.contains("stability:"), "{out}");
 }

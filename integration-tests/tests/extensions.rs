@@ -819,12 +819,18 @@ fn json_log_encoding_writes_one_json_object_per_line() {
         let v: serde_json::Value =
             serde_json::from_str(line).unwrap_or_else(|e| panic!("not JSON ({e}): {line}\n{logs}"));
         assert!(v.is_object(), "{line}");
-        assert!(v["ts"].is_number() && v["level"].is_string() && v["msg"].is_string(), "{line}");
+        assert!(
+            v["ts"].is_number() && v["level"].is_string() && v["msg"].is_string(),
+            "{line}"
+        );
     }
     let ready: serde_json::Value = lines
         .iter()
         .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap())
         .find(|v| v["msg"] == "Everything is ready. Begin running and processing data.")
         .unwrap_or_else(|| panic!("{logs}"));
-    assert_eq!(ready["level"], "info", "zap's lower-case levels, as the Go collector writes them");
+    assert_eq!(
+        ready["level"], "info",
+        "zap's lower-case levels, as the Go collector writes them"
+    );
 }

@@ -3,7 +3,11 @@
 
 use std::fmt;
 use std::marker::PhantomData;
-use std::sync::{PoisonError, RwLock};
+use std::sync::{Arc, PoisonError, RwLock};
+
+use otelcol_configtls::rustls::ClientConfig;
+use otelcol_configtls::rustls::pki_types::ServerName;
+use otelcol_configtls::{ALPN_H2, client_config_with_alpn};
 
 use otelcol_component::proto::collector::logs::v1::ExportLogsServiceResponse;
 use otelcol_component::proto::collector::metrics::v1::ExportMetricsServiceResponse;
@@ -19,7 +23,8 @@ use tonic::metadata::{AsciiMetadataValue, BinaryMetadataValue, MetadataKey, Meta
 use tonic::transport::{Channel, Endpoint};
 use tonic::{Code, Status};
 
-use crate::config::OtlpExporterConfig;
+use crate::config::{OtlpExporterConfig, split_host_port};
+use crate::tls::tls_connector;
 
 /// What differs between the three OTLP services.
 pub(crate) trait GrpcSignal: Payload {
@@ -100,9 +105,13 @@ impl<R: Message + Default> Decoder for ResponseDecoder<R> {
     }
 }
 
+/// How a TLS connection is made: the rustls config and the name to verify.
+type TlsTarget = (Arc<ClientConfig>, ServerName<'static>);
+
 /// The shared client of one `otlp` exporter.
 pub struct GrpcClient {
     endpoint: Endpoint,
+    tls: Option<TlsTarget>,
     channel: RwLock<Option<Channel>>,
     metadata: MetadataMap,
     compression: Option<CompressionEncoding>,
@@ -113,6 +122,7 @@ impl fmt::Debug for GrpcClient {
         f.debug_struct("GrpcClient")
             .field("endpoint", self.endpoint.uri())
             .field("compression", &self.compression)
+            .field("tls", &self.tls.is_some())
             .finish_non_exhaustive()
     }
 }
@@ -130,7 +140,19 @@ fn user_agent(set: &Settings) -> String {
 impl GrpcClient {
     /// Builds the client (no connection yet). Expects a validated config.
     pub fn new(set: &Settings, cfg: &OtlpExporterConfig) -> Result<Self, String> {
-        let uri = format!("http://{}", cfg.sanitized_endpoint());
+        let tls = match cfg.tls_settings() {
+            Some(t) => {
+                let host = split_host_port(cfg.sanitized_endpoint()).map_or("", |(h, _)| h);
+                let name = otelcol_configtls::server_name(host, &t.server_name_override)
+                    .map_err(|e| e.into_config_error("tls").to_string())?;
+                client_config_with_alpn(&t, &[ALPN_H2])
+                    .map_err(|e| e.into_config_error("tls").to_string())?
+                    .map(|c| (c, name))
+            }
+            None => None,
+        };
+        let scheme = if tls.is_some() { "https" } else { "http" };
+        let uri = format!("{scheme}://{}", cfg.sanitized_endpoint());
         let mut endpoint = Endpoint::from_shared(uri).map_err(|e| format!("endpoint: {e}"))?;
         let ua = if cfg.user_agent.is_empty() {
             user_agent(set)
@@ -139,7 +161,7 @@ impl GrpcClient {
         };
         endpoint = endpoint.user_agent(ua).map_err(|e| format!("user_agent: {e}"))?;
         if !cfg.authority.is_empty() {
-            let origin = format!("http://{}", cfg.authority)
+            let origin = format!("{scheme}://{}", cfg.authority)
                 .parse()
                 .map_err(|e| format!("authority: {e}"))?;
             endpoint = endpoint.origin(origin);
@@ -171,6 +193,7 @@ impl GrpcClient {
         };
         Ok(GrpcClient {
             endpoint,
+            tls,
             channel: RwLock::new(None),
             metadata,
             compression,
@@ -182,7 +205,12 @@ impl GrpcClient {
     pub fn connect(&self) {
         let mut ch = self.channel.write().unwrap_or_else(PoisonError::into_inner);
         if ch.is_none() {
-            *ch = Some(self.endpoint.connect_lazy());
+            *ch = Some(match &self.tls {
+                Some((config, name)) => self
+                    .endpoint
+                    .connect_with_connector_lazy(tls_connector(config.clone(), name.clone())),
+                None => self.endpoint.connect_lazy(),
+            });
         }
     }
 
@@ -207,7 +235,7 @@ impl GrpcClient {
         }
         grpc.ready()
             .await
-            .map_err(|e| ConsumeError::retryable(format!("gRPC channel not ready: {e}")))?;
+            .map_err(|e| ConsumeError::retryable(format!("gRPC channel not ready: {}", chain(&e))))?;
         let mut req = tonic::Request::new(data);
         *req.metadata_mut() = self.metadata.clone();
         let path = PathAndQuery::from_static(T::PATH);
@@ -224,12 +252,39 @@ impl GrpcClient {
     }
 }
 
+/// `e` and its sources, joined with `: `.
+fn chain(e: &dyn std::error::Error) -> String {
+    with_sources(e.to_string(), e)
+}
+
+/// `head` followed by the sources of `e` that it does not already say.
+fn with_sources(head: String, e: &dyn std::error::Error) -> String {
+    let mut out = head;
+    let mut cur = e.source();
+    while let Some(s) = cur {
+        let text = s.to_string();
+        if !out.contains(&text) {
+            out.push_str(": ");
+            out.push_str(&text);
+        }
+        cur = s.source();
+    }
+    out
+}
+
 /// Classifies a failed call as the Go `otlp` exporter does: `Cancelled`,
 /// `DeadlineExceeded`, `Aborted`, `OutOfRange`, `Unavailable`, `DataLoss`
-/// and (only with `RetryInfo`) `ResourceExhausted` are retryable, with the
+/// and (only with `RetryInfo`) `ResourceExhausted` are retryable (as is a
+/// transport failure under the call, which grpc-go calls `Unavailable`), with the
 /// `RetryInfo` delay as retry-after; everything else is permanent.
 pub fn classify(status: &Status) -> ConsumeError {
-    let code = status.code();
+    // A connection that failed under the call (refused TLS handshake, reset)
+    // reaches tonic as `Unknown` with the transport error as its source;
+    // grpc-go reports it as `Unavailable`, which is retried.
+    let code = match status.code() {
+        Code::Unknown if std::error::Error::source(status).is_some() => Code::Unavailable,
+        c => c,
+    };
     let detail = RpcStatus::decode(status.details()).ok();
     let has_retry_info = detail
         .as_ref()
@@ -238,7 +293,8 @@ pub fn classify(status: &Status) -> ConsumeError {
         .as_ref()
         .and_then(RpcStatus::retry_delay)
         .filter(|d| !d.is_zero());
-    let msg = format!("rpc error: code = {code:?} desc = {}", status.message());
+    let desc = with_sources(status.message().to_string(), status);
+    let msg = format!("rpc error: code = {code:?} desc = {desc}");
     if !is_retryable_grpc(code, has_retry_info) {
         return if code == Code::InvalidArgument {
             ConsumeError::invalid_data(msg)
@@ -322,5 +378,12 @@ mod tests {
         assert_eq!(e.retry_after(), Some(Duration::from_millis(1500)));
         assert_eq!(e.message(), "rpc error: code = Unavailable desc = why");
         assert_eq!(classify(&Status::unavailable("down")).retry_after(), None);
+        // A transport failure under the call is retried (grpc-go: Unavailable);
+        // an `Unknown` answered by the server is not.
+        let broken = Status::from_error(Box::new(std::io::Error::other("received fatal alert")));
+        assert_eq!(broken.code(), Code::Unknown);
+        let e = classify(&broken);
+        assert!(e.is_retryable() && e.message().contains("fatal alert"), "{e}");
+        assert!(classify(&Status::unknown("server said so")).is_permanent());
     }
 }

@@ -52,7 +52,7 @@ pub struct OtlpExporterConfig {
     pub endpoint: String,
     /// `gzip`, `none` or `""`. Default: `gzip`. (`zstd`, `snappy`: refused in this build.)
     pub compression: Compression,
-    /// TLS settings. Default: TLS on; this build requires `insecure: true`.
+    /// TLS settings. Default: TLS on with the system roots; `insecure: true` for plaintext.
     pub tls: TlsClientConfig,
     /// HTTP/2 keepalive pings. Default: absent (none).
     pub keepalive: Option<KeepaliveConfig>,
@@ -122,9 +122,25 @@ impl OtlpExporterConfig {
         }
     }
 
-    /// True when the connection is plaintext: `tls::insecure: true` or an `http://` endpoint.
+    /// True when the connection is plaintext: an `http://` endpoint, or
+    /// `tls::insecure: true` without a CA and without an `https://` endpoint.
     pub fn is_plaintext(&self) -> bool {
-        self.endpoint.starts_with("http://") || (self.tls.insecure && !self.endpoint.starts_with("https://"))
+        self.endpoint.starts_with("http://")
+            || (self.tls.insecure
+                && self.tls.ca_file.is_empty()
+                && self.tls.ca_pem.is_empty()
+                && !self.endpoint.starts_with("https://"))
+    }
+
+    /// The TLS settings to connect with, `None` for plaintext. An `https://`
+    /// endpoint forces TLS even with `insecure: true`.
+    pub fn tls_settings(&self) -> Option<TlsClientConfig> {
+        if self.is_plaintext() {
+            return None;
+        }
+        let mut tls = self.tls.clone();
+        tls.insecure = false;
+        Some(tls)
     }
 
     fn validate_endpoint(&self) -> Result<(), ConfigError> {
@@ -148,20 +164,10 @@ impl OtlpExporterConfig {
     }
 
     fn validate_tls(&self) -> Result<(), ConfigError> {
-        self.tls.refuse_unsupported()?;
-        if self.endpoint.starts_with("https://") {
-            return Err(ConfigError::at(
-                "endpoint",
-                "an https:// endpoint means TLS, which is not supported by this build yet (coming soon); use a plaintext endpoint with `tls: {insecure: true}`",
-            ));
+        match self.tls_settings() {
+            Some(tls) => tls.validate().map_err(|e| e.into_config_error("tls")),
+            None => Ok(()),
         }
-        if !self.is_plaintext() {
-            return Err(ConfigError::at(
-                "tls::insecure",
-                "the otlp exporter uses TLS by default, and TLS is not supported by this build yet (coming soon); set `tls: {insecure: true}` (or use an http:// endpoint) to send in plaintext",
-            ));
-        }
-        Ok(())
     }
 
     fn validate_headers(&self) -> Result<(), ConfigError> {

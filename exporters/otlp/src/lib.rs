@@ -11,7 +11,7 @@
 //!   otlp:
 //!     endpoint: gateway:4317
 //!     tls:
-//!       insecure: true
+//!       ca_file: /etc/otel/ca.pem
 //!     headers:
 //!       x-tenant: acme
 //! ```
@@ -22,13 +22,16 @@
 //! `RetryInfo` delay); everything else is dropped. A partial success is
 //! logged and counted, not retried.
 //!
-//! TLS is not in this build yet: the config must say `tls: {insecure: true}`
-//! (or use an `http://` endpoint); anything else is refused by `validate`.
+//! TLS is on by default (rustls via `otelcol-configtls`): `tls` gives the
+//! CA, a client certificate for mTLS, `server_name_override` and
+//! `insecure_skip_verify`; `tls: {insecure: true}` or an `http://` endpoint
+//! means plaintext, and `https://` forces TLS.
 
 mod client;
 mod config;
 mod exporter;
 mod factory;
+mod tls;
 
 pub use client::{GrpcClient, classify};
 pub use config::{

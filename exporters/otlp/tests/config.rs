@@ -80,16 +80,35 @@ fn endpoint_rules_follow_go() {
 }
 
 #[test]
-fn tls_is_refused_until_supported() {
-    let e = err("endpoint: backend:4317");
+fn tls_is_on_by_default_and_validated_like_go() {
+    let c = parse_config::<OtlpExporterConfig>("endpoint: backend:4317").unwrap();
+    assert!(!c.is_plaintext());
+    let c = parse_config::<OtlpExporterConfig>("endpoint: http://backend:4317").unwrap();
+    assert!(c.is_plaintext());
+    // https:// forces TLS even with insecure; a CA with insecure is TLS too (Go).
+    let c =
+        parse_config::<OtlpExporterConfig>("endpoint: https://backend:4317\ntls: {insecure: true}").unwrap();
+    assert!(!c.is_plaintext() && c.tls_settings().is_some_and(|t| !t.insecure));
+    let c =
+        parse_config::<OtlpExporterConfig>("endpoint: backend:4317\ntls: {insecure: true, ca_file: /ca.pem}")
+            .unwrap();
+    assert!(!c.is_plaintext());
+    let e = err("endpoint: backend:4317\ntls: {cert_file: /c.pem}");
     assert!(
-        e.contains("tls::insecure") && e.contains("TLS is not supported by this build yet"),
+        e.contains("tls::key_file") && e.contains("both certificate and key"),
         "{e}"
     );
-    let e = err("endpoint: https://backend:4317\ntls: {insecure: true}");
-    assert!(e.contains("https://"), "{e}");
-    let e = err("endpoint: backend:4317\ntls: {insecure: true, ca_file: /ca.pem}");
+    let e = err("endpoint: backend:4317\ntls: {min_version: '1.0'}");
+    assert!(e.contains("tls::min_version"), "{e}");
+    let e = err("endpoint: backend:4317\ntls: {ca_file: /a.pem, ca_pem: x}");
     assert!(e.contains("tls::ca_file"), "{e}");
+    // Plaintext ignores the TLS block, as Go does.
+    assert!(
+        parse_config::<OtlpExporterConfig>(
+            "endpoint: backend:4317\ntls: {insecure: true, min_version: '1.0'}"
+        )
+        .is_ok()
+    );
 }
 
 #[test]
@@ -100,7 +119,6 @@ fn unsupported_settings_are_refused_loudly() {
     assert!(err(&format!("{base}auth: {{authenticator: bearertokenauth}}")).contains("auth::authenticator"));
     assert!(err(&format!("{base}middlewares: [{{id: m}}]")).contains("middlewares"));
     assert!(err(&format!("{base}balancer_name: weighted")).contains("balancer_name"));
-    assert!(err(&format!("{base}sending_queue: {{storage: file_storage}}")).contains("persistent queue"));
     assert!(err(&format!("{base}headers: {{'bad key': x}}")).contains("headers::bad key"));
     assert!(
         err(&format!("{base}retry_on_failure: {{randomization_factor: 2}}")).contains("randomization_factor")

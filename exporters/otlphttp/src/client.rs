@@ -9,12 +9,13 @@ use http::header::{CONTENT_ENCODING, CONTENT_TYPE, HOST, RETRY_AFTER, USER_AGENT
 use http::{HeaderMap, HeaderName, HeaderValue, Request, Uri};
 use http_body_util::{BodyExt, Full, Limited};
 use hyper_util::client::legacy::Client;
-use hyper_util::client::legacy::connect::HttpConnector;
 use hyper_util::rt::{TokioExecutor, TokioTimer};
 use otelcol_component::{ConfigError, ConsumeError, Logs, Metrics, Settings, Signal, Traces, async_trait};
+use otelcol_configtls::{ALPN_H2, ALPN_HTTP11, client_config_with_alpn};
 use otelcol_exporterhelper::{Compression, Sender};
 
 use crate::config::{Encoding, OtlpHttpExporterConfig, signal_url};
+use crate::connector::Connector;
 use crate::response::{JSON, PROTOBUF, classify, error_message, media_type, partial_success};
 use crate::signal::HttpSignal;
 
@@ -23,7 +24,7 @@ pub const MAX_RESPONSE_BYTES: usize = 64 * 1024;
 
 /// The shared client of one `otlphttp` exporter.
 pub struct HttpClient {
-    client: Client<HttpConnector, Full<Bytes>>,
+    client: Client<Connector, Full<Bytes>>,
     traces_url: Option<Uri>,
     metrics_url: Option<Uri>,
     logs_url: Option<Uri>,
@@ -86,17 +87,34 @@ impl HttpClient {
             builder
                 .pool_max_idle_per_host(usize::try_from(cfg.max_idle_conns_per_host).unwrap_or(usize::MAX));
         }
-        let mut connector = HttpConnector::new();
-        connector.set_nodelay(true);
+        let traces_url = url(Signal::Traces)?;
+        let metrics_url = url(Signal::Metrics)?;
+        let logs_url = url(Signal::Logs)?;
+        let any_https = [&traces_url, &metrics_url, &logs_url]
+            .into_iter()
+            .flatten()
+            .any(|u| u.scheme_str() == Some("https"));
+        let tls = match cfg.tls_settings(any_https) {
+            Some(t) => {
+                let alpn: &[&[u8]] = if cfg.force_attempt_http2 {
+                    &[ALPN_H2, ALPN_HTTP11]
+                } else {
+                    &[ALPN_HTTP11]
+                };
+                client_config_with_alpn(&t, alpn).map_err(|e| e.into_config_error("tls"))?
+            }
+            None => None,
+        };
+        let connector = Connector::new(tls, cfg.tls.server_name_override.clone());
         let level = match u32::try_from(cfg.compression_params.level) {
             Ok(l @ 1..=9) => flate2::Compression::new(l),
             _ => flate2::Compression::default(),
         };
         Ok(HttpClient {
             client: builder.build(connector),
-            traces_url: url(Signal::Traces)?,
-            metrics_url: url(Signal::Metrics)?,
-            logs_url: url(Signal::Logs)?,
+            traces_url,
+            metrics_url,
+            logs_url,
             headers,
             user_agent,
             encoding: cfg.encoding,

@@ -65,7 +65,7 @@ pub struct OtlpHttpExporterConfig {
     pub encoding: Encoding,
     /// Proxy for all requests. Default: empty. Refused in this build.
     pub proxy_url: String,
-    /// TLS settings. Default: from the URL scheme; `https` is refused in this build.
+    /// TLS settings, used for `https://` URLs. Default: system roots, verification on.
     pub tls: TlsClientConfig,
     /// Read buffer size. Default: 0. Accepted; no effect in this build.
     pub read_buffer_size: usize,
@@ -101,7 +101,7 @@ pub struct OtlpHttpExporterConfig {
     pub http2_ping_timeout: Duration,
     /// Cookie handling. Default: disabled.
     pub cookies: CookiesConfig,
-    /// Try HTTP/2 over TLS. Default: true. Accepted; plaintext uses HTTP/1.1 (as in Go).
+    /// Try HTTP/2 over TLS (ALPN `h2`). Default: true. Plaintext uses HTTP/1.1 (as in Go).
     pub force_attempt_http2: bool,
     /// Client middleware extensions. Default: none. Refused in this build.
     pub middlewares: Vec<MiddlewareConfig>,
@@ -145,20 +145,16 @@ impl Default for OtlpHttpExporterConfig {
     }
 }
 
-/// Parses an endpoint URL: `http://host[:port][/path]`.
+/// Parses an endpoint URL: `http[s]://host[:port][/path]`.
 pub(crate) fn parse_url(key: &str, url: &str) -> Result<Uri, ConfigError> {
     let uri: Uri = url
         .parse()
         .map_err(|e| ConfigError::at(key, format!("{key} must be a valid URL: {e}")))?;
     match uri.scheme_str() {
-        Some("http") if uri.authority().is_some() => Ok(uri),
-        Some("https") => Err(ConfigError::at(
-            key,
-            "an https:// URL means TLS, which is not supported by this build yet (coming soon); use an http:// URL",
-        )),
+        Some("http" | "https") if uri.authority().is_some() => Ok(uri),
         _ => Err(ConfigError::at(
             key,
-            format!("{key} must be a valid http:// URL, got {url:?}"),
+            format!("{key} must be a valid http:// or https:// URL, got {url:?}"),
         )),
     }
 }
@@ -184,8 +180,28 @@ pub(crate) fn signal_url(cfg: &OtlpHttpExporterConfig, signal: &str) -> Result<U
 }
 
 impl OtlpHttpExporterConfig {
+    /// The TLS settings for `https://` URLs, `None` when TLS is not used: as
+    /// Go's `LoadTLSConfig`, `insecure: true` without a CA means no TLS
+    /// settings, but an https URL (`any_https`) still gets TLS with the
+    /// system roots.
+    pub fn tls_settings(&self, any_https: bool) -> Option<TlsClientConfig> {
+        let no_ca = self.tls.ca_file.is_empty() && self.tls.ca_pem.is_empty();
+        if self.tls.insecure && no_ca && !any_https {
+            return None;
+        }
+        let mut tls = if self.tls.insecure && no_ca {
+            TlsClientConfig::default()
+        } else {
+            self.tls.clone()
+        };
+        tls.insecure = false;
+        Some(tls)
+    }
+
     fn validate_refusals(&self) -> Result<(), ConfigError> {
-        self.tls.refuse_unsupported()?;
+        if let Some(tls) = self.tls_settings(false) {
+            tls.validate().map_err(|e| e.into_config_error("tls"))?;
+        }
         AuthConfig::refuse_unsupported(&self.auth)?;
         let refuse = |key: &str, what: &str| {
             Err(ConfigError::at(

@@ -21,11 +21,14 @@
 //! `google.rpc.Status` message of the body. A 2xx body that cannot be parsed
 //! is a permanent error; a partial success is logged and counted, not retried.
 //!
-//! TLS is not in this build yet: `https://` URLs and TLS settings are refused
-//! by `validate`.
+//! `https://` URLs use TLS (rustls, via `otelcol-configtls`) with the `tls`
+//! settings: `ca_file`/`ca_pem`, a client certificate for mTLS,
+//! `server_name_override`, `insecure_skip_verify`; HTTP/2 is negotiated by
+//! ALPN unless `force_attempt_http2: false`.
 
 mod client;
 mod config;
+mod connector;
 mod exporter;
 mod factory;
 mod response;

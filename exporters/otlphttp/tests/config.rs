@@ -71,14 +71,17 @@ retry_on_failure: {max_elapsed_time: 0s}
 }
 
 #[test]
-fn endpoints_must_be_http_urls() {
+fn endpoints_must_be_http_or_https_urls() {
     assert!(parse_config::<OtlpHttpExporterConfig>("logs_endpoint: http://x:4318/logs").is_ok());
-    assert!(err("endpoint: backend:4318").contains("valid http:// URL"));
-    let e = err("endpoint: https://backend:4318");
+    assert!(err("endpoint: backend:4318").contains("valid http:// or https:// URL"));
+    assert!(parse_config::<OtlpHttpExporterConfig>("endpoint: https://backend:4318").is_ok());
+    let e = err("endpoint: https://backend:4318\ntls: {cert_pem: x}");
     assert!(
-        e.contains("TLS") && e.contains("not supported by this build yet"),
+        e.contains("tls::key_file") && e.contains("both certificate and key"),
         "{e}"
     );
+    let e = err("endpoint: https://backend:4318\ntls: {max_version: '1.1'}");
+    assert!(e.contains("tls::max_version"), "{e}");
     assert!(err("traces_endpoint: 'http://bad host'").contains("traces_endpoint"));
 }
 
@@ -86,7 +89,8 @@ fn endpoints_must_be_http_urls() {
 fn unsupported_settings_are_refused_loudly() {
     let base = "endpoint: http://backend:4318\n";
     let cases = [
-        ("tls: {ca_file: /ca.pem}", "tls::ca_file"),
+        ("tls: {ca_file: /ca.pem, ca_pem: x}", "tls::ca_file"),
+        ("tls: {reload_interval: 1m}", "tls::reload_interval"),
         ("compression: zstd", "not supported by this build yet"),
         ("compression: snappy", "not supported by this build yet"),
         ("compression_params: {level: 11}", "compression_params::level"),
@@ -95,7 +99,6 @@ fn unsupported_settings_are_refused_loudly() {
         ("middlewares: [{id: m}]", "middlewares"),
         ("cookies: {enabled: true}", "cookies::enabled"),
         ("max_conns_per_host: 4", "max_conns_per_host"),
-        ("sending_queue: {storage: file_storage}", "persistent queue"),
         ("sending_queue: {batch: {}}", "sending_queue::batch"),
         ("headers: {'bad header': x}", "headers::bad header"),
         ("encoding: xml", "unknown variant"),

@@ -16,6 +16,7 @@ use otelcol_component::proto::collector::trace::v1::trace_service_server::{
     TraceService, TraceServiceServer,
 };
 use otelcol_component::proto::collector::trace::v1::{ExportTraceServiceRequest, ExportTraceServiceResponse};
+use otelcol_configtls::rustls::ServerConfig;
 use prost::Message;
 use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
@@ -122,7 +123,7 @@ fn resource_exhausted_on_limit(
     resp
 }
 
-/// Serves gRPC on `listener` until `shutdown` is cancelled, then lets
+/// Serves gRPC on `listener` (over TLS when `tls` is set) until `shutdown` is cancelled, then lets
 /// in-flight calls finish. A signal without a consumer is not registered, so
 /// its calls get `UNIMPLEMENTED`.
 pub(crate) async fn serve(
@@ -130,6 +131,7 @@ pub(crate) async fn serve(
     pipelines: Pipelines,
     gates: Arc<AdmissionSet>,
     listener: TcpListener,
+    tls: Option<Arc<ServerConfig>>,
     shutdown: CancellationToken,
 ) -> Result<(), tonic::transport::Error> {
     let limit = cfg.max_recv_msg_size();
@@ -168,11 +170,22 @@ pub(crate) async fn serve(
             .accept_compressed(CompressionEncoding::Gzip)
             .send_compressed(CompressionEncoding::Gzip)
     });
-    let incoming = TcpIncoming::from(listener).with_nodelay(Some(true));
-    builder
+    let router = builder
         .add_optional_service(traces)
         .add_optional_service(metrics)
-        .add_optional_service(logs)
-        .serve_with_incoming_shutdown(incoming, shutdown.cancelled_owned())
-        .await
+        .add_optional_service(logs);
+    match tls {
+        Some(config) => {
+            let incoming = crate::tls::incoming(listener, config, shutdown.clone());
+            router
+                .serve_with_incoming_shutdown(incoming, shutdown.cancelled_owned())
+                .await
+        }
+        None => {
+            let incoming = TcpIncoming::from(listener).with_nodelay(Some(true));
+            router
+                .serve_with_incoming_shutdown(incoming, shutdown.cancelled_owned())
+                .await
+        }
+    }
 }

@@ -27,6 +27,7 @@ mod http;
 mod receiver;
 pub use otelcol_otlp_status::rpc;
 mod signal;
+mod tls;
 pub use otelcol_otlp_status::status;
 
 pub use config::Config;

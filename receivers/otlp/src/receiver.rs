@@ -5,11 +5,13 @@ use std::net::SocketAddr;
 use std::sync::{Arc, Mutex, PoisonError};
 
 use otelcol_component::{Component, ComponentError, ComponentId, Consumers, Host, Settings};
+use otelcol_configtls::rustls::ServerConfig;
+use otelcol_configtls::{ALPN_H2, ALPN_HTTP11};
 use tokio::net::TcpListener;
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 
-use crate::config::Config;
+use crate::config::{Config, TlsServerConfig};
 use crate::endpoint::Endpoint;
 use crate::export::Pipelines;
 use crate::{grpc, http};
@@ -107,6 +109,15 @@ async fn listen(endpoint: &str) -> Result<TcpListener, ComponentError> {
         .map_err(|e| ComponentError::with_source(format!("failed to listen on {ep}"), e))
 }
 
+fn tls_config(
+    cfg: &TlsServerConfig,
+    prefix: &str,
+    alpn: &[&[u8]],
+) -> Result<Arc<ServerConfig>, ComponentError> {
+    otelcol_configtls::server_config_with_alpn(cfg, alpn)
+        .map_err(|e| ComponentError::new(format!("{prefix}::{}: {}", e.key, e.message)))
+}
+
 fn local_addr(l: &TcpListener) -> Result<SocketAddr, ComponentError> {
     l.local_addr()
         .map_err(|e| ComponentError::with_source("failed to read the bound address", e))
@@ -121,8 +132,16 @@ impl Component for OtlpReceiver {
             State::Running(_) => return Err(ComponentError::new("receiver already started")),
             State::Stopped => return Err(ComponentError::new("receiver was shut down")),
         }
-        // Bind every listener before serving anything, so a bind error
-        // leaves nothing running.
+        // Load the TLS material, then bind every listener, before serving
+        // anything, so an error leaves nothing running.
+        let grpc_tls = match self.cfg.protocols.grpc.as_ref().and_then(|g| g.tls.as_ref()) {
+            Some(t) => Some(tls_config(t, "protocols::grpc::tls", &[ALPN_H2])?),
+            None => None,
+        };
+        let http_tls = match self.cfg.protocols.http.as_ref().and_then(|h| h.tls.as_ref()) {
+            Some(t) => Some(tls_config(t, "protocols::http::tls", &[ALPN_H2, ALPN_HTTP11])?),
+            None => None,
+        };
         let grpc_listener = match &self.cfg.protocols.grpc {
             Some(g) => Some(listen(&g.endpoint).await?),
             None => None,
@@ -157,7 +176,7 @@ impl Component for OtlpReceiver {
             let id = self.id.clone();
             let gates = gates.clone();
             let task = tokio::spawn(async move {
-                if let Err(e) = grpc::serve(&cfg, pipelines, gates, listener, token).await {
+                if let Err(e) = grpc::serve(&cfg, pipelines, gates, listener, grpc_tls, token).await {
                     tracing::error!(receiver = %id, error = %e, "OTLP gRPC server failed");
                 }
             });
@@ -175,7 +194,9 @@ impl Component for OtlpReceiver {
             let token = shutdown.clone();
             let gates = gates.clone();
             let task =
-                tokio::spawn(async move { http::serve(&cfg, pipelines, gates, listener, token).await });
+                tokio::spawn(
+                    async move { http::serve(&cfg, pipelines, gates, listener, http_tls, token).await },
+                );
             tracing::info!(receiver = %self.id, "OTLP HTTP receiver listening on {addr}");
             *lock(&self.http_addr) = Some(addr);
             running.push(Running { shutdown, task });

@@ -153,19 +153,23 @@ fn unknown_keys_are_refused() {
 }
 
 #[test]
-fn tls_auth_and_middlewares_are_refused_loudly() {
+fn bad_tls_auth_and_middlewares_are_refused_loudly() {
     let cases = [
         (
-            "protocols:\n  grpc:\n    tls:\n      cert_file: a.pem\n      key_file: a.key\n",
-            "protocols::grpc::tls: tls is not supported by this build yet",
-        ),
-        (
             "protocols:\n  grpc:\n    tls:\n",
-            "protocols::grpc::tls: tls is not supported by this build yet",
+            "protocols::grpc::tls::cert_file: a TLS server needs a certificate and key",
         ),
         (
             "protocols:\n  http:\n    tls: {}\n",
-            "protocols::http::tls: tls is not supported by this build yet",
+            "protocols::http::tls::cert_file: a TLS server needs a certificate and key",
+        ),
+        (
+            "protocols:\n  http:\n    tls: {cert_file: a.pem}\n",
+            "protocols::http::tls::key_file: for auth via TLS, provide both certificate and key",
+        ),
+        (
+            "protocols:\n  grpc:\n    tls: {cert_file: a.pem, key_file: a.key, min_version: \"1.1\"}\n",
+            "protocols::grpc::tls::min_version: TLS 1.1 is not supported",
         ),
         (
             "protocols:\n  http:\n    auth:\n      authenticator: basicauth/server\n",
@@ -186,6 +190,8 @@ fn tls_auth_and_middlewares_are_refused_loudly() {
     }
     let e = parse("protocols:\n  grpc:\n    tls:\n      bogus: 1\n").unwrap_err();
     assert!(e.contains("unknown field `bogus`"), "{e}");
+    // Files are read at start, not at validation (as in Go).
+    assert!(parse("protocols:\n  grpc:\n    tls:\n      cert_file: a.pem\n      key_file: a.key\n").is_ok());
 }
 
 #[test]

@@ -9,6 +9,7 @@ use async_trait::async_trait;
 use crate::admission::{Admission, AdmissionSet};
 use crate::error::ComponentError;
 use crate::id::{ComponentId, Kind, PipelineId};
+use crate::storage::StorageExtension;
 
 /// Start and stop.
 ///
@@ -68,6 +69,12 @@ pub trait Extension: Component + Any {
 
     /// Called with every status change of every component.
     fn on_status(&self, _id: &ComponentId, _kind: Kind, _event: &StatusEvent) {}
+
+    /// The storage this extension provides, if it is a storage extension
+    /// (`file_storage`); the persistent sending queue finds it through this.
+    fn storage(&self) -> Option<Arc<dyn StorageExtension>> {
+        None
+    }
 }
 
 /// One pipeline as the runtime built it (for zpages and health reporting).

@@ -46,6 +46,7 @@ mod error;
 mod factory;
 mod id;
 mod pdata;
+pub mod storage;
 
 pub use admission::{Admission, AdmissionPermit, AdmissionSet};
 pub use component::{
@@ -60,6 +61,7 @@ pub use factory::{
 };
 pub use id::{ComponentId, ComponentType, IdError, Kind, PipelineId, Signal};
 pub use pdata::{Logs, Metrics, Payload, Traces};
+pub use storage::{StorageClient, StorageError, StorageExtension, StorageOp};
 
 /// The OTLP protobuf types (`opentelemetry-proto`'s tonic module), re-exported
 /// so components use the same version as the runtime.

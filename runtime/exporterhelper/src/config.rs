@@ -113,8 +113,8 @@ pub struct QueueConfig {
     pub block_on_overflow: bool,
     /// Make the caller wait until the queued data is sent and return its result. Default: false.
     pub wait_for_result: bool,
-    /// Storage extension for a persistent queue. Default: none (in memory).
-    /// Refused in this build.
+    /// Storage extension (id) for a persistent queue, e.g. `file_storage`.
+    /// Default: none (in memory).
     pub storage: Option<ComponentId>,
     /// Batching inside the queue. Default: absent (off). Refused in this build.
     pub batch: Option<BatchConfig>,
@@ -137,7 +137,7 @@ impl Default for QueueConfig {
 
 impl QueueConfig {
     /// Checks the queue config as the Go collector does, and refuses what this
-    /// build cannot do yet (`storage`, `batch`). A disabled queue is not checked.
+    /// build cannot do yet (`batch`). A disabled queue is not checked.
     pub fn validate(&self) -> Result<(), ConfigError> {
         if !self.enabled {
             return Ok(());
@@ -155,12 +155,6 @@ impl QueueConfig {
             return Err(ConfigError::at(
                 "sending_queue::wait_for_result",
                 "`wait_for_result` is not supported with a persistent queue configured with `storage`",
-            ));
-        }
-        if self.storage.is_some() {
-            return Err(ConfigError::at(
-                "sending_queue::storage",
-                "persistent queue is not supported by this build yet; remove `storage` to use the in-memory queue",
             ));
         }
         if self.batch.is_some() {
@@ -314,10 +308,11 @@ mod tests {
         assert_eq!(e.key.as_deref(), Some("sending_queue::num_consumers"));
         let e = queue("queue_size: -1").validate().unwrap_err();
         assert_eq!(e.key.as_deref(), Some("sending_queue::queue_size"));
-        let e = queue("storage: file_storage").validate().unwrap_err();
-        assert!(
-            e.message
-                .contains("persistent queue is not supported by this build yet")
+        let q = queue("storage: file_storage/q");
+        assert!(q.validate().is_ok(), "a persistent queue is supported");
+        assert_eq!(
+            q.storage.map(|s| s.to_string()).as_deref(),
+            Some("file_storage/q")
         );
         let e = queue("batch: {}").validate().unwrap_err();
         assert_eq!(e.key.as_deref(), Some("sending_queue::batch"));

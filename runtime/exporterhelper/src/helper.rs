@@ -9,7 +9,7 @@ use otelcol_component::{
 };
 
 use crate::config::{QueueConfig, RetryConfig, TimeoutConfig};
-use crate::queue::Queue;
+use crate::queue::SendingQueue;
 use crate::retry::Delivery;
 use crate::sender::Sender;
 use crate::telemetry::Telemetry;
@@ -37,10 +37,18 @@ use crate::telemetry::Telemetry;
 ///   once, logged and counted, so shutdown takes at most about one
 ///   `max_elapsed_time`. If the runtime's deadline cuts shutdown short, the
 ///   consumers are aborted and what they held is logged and counted as dropped.
+/// - **Persistent queue** (`sending_queue::storage: <extension id>`):
+///   `consume` returns `Ok` once the request is written to the storage
+///   extension's store; consumers delete it only after it was sent or given
+///   up on; on shutdown in-flight and waiting requests stay stored and are
+///   sent after the next start (at least once: a request in flight when the
+///   process stopped may be sent twice, counted in
+///   `otelcol_exporter_queue_redelivered_*`). `start` fails if the
+///   extension is missing or not a storage extension.
 /// - Empty payloads (no items) are accepted and not sent.
 pub struct ExporterHelper<T: Payload> {
     delivery: Arc<Delivery<T>>,
-    queue: Option<Arc<Queue<T>>>,
+    queue: Option<SendingQueue<T>>,
 }
 
 impl<T: Payload> fmt::Debug for ExporterHelper<T> {
@@ -72,7 +80,9 @@ impl<T: Payload> ExporterHelper<T> {
             timeout: timeout.timeout,
             telemetry: Telemetry::new(&settings.id, T::SIGNAL),
         });
-        let queue = queue.enabled.then(|| Queue::new(queue, delivery.clone()));
+        let queue = queue
+            .enabled
+            .then(|| SendingQueue::new(queue, &settings.id, delivery.clone()));
         Ok(ExporterHelper { delivery, queue })
     }
 }
@@ -93,9 +103,9 @@ impl<T: Payload> Consumer<T> for ExporterHelper<T> {
 #[async_trait]
 impl<T: Payload> Component for ExporterHelper<T> {
     async fn start(&self, host: Arc<dyn Host>) -> Result<(), ComponentError> {
-        self.delivery.telemetry.status.set_host(host);
+        self.delivery.telemetry.status.set_host(host.clone());
         if let Some(q) = &self.queue {
-            q.start();
+            q.start(&host).await?;
         }
         Ok(())
     }

@@ -6,7 +6,9 @@
 //!
 //! - the `sending_queue` ([`QueueConfig`]): bounded by requests, items or
 //!   bytes, drained by `num_consumers` tasks, blocking or refusing with a
-//!   retryable error when full, drained on shutdown;
+//!   retryable error when full, drained on shutdown; or, with
+//!   `sending_queue::storage`, a persistent write-ahead queue kept in a
+//!   storage extension (`file_storage`) that survives a crash or restart;
 //! - `retry_on_failure` ([`RetryConfig`]): exponential backoff with jitter,
 //!   honouring the retry-after of a throttling error, bounded by
 //!   `max_elapsed_time`;
@@ -52,6 +54,7 @@ mod client;
 mod config;
 pub use otelcol_component::duration;
 mod helper;
+mod persistent;
 mod queue;
 mod retry;
 mod sender;
@@ -65,5 +68,6 @@ pub use config::{
     DEFAULT_TIMEOUT, PartitionConfig, QueueConfig, RetryConfig, Sizer, TimeoutConfig,
 };
 pub use helper::ExporterHelper;
+pub use persistent::{recovered_name, redelivered_name};
 pub use sender::Sender;
 pub use telemetry::{QUEUE_CAPACITY, QUEUE_SIZE, counter_names};

@@ -245,3 +245,63 @@ impl<T: Payload> Queue<T> {
 fn stopped() -> ConsumeError {
     ConsumeError::retryable("the sending queue is stopped: the exporter is shutting down")
 }
+
+/// The sending queue of an exporter: in memory, or persistent in a storage
+/// extension (`sending_queue::storage`).
+pub(crate) enum SendingQueue<T: Payload> {
+    /// The in-memory queue.
+    Memory(Arc<Queue<T>>),
+    /// The persistent queue.
+    Persistent(Arc<crate::persistent::PersistentQueue<T>>),
+}
+
+impl<T: Payload> SendingQueue<T> {
+    /// The queue `cfg` asks for, for the exporter `exporter`.
+    pub(crate) fn new(
+        cfg: QueueConfig,
+        exporter: &otelcol_component::ComponentId,
+        delivery: Arc<Delivery<T>>,
+    ) -> Self {
+        match cfg.storage.clone() {
+            Some(storage) => SendingQueue::Persistent(crate::persistent::PersistentQueue::new(
+                cfg,
+                storage,
+                exporter.clone(),
+                delivery,
+            )),
+            None => SendingQueue::Memory(Queue::new(cfg, delivery)),
+        }
+    }
+
+    /// See [`Queue::offer`] and `PersistentQueue::offer`.
+    pub(crate) async fn offer(&self, data: T) -> Result<(), ConsumeError> {
+        match self {
+            SendingQueue::Memory(q) => q.offer(data).await,
+            SendingQueue::Persistent(q) => q.offer(data).await,
+        }
+    }
+
+    /// Starts the consumers; the persistent queue first opens its storage
+    /// through `host` and loads what an earlier run left.
+    pub(crate) async fn start(
+        &self,
+        host: &Arc<dyn otelcol_component::Host>,
+    ) -> Result<(), otelcol_component::ComponentError> {
+        match self {
+            SendingQueue::Memory(q) => {
+                q.start();
+                Ok(())
+            }
+            SendingQueue::Persistent(q) => q.start(host).await,
+        }
+    }
+
+    /// Stops: the in-memory queue drains, the persistent queue keeps what is
+    /// unsent in storage.
+    pub(crate) async fn shutdown(&self) {
+        match self {
+            SendingQueue::Memory(q) => q.shutdown().await,
+            SendingQueue::Persistent(q) => q.shutdown().await,
+        }
+    }
+}

@@ -340,6 +340,7 @@ fn refuses_unsupported_config() {
     let script = Arc::new(Script::ok());
     let q = QueueConfig {
         storage: Some("file_storage".parse().unwrap()),
+        wait_for_result: true,
         ..QueueConfig::default()
     };
     let err = ExporterHelper::<otelcol_component::Traces>::new(
@@ -350,7 +351,10 @@ fn refuses_unsupported_config() {
         script,
     )
     .unwrap_err();
-    assert!(err.to_string().contains("persistent queue is not supported"));
+    assert!(
+        err.to_string().contains("not supported with a persistent queue"),
+        "{err}"
+    );
 }
 
 #[tokio::test(start_paused = true)]

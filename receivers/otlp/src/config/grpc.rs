@@ -26,7 +26,7 @@ pub struct GrpcServerConfig {
     pub endpoint: String,
     /// Network transport. Default `tcp`; `unix` is refused by this build.
     pub transport: String,
-    /// TLS settings. Default unset (plain text). Refused by this build.
+    /// TLS settings (`cert_file`/`key_file`, `client_ca_file` for mTLS). Default unset (plain text).
     #[serde(deserialize_with = "present_as_some", skip_serializing_if = "Option::is_none")]
     pub tls: Option<TlsServerConfig>,
     /// Largest accepted message in MiB. Default 0, which means 4 MiB.

@@ -41,7 +41,7 @@ pub(crate) const SUPPORTED_COMPRESSION: [&str; 4] = ["", "gzip", "zlib", "deflat
 pub struct HttpConfig {
     /// Address to listen on, `host:port`. Default `localhost:4318`.
     pub endpoint: String,
-    /// TLS settings. Default unset (plain text). Refused by this build.
+    /// TLS settings (`cert_file`/`key_file`, `client_ca_file` for mTLS). Default unset (plain text).
     #[serde(deserialize_with = "present_as_some", skip_serializing_if = "Option::is_none")]
     pub tls: Option<TlsServerConfig>,
     /// Cross-origin resource sharing. Default unset (no CORS headers).

@@ -51,50 +51,8 @@ pub struct Protocols {
     pub http: Option<HttpConfig>,
 }
 
-/// Server-side TLS settings (Go `configtls.ServerConfig`). Accepted so that
-/// configs parse, but this build refuses them in `validate` until TLS lands.
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields, default)]
-pub struct TlsServerConfig {
-    /// CA certificate file used to verify peers. Default unset.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub ca_file: Option<String>,
-    /// CA certificate in PEM. Default unset.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub ca_pem: Option<String>,
-    /// Also trust the system CA pool. Default false.
-    pub include_system_ca_certs_pool: bool,
-    /// Server certificate file. Default unset.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub cert_file: Option<String>,
-    /// Server certificate in PEM. Default unset.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub cert_pem: Option<String>,
-    /// Server private key file. Default unset.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub key_file: Option<String>,
-    /// Server private key in PEM. Default unset.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub key_pem: Option<String>,
-    /// Minimum TLS version. Default unset (Go: `1.2`).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub min_version: Option<String>,
-    /// Maximum TLS version. Default unset (the newest).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub max_version: Option<String>,
-    /// Allowed cipher suites. Default empty (the library's defaults).
-    pub cipher_suites: Vec<String>,
-    /// Allowed curves. Default empty (the library's defaults).
-    pub curve_preferences: Vec<String>,
-    /// How often to reload the certificates. Default 0 (never).
-    #[serde(with = "otelcol_component::duration")]
-    pub reload_interval: std::time::Duration,
-    /// CA file used to verify client certificates (mTLS). Default unset.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub client_ca_file: Option<String>,
-    /// Reload `client_ca_file` when it changes. Default false.
-    pub client_ca_file_reload: bool,
-}
+/// Server-side TLS settings (Go `configtls.ServerConfig`), from `otelcol-configtls`.
+pub use otelcol_configtls::TlsServerConfig;
 
 /// `auth`: the server authenticator extension that checks each request.
 /// Accepted so that configs parse; refused by this build in `validate`.
@@ -117,18 +75,16 @@ pub struct MiddlewareConfig {
     pub id: String,
 }
 
-/// Checks the keys shared by both servers that this build refuses.
+/// Checks `tls` and the keys shared by both servers that this build refuses.
 fn refuse_unsupported(
     prefix: &str,
     tls: &Option<TlsServerConfig>,
     auth: &Option<AuthConfig>,
     middlewares: &[MiddlewareConfig],
 ) -> Result<(), ConfigError> {
-    if tls.is_some() {
-        return Err(ConfigError::at(
-            format!("{prefix}::tls"),
-            "tls is not supported by this build yet; remove the tls block to serve plain text",
-        ));
+    if let Some(tls) = tls {
+        tls.validate()
+            .map_err(|e| e.into_config_error(&format!("{prefix}::tls")))?;
     }
     if let Some(auth) = auth {
         return Err(ConfigError::at(

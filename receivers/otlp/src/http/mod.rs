@@ -1,4 +1,4 @@
-//! The OTLP/HTTP server: hyper with HTTP/1.1 and h2c, one route per signal
+//! The OTLP/HTTP server: hyper with HTTP/1.1 and h2c (h2 via ALPN over TLS), one route per signal
 //! that has a consumer, CORS and response headers around every answer.
 
 mod body;
@@ -17,6 +17,7 @@ use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
 use hyper_util::server::conn::auto;
 use hyper_util::server::graceful::GracefulShutdown;
 use otelcol_component::AdmissionSet;
+use otelcol_configtls::rustls::ServerConfig;
 use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
 
@@ -107,13 +108,14 @@ impl HttpApp {
     }
 }
 
-/// Serves HTTP on `listener` until `shutdown` is cancelled; then stops
+/// Serves HTTP on `listener` (over TLS when `tls` is set) until `shutdown` is cancelled; then stops
 /// accepting, lets in-flight requests finish and closes idle connections.
 pub(crate) async fn serve(
     cfg: &HttpConfig,
     pipelines: Pipelines,
     gates: Arc<AdmissionSet>,
     listener: TcpListener,
+    tls: Option<Arc<ServerConfig>>,
     shutdown: CancellationToken,
 ) {
     let app = Arc::new(HttpApp::new(cfg, pipelines, gates));
@@ -146,10 +148,24 @@ pub(crate) async fn serve(
             let app = app.clone();
             async move { Ok::<_, Infallible>(app.handle(req, peer).await) }
         });
-        let conn = builder.serve_connection(TokioIo::new(stream), svc).into_owned();
-        let conn = graceful.watch(conn);
+        let Some(config) = tls.clone() else {
+            let conn = builder.serve_connection(TokioIo::new(stream), svc).into_owned();
+            let conn = graceful.watch(conn);
+            tokio::spawn(async move {
+                if let Err(e) = conn.await {
+                    tracing::debug!(error = %e, %peer, "OTLP HTTP connection ended with an error");
+                }
+            });
+            continue;
+        };
+        // TLS: the handshake runs in the connection's own task.
+        let (builder, watcher) = (builder.clone(), graceful.watcher());
         tokio::spawn(async move {
-            if let Err(e) = conn.await {
+            let Some(stream) = crate::tls::handshake(config, stream, peer, "http").await else {
+                return;
+            };
+            let conn = builder.serve_connection(TokioIo::new(stream), svc).into_owned();
+            if let Err(e) = watcher.watch(conn).await {
                 tracing::debug!(error = %e, %peer, "OTLP HTTP connection ended with an error");
             }
         });

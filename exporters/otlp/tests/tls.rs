@@ -1,0 +1,146 @@
+//! The `otlp` exporter over TLS and mTLS to the `otlp` receiver.
+#![allow(missing_docs, clippy::unwrap_used)]
+
+use std::sync::Arc;
+
+use otelcol_component::proto::collector::trace::v1::ExportTraceServiceRequest;
+use otelcol_component::proto::trace::v1::{ResourceSpans, ScopeSpans, Span};
+use otelcol_component::{Component, Consumers, Exporter, ExporterFactory, Kind, Payload, Signal, Traces};
+use otelcol_componenttest::{NopHost, Sink, nop_settings, parse_config};
+use otelcol_configtls::testpki::TestPki;
+use otelcol_exporter_otlp::{OtlpExporterConfig, factory};
+use otelcol_receiver_otlp::OtlpReceiver;
+
+fn spans(n: usize) -> Traces {
+    Traces::from_request(ExportTraceServiceRequest {
+        resource_spans: vec![ResourceSpans {
+            scope_spans: vec![ScopeSpans {
+                spans: (0..n)
+                    .map(|i| Span {
+                        name: format!("span-{i}"),
+                        trace_id: vec![7; 16],
+                        span_id: vec![i as u8 + 1; 8],
+                        ..Default::default()
+                    })
+                    .collect(),
+                ..Default::default()
+            }],
+            ..Default::default()
+        }],
+    })
+}
+
+/// A TLS (mTLS with `client_ca`) gRPC receiver feeding a sink; its port.
+async fn backend(pki: &TestPki, client_ca: bool) -> (Arc<OtlpReceiver>, Arc<Sink<Traces>>, u16) {
+    let ca = if client_ca {
+        format!("\n      client_ca_file: {}", pki.path("ca.pem"))
+    } else {
+        String::new()
+    };
+    let yaml = format!(
+        "protocols:\n  grpc:\n    endpoint: 127.0.0.1:0\n    tls:\n      cert_file: {}\n      key_file: {}{ca}\n",
+        pki.path("server.pem"),
+        pki.path("server-key.pem")
+    );
+    let sink = Sink::<Traces>::new();
+    let next = Consumers {
+        traces: Some(sink.clone()),
+        ..Default::default()
+    };
+    let r = Arc::new(OtlpReceiver::new(
+        &nop_settings("otlp", Kind::Receiver),
+        parse_config(&yaml).unwrap(),
+        next,
+    ));
+    r.start(NopHost::new()).await.unwrap();
+    let port = r.grpc_addr().unwrap().port();
+    (r, sink, port)
+}
+
+fn exporter(endpoint: &str, tls: &str) -> Arc<dyn Exporter> {
+    let yaml = format!(
+        "endpoint: {endpoint}\nsending_queue: {{enabled: false}}\nretry_on_failure: {{enabled: false}}\ntls:\n{tls}"
+    );
+    let cfg: OtlpExporterConfig = parse_config(&yaml).unwrap();
+    factory()
+        .create(&nop_settings("otlp", Kind::Exporter), &cfg, &Signal::ALL)
+        .unwrap()
+}
+
+#[tokio::test]
+async fn tls_with_a_ca_file_delivers() {
+    let pki = TestPki::new();
+    let (r, sink, port) = backend(&pki, false).await;
+    let e = exporter(
+        &format!("localhost:{port}"),
+        &format!("  ca_file: {}\n", pki.path("ca.pem")),
+    );
+    e.start(NopHost::new()).await.unwrap();
+    e.clone().traces().unwrap().consume(spans(2)).await.unwrap();
+    e.shutdown().await.unwrap();
+    // https:// and an IP address, checked against the certificate's IP SAN.
+    let e = exporter(
+        &format!("https://127.0.0.1:{port}"),
+        &format!("  ca_pem: |\n{}", indent(&pki)),
+    );
+    e.start(NopHost::new()).await.unwrap();
+    e.clone().traces().unwrap().consume(spans(1)).await.unwrap();
+    e.shutdown().await.unwrap();
+    assert_eq!(sink.item_count(), 3);
+    r.shutdown().await.unwrap();
+}
+
+fn indent(pki: &TestPki) -> String {
+    std::fs::read_to_string(pki.path("ca.pem"))
+        .unwrap()
+        .lines()
+        .map(|l| format!("    {l}\n"))
+        .collect()
+}
+
+#[tokio::test]
+async fn server_verification_and_mtls() {
+    let pki = TestPki::new();
+    let (r, sink, port) = backend(&pki, true).await;
+    let endpoint = format!("localhost:{port}");
+    // No client certificate: the server refuses the handshake.
+    let e = exporter(&endpoint, &format!("  ca_file: {}\n", pki.path("ca.pem")));
+    e.start(NopHost::new()).await.unwrap();
+    let err = e.clone().traces().unwrap().consume(spans(1)).await.unwrap_err();
+    assert!(err.to_string().to_lowercase().contains("certificate"), "{err}");
+    e.shutdown().await.unwrap();
+    // An unknown CA (the system roots): the client refuses the server.
+    let other = TestPki::new();
+    let e = exporter(&endpoint, &format!("  ca_file: {}\n", other.path("ca.pem")));
+    e.start(NopHost::new()).await.unwrap();
+    let err = e.clone().traces().unwrap().consume(spans(1)).await.unwrap_err();
+    assert!(err.to_string().contains("TLS handshake"), "{err}");
+    e.shutdown().await.unwrap();
+    // With the client certificate, and skipping server verification.
+    let tls = format!(
+        "  insecure_skip_verify: true\n  cert_file: {}\n  key_file: {}\n",
+        pki.path("client.pem"),
+        pki.path("client-key.pem")
+    );
+    let e = exporter(&endpoint, &tls);
+    e.start(NopHost::new()).await.unwrap();
+    e.clone().traces().unwrap().consume(spans(4)).await.unwrap();
+    e.shutdown().await.unwrap();
+    assert_eq!(sink.item_count(), 4);
+    r.shutdown().await.unwrap();
+}
+
+#[tokio::test]
+async fn a_missing_ca_file_fails_creation_naming_it() {
+    let cfg: OtlpExporterConfig =
+        parse_config("endpoint: localhost:4317\ntls: {ca_file: /nonexistent/ca.pem}").unwrap();
+    let e = factory()
+        .create(&nop_settings("otlp", Kind::Exporter), &cfg, &Signal::ALL)
+        .err()
+        .unwrap()
+        .to_string();
+    assert!(
+        e.contains("tls::ca_file") && e.contains("/nonexistent/ca.pem"),
+        "{e}"
+    );
+}

@@ -1,0 +1,126 @@
+//! The `otlphttp` exporter over `https://` (TLS and mTLS) to the `otlp`
+//! receiver's HTTP server.
+#![allow(missing_docs, clippy::unwrap_used)]
+
+use std::sync::Arc;
+
+use otelcol_component::proto::collector::trace::v1::ExportTraceServiceRequest;
+use otelcol_component::proto::trace::v1::{ResourceSpans, ScopeSpans, Span};
+use otelcol_component::{Component, Consumers, Exporter, ExporterFactory, Kind, Payload, Signal, Traces};
+use otelcol_componenttest::{NopHost, Sink, nop_settings, parse_config};
+use otelcol_configtls::testpki::TestPki;
+use otelcol_exporter_otlphttp::{OtlpHttpExporterConfig, factory};
+use otelcol_receiver_otlp::OtlpReceiver;
+
+fn spans(n: usize) -> Traces {
+    Traces::from_request(ExportTraceServiceRequest {
+        resource_spans: vec![ResourceSpans {
+            scope_spans: vec![ScopeSpans {
+                spans: (0..n)
+                    .map(|i| Span {
+                        name: format!("span-{i}"),
+                        trace_id: vec![7; 16],
+                        span_id: vec![i as u8 + 1; 8],
+                        ..Default::default()
+                    })
+                    .collect(),
+                ..Default::default()
+            }],
+            ..Default::default()
+        }],
+    })
+}
+
+/// A TLS (mTLS with `client_ca`) HTTP receiver feeding a sink; its port.
+async fn backend(pki: &TestPki, client_ca: bool) -> (Arc<OtlpReceiver>, Arc<Sink<Traces>>, u16) {
+    let ca = if client_ca {
+        format!("\n      client_ca_file: {}", pki.path("ca.pem"))
+    } else {
+        String::new()
+    };
+    let yaml = format!(
+        "protocols:\n  http:\n    endpoint: 127.0.0.1:0\n    tls:\n      cert_file: {}\n      key_file: {}{ca}\n",
+        pki.path("server.pem"),
+        pki.path("server-key.pem")
+    );
+    let sink = Sink::<Traces>::new();
+    let next = Consumers {
+        traces: Some(sink.clone()),
+        ..Default::default()
+    };
+    let r = Arc::new(OtlpReceiver::new(
+        &nop_settings("otlp", Kind::Receiver),
+        parse_config(&yaml).unwrap(),
+        next,
+    ));
+    r.start(NopHost::new()).await.unwrap();
+    let port = r.http_addr().unwrap().port();
+    (r, sink, port)
+}
+
+async fn send(endpoint: &str, extra: &str, n: usize) -> Result<(), String> {
+    let yaml = format!(
+        "endpoint: {endpoint}\nsending_queue: {{enabled: false}}\nretry_on_failure: {{enabled: false}}\n{extra}"
+    );
+    let cfg: OtlpHttpExporterConfig = parse_config(&yaml).unwrap();
+    let e: Arc<dyn Exporter> = factory()
+        .create(&nop_settings("otlphttp", Kind::Exporter), &cfg, &Signal::ALL)
+        .unwrap();
+    e.start(NopHost::new()).await.unwrap();
+    let out = e.clone().traces().unwrap().consume(spans(n)).await;
+    e.shutdown().await.unwrap();
+    out.map_err(|e| e.to_string())
+}
+
+#[tokio::test]
+async fn https_with_a_ca_over_h2_and_http1() {
+    let pki = TestPki::new();
+    let (r, sink, port) = backend(&pki, false).await;
+    let ca = pki.path("ca.pem");
+    send(
+        &format!("https://localhost:{port}"),
+        &format!("tls: {{ca_file: {ca}}}"),
+        2,
+    )
+    .await
+    .unwrap();
+    let http1 = format!("tls: {{ca_file: {ca}}}\nforce_attempt_http2: false");
+    send(&format!("https://127.0.0.1:{port}"), &http1, 3)
+        .await
+        .unwrap();
+    assert_eq!(sink.item_count(), 5);
+    // An unknown CA: the exporter refuses the server.
+    let other = TestPki::new();
+    let e = send(
+        &format!("https://localhost:{port}"),
+        &format!("tls: {{ca_file: {}}}", other.path("ca.pem")),
+        1,
+    )
+    .await
+    .unwrap_err();
+    assert!(e.contains("TLS handshake"), "{e}");
+    assert_eq!(sink.item_count(), 5);
+    r.shutdown().await.unwrap();
+}
+
+#[tokio::test]
+async fn mtls_needs_the_client_certificate() {
+    let pki = TestPki::new();
+    let (r, sink, port) = backend(&pki, true).await;
+    let endpoint = format!("https://localhost:{port}");
+    let ca = pki.path("ca.pem");
+    assert!(
+        send(&endpoint, &format!("tls: {{ca_file: {ca}}}"), 1)
+            .await
+            .is_err()
+    );
+    assert_eq!(sink.item_count(), 0);
+    let tls = format!(
+        "tls: {{ca_file: {ca}, cert_file: {}, key_file: {}}}",
+        pki.path("client.pem"),
+        pki.path("client-key.pem")
+    );
+    send(&endpoint, &tls, 2).await.unwrap();
+    assert_eq!(sink.item_count(), 2);
+    r.shutdown().await.unwrap();
+}

@@ -1,0 +1,194 @@
+//! TLS and mTLS between two collectors. A throwaway CA signs a server
+//! certificate for 127.0.0.1/localhost and a client certificate. Collector
+//! B serves OTLP/gRPC with mTLS and OTLP/HTTP with TLS into a file;
+//! collector A receives spans over plain HTTP and forwards them with the
+//! `otlp` exporter (CA + client certificate) and the `otlphttp` exporter
+//! (`https://`, CA). A third collector without a client certificate is
+//! refused by B.
+
+#![allow(clippy::unwrap_used)] // test code: a panic is a failed assertion
+
+use std::net::SocketAddr;
+use std::time::{Duration, Instant};
+
+use otelcol_configtls::testpki::TestPki;
+use otelcol_integration_tests::*;
+
+fn traces_body(batch: usize, spans: usize) -> Vec<u8> {
+    let spans: Vec<String> = (0..spans)
+        .map(|i| {
+            format!(
+                r#"{{"traceId":"{:032x}","spanId":"{:016x}","name":"s-{batch}-{i}","kind":1,"startTimeUnixNano":"1","endTimeUnixNano":"2"}}"#,
+                batch + 1,
+                i + 1
+            )
+        })
+        .collect();
+    format!(
+        r#"{{"resourceSpans":[{{"resource":{{"attributes":[{{"key":"service.name","value":{{"stringValue":"a"}}}}]}},"scopeSpans":[{{"spans":[{}]}}]}}]}}"#,
+        spans.join(",")
+    )
+    .into_bytes()
+}
+
+fn addr(port: u16) -> SocketAddr {
+    format!("127.0.0.1:{port}").parse().unwrap()
+}
+
+/// The spans B's receiver accepted over `transport` (`grpc` or `http`).
+fn accepted(c: &Collector, transport: &str) -> f64 {
+    let page = http_request(c.metrics_addr, "GET", "/metrics", &[], b"");
+    let label = format!("transport=\"{transport}\"");
+    String::from_utf8_lossy(&page.body)
+        .lines()
+        .filter(|l| l.starts_with("otelcol_receiver_accepted_spans{") && l.contains(&label))
+        .filter_map(|l| l.rsplit_once(' ').and_then(|(_, v)| v.parse::<f64>().ok()))
+        .sum()
+}
+
+fn send(a: SocketAddr, batch: usize, spans: usize) {
+    let r = http_request(
+        a,
+        "POST",
+        "/v1/traces",
+        &[("Content-Type", "application/json")],
+        &traces_body(batch, spans),
+    );
+    assert_eq!(r.status, 200, "{}", String::from_utf8_lossy(&r.body));
+}
+
+/// Collector B: OTLP/gRPC with mTLS and OTLP/HTTP with TLS, into a file.
+fn start_b(pki: &TestPki, grpc: u16, http: u16) -> Collector {
+    let (cert, key, ca) = (
+        pki.path("server.pem"),
+        pki.path("server-key.pem"),
+        pki.path("ca.pem"),
+    );
+    let cfg = format!(
+        r#"
+receivers:
+  otlp:
+    protocols:
+      grpc:
+        endpoint: "127.0.0.1:{grpc}"
+        tls: {{cert_file: "{cert}", key_file: "{key}", client_ca_file: "{ca}"}}
+      http:
+        endpoint: "127.0.0.1:{http}"
+        tls: {{cert_file: "{cert}", key_file: "{key}"}}
+exporters:
+  file: {{path: "{{dir}}/spans.jsonl", flush_interval: 100ms}}
+service:
+  pipelines:
+    traces: {{receivers: [otlp], exporters: [file]}}
+"#
+    );
+    Collector::start(&cfg, &[], &[addr(grpc), addr(http)])
+}
+
+/// A collector that receives OTLP/HTTP on `port` and exports with `exporters`.
+fn start_a(port: u16, exporters: &str, names: &str) -> Collector {
+    let cfg = format!(
+        r#"
+receivers:
+  otlp:
+    protocols:
+      http: {{endpoint: "127.0.0.1:{port}"}}
+exporters:
+{exporters}
+service:
+  pipelines:
+    traces: {{receivers: [otlp], exporters: [{names}]}}
+"#
+    );
+    Collector::start(&cfg, &[], &[addr(port)])
+}
+
+fn wait_until(deadline: Duration, mut ok: impl FnMut() -> bool) -> bool {
+    let end = Instant::now() + deadline;
+    while Instant::now() < end {
+        if ok() {
+            return true;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    false
+}
+
+#[test]
+fn spans_cross_tls_and_mtls_and_a_client_without_a_certificate_is_refused() {
+    let pki = TestPki::new();
+    let (b_grpc, b_http, a_http, c_http) = (free_port(), free_port(), free_port(), free_port());
+    let mut b = start_b(&pki, b_grpc, b_http);
+    let ca = pki.path("ca.pem");
+    let exporters = format!(
+        r#"  otlp:
+    endpoint: localhost:{b_grpc}
+    tls: {{ca_file: "{ca}", cert_file: "{}", key_file: "{}"}}
+    retry_on_failure: {{initial_interval: 100ms, max_interval: 500ms}}
+  otlphttp:
+    endpoint: https://127.0.0.1:{b_http}
+    tls: {{ca_file: "{ca}"}}
+    retry_on_failure: {{initial_interval: 100ms, max_interval: 500ms}}"#,
+        pki.path("client.pem"),
+        pki.path("client-key.pem")
+    );
+    let mut a = start_a(a_http, &exporters, "otlp, otlphttp");
+    let (batches, per) = (5, 20);
+    for i in 0..batches {
+        send(addr(a_http), i, per);
+    }
+    let want = (batches * per) as f64;
+    let arrived = wait_until(Duration::from_secs(60), || {
+        accepted(&b, "grpc") >= want && accepted(&b, "http") >= want
+    });
+    assert!(
+        arrived,
+        "grpc {} http {}\nA:\n{}\nB:\n{}",
+        accepted(&b, "grpc"),
+        accepted(&b, "http"),
+        a.logs(),
+        b.logs()
+    );
+    let (st, logs_a) = a.stop();
+    assert!(st.success(), "{logs_a}");
+
+    // C has the CA but no client certificate: B's mTLS listener refuses it.
+    let exporters = format!(
+        r#"  otlp:
+    endpoint: localhost:{b_grpc}
+    tls: {{ca_file: "{ca}"}}
+    retry_on_failure: {{initial_interval: 100ms, max_interval: 500ms, max_elapsed_time: 2s}}"#
+    );
+    let mut c = start_a(c_http, &exporters, "otlp");
+    send(addr(c_http), 99, 3);
+    assert!(
+        wait_until(Duration::from_secs(30), || {
+            let l = c.logs().to_lowercase();
+            l.contains("certificate") && (l.contains("tls") || l.contains("alert"))
+        }),
+        "C logs the TLS failure:\n{}",
+        c.logs()
+    );
+    assert_eq!(accepted(&b, "grpc"), want, "nothing from C arrives at B");
+    c.stop();
+    let (st, logs_b) = b.stop();
+    assert!(st.success(), "{logs_b}");
+    let mut names: Vec<String> = read_json_lines(&b.dir.path().join("spans.jsonl"))
+        .iter()
+        .flat_map(|l| l["resourceSpans"].as_array().unwrap().clone())
+        .flat_map(|rs| rs["scopeSpans"].as_array().unwrap().clone())
+        .flat_map(|ss| ss["spans"].as_array().unwrap().clone())
+        .map(|s| s["name"].as_str().unwrap().to_string())
+        .collect();
+    assert!(
+        names.len() >= 2 * batches * per,
+        "each span once per transport\n{logs_b}"
+    );
+    names.sort();
+    names.dedup();
+    assert_eq!(names.len(), batches * per);
+    assert!(
+        !names.iter().any(|n| n.starts_with("s-99-")),
+        "C's spans never arrive"
+    );
+}

@@ -1,0 +1,180 @@
+//! `tls` of a server (Go `configtls.ServerConfig`) and its rustls config.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use rustls::server::WebPkiClientVerifier;
+use rustls::{RootCertStore, ServerConfig};
+use serde::{Deserialize, Serialize};
+
+use crate::client::validate_pair;
+use crate::pem::{Source, add_roots};
+use crate::{TlsError, version};
+
+/// `tls`: a TLS server config (Go `configtls.ServerConfig`).
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct TlsServerConfig {
+    /// CA certificate file (Go loads it as the root pool; a server does not
+    /// use it, clients are verified with `client_ca_file`). Default: empty.
+    pub ca_file: String,
+    /// CA certificate, PEM. Default: empty.
+    pub ca_pem: String,
+    /// Also trust the system roots. Default: false. Accepted; no effect on a server.
+    pub include_system_ca_certs_pool: bool,
+    /// Server certificate file. Default: empty (required: cert_file or cert_pem).
+    pub cert_file: String,
+    /// Server certificate, PEM. Default: empty.
+    pub cert_pem: String,
+    /// Server private key file. Default: empty (required: key_file or key_pem).
+    pub key_file: String,
+    /// Server private key, PEM. Default: empty.
+    pub key_pem: String,
+    /// Lowest TLS version, `1.2` or `1.3`. Default: empty (1.2).
+    pub min_version: String,
+    /// Highest TLS version. Default: empty (1.3).
+    pub max_version: String,
+    /// Allowed TLS 1.2 cipher suites (Go names). Default: empty (safe defaults).
+    pub cipher_suites: Vec<String>,
+    /// Key exchange curves in preference order (`X25519`, `P256`, `P384`). Default: empty.
+    pub curve_preferences: Vec<String>,
+    /// Reload the certificate this often; 0 never. Default: 0. Non-zero is refused.
+    #[serde(with = "otelcol_component::duration")]
+    pub reload_interval: Duration,
+    /// CA file to verify client certificates: when set, clients must present
+    /// a certificate it signed (mTLS). Default: empty (no client auth).
+    pub client_ca_file: String,
+    /// Reload `client_ca_file` when it changes. Default: false. `true` is refused.
+    pub client_ca_file_reload: bool,
+}
+
+impl TlsServerConfig {
+    fn cert(&self) -> Source<'_> {
+        Source {
+            file: ("cert_file", &self.cert_file),
+            pem: ("cert_pem", &self.cert_pem),
+        }
+    }
+
+    fn key(&self) -> Source<'_> {
+        Source {
+            file: ("key_file", &self.key_file),
+            pem: ("key_pem", &self.key_pem),
+        }
+    }
+
+    /// Checks the settings without reading any file.
+    pub fn validate(&self) -> Result<(), TlsError> {
+        Source {
+            file: ("ca_file", &self.ca_file),
+            pem: ("ca_pem", &self.ca_pem),
+        }
+        .check()?;
+        validate_pair(&self.cert(), &self.key())?;
+        if self.cert().is_empty() {
+            return Err(TlsError::new(
+                "cert_file",
+                "a TLS server needs a certificate and key: set cert_file (or cert_pem) and key_file (or key_pem)",
+            ));
+        }
+        version::versions(&self.min_version, &self.max_version)?;
+        version::provider(&self.cipher_suites, &self.curve_preferences)?;
+        if !self.reload_interval.is_zero() {
+            return Err(TlsError::new(
+                "reload_interval",
+                "reloading certificates is not supported by this build yet; remove reload_interval (restart to pick up new certificates)",
+            ));
+        }
+        if self.client_ca_file_reload {
+            return Err(TlsError::new(
+                "client_ca_file_reload",
+                "reloading client_ca_file is not supported by this build yet; set it to false",
+            ));
+        }
+        Ok(())
+    }
+}
+
+/// The rustls server config for `cfg`, with no ALPN; see
+/// [`server_config_with_alpn`]. Reads the certificate, key and client CA.
+pub fn server_config(cfg: &TlsServerConfig) -> Result<Arc<ServerConfig>, TlsError> {
+    server_config_with_alpn(cfg, &[])
+}
+
+/// As [`server_config`], accepting the ALPN protocols `alpn` in preference
+/// order (`h2` for gRPC; `h2`, `http/1.1` for HTTP).
+pub fn server_config_with_alpn(cfg: &TlsServerConfig, alpn: &[&[u8]]) -> Result<Arc<ServerConfig>, TlsError> {
+    cfg.validate()?;
+    let provider = version::provider(&cfg.cipher_suites, &cfg.curve_preferences)?;
+    let versions = version::versions(&cfg.min_version, &cfg.max_version)?;
+    let builder = ServerConfig::builder_with_provider(provider.clone())
+        .with_protocol_versions(&versions)
+        .map_err(|e| TlsError::new("min_version", format!("invalid TLS configuration: {e}")))?;
+    let builder = if cfg.client_ca_file.is_empty() {
+        builder.with_no_client_auth()
+    } else {
+        let source = Source {
+            file: ("client_ca_file", &cfg.client_ca_file),
+            pem: ("client_ca_file", ""),
+        };
+        let mut roots = RootCertStore::empty();
+        add_roots(&mut roots, source.certs()?, "client_ca_file")?;
+        let verifier = WebPkiClientVerifier::builder_with_provider(Arc::new(roots), provider)
+            .build()
+            .map_err(|e| {
+                TlsError::new(
+                    "client_ca_file",
+                    format!("cannot verify clients with {:?}: {e}", cfg.client_ca_file),
+                )
+            })?;
+        builder.with_client_cert_verifier(verifier)
+    };
+    let certs = cfg.cert().certs()?;
+    let key = cfg.key().key()?;
+    let mut config = builder.with_single_cert(certs, key).map_err(|e| {
+        TlsError::new(
+            "key_file",
+            format!("the server key does not fit the certificate: {e}"),
+        )
+    })?;
+    config.alpn_protocols = alpn.iter().map(|p| p.to_vec()).collect();
+    Ok(Arc::new(config))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::testpki::TestPki;
+
+    #[test]
+    fn needs_cert_and_key() {
+        let e = server_config(&TlsServerConfig::default()).unwrap_err();
+        assert_eq!(e.key, "cert_file");
+        let c: TlsServerConfig =
+            serde_yaml::from_str("cert_file: a\nclient_ca_file_reload: true\nkey_file: b").unwrap();
+        assert_eq!(c.validate().unwrap_err().key, "client_ca_file_reload");
+        assert!(serde_yaml::from_str::<TlsServerConfig>("insecure: true").is_err());
+    }
+
+    #[test]
+    fn builds_tls_and_mtls() {
+        let pki = TestPki::new();
+        let mut c = TlsServerConfig {
+            cert_file: pki.path("server.pem"),
+            key_file: pki.path("server-key.pem"),
+            ..Default::default()
+        };
+        assert!(server_config(&c).is_ok());
+        c.client_ca_file = pki.path("ca.pem");
+        assert!(server_config_with_alpn(&c, &[crate::ALPN_H2]).is_ok());
+        c.client_ca_file = "/nonexistent/ca.pem".into();
+        let e = server_config(&c).unwrap_err();
+        assert_eq!(e.key, "client_ca_file");
+        assert!(e.message.contains("/nonexistent/ca.pem"));
+        c.client_ca_file.clear();
+        c.key_file = pki.path("missing.pem");
+        let e = server_config(&c).unwrap_err();
+        assert_eq!(e.key, "key_file");
+        assert!(e.message.contains("missing.pem"));
+    }
+}
