@@ -31,6 +31,21 @@ fn traces_body(run: &str, batch: usize, spans: usize) -> Vec<u8> {
 }
 
 fn collector_a(a_http: u16, b_grpc: u16, storage: &Path) -> String {
+    collector_a_via(a_http, b_grpc, storage, Via::Grpc)
+}
+
+/// How A reaches B: the `otlp` (gRPC) or the `otlphttp` exporter.
+#[derive(Clone, Copy)]
+enum Via {
+    Grpc,
+    Http,
+}
+
+fn collector_a_via(a_http: u16, b_port: u16, storage: &Path, via: Via) -> String {
+    let (name, endpoint) = match via {
+        Via::Grpc => ("otlp", format!("127.0.0.1:{b_port}\n    tls: {{insecure: true}}")),
+        Via::Http => ("otlphttp", format!("http://127.0.0.1:{b_port}")),
+    };
     format!(
         r#"
 receivers:
@@ -38,9 +53,8 @@ receivers:
     protocols:
       http: {{endpoint: "127.0.0.1:{a_http}"}}
 exporters:
-  otlp:
-    endpoint: 127.0.0.1:{b_grpc}
-    tls: {{insecure: true}}
+  {name}:
+    endpoint: {endpoint}
     retry_on_failure: {{initial_interval: 100ms, max_interval: 500ms, max_elapsed_time: 0}}
     sending_queue: {{storage: file_storage, queue_size: 1000, num_consumers: 4}}
 extensions:
@@ -49,19 +63,27 @@ extensions:
 service:
   extensions: [file_storage]
   pipelines:
-    traces: {{receivers: [otlp], exporters: [otlp]}}
+    traces: {{receivers: [otlp], exporters: [{name}]}}
 "#,
         storage.display()
     )
 }
 
 fn collector_b(b_grpc: u16) -> String {
+    collector_b_via(b_grpc, Via::Grpc)
+}
+
+fn collector_b_via(b_port: u16, via: Via) -> String {
+    let proto = match via {
+        Via::Grpc => "grpc",
+        Via::Http => "http",
+    };
     format!(
         r#"
 receivers:
   otlp:
     protocols:
-      grpc: {{endpoint: "127.0.0.1:{b_grpc}"}}
+      {proto}: {{endpoint: "127.0.0.1:{b_port}"}}
 exporters:
   file: {{path: "{{dir}}/spans.jsonl", flush_interval: 100ms}}
 service:
@@ -107,6 +129,10 @@ fn received(b: &Collector) -> HashMap<String, usize> {
 
 /// Restarts A on `storage`, starts B, and checks that every span arrives.
 fn restart_and_check(a_cfg: &str, a_addr: SocketAddr, b_grpc: u16, want: usize, what: &str) {
+    restart_and_check_via(a_cfg, a_addr, b_grpc, want, what, Via::Grpc);
+}
+
+fn restart_and_check_via(a_cfg: &str, a_addr: SocketAddr, b_grpc: u16, want: usize, what: &str, via: Via) {
     let b_addr: SocketAddr = format!("127.0.0.1:{b_grpc}").parse().unwrap();
     let mut a = Collector::start(a_cfg, &[], &[a_addr]);
     let recovered = a
@@ -115,7 +141,7 @@ fn restart_and_check(a_cfg: &str, a_addr: SocketAddr, b_grpc: u16, want: usize, 
     let redelivered = a
         .self_metric("otelcol_exporter_queue_redelivered_spans")
         .unwrap_or(0.0);
-    let mut b = Collector::start(&collector_b(b_grpc), &[], &[b_addr]);
+    let mut b = Collector::start(&collector_b_via(b_grpc, via), &[], &[b_addr]);
     let deadline = Instant::now() + Duration::from_secs(60);
     while received(&b).len() < want && Instant::now() < deadline {
         std::thread::sleep(Duration::from_millis(100));
@@ -155,6 +181,30 @@ fn spans_acknowledged_before_a_sigkill_arrive_after_restart() {
     a.signal("KILL");
     drop(a); // reaps the process
     restart_and_check(&a_cfg, a_addr, b_grpc, batches * per, "SIGKILL");
+}
+
+/// The delivery issue's scenario exactly: the `otlphttp` exporter with a
+/// persistent queue, A killed with SIGKILL while B is down.
+#[test]
+fn otlphttp_spans_acknowledged_before_a_sigkill_arrive_after_restart() {
+    let storage = tempfile::tempdir().unwrap();
+    let (a_http, b_http) = (free_port(), free_port());
+    let a_addr: SocketAddr = format!("127.0.0.1:{a_http}").parse().unwrap();
+    let a_cfg = collector_a_via(a_http, b_http, storage.path(), Via::Http);
+    let a = Collector::start(&a_cfg, &[], &[a_addr]);
+    let (batches, per) = (40, 25);
+    send_all(a_addr, "kill-http", batches, per);
+    std::thread::sleep(Duration::from_millis(300));
+    a.signal("KILL");
+    drop(a);
+    restart_and_check_via(
+        &a_cfg,
+        a_addr,
+        b_http,
+        batches * per,
+        "SIGKILL (otlphttp)",
+        Via::Http,
+    );
 }
 
 #[test]
