@@ -18,7 +18,6 @@
 
 mod admission;
 pub mod config;
-mod endpoint;
 mod export;
 mod factory;
 mod grpc;

@@ -12,9 +12,9 @@ use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 
 use crate::config::{Config, TlsServerConfig};
-use crate::endpoint::Endpoint;
 use crate::export::Pipelines;
 use crate::{grpc, http};
+use otelcol_httpserver::endpoint::Endpoint;
 
 /// A running server: how to stop it and the task to wait for.
 #[derive(Debug)]

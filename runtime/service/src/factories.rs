@@ -127,33 +127,56 @@ pub trait DynExtensionFactory: DynFactory {
     fn create(&self, set: &Settings, cfg: &AnyConfig) -> Result<Arc<dyn Extension>, CreateError>;
 }
 
-struct Erased<F>(F);
-
-/// Marker traits keep the four `DynFactory` impls apart.
+/// Marker types keep the four `DynFactory` impls of [`Tagged`] apart.
 struct ReceiverKind;
 struct ProcessorKind;
 struct ExporterKind;
 struct ExtensionKind;
 
-struct Tagged<F, K>(Erased<F>, std::marker::PhantomData<K>);
+/// A typed factory wrapped for the registry of one kind.
+struct Tagged<F, K>(F, std::marker::PhantomData<K>);
 
-impl<F: ReceiverFactory> DynFactory for Tagged<F, ReceiverKind> {
-    fn type_name(&self) -> &'static str {
-        self.0.0.type_name()
-    }
-    fn aliases(&self) -> &'static [&'static str] {
-        self.0.0.deprecated_aliases()
-    }
-    fn module(&self) -> &'static str {
-        self.0.0.module()
-    }
-    fn parse(&self, resolved: &Resolved, section: &str, id: &str) -> Result<AnyConfig, Vec<ConfigIssue>> {
-        parse::<F::Config>(resolved, section, id)
-    }
-    fn stability(&self, signal: Signal) -> Option<StabilityLevel> {
-        self.0.0.stability(signal)
+impl<F, K> Tagged<F, K> {
+    fn new(f: F) -> Self {
+        Tagged(f, std::marker::PhantomData)
     }
 }
+
+/// The `DynFactory` part shared by the four kinds; `$stability` maps the
+/// typed factory `$f` and `$signal` to the signal's stability.
+macro_rules! dyn_factory {
+    ($kind:ty, $bound:path, |$f:ident, $signal:ident| $stability:expr) => {
+        impl<F: $bound> DynFactory for Tagged<F, $kind> {
+            fn type_name(&self) -> &'static str {
+                self.0.type_name()
+            }
+            fn aliases(&self) -> &'static [&'static str] {
+                self.0.deprecated_aliases()
+            }
+            fn module(&self) -> &'static str {
+                self.0.module()
+            }
+            fn parse(
+                &self,
+                resolved: &Resolved,
+                section: &str,
+                id: &str,
+            ) -> Result<AnyConfig, Vec<ConfigIssue>> {
+                parse::<F::Config>(resolved, section, id)
+            }
+            fn stability(&self, $signal: Signal) -> Option<StabilityLevel> {
+                let $f = &self.0;
+                $stability
+            }
+        }
+    };
+}
+
+dyn_factory!(ReceiverKind, ReceiverFactory, |f, signal| f.stability(signal));
+dyn_factory!(ProcessorKind, ProcessorFactory, |f, signal| f.stability(signal));
+dyn_factory!(ExporterKind, ExporterFactory, |f, signal| f.stability(signal));
+dyn_factory!(ExtensionKind, ExtensionFactory, |f, _signal| Some(f.stability()));
+
 impl<F: ReceiverFactory> DynReceiverFactory for Tagged<F, ReceiverKind> {
     fn create(
         &self,
@@ -161,27 +184,10 @@ impl<F: ReceiverFactory> DynReceiverFactory for Tagged<F, ReceiverKind> {
         cfg: &AnyConfig,
         next: Consumers,
     ) -> Result<Arc<dyn Component>, CreateError> {
-        self.0.0.create(set, cfg.get::<F::Config>()?, next)
+        self.0.create(set, cfg.get::<F::Config>()?, next)
     }
 }
 
-impl<F: ProcessorFactory> DynFactory for Tagged<F, ProcessorKind> {
-    fn type_name(&self) -> &'static str {
-        self.0.0.type_name()
-    }
-    fn aliases(&self) -> &'static [&'static str] {
-        self.0.0.deprecated_aliases()
-    }
-    fn module(&self) -> &'static str {
-        self.0.0.module()
-    }
-    fn parse(&self, resolved: &Resolved, section: &str, id: &str) -> Result<AnyConfig, Vec<ConfigIssue>> {
-        parse::<F::Config>(resolved, section, id)
-    }
-    fn stability(&self, signal: Signal) -> Option<StabilityLevel> {
-        self.0.0.stability(signal)
-    }
-}
 impl<F: ProcessorFactory> DynProcessorFactory for Tagged<F, ProcessorKind> {
     fn create_traces(
         &self,
@@ -189,7 +195,7 @@ impl<F: ProcessorFactory> DynProcessorFactory for Tagged<F, ProcessorKind> {
         cfg: &AnyConfig,
         next: SharedConsumer<Traces>,
     ) -> Result<Arc<dyn Processor<Traces>>, CreateError> {
-        self.0.0.create_traces(set, cfg.get::<F::Config>()?, next)
+        self.0.create_traces(set, cfg.get::<F::Config>()?, next)
     }
     fn create_metrics(
         &self,
@@ -197,7 +203,7 @@ impl<F: ProcessorFactory> DynProcessorFactory for Tagged<F, ProcessorKind> {
         cfg: &AnyConfig,
         next: SharedConsumer<Metrics>,
     ) -> Result<Arc<dyn Processor<Metrics>>, CreateError> {
-        self.0.0.create_metrics(set, cfg.get::<F::Config>()?, next)
+        self.0.create_metrics(set, cfg.get::<F::Config>()?, next)
     }
     fn create_logs(
         &self,
@@ -205,27 +211,10 @@ impl<F: ProcessorFactory> DynProcessorFactory for Tagged<F, ProcessorKind> {
         cfg: &AnyConfig,
         next: SharedConsumer<Logs>,
     ) -> Result<Arc<dyn Processor<Logs>>, CreateError> {
-        self.0.0.create_logs(set, cfg.get::<F::Config>()?, next)
+        self.0.create_logs(set, cfg.get::<F::Config>()?, next)
     }
 }
 
-impl<F: ExporterFactory> DynFactory for Tagged<F, ExporterKind> {
-    fn type_name(&self) -> &'static str {
-        self.0.0.type_name()
-    }
-    fn aliases(&self) -> &'static [&'static str] {
-        self.0.0.deprecated_aliases()
-    }
-    fn module(&self) -> &'static str {
-        self.0.0.module()
-    }
-    fn parse(&self, resolved: &Resolved, section: &str, id: &str) -> Result<AnyConfig, Vec<ConfigIssue>> {
-        parse::<F::Config>(resolved, section, id)
-    }
-    fn stability(&self, signal: Signal) -> Option<StabilityLevel> {
-        self.0.0.stability(signal)
-    }
-}
 impl<F: ExporterFactory> DynExporterFactory for Tagged<F, ExporterKind> {
     fn create(
         &self,
@@ -233,30 +222,13 @@ impl<F: ExporterFactory> DynExporterFactory for Tagged<F, ExporterKind> {
         cfg: &AnyConfig,
         signals: &[Signal],
     ) -> Result<Arc<dyn Exporter>, CreateError> {
-        self.0.0.create(set, cfg.get::<F::Config>()?, signals)
+        self.0.create(set, cfg.get::<F::Config>()?, signals)
     }
 }
 
-impl<F: ExtensionFactory> DynFactory for Tagged<F, ExtensionKind> {
-    fn type_name(&self) -> &'static str {
-        self.0.0.type_name()
-    }
-    fn aliases(&self) -> &'static [&'static str] {
-        self.0.0.deprecated_aliases()
-    }
-    fn module(&self) -> &'static str {
-        self.0.0.module()
-    }
-    fn parse(&self, resolved: &Resolved, section: &str, id: &str) -> Result<AnyConfig, Vec<ConfigIssue>> {
-        parse::<F::Config>(resolved, section, id)
-    }
-    fn stability(&self, _signal: Signal) -> Option<StabilityLevel> {
-        Some(self.0.0.stability())
-    }
-}
 impl<F: ExtensionFactory> DynExtensionFactory for Tagged<F, ExtensionKind> {
     fn create(&self, set: &Settings, cfg: &AnyConfig) -> Result<Arc<dyn Extension>, CreateError> {
-        self.0.0.create(set, cfg.get::<F::Config>()?)
+        self.0.create(set, cfg.get::<F::Config>()?)
     }
 }
 
@@ -363,8 +335,7 @@ pub struct DuplicateFactory(pub Vec<String>);
 impl FactoriesBuilder {
     /// Adds a receiver factory.
     pub fn receiver<F: ReceiverFactory>(mut self, f: F) -> Self {
-        let f: Arc<dyn DynReceiverFactory> =
-            Arc::new(Tagged::<F, ReceiverKind>(Erased(f), Default::default()));
+        let f: Arc<dyn DynReceiverFactory> = Arc::new(Tagged::<F, ReceiverKind>::new(f));
         self.factories
             .receivers
             .insert(Kind::Receiver, f, &mut self.errors);
@@ -373,8 +344,7 @@ impl FactoriesBuilder {
 
     /// Adds a processor factory.
     pub fn processor<F: ProcessorFactory>(mut self, f: F) -> Self {
-        let f: Arc<dyn DynProcessorFactory> =
-            Arc::new(Tagged::<F, ProcessorKind>(Erased(f), Default::default()));
+        let f: Arc<dyn DynProcessorFactory> = Arc::new(Tagged::<F, ProcessorKind>::new(f));
         self.factories
             .processors
             .insert(Kind::Processor, f, &mut self.errors);
@@ -383,8 +353,7 @@ impl FactoriesBuilder {
 
     /// Adds an exporter factory.
     pub fn exporter<F: ExporterFactory>(mut self, f: F) -> Self {
-        let f: Arc<dyn DynExporterFactory> =
-            Arc::new(Tagged::<F, ExporterKind>(Erased(f), Default::default()));
+        let f: Arc<dyn DynExporterFactory> = Arc::new(Tagged::<F, ExporterKind>::new(f));
         self.factories
             .exporters
             .insert(Kind::Exporter, f, &mut self.errors);
@@ -393,8 +362,7 @@ impl FactoriesBuilder {
 
     /// Adds an extension factory.
     pub fn extension<F: ExtensionFactory>(mut self, f: F) -> Self {
-        let f: Arc<dyn DynExtensionFactory> =
-            Arc::new(Tagged::<F, ExtensionKind>(Erased(f), Default::default()));
+        let f: Arc<dyn DynExtensionFactory> = Arc::new(Tagged::<F, ExtensionKind>::new(f));
         self.factories
             .extensions
             .insert(Kind::Extension, f, &mut self.errors);

@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 
 use super::serde_util::{null_as_default, present_as_some};
 use super::{AuthConfig, MiddlewareConfig, TlsServerConfig, refuse_unsupported};
-use crate::endpoint::Endpoint;
+use otelcol_httpserver::endpoint::Endpoint;
 
 /// Default gRPC listen endpoint.
 pub const DEFAULT_GRPC_ENDPOINT: &str = "localhost:4317";

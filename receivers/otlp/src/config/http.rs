@@ -9,7 +9,7 @@ use serde::{Deserialize, Deserializer, Serialize};
 
 use super::serde_util::{null_as_default, present_as_some};
 use super::{AuthConfig, MiddlewareConfig, TlsServerConfig, refuse_unsupported};
-use crate::endpoint::Endpoint;
+use otelcol_httpserver::endpoint::Endpoint;
 
 /// Default HTTP listen endpoint.
 pub const DEFAULT_HTTP_ENDPOINT: &str = "localhost:4318";
