@@ -1,4 +1,5 @@
-"""Writes an OTLP ExportTraceServiceRequest for load tests.
+"""Writes an OTLP ExportTraceServiceRequest for load tests with h2load (optional:
+bench/scenarios.sh uses otelcol-loadgen, which builds the same shape itself).
 
 Usage: make_body.py OUT.pb [SPANS=1000] [RESOURCES=4]
 

@@ -9,6 +9,8 @@ CACHE="${OTELCOL_CACHE:-$HOME/.cache/otelcol-rs}"
 # Keep build output outside the clone so CI's fresh clones reuse it.
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$CACHE/target}"
 export CARGO_TERM_COLOR="${CARGO_TERM_COLOR:-never}"
+# Fresh clones gain nothing from incremental artifacts, which cost gigabytes.
+export CARGO_INCREMENTAL="${CARGO_INCREMENTAL:-0}"
 
 # Python peers: the official OpenTelemetry SDK, pinned.
 VENV="$CACHE/venv"

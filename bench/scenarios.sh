@@ -1,0 +1,125 @@
+#!/usr/bin/env bash
+# Throughput scenarios of issue 8: the collector pinned to core 0, the load
+# (otelcol-loadgen, and its sink when one is used) pinned to core 1.
+# Prints one markdown table row a scenario: items/s accepted (delivered for the
+# sink scenario), the collector's CPU over the run (% of one core, from
+# /proc/<pid>/stat utime+stime), its peak RSS (VmHWM), latency p50/p99.
+# Usage: bash bench/scenarios.sh            (DURATION=10s by default)
+#        ONLY="grpc-nop http-nop" bash bench/scenarios.sh   (a subset)
+# Ports (127.0.0.1 only): collector 24317 (gRPC) / 24318 (HTTP), its
+# telemetry 28888, pprof 21777, sink 25317.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+DURATION="${DURATION:-10s}"
+ONLY="${ONLY:-}"
+cargo build --release -p otelcol-rs -p otelcol-loadgen >&2
+TARGET="${CARGO_TARGET_DIR:-target}"
+COL="$TARGET/release/otelcol-rs"
+LG="$TARGET/release/otelcol-loadgen"
+WORK=$(mktemp -d)
+PIDS=()
+cleanup() { # newest first (the collector before the sink it drains into)
+  local i
+  for ((i = ${#PIDS[@]} - 1; i >= 0; i--)); do stop "${PIDS[i]}"; done
+  rm -rf "$WORK"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+TCK=$(getconf CLK_TCK)
+
+wait_port() { # port: up to 10 s
+  for _ in $(seq 100); do
+    (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null && return 0
+    sleep 0.1
+  done
+  echo "port $1 never opened" >&2; return 1
+}
+start_collector() { # config
+  taskset -c 0 "$COL" --config "$1" >"$WORK/collector.log" 2>&1 &
+  CPID=$!; PIDS+=("$CPID")
+  wait_port 28888; wait_port 24317; wait_port 24318
+}
+stop() { # pid: TERM, then KILL after 10 s
+  kill -TERM "$1" 2>/dev/null || true
+  for _ in $(seq 100); do kill -0 "$1" 2>/dev/null || break; sleep 0.1; done
+  kill -KILL "$1" 2>/dev/null || true
+  wait "$1" 2>/dev/null || true
+  local keep=() p
+  for p in "${PIDS[@]}"; do [ "$p" = "$1" ] || keep+=("$p"); done
+  PIDS=("${keep[@]}")
+}
+ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
+kib() { awk -v k="$2" '$1 == k":" {print $2}' "/proc/$1/status"; }
+mib() { awk -v k="$1" 'BEGIN {printf "%.1f", k / 1024}'; }
+field() { sed -n "s/.*\b$1=\([^ ]*\).*/\1/p" "$2" | tail -1; }
+want() { [ -z "$ONLY" ] || [[ " $ONLY " == *" $1 "* ]]; }
+
+# scenario NAME CONFIG NOTE LOADGEN-ARGS... : one row, collector under load.
+scenario() {
+  local name=$1 cfg=$2 note=$3; shift 3
+  want "$name" || return 0
+  start_collector "$cfg"
+  local t0 w0 t1 w1
+  t0=$(ticks "$CPID"); w0=$(date +%s.%N)
+  timeout 120 taskset -c 1 "$LG" run --duration "$DURATION" "$@" >"$WORK/lg.out" 2>&1 || true
+  t1=$(ticks "$CPID"); w1=$(date +%s.%N)
+  local hwm cpu
+  hwm=$(kib "$CPID" VmHWM)
+  cpu=$(awk -v a="$t0" -v b="$t1" -v x="$w0" -v y="$w1" -v h="$TCK" 'BEGIN {printf "%.1f", (b - a) / h / (y - x) * 100}')
+  if [ -n "${SINK_PID:-}" ]; then
+    stop "$CPID"  # drains the exporter's queue into the sink
+    sleep 0.5; stop "$SINK_PID"; SINK_PID=
+    local sent got secs
+    sent=$(field items "$WORK/lg.out"); got=$(field traces "$WORK/sink.out")
+    secs=$(field seconds "$WORK/lg.out")
+    note="$note; sink got ${got:-?} of ${sent:-?} sent"
+    printf '| %s | %s | %s | %s | %s | %s | %s |\n' "$name" \
+      "$(awk -v n="${got:-0}" -v s="${secs:-1}" 'BEGIN {printf "%.0f", n / s}')" "$cpu" "$(mib "$hwm")" \
+      "$(field p50_ms "$WORK/lg.out")" "$(field p99_ms "$WORK/lg.out")" "$note"
+  else
+    stop "$CPID"
+    local errs; errs=$(field errors "$WORK/lg.out")
+    [ "${errs:-0}" = 0 ] || note="$note; **${errs} failed requests** ($(grep -o 'error .*' "$WORK/lg.out" | tr '\n' ' '))"
+    printf '| %s | %s | %s | %s | %s | %s | %s |\n' "$name" "$(field items_per_s "$WORK/lg.out")" \
+      "$cpu" "$(mib "$hwm")" "$(field p50_ms "$WORK/lg.out")" "$(field p99_ms "$WORK/lg.out")" "$note"
+  fi
+  [ -s "$WORK/lg.out" ] && grep -q RESULT "$WORK/lg.out" || { echo "loadgen output:" >&2; cat "$WORK/lg.out" >&2; }
+}
+
+echo "otelcol-rs scenarios, $(date -u +%FT%TZ), $(lscpu | sed -n 's/^Model name: *//p'), load average at start: $(cut -d' ' -f1-3 /proc/loadavg)"
+echo
+echo "| scenario | items/s | CPU % of a core | RSS peak MiB | p50 ms | p99 ms | notes |"
+echo "|---|---|---|---|---|---|---|"
+
+if want idle; then
+  start_collector bench/scenarios/nop.yaml
+  sleep 3
+  t0=$(ticks "$CPID"); sleep 2; t1=$(ticks "$CPID")
+  printf '| idle | - | %s | %s | - | - | VmRSS after 5 s |\n' \
+    "$(awk -v a="$t0" -v b="$t1" -v h="$TCK" 'BEGIN {printf "%.1f", (b - a) / h / 2 * 100}')" "$(mib "$(kib "$CPID" VmRSS)")"
+  stop "$CPID"
+fi
+SPANS=(--signal traces --items 1000 --attributes 7 --resources 4)
+scenario http-nop bench/scenarios/nop.yaml "OTLP/HTTP → batch → nop, 64 conn" \
+  --protocol http --endpoint 127.0.0.1:24318 --connections 64 "${SPANS[@]}"
+scenario http-nop-8conn bench/scenarios/nop.yaml "OTLP/HTTP, 8 conn (batch timeout bound)" \
+  --protocol http --endpoint 127.0.0.1:24318 --connections 8 "${SPANS[@]}"
+scenario grpc-nop bench/scenarios/nop.yaml "OTLP/gRPC → batch → nop, 8 conn × 8 streams" \
+  --protocol grpc --endpoint 127.0.0.1:24317 --connections 8 --streams 8 "${SPANS[@]}"
+if want grpc-otlp-sink; then
+  taskset -c 1 "$LG" sink --listen 127.0.0.1:25317 >"$WORK/sink.out" 2>&1 &
+  SINK_PID=$!; PIDS+=("$SINK_PID"); wait_port 25317
+fi
+scenario grpc-otlp-sink bench/scenarios/otlp.yaml "OTLP/gRPC → batch → otlp → sink (delivered/s)" \
+  --protocol grpc --endpoint 127.0.0.1:24317 --connections 8 --streams 8 "${SPANS[@]}"
+scenario http-attributes bench/scenarios/attributes.yaml "OTLP/HTTP → attributes insert → batch → nop, 64 conn" \
+  --protocol http --endpoint 127.0.0.1:24318 --connections 64 "${SPANS[@]}"
+scenario grpc-10k bench/scenarios/nop.yaml "10k spans/s, 100-span gRPC requests" \
+  --protocol grpc --endpoint 127.0.0.1:24317 --connections 1 --streams 64 --rate 10000 \
+  --signal traces --items 100 --attributes 7 --resources 4
+scenario metrics-grpc bench/scenarios/nop.yaml "metrics, 1000 points/request, gRPC 8×8 (items = data points)" \
+  --protocol grpc --endpoint 127.0.0.1:24317 --connections 8 --streams 8 --signal metrics --items 1000
+scenario logs-grpc bench/scenarios/nop.yaml "logs, 1000 records/request, gRPC 8×8" \
+  --protocol grpc --endpoint 127.0.0.1:24317 --connections 8 --streams 8 --signal logs --items 1000
+echo
+echo "load average at end: $(cut -d' ' -f1-3 /proc/loadavg)"
