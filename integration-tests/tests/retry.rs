@@ -105,6 +105,12 @@ fn retryable_refusals_are_retried_until_max_elapsed_time_then_dropped_and_counte
             took >= Duration::from_secs(1),
             "{label}: gave up after {took:?}, before retrying for a while"
         );
+        // The drop is logged after the caller is answered; wait for the line.
+        assert!(
+            a.wait_for_log("Dropping data"),
+            "{label}: the drop is logged:\n{}",
+            a.logs()
+        );
         let logs = a.logs();
         let retries = retry_lines(&logs);
         assert!(retries >= 1, "{label}: retried at least once:\n{logs}");
@@ -161,6 +167,12 @@ fn permanent_refusals_are_dropped_at_once_and_counted() {
         500,
         "A answers its caller with the permanent failure: {}",
         String::from_utf8_lossy(&r.body)
+    );
+    // The drop is logged after the caller is answered; wait for the line.
+    assert!(
+        a.wait_for_log("Dropping data"),
+        "the drop is logged:\n{}",
+        a.logs()
     );
     let logs = a.logs();
     assert_eq!(

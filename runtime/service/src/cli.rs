@@ -109,6 +109,11 @@ pub fn run(distro: Distribution) -> ExitCode {
             return ExitCode::FAILURE;
         }
     }
+    let factories = Arc::new(distro.factories);
+    // `components` needs no config, as in the Go collector.
+    if let Some(Command::Components) = cli.command {
+        return print_components(&distro.build_info, &factories);
+    }
     let (sources, embedded) = match sources(&cli.config, distro.default_config) {
         Ok(s) => s,
         Err(e) => {
@@ -116,7 +121,6 @@ pub fn run(distro: Distribution) -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    let factories = Arc::new(distro.factories);
     match cli.command {
         Some(Command::Components) => print_components(&distro.build_info, &factories),
         Some(Command::Validate) => validate_cmd(&sources, &cli.set, &factories, &distro.build_info),
