@@ -1,6 +1,8 @@
 //! Test helpers: OTLP builders and a scripted remote-write endpoint.
 #![allow(dead_code)]
 
+/// The Prometheus runner shared with the prometheus exporter's tests.
+#[path = "../../../prometheus/tests/common/prom.rs"]
 pub mod prom;
 
 use std::convert::Infallible;

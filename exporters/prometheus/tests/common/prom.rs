@@ -1,4 +1,6 @@
-//! A real Prometheus server for the end-to-end tests, killed on drop.
+//! A real Prometheus server for the end-to-end tests, killed on drop, with a
+//! raw HTTP GET to query it. Shared with the prometheusremotewrite exporter's
+//! tests, which include this file by path.
 #![allow(dead_code)]
 
 use std::io::{Read, Write};
