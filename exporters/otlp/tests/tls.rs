@@ -3,59 +3,15 @@
 
 use std::sync::Arc;
 
-use otelcol_component::proto::collector::trace::v1::ExportTraceServiceRequest;
-use otelcol_component::proto::trace::v1::{ResourceSpans, ScopeSpans, Span};
-use otelcol_component::{Component, Consumers, Exporter, ExporterFactory, Kind, Payload, Signal, Traces};
-use otelcol_componenttest::{NopHost, Sink, nop_settings, parse_config};
+use otelcol_component::{Component, Exporter, ExporterFactory, Kind, Signal};
+use otelcol_componenttest::{NopHost, nop_settings, parse_config};
 use otelcol_configtls::testpki::TestPki;
 use otelcol_exporter_otlp::{OtlpExporterConfig, factory};
-use otelcol_receiver_otlp::OtlpReceiver;
 
-fn spans(n: usize) -> Traces {
-    Traces::from_request(ExportTraceServiceRequest {
-        resource_spans: vec![ResourceSpans {
-            scope_spans: vec![ScopeSpans {
-                spans: (0..n)
-                    .map(|i| Span {
-                        name: format!("span-{i}"),
-                        trace_id: vec![7; 16],
-                        span_id: vec![i as u8 + 1; 8],
-                        ..Default::default()
-                    })
-                    .collect(),
-                ..Default::default()
-            }],
-            ..Default::default()
-        }],
-    })
+mod support {
+    pub mod tls_backend;
 }
-
-/// A TLS (mTLS with `client_ca`) gRPC receiver feeding a sink; its port.
-async fn backend(pki: &TestPki, client_ca: bool) -> (Arc<OtlpReceiver>, Arc<Sink<Traces>>, u16) {
-    let ca = if client_ca {
-        format!("\n      client_ca_file: {}", pki.path("ca.pem"))
-    } else {
-        String::new()
-    };
-    let yaml = format!(
-        "protocols:\n  grpc:\n    endpoint: 127.0.0.1:0\n    tls:\n      cert_file: {}\n      key_file: {}{ca}\n",
-        pki.path("server.pem"),
-        pki.path("server-key.pem")
-    );
-    let sink = Sink::<Traces>::new();
-    let next = Consumers {
-        traces: Some(sink.clone()),
-        ..Default::default()
-    };
-    let r = Arc::new(OtlpReceiver::new(
-        &nop_settings("otlp", Kind::Receiver),
-        parse_config(&yaml).unwrap(),
-        next,
-    ));
-    r.start(NopHost::new()).await.unwrap();
-    let port = r.grpc_addr().unwrap().port();
-    (r, sink, port)
-}
+use support::tls_backend::{backend, spans};
 
 fn exporter(endpoint: &str, tls: &str) -> Arc<dyn Exporter> {
     let yaml = format!(
@@ -70,7 +26,7 @@ fn exporter(endpoint: &str, tls: &str) -> Arc<dyn Exporter> {
 #[tokio::test]
 async fn tls_with_a_ca_file_delivers() {
     let pki = TestPki::new();
-    let (r, sink, port) = backend(&pki, false).await;
+    let (r, sink, port) = backend(&pki, false, "grpc").await;
     let e = exporter(
         &format!("localhost:{port}"),
         &format!("  ca_file: {}\n", pki.path("ca.pem")),
@@ -101,7 +57,7 @@ fn indent(pki: &TestPki) -> String {
 #[tokio::test]
 async fn server_verification_and_mtls() {
     let pki = TestPki::new();
-    let (r, sink, port) = backend(&pki, true).await;
+    let (r, sink, port) = backend(&pki, true, "grpc").await;
     let endpoint = format!("localhost:{port}");
     // No client certificate: the server refuses the handshake.
     let e = exporter(&endpoint, &format!("  ca_file: {}\n", pki.path("ca.pem")));

@@ -4,59 +4,15 @@
 
 use std::sync::Arc;
 
-use otelcol_component::proto::collector::trace::v1::ExportTraceServiceRequest;
-use otelcol_component::proto::trace::v1::{ResourceSpans, ScopeSpans, Span};
-use otelcol_component::{Component, Consumers, Exporter, ExporterFactory, Kind, Payload, Signal, Traces};
-use otelcol_componenttest::{NopHost, Sink, nop_settings, parse_config};
+use otelcol_component::{Component, Exporter, ExporterFactory, Kind, Signal};
+use otelcol_componenttest::{NopHost, nop_settings, parse_config};
 use otelcol_configtls::testpki::TestPki;
 use otelcol_exporter_otlphttp::{OtlpHttpExporterConfig, factory};
-use otelcol_receiver_otlp::OtlpReceiver;
 
-fn spans(n: usize) -> Traces {
-    Traces::from_request(ExportTraceServiceRequest {
-        resource_spans: vec![ResourceSpans {
-            scope_spans: vec![ScopeSpans {
-                spans: (0..n)
-                    .map(|i| Span {
-                        name: format!("span-{i}"),
-                        trace_id: vec![7; 16],
-                        span_id: vec![i as u8 + 1; 8],
-                        ..Default::default()
-                    })
-                    .collect(),
-                ..Default::default()
-            }],
-            ..Default::default()
-        }],
-    })
-}
+#[path = "../../otlp/tests/support/tls_backend.rs"]
+mod tls_backend;
 
-/// A TLS (mTLS with `client_ca`) HTTP receiver feeding a sink; its port.
-async fn backend(pki: &TestPki, client_ca: bool) -> (Arc<OtlpReceiver>, Arc<Sink<Traces>>, u16) {
-    let ca = if client_ca {
-        format!("\n      client_ca_file: {}", pki.path("ca.pem"))
-    } else {
-        String::new()
-    };
-    let yaml = format!(
-        "protocols:\n  http:\n    endpoint: 127.0.0.1:0\n    tls:\n      cert_file: {}\n      key_file: {}{ca}\n",
-        pki.path("server.pem"),
-        pki.path("server-key.pem")
-    );
-    let sink = Sink::<Traces>::new();
-    let next = Consumers {
-        traces: Some(sink.clone()),
-        ..Default::default()
-    };
-    let r = Arc::new(OtlpReceiver::new(
-        &nop_settings("otlp", Kind::Receiver),
-        parse_config(&yaml).unwrap(),
-        next,
-    ));
-    r.start(NopHost::new()).await.unwrap();
-    let port = r.http_addr().unwrap().port();
-    (r, sink, port)
-}
+use tls_backend::{backend, spans};
 
 async fn send(endpoint: &str, extra: &str, n: usize) -> Result<(), String> {
     let yaml = format!(
@@ -75,7 +31,7 @@ async fn send(endpoint: &str, extra: &str, n: usize) -> Result<(), String> {
 #[tokio::test]
 async fn https_with_a_ca_over_h2_and_http1() {
     let pki = TestPki::new();
-    let (r, sink, port) = backend(&pki, false).await;
+    let (r, sink, port) = backend(&pki, false, "http").await;
     let ca = pki.path("ca.pem");
     send(
         &format!("https://localhost:{port}"),
@@ -106,7 +62,7 @@ async fn https_with_a_ca_over_h2_and_http1() {
 #[tokio::test]
 async fn mtls_needs_the_client_certificate() {
     let pki = TestPki::new();
-    let (r, sink, port) = backend(&pki, true).await;
+    let (r, sink, port) = backend(&pki, true, "http").await;
     let endpoint = format!("https://localhost:{port}");
     let ca = pki.path("ca.pem");
     assert!(
