@@ -66,8 +66,9 @@ impl GrpcSignal for Logs {
     }
 }
 
-/// Encodes a payload straight from its shared request (no copy, even when
-/// the retry loop still holds it) and decodes the response.
+/// Encodes a payload straight from its shared data (its received bytes when
+/// nothing decoded it; no copy of the payload, even when the retry loop
+/// still holds it) and decodes the response.
 struct PayloadCodec<T>(PhantomData<fn() -> T>);
 struct PayloadEncoder<T>(PhantomData<fn() -> T>);
 struct ResponseDecoder<R>(PhantomData<fn() -> R>);
@@ -89,9 +90,9 @@ impl<T: GrpcSignal> Encoder for PayloadEncoder<T> {
     type Item = T;
     type Error = Status;
     fn encode(&mut self, item: T, dst: &mut EncodeBuf<'_>) -> Result<(), Status> {
-        item.request()
-            .encode(dst)
-            .map_err(|e| Status::internal(format!("encoding the request: {e}")))
+        // Encoded payloads are copied as they are; decoded ones are encoded.
+        item.encode_into(dst);
+        Ok(())
     }
 }
 

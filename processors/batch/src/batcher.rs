@@ -228,7 +228,9 @@ impl<T: Payload> Batcher<T> {
             // Only empty resources or scopes: nothing to send (Go drops them too).
             return true;
         }
-        let bytes = batch.encoded_len();
+        // Measuring the encoding costs a walk of a decoded batch; Go records
+        // the byte-size histogram only at the `detailed` level too.
+        let bytes = otelcol_component::detailed_metrics().then(|| batch.encoded_len());
         let result = self.next.consume(batch).await;
         match &result {
             Ok(()) => self.telemetry.record_send(trigger, items, bytes),

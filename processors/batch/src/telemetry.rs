@@ -32,14 +32,16 @@ impl Telemetry {
     }
 
     /// Records a successful export, as Go does (failed exports are not recorded).
-    pub(crate) fn record_send(&self, trigger: Trigger, items: usize, bytes: usize) {
+    pub(crate) fn record_send(&self, trigger: Trigger, items: usize, bytes: Option<usize>) {
         let name = match trigger {
             Trigger::Size => SIZE_TRIGGER_SEND,
             Trigger::Timeout => TIMEOUT_TRIGGER_SEND,
         };
         metrics::counter!(name, "processor" => self.id.clone()).increment(1);
         metrics::histogram!(BATCH_SEND_SIZE, "processor" => self.id.clone()).record(items as f64);
-        metrics::histogram!(BATCH_SEND_SIZE_BYTES, "processor" => self.id.clone()).record(bytes as f64);
+        if let Some(bytes) = bytes {
+            metrics::histogram!(BATCH_SEND_SIZE_BYTES, "processor" => self.id.clone()).record(bytes as f64);
+        }
     }
 
     /// A batcher was created (`+1`) or stopped (`-1`).

@@ -92,6 +92,8 @@ impl Recorder for Rec {
 async fn self_metrics_have_go_names_and_the_processor_label() {
     let rec = Rec::default();
     metrics::set_global_recorder(rec.clone()).unwrap();
+    // The byte-size histogram is recorded at the `detailed` level only.
+    otelcol_component::set_detailed_metrics(true);
     let id = ComponentId::with_name(ComponentType::new("batch").unwrap(), "m").unwrap();
     let set = Settings::new(id, Kind::Processor, BuildInfo::default());
     let sink = Sink::<Traces>::new();

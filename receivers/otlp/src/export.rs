@@ -63,6 +63,7 @@ pub(crate) struct SignalPipeline<T: Payload> {
     receiver: String,
     transport: &'static str,
     include_metadata: bool,
+    decode_eagerly: bool,
 }
 
 impl<T: Payload> SignalPipeline<T> {
@@ -78,13 +79,27 @@ impl<T: Payload> SignalPipeline<T> {
             ("receiver", receiver.clone()),
             ("transport", transport.to_string()),
         ];
+        // A mutating first consumer decodes every request: decode it here
+        // at once rather than check the bytes and decode them later.
+        let decode_eagerly = consumer.capabilities().mutates_data;
         SignalPipeline {
+            decode_eagerly,
             consumer,
             accepted: metrics::counter!(format!("otelcol_receiver_accepted_{item}"), &labels),
             refused: metrics::counter!(format!("otelcol_receiver_refused_{item}"), &labels),
             receiver,
             transport,
             include_metadata,
+        }
+    }
+
+    /// Turns a protobuf request body into a payload: decoded at once when
+    /// the pipeline will decode it anyway, else checked and kept encoded.
+    pub(crate) fn payload(&self, body: bytes::Bytes) -> Result<T, String> {
+        if self.decode_eagerly {
+            T::decode(&body).map_err(|e| e.to_string())
+        } else {
+            T::from_encoded(body).map_err(|e| e.to_string())
         }
     }
 
@@ -95,13 +110,12 @@ impl<T: Payload> SignalPipeline<T> {
 }
 
 impl<T: OtlpSignal> SignalPipeline<T> {
-    /// Hands `req` to the pipeline and waits for the outcome.
+    /// Hands `payload` to the pipeline and waits for the outcome.
     pub(crate) async fn export(
         &self,
-        req: T::Request,
+        mut payload: T,
         client: ClientInfo,
     ) -> Result<T::Response, ExportFailure> {
-        let mut payload = T::from_request(req);
         let items = payload.item_count();
         if items == 0 {
             return Ok(T::response(None));
@@ -267,16 +281,26 @@ mod tests {
         let accepted = "otelcol_receiver_accepted_spans{receiver=otlp/in,transport=http}";
         let refused = "otelcol_receiver_refused_spans{receiver=otlp/in,transport=http}";
 
-        p.export(spans(3), ClientInfo::default()).await.unwrap();
+        p.export(Traces::from_request(spans(3)), ClientInfo::default())
+            .await
+            .unwrap();
         assert_eq!((rec.get(accepted), rec.get(refused)), (3, 0));
-        let f = p.export(spans(2), ClientInfo::default()).await.unwrap_err();
+        let f = p
+            .export(Traces::from_request(spans(2)), ClientInfo::default())
+            .await
+            .unwrap_err();
         assert_eq!(f.code, Code::Unavailable);
         assert_eq!((rec.get(accepted), rec.get(refused)), (3, 2));
-        let resp = p.export(spans(4), ClientInfo::default()).await.unwrap();
+        let resp = p
+            .export(Traces::from_request(spans(4)), ClientInfo::default())
+            .await
+            .unwrap();
         assert_eq!(resp.partial_success.unwrap().rejected_spans, 1);
         assert_eq!((rec.get(accepted), rec.get(refused)), (6, 3));
         // An empty request is answered without calling the pipeline or counting.
-        p.export(spans(0), ClientInfo::default()).await.unwrap();
+        p.export(Traces::from_request(spans(0)), ClientInfo::default())
+            .await
+            .unwrap();
         assert_eq!((rec.get(accepted), rec.get(refused)), (6, 3));
     }
 

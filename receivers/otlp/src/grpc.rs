@@ -1,26 +1,21 @@
 //! The OTLP/gRPC server (tonic): the three collector services over one listener.
 
+use std::convert::Infallible;
+use std::marker::PhantomData;
 use std::sync::Arc;
+use std::task::{Context, Poll};
 use std::time::Duration;
 
+use bytes::{Buf, Bytes};
+use futures::future::BoxFuture;
 use otelcol_component::AdmissionSet;
-use otelcol_component::proto::collector::logs::v1::logs_service_server::{LogsService, LogsServiceServer};
-use otelcol_component::proto::collector::logs::v1::{ExportLogsServiceRequest, ExportLogsServiceResponse};
-use otelcol_component::proto::collector::metrics::v1::metrics_service_server::{
-    MetricsService, MetricsServiceServer,
-};
-use otelcol_component::proto::collector::metrics::v1::{
-    ExportMetricsServiceRequest, ExportMetricsServiceResponse,
-};
-use otelcol_component::proto::collector::trace::v1::trace_service_server::{
-    TraceService, TraceServiceServer,
-};
-use otelcol_component::proto::collector::trace::v1::{ExportTraceServiceRequest, ExportTraceServiceResponse};
 use otelcol_configtls::rustls::ServerConfig;
 use prost::Message;
 use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
-use tonic::codec::CompressionEncoding;
+use tonic::codec::{
+    Codec, CompressionEncoding, DecodeBuf, Decoder, EnabledCompressionEncodings, EncodeBuf, Encoder,
+};
 use tonic::transport::Server;
 use tonic::transport::server::TcpIncoming;
 
@@ -32,22 +27,27 @@ use crate::grpc_admission::AdmissionLayer;
 const DEFAULT_KEEPALIVE_TIME: Duration = Duration::from_secs(2 * 60 * 60);
 const DEFAULT_KEEPALIVE_TIMEOUT: Duration = Duration::from_secs(20);
 
-/// Runs one export over gRPC: client info from the request, the pipeline's
-/// outcome as a response or a status. Admission (the memory limiter) has
-/// happened before, in [`AdmissionLayer`].
+/// Runs one export over gRPC: the message checked and kept encoded, client
+/// info from the request, the pipeline's outcome as a response or a status.
+/// Admission (the memory limiter) has happened before, in [`AdmissionLayer`].
 async fn export<T: OtlpSignal>(
     pipeline: &SignalPipeline<T>,
-    request: tonic::Request<T::Request>,
+    request: tonic::Request<Bytes>,
 ) -> Result<tonic::Response<T::Response>, tonic::Status> {
     let addr = request.remote_addr();
     let (metadata, _, message) = request.into_parts();
+    // grpc-go and tonic answer a message that does not decode with INTERNAL.
+    let payload = pipeline.payload(message).map_err(|e| {
+        tracing::debug!(signal = %T::SIGNAL, error = %e, "failed to decode an OTLP/gRPC request");
+        tonic::Status::internal(e)
+    })?;
     let client = if pipeline.include_metadata() {
         client_info(addr, Some(&metadata.into_headers()))
     } else {
         client_info(addr, None)
     };
     pipeline
-        .export(message, client)
+        .export(payload, client)
         .await
         .map(tonic::Response::new)
         .map_err(|f| to_status(&f))
@@ -66,43 +66,116 @@ pub(crate) fn to_status(f: &ExportFailure) -> tonic::Status {
     }
 }
 
-macro_rules! service {
-    ($name:ident, $trait:ident, $payload:ty, $req:ty, $resp:ty) => {
-        struct $name(Arc<SignalPipeline<$payload>>);
+/// The codec of an export call: the request message as its raw protobuf
+/// bytes (a zero-copy slice of the received frame), the response encoded by
+/// prost.
+struct RawCodec<R>(PhantomData<fn() -> R>);
+struct RawDecoder;
+struct ResponseEncoder<R>(PhantomData<fn() -> R>);
 
-        #[async_trait::async_trait]
-        impl $trait for $name {
-            async fn export(
-                &self,
-                request: tonic::Request<$req>,
-            ) -> Result<tonic::Response<$resp>, tonic::Status> {
-                export(&self.0, request).await
-            }
-        }
-    };
+impl<R: Message + Send + 'static> Codec for RawCodec<R> {
+    type Encode = R;
+    type Decode = Bytes;
+    type Encoder = ResponseEncoder<R>;
+    type Decoder = RawDecoder;
+    fn encoder(&mut self) -> Self::Encoder {
+        ResponseEncoder(PhantomData)
+    }
+    fn decoder(&mut self) -> Self::Decoder {
+        RawDecoder
+    }
 }
 
-service!(
-    Traces,
-    TraceService,
-    otelcol_component::Traces,
-    ExportTraceServiceRequest,
-    ExportTraceServiceResponse
-);
-service!(
-    Metrics,
-    MetricsService,
-    otelcol_component::Metrics,
-    ExportMetricsServiceRequest,
-    ExportMetricsServiceResponse
-);
-service!(
-    Logs,
-    LogsService,
-    otelcol_component::Logs,
-    ExportLogsServiceRequest,
-    ExportLogsServiceResponse
-);
+impl Decoder for RawDecoder {
+    type Item = Bytes;
+    type Error = tonic::Status;
+    fn decode(&mut self, src: &mut DecodeBuf<'_>) -> Result<Option<Bytes>, tonic::Status> {
+        let len = src.remaining();
+        Ok(Some(src.copy_to_bytes(len)))
+    }
+}
+
+impl<R: Message> Encoder for ResponseEncoder<R> {
+    type Item = R;
+    type Error = tonic::Status;
+    fn encode(&mut self, item: R, dst: &mut EncodeBuf<'_>) -> Result<(), tonic::Status> {
+        item.encode(dst)
+            .map_err(|e| tonic::Status::internal(format!("encoding the response: {e}")))
+    }
+}
+
+/// One signal's OTLP/gRPC service (`opentelemetry.proto.collector.*.v1.*Service`).
+struct ExportService<T: OtlpSignal> {
+    pipeline: Arc<SignalPipeline<T>>,
+    max_message_size: usize,
+}
+
+impl<T: OtlpSignal> Clone for ExportService<T> {
+    fn clone(&self) -> Self {
+        ExportService {
+            pipeline: self.pipeline.clone(),
+            max_message_size: self.max_message_size,
+        }
+    }
+}
+
+impl<T: OtlpSignal> tonic::server::NamedService for ExportService<T> {
+    const NAME: &'static str = T::GRPC_SERVICE;
+}
+
+/// The `Export` method of one service.
+struct ExportMethod<T: OtlpSignal>(Arc<SignalPipeline<T>>);
+
+impl<T: OtlpSignal> tonic::server::UnaryService<Bytes> for ExportMethod<T> {
+    type Response = T::Response;
+    type Future = BoxFuture<'static, Result<tonic::Response<T::Response>, tonic::Status>>;
+    fn call(&mut self, request: tonic::Request<Bytes>) -> Self::Future {
+        let pipeline = self.0.clone();
+        Box::pin(async move { export(&pipeline, request).await })
+    }
+}
+
+impl<T: OtlpSignal, B> tower::Service<http::Request<B>> for ExportService<T>
+where
+    B: http_body::Body + Send + 'static,
+    B::Error: Into<Box<dyn std::error::Error + Send + Sync>> + Send + 'static,
+{
+    type Response = http::Response<tonic::body::Body>;
+    type Error = Infallible;
+    type Future = BoxFuture<'static, Result<Self::Response, Infallible>>;
+
+    fn poll_ready(&mut self, _cx: &mut Context<'_>) -> Poll<Result<(), Infallible>> {
+        Poll::Ready(Ok(()))
+    }
+
+    fn call(&mut self, req: http::Request<B>) -> Self::Future {
+        if req.uri().path() != T::GRPC_PATH {
+            return Box::pin(async {
+                let mut resp = http::Response::new(tonic::body::Body::default());
+                let headers = resp.headers_mut();
+                headers.insert(
+                    "grpc-status",
+                    http::HeaderValue::from(tonic::Code::Unimplemented as i32),
+                );
+                headers.insert(
+                    http::header::CONTENT_TYPE,
+                    http::HeaderValue::from_static("application/grpc"),
+                );
+                Ok(resp)
+            });
+        }
+        let method = ExportMethod(self.pipeline.clone());
+        let limit = self.max_message_size;
+        Box::pin(async move {
+            let mut gzip = EnabledCompressionEncodings::default();
+            gzip.enable(CompressionEncoding::Gzip);
+            let mut grpc = tonic::server::Grpc::new(RawCodec::<T::Response>(PhantomData))
+                .apply_compression_config(gzip, gzip)
+                .apply_max_message_size_config(Some(limit), None);
+            Ok(grpc.unary(method, req).await)
+        })
+    }
+}
 
 /// tonic answers a message over the receive limit with `OUT_OF_RANGE`, which
 /// OTLP clients retry; grpc-go (and the OTLP spec) say `RESOURCE_EXHAUSTED`,
@@ -152,24 +225,15 @@ pub(crate) async fn serve(
     if !sp.max_connection_age_grace.is_zero() {
         builder = builder.max_connection_age_grace(sp.max_connection_age_grace);
     }
-    let traces = pipelines.traces.map(|p| {
-        TraceServiceServer::new(Traces(p))
-            .max_decoding_message_size(limit)
-            .accept_compressed(CompressionEncoding::Gzip)
-            .send_compressed(CompressionEncoding::Gzip)
-    });
-    let metrics = pipelines.metrics.map(|p| {
-        MetricsServiceServer::new(Metrics(p))
-            .max_decoding_message_size(limit)
-            .accept_compressed(CompressionEncoding::Gzip)
-            .send_compressed(CompressionEncoding::Gzip)
-    });
-    let logs = pipelines.logs.map(|p| {
-        LogsServiceServer::new(Logs(p))
-            .max_decoding_message_size(limit)
-            .accept_compressed(CompressionEncoding::Gzip)
-            .send_compressed(CompressionEncoding::Gzip)
-    });
+    fn service<T: OtlpSignal>(p: Option<Arc<SignalPipeline<T>>>, limit: usize) -> Option<ExportService<T>> {
+        p.map(|pipeline| ExportService {
+            pipeline,
+            max_message_size: limit,
+        })
+    }
+    let traces = service(pipelines.traces, limit);
+    let metrics = service(pipelines.metrics, limit);
+    let logs = service(pipelines.logs, limit);
     let router = builder
         .add_optional_service(traces)
         .add_optional_service(metrics)

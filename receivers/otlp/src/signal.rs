@@ -10,6 +10,10 @@ use otelcol_component::{ConsumerSlot, Logs, Metrics, Traces};
 
 /// What the receiver needs to know about each signal.
 pub(crate) trait OtlpSignal: ConsumerSlot {
+    /// The gRPC service name.
+    const GRPC_SERVICE: &'static str;
+    /// The gRPC path of the service's `Export` method.
+    const GRPC_PATH: &'static str;
     /// The `Export*ServiceResponse`.
     type Response: prost::Message + Default + Send + 'static;
     /// A response, with `partial_success` set when items were rejected.
@@ -21,6 +25,8 @@ pub(crate) trait OtlpSignal: ConsumerSlot {
 }
 
 impl OtlpSignal for Traces {
+    const GRPC_SERVICE: &'static str = "opentelemetry.proto.collector.trace.v1.TraceService";
+    const GRPC_PATH: &'static str = "/opentelemetry.proto.collector.trace.v1.TraceService/Export";
     type Response = ExportTraceServiceResponse;
     fn response(partial: Option<(i64, String)>) -> Self::Response {
         ExportTraceServiceResponse {
@@ -39,6 +45,8 @@ impl OtlpSignal for Traces {
 }
 
 impl OtlpSignal for Metrics {
+    const GRPC_SERVICE: &'static str = "opentelemetry.proto.collector.metrics.v1.MetricsService";
+    const GRPC_PATH: &'static str = "/opentelemetry.proto.collector.metrics.v1.MetricsService/Export";
     type Response = ExportMetricsServiceResponse;
     fn response(partial: Option<(i64, String)>) -> Self::Response {
         ExportMetricsServiceResponse {
@@ -57,6 +65,8 @@ impl OtlpSignal for Metrics {
 }
 
 impl OtlpSignal for Logs {
+    const GRPC_SERVICE: &'static str = "opentelemetry.proto.collector.logs.v1.LogsService";
+    const GRPC_PATH: &'static str = "/opentelemetry.proto.collector.logs.v1.LogsService/Export";
     type Response = ExportLogsServiceResponse;
     fn response(partial: Option<(i64, String)>) -> Self::Response {
         ExportLogsServiceResponse {

@@ -47,6 +47,7 @@ mod factory;
 mod id;
 mod pdata;
 pub mod storage;
+mod wire;
 
 pub use admission::{Admission, AdmissionPermit, AdmissionSet};
 pub use component::{
@@ -61,7 +62,22 @@ pub use factory::{
 };
 pub use id::{ComponentId, ComponentType, IdError, Kind, PipelineId, Signal};
 pub use pdata::{Logs, Metrics, Payload, Traces};
+/// Whether the service's self-metrics level is `detailed`, for metrics that
+/// cost work to measure (Go records its byte-size histograms only then).
+/// Set by the runtime before it creates components; false until then.
+pub fn detailed_metrics() -> bool {
+    DETAILED_METRICS.load(std::sync::atomic::Ordering::Relaxed)
+}
+
+/// Sets what [`detailed_metrics`] answers (the runtime calls this).
+pub fn set_detailed_metrics(on: bool) {
+    DETAILED_METRICS.store(on, std::sync::atomic::Ordering::Relaxed);
+}
+
+static DETAILED_METRICS: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
 pub use storage::{StorageClient, StorageError, StorageExtension, StorageOp};
+pub use wire::{WireError, validate_logs, validate_metrics, validate_traces};
 
 /// The OTLP protobuf types (`opentelemetry-proto`'s tonic module), re-exported
 /// so components use the same version as the runtime.

@@ -6,11 +6,17 @@
 //! private deep copy. Fan-out therefore shares read-only data between
 //! consumers and copies only for consumers that actually write.
 //!
-//! The representation is private so that a later version can carry the
-//! still-encoded protobuf bytes and decode lazily without changing this API.
+//! A payload made with [`Payload::from_encoded`] keeps the protobuf bytes it
+//! was received as: the bytes are validated and their items counted without
+//! allocating, and they are decoded only when something reads the request.
+//! Batching concatenates encodings (a request's repeated top-level field
+//! concatenates), and exporters send the bytes as they are, so a pipeline
+//! whose processors read nothing never decodes.
 
 use std::fmt;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
+
+use bytes::{BufMut, Bytes};
 
 use prost::Message;
 
@@ -22,6 +28,7 @@ use crate::proto::collector::trace::v1::ExportTraceServiceRequest;
 use crate::proto::logs::v1::{LogRecord, ResourceLogs, ScopeLogs};
 use crate::proto::metrics::v1::{Metric, ResourceMetrics, ScopeMetrics, metric::Data};
 use crate::proto::trace::v1::{ResourceSpans, ScopeSpans, Span};
+use crate::wire::WireError;
 
 /// Behaviour shared by the three signal payloads; the runtime is generic over it.
 pub trait Payload: Clone + Default + fmt::Debug + Send + Sync + 'static {
@@ -33,7 +40,7 @@ pub trait Payload: Clone + Default + fmt::Debug + Send + Sync + 'static {
 
     /// Wraps a request.
     fn from_request(req: Self::Request) -> Self;
-    /// Borrows the request.
+    /// Borrows the request (decoding it first if the payload is still encoded).
     fn request(&self) -> &Self::Request;
     /// Borrows the request mutably, copying it first if it is shared.
     fn request_mut(&mut self) -> &mut Self::Request;
@@ -65,27 +72,151 @@ pub trait Payload: Clone + Default + fmt::Debug + Send + Sync + 'static {
     fn encode_to_vec(&self) -> Vec<u8> {
         self.request().encode_to_vec()
     }
+    /// The protobuf encoding of the request as shared bytes (no copy when the
+    /// payload still holds the one encoding it was received as).
+    fn to_bytes(&self) -> Bytes {
+        Bytes::from(self.encode_to_vec())
+    }
+    /// Appends the protobuf encoding to `buf`, which must grow as needed
+    /// (`Vec<u8>`, `BytesMut`, tonic's `EncodeBuf`).
+    fn encode_into(&self, buf: &mut impl BufMut) {
+        self.request().encode_raw(buf);
+    }
     /// Decodes a protobuf-encoded request.
     fn decode(bytes: &[u8]) -> Result<Self, prost::DecodeError> {
         Self::Request::decode(bytes).map(Self::from_request)
     }
+    /// Accepts a protobuf-encoded request without decoding it: the bytes are
+    /// checked to decode (exactly what [`decode`](Payload::decode) accepts)
+    /// and their items counted, and decoding waits until something reads the
+    /// request. Forwarding, batching, queueing and exporting such a payload
+    /// never decodes it.
+    fn from_encoded(bytes: Bytes) -> Result<Self, WireError> {
+        Self::Request::decode(bytes)
+            .map(Self::from_request)
+            .map_err(WireError::from)
+    }
+    /// True while the payload holds protobuf bytes that nothing has decoded.
+    fn is_encoded(&self) -> bool {
+        false
+    }
+}
+
+/// The data of a payload: a decoded request, or validated protobuf bytes
+/// decoded on first read.
+enum Repr<R> {
+    Decoded(Arc<R>),
+    Encoded(Arc<Encoded<R>>),
+}
+
+impl<R> Clone for Repr<R> {
+    fn clone(&self) -> Self {
+        match self {
+            Repr::Decoded(r) => Repr::Decoded(r.clone()),
+            Repr::Encoded(e) => Repr::Encoded(e.clone()),
+        }
+    }
+}
+
+impl<R: Default> Default for Repr<R> {
+    fn default() -> Self {
+        Repr::Decoded(Arc::default())
+    }
+}
+
+/// Encoded requests whose concatenation is one request (repeated fields of
+/// concatenated messages concatenate), each with its item count.
+struct Encoded<R> {
+    chunks: Vec<(Bytes, usize)>,
+    items: usize,
+    len: usize,
+    decoded: OnceLock<R>,
+}
+
+impl<R: Message + Default + Clone> Encoded<R> {
+    fn new(chunks: Vec<(Bytes, usize)>) -> Self {
+        Encoded {
+            items: chunks.iter().map(|c| c.1).sum(),
+            len: chunks.iter().map(|c| c.0.len()).sum(),
+            chunks,
+            decoded: OnceLock::new(),
+        }
+    }
+
+    fn request(&self) -> &R {
+        self.decoded.get_or_init(|| decode_chunks(&self.chunks))
+    }
+
+    fn into_request(this: Arc<Self>) -> R {
+        match Arc::try_unwrap(this) {
+            Ok(e) => match e.decoded.into_inner() {
+                Some(r) => r,
+                None => decode_chunks(&e.chunks),
+            },
+            // Shared: copy the decoded request if a reader made one, else
+            // decode a private copy (the shared bytes stay undecoded).
+            Err(shared) => match shared.decoded.get() {
+                Some(r) => r.clone(),
+                None => decode_chunks(&shared.chunks),
+            },
+        }
+    }
+}
+
+/// Decodes chunks that were validated when the payload was made.
+fn decode_chunks<R: Message + Default>(chunks: &[(Bytes, usize)]) -> R {
+    let mut req = R::default();
+    for (bytes, items) in chunks {
+        if let Err(e) = req.merge(&bytes[..]) {
+            // Unreachable: `from_encoded` accepted these bytes only after
+            // checking that they decode.
+            tracing::error!(error = %e, items, "dropping an encoded chunk that failed to decode");
+        }
+    }
+    req
+}
+
+/// Makes the data decoded (decoding, or copying if the bytes are shared).
+fn decoded_mut<R: Message + Default + Clone>(data: &mut Repr<R>) -> &mut Arc<R> {
+    match data {
+        Repr::Decoded(r) => r,
+        Repr::Encoded(_) => {
+            if let Repr::Encoded(e) = std::mem::take(data) {
+                *data = Repr::Decoded(Arc::new(Encoded::into_request(e)));
+            }
+            decoded_mut(data)
+        }
+    }
+}
+
+/// Encodes a decoded request into a chunk.
+fn chunk_of<R: Message>(req: &R, items: usize) -> (Bytes, usize) {
+    (Bytes::from(req.encode_to_vec()), items)
 }
 
 macro_rules! payload_type {
-    ($(#[$doc:meta])* $name:ident, $req:ty, $signal:expr, $field:ident) => {
+    ($(#[$doc:meta])* $name:ident, $req:ty, $signal:expr, $field:ident, $validate:path) => {
         $(#[$doc])*
-        #[derive(Clone, Default, PartialEq)]
+        #[derive(Clone, Default)]
         pub struct $name {
-            req: Arc<$req>,
+            data: Repr<$req>,
             ctx: RequestContext,
         }
 
         impl fmt::Debug for $name {
             fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.debug_struct(stringify!($name))
-                    .field("resources", &self.req.$field.len())
-                    .field("items", &self.item_count())
-                    .finish()
+                let mut d = f.debug_struct(stringify!($name));
+                match &self.data {
+                    Repr::Decoded(r) => d.field("resources", &r.$field.len()),
+                    Repr::Encoded(e) => d.field("encoded_bytes", &e.len),
+                };
+                d.field("items", &self.item_count()).finish()
+            }
+        }
+
+        impl PartialEq for $name {
+            fn eq(&self, other: &Self) -> bool {
+                self.ctx == other.ctx && self.request() == other.request()
             }
         }
 
@@ -95,21 +226,56 @@ macro_rules! payload_type {
             }
         }
 
+        impl $name {
+            /// True when the payload holds no resources at all.
+            fn has_no_resources(&self) -> bool {
+                match &self.data {
+                    Repr::Decoded(r) => r.$field.is_empty(),
+                    Repr::Encoded(e) => e.len == 0,
+                }
+            }
+
+            /// The encoded chunks, encoding a decoded request first.
+            fn chunks(&self) -> Vec<(Bytes, usize)> {
+                match &self.data {
+                    Repr::Decoded(r) => vec![chunk_of(&**r, self.item_count())],
+                    Repr::Encoded(e) => e.chunks.clone(),
+                }
+            }
+
+        }
+
         impl Payload for $name {
             type Request = $req;
             const SIGNAL: Signal = $signal;
 
             fn from_request(req: $req) -> Self {
-                $name { req: Arc::new(req), ctx: RequestContext::default() }
+                $name { data: Repr::Decoded(Arc::new(req)), ctx: RequestContext::default() }
+            }
+            fn from_encoded(bytes: Bytes) -> Result<Self, WireError> {
+                let items = $validate(&bytes)?;
+                Ok($name {
+                    data: Repr::Encoded(Arc::new(Encoded::new(vec![(bytes, items)]))),
+                    ctx: RequestContext::default(),
+                })
+            }
+            fn is_encoded(&self) -> bool {
+                matches!(&self.data, Repr::Encoded(e) if e.decoded.get().is_none())
             }
             fn request(&self) -> &$req {
-                &self.req
+                match &self.data {
+                    Repr::Decoded(r) => r,
+                    Repr::Encoded(e) => e.request(),
+                }
             }
             fn request_mut(&mut self) -> &mut $req {
-                Arc::make_mut(&mut self.req)
+                Arc::make_mut(decoded_mut(&mut self.data))
             }
             fn into_request(self) -> $req {
-                Arc::unwrap_or_clone(self.req)
+                match self.data {
+                    Repr::Decoded(r) => Arc::unwrap_or_clone(r),
+                    Repr::Encoded(e) => Encoded::into_request(e),
+                }
             }
             fn context(&self) -> &RequestContext {
                 &self.ctx
@@ -118,36 +284,135 @@ macro_rules! payload_type {
                 self.ctx = ctx;
             }
             fn item_count(&self) -> usize {
-                count_items(&*self.req)
+                match &self.data {
+                    Repr::Decoded(r) => count_items(&**r),
+                    Repr::Encoded(e) => e.items,
+                }
             }
             fn merge(&mut self, other: Self) {
-                if other.req.$field.is_empty() {
+                if other.has_no_resources() {
                     return;
                 }
-                if self.req.$field.is_empty() {
-                    self.req = other.req;
+                if self.has_no_resources() {
+                    self.data = other.data;
                     return;
                 }
-                let mut theirs = Arc::unwrap_or_clone(other.req).$field;
-                self.request_mut().$field.append(&mut theirs);
+                match (&mut self.data, other.data) {
+                    (Repr::Decoded(mine), Repr::Decoded(theirs)) => {
+                        let mut theirs = Arc::unwrap_or_clone(theirs).$field;
+                        Arc::make_mut(mine).$field.append(&mut theirs);
+                    }
+                    (Repr::Encoded(mine), theirs) => {
+                        let theirs = $name { data: theirs, ctx: RequestContext::default() }.chunks();
+                        match Arc::get_mut(mine) {
+                            Some(m) => {
+                                m.decoded = OnceLock::new();
+                                m.items += theirs.iter().map(|c| c.1).sum::<usize>();
+                                m.len += theirs.iter().map(|c| c.0.len()).sum::<usize>();
+                                m.chunks.extend(theirs);
+                            }
+                            None => {
+                                let mut chunks = mine.chunks.clone();
+                                chunks.extend(theirs);
+                                *mine = Arc::new(Encoded::new(chunks));
+                            }
+                        }
+                    }
+                    (Repr::Decoded(mine), Repr::Encoded(theirs)) => {
+                        // Encoding is cheaper than decoding: keep the batch encoded.
+                        let mut chunks = vec![chunk_of(&**mine, count_items(&**mine))];
+                        chunks.extend(theirs.chunks.iter().cloned());
+                        self.data = Repr::Encoded(Arc::new(Encoded::new(chunks)));
+                    }
+                }
             }
             fn split(self, max_items: usize) -> Vec<Self> {
                 if max_items == 0 || self.item_count() <= max_items {
                     return vec![self];
                 }
                 let ctx = self.ctx.clone();
-                let resources = Arc::unwrap_or_clone(self.req).$field;
-                split_nested(resources, max_items)
-                    .into_iter()
-                    .map(|chunk| {
-                        let mut req = <$req>::default();
-                        req.$field = chunk;
-                        $name { req: Arc::new(req), ctx: ctx.clone() }
-                    })
-                    .collect()
+                let decoded_parts = |req: $req| {
+                    split_nested(req.$field, max_items)
+                        .into_iter()
+                        .map(|chunk| {
+                            let mut req = <$req>::default();
+                            req.$field = chunk;
+                            $name { data: Repr::Decoded(Arc::new(req)), ctx: ctx.clone() }
+                        })
+                        .collect::<Vec<_>>()
+                };
+                match self.data {
+                    Repr::Decoded(r) => decoded_parts(Arc::unwrap_or_clone(r)),
+                    Repr::Encoded(e) => {
+                        // Whole chunks while they fit; a chunk larger than a
+                        // part is decoded and split.
+                        let encoded = |chunks: Vec<(Bytes, usize)>| $name {
+                            data: Repr::Encoded(Arc::new(Encoded::new(chunks))),
+                            ctx: ctx.clone(),
+                        };
+                        let mut parts = Vec::new();
+                        let mut current: Vec<(Bytes, usize)> = Vec::new();
+                        let mut current_items = 0;
+                        for (bytes, items) in e.chunks.iter().cloned() {
+                            if current_items + items > max_items && !current.is_empty() {
+                                parts.push(encoded(std::mem::take(&mut current)));
+                                current_items = 0;
+                            }
+                            if items > max_items {
+                                let req: $req = decode_chunks(&[(bytes, items)]);
+                                parts.extend(decoded_parts(req));
+                            } else {
+                                current.push((bytes, items));
+                                current_items += items;
+                            }
+                        }
+                        if !current.is_empty() {
+                            parts.push(encoded(current));
+                        }
+                        parts
+                    }
+                }
             }
             fn shares_data_with(&self, other: &Self) -> bool {
-                Arc::ptr_eq(&self.req, &other.req)
+                match (&self.data, &other.data) {
+                    (Repr::Decoded(a), Repr::Decoded(b)) => Arc::ptr_eq(a, b),
+                    (Repr::Encoded(a), Repr::Encoded(b)) => Arc::ptr_eq(a, b),
+                    _ => false,
+                }
+            }
+            fn encoded_len(&self) -> usize {
+                match &self.data {
+                    Repr::Decoded(r) => r.encoded_len(),
+                    Repr::Encoded(e) => e.len,
+                }
+            }
+            fn encode_to_vec(&self) -> Vec<u8> {
+                match &self.data {
+                    Repr::Decoded(r) => r.encode_to_vec(),
+                    Repr::Encoded(e) => {
+                        let mut out = Vec::with_capacity(e.len);
+                        for (bytes, _) in &e.chunks {
+                            out.extend_from_slice(bytes);
+                        }
+                        out
+                    }
+                }
+            }
+            fn to_bytes(&self) -> Bytes {
+                match &self.data {
+                    Repr::Encoded(e) if e.chunks.len() == 1 => e.chunks[0].0.clone(),
+                    _ => Bytes::from(self.encode_to_vec()),
+                }
+            }
+            fn encode_into(&self, buf: &mut impl BufMut) {
+                match &self.data {
+                    Repr::Decoded(r) => r.encode_raw(buf),
+                    Repr::Encoded(e) => {
+                        for (bytes, _) in &e.chunks {
+                            buf.put_slice(bytes);
+                        }
+                    }
+                }
             }
         }
     };
@@ -158,21 +423,24 @@ payload_type!(
     Traces,
     ExportTraceServiceRequest,
     Signal::Traces,
-    resource_spans
+    resource_spans,
+    crate::wire::validate_traces
 );
 payload_type!(
     /// A batch of metrics: an OTLP `ExportMetricsServiceRequest`. Items are data points.
     Metrics,
     ExportMetricsServiceRequest,
     Signal::Metrics,
-    resource_metrics
+    resource_metrics,
+    crate::wire::validate_metrics
 );
 payload_type!(
     /// A batch of log records: an OTLP `ExportLogsServiceRequest`.
     Logs,
     ExportLogsServiceRequest,
     Signal::Logs,
-    resource_logs
+    resource_logs,
+    crate::wire::validate_logs
 );
 
 /// A three-level OTLP tree: resource → scope → leaf items.
@@ -486,6 +754,83 @@ mod tests {
             .flat_map(|s| &s.spans)
             .map(|s| s.name.clone())
             .collect()
+    }
+
+    fn encoded(t: &Traces) -> Traces {
+        Traces::from_encoded(Bytes::from(t.encode_to_vec())).expect("valid encoding")
+    }
+
+    #[test]
+    fn encoded_payload_counts_without_decoding() {
+        let t = encoded(&traces(2, 3, 4));
+        assert!(t.is_encoded());
+        assert_eq!(t.item_count(), 24);
+        assert_eq!(t.encoded_len(), traces(2, 3, 4).encoded_len());
+        // Reading decodes once; the result is the original request.
+        assert_eq!(names(&t), names(&traces(2, 3, 4)));
+        assert!(!t.is_encoded());
+        assert_eq!(t, traces(2, 3, 4));
+        let err = Traces::from_encoded(Bytes::from_static(&[0x0a, 0x05, 0x01])).expect_err("truncated");
+        assert!(
+            err.to_string().starts_with("failed to decode Protobuf message"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn encoded_merge_concatenates() {
+        let mut a = encoded(&traces(1, 1, 2));
+        let b = encoded(&traces(2, 1, 3));
+        let b_bytes = b.to_bytes();
+        a.merge(b);
+        assert!(a.is_encoded());
+        assert_eq!(a.item_count(), 8);
+        let mut expected = traces(1, 1, 2);
+        expected.merge(traces(2, 1, 3));
+        assert_eq!(a.encode_to_vec(), expected.encode_to_vec());
+        assert_eq!(names(&a), names(&expected));
+        // A one-chunk payload hands out its bytes without copying.
+        assert_eq!(encoded(&traces(2, 1, 3)).to_bytes(), b_bytes);
+        // Mixed: decoded into encoded and encoded into decoded.
+        let mut d = traces(1, 1, 1);
+        d.merge(encoded(&traces(1, 1, 2)));
+        assert_eq!(d.item_count(), 3);
+        let mut e = encoded(&traces(1, 1, 2));
+        e.merge(traces(1, 1, 1));
+        assert_eq!(e.item_count(), 3);
+        let mut buf = Vec::new();
+        e.encode_into(&mut buf);
+        assert_eq!(buf, e.encode_to_vec());
+        assert_eq!(
+            ExportTraceServiceRequest::decode(&buf[..]).map(|r| count_items(&r)),
+            Ok(3)
+        );
+    }
+
+    #[test]
+    fn encoded_split_keeps_chunks_and_splits_big_ones() {
+        let mut t = encoded(&traces(1, 1, 3));
+        t.merge(encoded(&traces(1, 1, 3)));
+        t.merge(encoded(&traces(1, 2, 5)));
+        let all = names(&t.clone().into_request().into());
+        let parts = t.split(6);
+        let counts: Vec<usize> = parts.iter().map(Payload::item_count).collect();
+        assert_eq!(counts, vec![6, 6, 4]);
+        assert!(parts[0].is_encoded());
+        let joined: Vec<String> = parts.iter().flat_map(names).collect();
+        assert_eq!(joined, all);
+    }
+
+    #[test]
+    fn encoded_copy_on_write() {
+        let a = encoded(&traces(1, 1, 2));
+        let mut b = a.clone();
+        assert!(a.shares_data_with(&b));
+        b.request_mut().resource_spans[0].scope_spans[0].spans[0].name = "changed".into();
+        assert!(!a.shares_data_with(&b));
+        assert_eq!(names(&a)[0], "0.0.0");
+        assert_eq!(names(&b)[0], "changed");
+        assert_eq!(b.item_count(), 2);
     }
 
     #[test]

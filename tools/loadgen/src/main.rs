@@ -1,10 +1,10 @@
 //! `otelcol-loadgen`: drives OTLP load at a collector and reports accepted
 //! items/s, latency percentiles and errors; `sink` accepts and counts OTLP.
 
-mod count;
+use otelcol_loadgen::count;
 mod drive;
 mod hist;
-mod request;
+use otelcol_loadgen::request;
 mod sink;
 
 use std::net::SocketAddr;

@@ -116,8 +116,8 @@ where
         }
     };
     let decoded = match enc {
-        Encoding::Protobuf => T::Request::decode(bytes).map_err(|e| e.to_string()),
-        Encoding::Json => T::decode_json(&bytes),
+        Encoding::Protobuf => pipeline.payload(bytes),
+        Encoding::Json => T::decode_json(&bytes).map(T::from_request),
     };
     let request = match decoded {
         Ok(r) => r,

@@ -1,0 +1,710 @@
+//! A validating walk over OTLP protobuf that allocates nothing.
+//!
+//! [`validate_traces`], [`validate_metrics`] and [`validate_logs`] accept
+//! exactly the byte strings that prost's decoding of the matching
+//! `Export*ServiceRequest` (opentelemetry-proto 0.33) accepts — same wire-type
+//! checks, UTF-8 checks on `string` fields, packed and unpacked repeated
+//! scalars, unknown fields and groups skipped, prost's recursion limit of 100
+//! — and count the items (spans, metric data points, log records) the
+//! decoded request would hold. A receiver can therefore answer a malformed
+//! request with the OTLP status it would have got from a full decode, and
+//! then keep the request encoded: decoding it later cannot fail.
+//!
+//! The schemas below mirror the `#[prost(..)]` attributes of the generated
+//! types; the `walk_matches_prost` test mutates valid encodings at random and
+//! checks the walk and prost agree on every one.
+
+use std::fmt;
+
+/// prost's default recursion limit (`DecodeContext::default()`).
+const RECURSION_LIMIT: u32 = 100;
+
+/// Why an encoded request was refused, in the shape of prost's `DecodeError`
+/// message: the fields it was in (innermost first), then the reason.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub struct WireError {
+    reason: &'static str,
+    stack: Vec<(&'static str, &'static str)>,
+}
+
+impl WireError {
+    fn fail(reason: &'static str) -> Fail {
+        Fail(Box::new(WireError {
+            reason,
+            stack: Vec::new(),
+        }))
+    }
+
+    /// Why, without the field path.
+    pub fn reason(&self) -> &str {
+        self.reason
+    }
+}
+
+impl From<prost::DecodeError> for WireError {
+    fn from(_: prost::DecodeError) -> Self {
+        *WireError::fail("invalid protobuf").0
+    }
+}
+
+/// The walk's error: boxed, so the hot path returns a two-word `Result`.
+struct Fail(Box<WireError>);
+
+impl fmt::Display for WireError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("failed to decode Protobuf message: ")?;
+        for (message, field) in &self.stack {
+            write!(f, "{message}.{field}: ")?;
+        }
+        f.write_str(self.reason)
+    }
+}
+
+/// How a field is validated.
+#[derive(Clone, Copy)]
+enum Kind {
+    /// Not a field of the message: skipped by wire type.
+    Unknown,
+    /// Singular varint scalar (int32/64, uint32/64, sint32/64, bool, enum).
+    Varint,
+    /// Singular fixed64, sfixed64 or double.
+    Fixed64,
+    /// Singular fixed32, sfixed32 or float.
+    Fixed32,
+    /// `string`, singular or repeated: length-delimited UTF-8.
+    Str,
+    /// `bytes`: length-delimited.
+    Bytes,
+    /// A message, singular, repeated or in a oneof.
+    Msg(&'static Schema),
+    /// Repeated varint scalar: packed or one per field.
+    RepVarint,
+    /// Repeated fixed64/double: packed or one per field.
+    RepFixed64,
+}
+
+/// What a message contributes to the item count.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Count {
+    /// The sum of its message fields' counts.
+    Sum,
+    /// One item (a span, a log record, a data point).
+    Item,
+    /// A `Metric`: its `data` oneof's count, where a later field of another
+    /// variant replaces the earlier one (as prost's oneof merge does).
+    MetricData,
+}
+
+/// A message type: its name and its fields indexed by tag.
+struct Schema {
+    name: &'static str,
+    fields: &'static [(&'static str, Kind)],
+    count: Count,
+}
+
+impl Schema {
+    fn field(&self, tag: u32) -> (&'static str, Kind) {
+        self.fields
+            .get(tag as usize)
+            .copied()
+            .unwrap_or(("", Kind::Unknown))
+    }
+}
+
+const NONE: (&str, Kind) = ("", Kind::Unknown);
+
+// ---- common.v1 / resource.v1 ----------------------------------------------
+
+static ANY_VALUE: Schema = Schema {
+    name: "AnyValue",
+    fields: &[
+        NONE,
+        ("string_value", Kind::Str),
+        ("bool_value", Kind::Varint),
+        ("int_value", Kind::Varint),
+        ("double_value", Kind::Fixed64),
+        ("array_value", Kind::Msg(&ARRAY_VALUE)),
+        ("kvlist_value", Kind::Msg(&KEY_VALUE_LIST)),
+        ("bytes_value", Kind::Bytes),
+        ("string_value_strindex", Kind::Varint),
+    ],
+    count: Count::Sum,
+};
+static ARRAY_VALUE: Schema = Schema {
+    name: "ArrayValue",
+    fields: &[NONE, ("values", Kind::Msg(&ANY_VALUE))],
+    count: Count::Sum,
+};
+static KEY_VALUE_LIST: Schema = Schema {
+    name: "KeyValueList",
+    fields: &[NONE, ("values", Kind::Msg(&KEY_VALUE))],
+    count: Count::Sum,
+};
+static KEY_VALUE: Schema = Schema {
+    name: "KeyValue",
+    fields: &[
+        NONE,
+        ("key", Kind::Str),
+        ("value", Kind::Msg(&ANY_VALUE)),
+        ("key_strindex", Kind::Varint),
+    ],
+    count: Count::Sum,
+};
+static SCOPE: Schema = Schema {
+    name: "InstrumentationScope",
+    fields: &[
+        NONE,
+        ("name", Kind::Str),
+        ("version", Kind::Str),
+        ("attributes", Kind::Msg(&KEY_VALUE)),
+        ("dropped_attributes_count", Kind::Varint),
+    ],
+    count: Count::Sum,
+};
+static ENTITY_REF: Schema = Schema {
+    name: "EntityRef",
+    fields: &[
+        NONE,
+        ("schema_url", Kind::Str),
+        ("type", Kind::Str),
+        ("id_keys", Kind::Str),
+        ("description_keys", Kind::Str),
+    ],
+    count: Count::Sum,
+};
+static RESOURCE: Schema = Schema {
+    name: "Resource",
+    fields: &[
+        NONE,
+        ("attributes", Kind::Msg(&KEY_VALUE)),
+        ("dropped_attributes_count", Kind::Varint),
+        ("entity_refs", Kind::Msg(&ENTITY_REF)),
+    ],
+    count: Count::Sum,
+};
+
+// ---- trace.v1 ---------------------------------------------------------------
+
+static TRACE_REQUEST: Schema = Schema {
+    name: "ExportTraceServiceRequest",
+    fields: &[NONE, ("resource_spans", Kind::Msg(&RESOURCE_SPANS))],
+    count: Count::Sum,
+};
+static RESOURCE_SPANS: Schema = Schema {
+    name: "ResourceSpans",
+    fields: &[
+        NONE,
+        ("resource", Kind::Msg(&RESOURCE)),
+        ("scope_spans", Kind::Msg(&SCOPE_SPANS)),
+        ("schema_url", Kind::Str),
+    ],
+    count: Count::Sum,
+};
+static SCOPE_SPANS: Schema = Schema {
+    name: "ScopeSpans",
+    fields: &[
+        NONE,
+        ("scope", Kind::Msg(&SCOPE)),
+        ("spans", Kind::Msg(&SPAN)),
+        ("schema_url", Kind::Str),
+    ],
+    count: Count::Sum,
+};
+static SPAN: Schema = Schema {
+    name: "Span",
+    fields: &[
+        NONE,
+        ("trace_id", Kind::Bytes),
+        ("span_id", Kind::Bytes),
+        ("trace_state", Kind::Str),
+        ("parent_span_id", Kind::Bytes),
+        ("name", Kind::Str),
+        ("kind", Kind::Varint),
+        ("start_time_unix_nano", Kind::Fixed64),
+        ("end_time_unix_nano", Kind::Fixed64),
+        ("attributes", Kind::Msg(&KEY_VALUE)),
+        ("dropped_attributes_count", Kind::Varint),
+        ("events", Kind::Msg(&EVENT)),
+        ("dropped_events_count", Kind::Varint),
+        ("links", Kind::Msg(&LINK)),
+        ("dropped_links_count", Kind::Varint),
+        ("status", Kind::Msg(&STATUS)),
+        ("flags", Kind::Fixed32),
+    ],
+    count: Count::Item,
+};
+static EVENT: Schema = Schema {
+    name: "Event",
+    fields: &[
+        NONE,
+        ("time_unix_nano", Kind::Fixed64),
+        ("name", Kind::Str),
+        ("attributes", Kind::Msg(&KEY_VALUE)),
+        ("dropped_attributes_count", Kind::Varint),
+    ],
+    count: Count::Sum,
+};
+static LINK: Schema = Schema {
+    name: "Link",
+    fields: &[
+        NONE,
+        ("trace_id", Kind::Bytes),
+        ("span_id", Kind::Bytes),
+        ("trace_state", Kind::Str),
+        ("attributes", Kind::Msg(&KEY_VALUE)),
+        ("dropped_attributes_count", Kind::Varint),
+        ("flags", Kind::Fixed32),
+    ],
+    count: Count::Sum,
+};
+static STATUS: Schema = Schema {
+    name: "Status",
+    fields: &[NONE, NONE, ("message", Kind::Str), ("code", Kind::Varint)],
+    count: Count::Sum,
+};
+
+// ---- logs.v1 ----------------------------------------------------------------
+
+static LOGS_REQUEST: Schema = Schema {
+    name: "ExportLogsServiceRequest",
+    fields: &[NONE, ("resource_logs", Kind::Msg(&RESOURCE_LOGS))],
+    count: Count::Sum,
+};
+static RESOURCE_LOGS: Schema = Schema {
+    name: "ResourceLogs",
+    fields: &[
+        NONE,
+        ("resource", Kind::Msg(&RESOURCE)),
+        ("scope_logs", Kind::Msg(&SCOPE_LOGS)),
+        ("schema_url", Kind::Str),
+    ],
+    count: Count::Sum,
+};
+static SCOPE_LOGS: Schema = Schema {
+    name: "ScopeLogs",
+    fields: &[
+        NONE,
+        ("scope", Kind::Msg(&SCOPE)),
+        ("log_records", Kind::Msg(&LOG_RECORD)),
+        ("schema_url", Kind::Str),
+    ],
+    count: Count::Sum,
+};
+static LOG_RECORD: Schema = Schema {
+    name: "LogRecord",
+    fields: &[
+        NONE,
+        ("time_unix_nano", Kind::Fixed64),
+        ("severity_number", Kind::Varint),
+        ("severity_text", Kind::Str),
+        NONE,
+        ("body", Kind::Msg(&ANY_VALUE)),
+        ("attributes", Kind::Msg(&KEY_VALUE)),
+        ("dropped_attributes_count", Kind::Varint),
+        ("flags", Kind::Fixed32),
+        ("trace_id", Kind::Bytes),
+        ("span_id", Kind::Bytes),
+        ("observed_time_unix_nano", Kind::Fixed64),
+        ("event_name", Kind::Str),
+    ],
+    count: Count::Item,
+};
+
+// ---- metrics.v1 -------------------------------------------------------------
+
+static METRICS_REQUEST: Schema = Schema {
+    name: "ExportMetricsServiceRequest",
+    fields: &[NONE, ("resource_metrics", Kind::Msg(&RESOURCE_METRICS))],
+    count: Count::Sum,
+};
+static RESOURCE_METRICS: Schema = Schema {
+    name: "ResourceMetrics",
+    fields: &[
+        NONE,
+        ("resource", Kind::Msg(&RESOURCE)),
+        ("scope_metrics", Kind::Msg(&SCOPE_METRICS)),
+        ("schema_url", Kind::Str),
+    ],
+    count: Count::Sum,
+};
+static SCOPE_METRICS: Schema = Schema {
+    name: "ScopeMetrics",
+    fields: &[
+        NONE,
+        ("scope", Kind::Msg(&SCOPE)),
+        ("metrics", Kind::Msg(&METRIC)),
+        ("schema_url", Kind::Str),
+    ],
+    count: Count::Sum,
+};
+static METRIC: Schema = Schema {
+    name: "Metric",
+    fields: &[
+        NONE,
+        ("name", Kind::Str),
+        ("description", Kind::Str),
+        ("unit", Kind::Str),
+        NONE,
+        ("gauge", Kind::Msg(&GAUGE)),
+        NONE,
+        ("sum", Kind::Msg(&SUM)),
+        NONE,
+        ("histogram", Kind::Msg(&HISTOGRAM)),
+        ("exponential_histogram", Kind::Msg(&EXP_HISTOGRAM)),
+        ("summary", Kind::Msg(&SUMMARY)),
+        ("metadata", Kind::Msg(&KEY_VALUE)),
+    ],
+    count: Count::MetricData,
+};
+static GAUGE: Schema = Schema {
+    name: "Gauge",
+    fields: &[NONE, ("data_points", Kind::Msg(&NUMBER_POINT))],
+    count: Count::Sum,
+};
+static SUM: Schema = Schema {
+    name: "Sum",
+    fields: &[
+        NONE,
+        ("data_points", Kind::Msg(&NUMBER_POINT)),
+        ("aggregation_temporality", Kind::Varint),
+        ("is_monotonic", Kind::Varint),
+    ],
+    count: Count::Sum,
+};
+static HISTOGRAM: Schema = Schema {
+    name: "Histogram",
+    fields: &[
+        NONE,
+        ("data_points", Kind::Msg(&HISTOGRAM_POINT)),
+        ("aggregation_temporality", Kind::Varint),
+    ],
+    count: Count::Sum,
+};
+static EXP_HISTOGRAM: Schema = Schema {
+    name: "ExponentialHistogram",
+    fields: &[
+        NONE,
+        ("data_points", Kind::Msg(&EXP_HISTOGRAM_POINT)),
+        ("aggregation_temporality", Kind::Varint),
+    ],
+    count: Count::Sum,
+};
+static SUMMARY: Schema = Schema {
+    name: "Summary",
+    fields: &[NONE, ("data_points", Kind::Msg(&SUMMARY_POINT))],
+    count: Count::Sum,
+};
+static NUMBER_POINT: Schema = Schema {
+    name: "NumberDataPoint",
+    fields: &[
+        NONE,
+        NONE,
+        ("start_time_unix_nano", Kind::Fixed64),
+        ("time_unix_nano", Kind::Fixed64),
+        ("as_double", Kind::Fixed64),
+        ("exemplars", Kind::Msg(&EXEMPLAR)),
+        ("as_int", Kind::Fixed64),
+        ("attributes", Kind::Msg(&KEY_VALUE)),
+        ("flags", Kind::Varint),
+    ],
+    count: Count::Item,
+};
+static HISTOGRAM_POINT: Schema = Schema {
+    name: "HistogramDataPoint",
+    fields: &[
+        NONE,
+        NONE,
+        ("start_time_unix_nano", Kind::Fixed64),
+        ("time_unix_nano", Kind::Fixed64),
+        ("count", Kind::Fixed64),
+        ("sum", Kind::Fixed64),
+        ("bucket_counts", Kind::RepFixed64),
+        ("explicit_bounds", Kind::RepFixed64),
+        ("exemplars", Kind::Msg(&EXEMPLAR)),
+        ("attributes", Kind::Msg(&KEY_VALUE)),
+        ("flags", Kind::Varint),
+        ("min", Kind::Fixed64),
+        ("max", Kind::Fixed64),
+    ],
+    count: Count::Item,
+};
+static EXP_HISTOGRAM_POINT: Schema = Schema {
+    name: "ExponentialHistogramDataPoint",
+    fields: &[
+        NONE,
+        ("attributes", Kind::Msg(&KEY_VALUE)),
+        ("start_time_unix_nano", Kind::Fixed64),
+        ("time_unix_nano", Kind::Fixed64),
+        ("count", Kind::Fixed64),
+        ("sum", Kind::Fixed64),
+        ("scale", Kind::Varint),
+        ("zero_count", Kind::Fixed64),
+        ("positive", Kind::Msg(&BUCKETS)),
+        ("negative", Kind::Msg(&BUCKETS)),
+        ("flags", Kind::Varint),
+        ("exemplars", Kind::Msg(&EXEMPLAR)),
+        ("min", Kind::Fixed64),
+        ("max", Kind::Fixed64),
+        ("zero_threshold", Kind::Fixed64),
+    ],
+    count: Count::Item,
+};
+static BUCKETS: Schema = Schema {
+    name: "Buckets",
+    fields: &[NONE, ("offset", Kind::Varint), ("bucket_counts", Kind::RepVarint)],
+    count: Count::Sum,
+};
+static SUMMARY_POINT: Schema = Schema {
+    name: "SummaryDataPoint",
+    fields: &[
+        NONE,
+        NONE,
+        ("start_time_unix_nano", Kind::Fixed64),
+        ("time_unix_nano", Kind::Fixed64),
+        ("count", Kind::Fixed64),
+        ("sum", Kind::Fixed64),
+        ("quantile_values", Kind::Msg(&VALUE_AT_QUANTILE)),
+        ("attributes", Kind::Msg(&KEY_VALUE)),
+        ("flags", Kind::Varint),
+    ],
+    count: Count::Item,
+};
+static VALUE_AT_QUANTILE: Schema = Schema {
+    name: "ValueAtQuantile",
+    fields: &[NONE, ("quantile", Kind::Fixed64), ("value", Kind::Fixed64)],
+    count: Count::Sum,
+};
+static EXEMPLAR: Schema = Schema {
+    name: "Exemplar",
+    fields: &[
+        NONE,
+        NONE,
+        ("time_unix_nano", Kind::Fixed64),
+        ("as_double", Kind::Fixed64),
+        ("span_id", Kind::Bytes),
+        ("trace_id", Kind::Bytes),
+        ("as_int", Kind::Fixed64),
+        ("filtered_attributes", Kind::Msg(&KEY_VALUE)),
+    ],
+    count: Count::Sum,
+};
+
+// ---- the walk ---------------------------------------------------------------
+
+/// Validates an `ExportTraceServiceRequest` encoding; returns its span count.
+pub fn validate_traces(buf: &[u8]) -> Result<usize, WireError> {
+    walk_top(&TRACE_REQUEST, buf)
+}
+
+/// Validates an `ExportMetricsServiceRequest` encoding; returns its data point count.
+pub fn validate_metrics(buf: &[u8]) -> Result<usize, WireError> {
+    walk_top(&METRICS_REQUEST, buf)
+}
+
+/// Validates an `ExportLogsServiceRequest` encoding; returns its log record count.
+pub fn validate_logs(buf: &[u8]) -> Result<usize, WireError> {
+    walk_top(&LOGS_REQUEST, buf)
+}
+
+fn walk_top(schema: &'static Schema, buf: &[u8]) -> Result<usize, WireError> {
+    let n = walk(schema, buf, RECURSION_LIMIT).map_err(|e| *e.0)?;
+    Ok(usize::try_from(n).unwrap_or(usize::MAX))
+}
+
+const E_VARINT: &str = "invalid varint";
+const E_UNDERFLOW: &str = "buffer underflow";
+const E_RECURSION: &str = "recursion limit reached";
+const E_UTF8: &str = "invalid string value: data is not UTF-8 encoded";
+const E_WIRE_TYPE: &str = "invalid wire type";
+const E_KEY: &str = "invalid key value";
+const E_TAG: &str = "invalid tag value: 0";
+const E_END_GROUP: &str = "unexpected end group tag";
+const E_PACKED: &str = "delimited length exceeded";
+
+/// Reads a varint as prost does: at most 10 bytes, the 10th at most 1.
+#[inline]
+fn varint(buf: &mut &[u8]) -> Result<u64, Fail> {
+    let bytes = *buf;
+    if let Some(&b) = bytes.first()
+        && b < 0x80
+    {
+        *buf = &bytes[1..];
+        return Ok(u64::from(b));
+    }
+    let mut value = 0u64;
+    for (i, &b) in bytes.iter().take(10).enumerate() {
+        if i == 9 && b >= 0x02 {
+            return Err(WireError::fail(E_VARINT));
+        }
+        value |= u64::from(b & 0x7f) << (7 * i);
+        if b < 0x80 {
+            *buf = &bytes[i + 1..];
+            return Ok(value);
+        }
+    }
+    Err(WireError::fail(E_VARINT))
+}
+
+/// Takes `n` bytes from the front.
+#[inline]
+fn take<'a>(buf: &mut &'a [u8], n: u64) -> Result<&'a [u8], Fail> {
+    let bytes = *buf;
+    match usize::try_from(n) {
+        Ok(n) if n <= bytes.len() => {
+            let (head, tail) = bytes.split_at(n);
+            *buf = tail;
+            Ok(head)
+        }
+        _ => Err(WireError::fail(E_UNDERFLOW)),
+    }
+}
+
+/// Takes a length-delimited value.
+#[inline]
+fn delimited<'a>(buf: &mut &'a [u8]) -> Result<&'a [u8], Fail> {
+    let len = varint(buf)?;
+    take(buf, len)
+}
+
+/// A field key: (tag, wire type), checked as prost's `decode_key`.
+#[inline]
+fn key(buf: &mut &[u8]) -> Result<(u32, u8), Fail> {
+    let key = varint(buf)?;
+    let Ok(key) = u32::try_from(key) else {
+        return Err(WireError::fail(E_KEY));
+    };
+    let wire_type = (key & 7) as u8;
+    if wire_type > 5 {
+        return Err(WireError::fail(E_WIRE_TYPE));
+    }
+    let tag = key >> 3;
+    if tag == 0 {
+        return Err(WireError::fail(E_TAG));
+    }
+    Ok((tag, wire_type))
+}
+
+const VARINT: u8 = 0;
+const FIXED64: u8 = 1;
+const LEN: u8 = 2;
+const START_GROUP: u8 = 3;
+const END_GROUP: u8 = 4;
+const FIXED32: u8 = 5;
+
+#[inline]
+fn expect(wire_type: u8, expected: u8) -> Result<(), Fail> {
+    if wire_type == expected {
+        Ok(())
+    } else {
+        Err(WireError::fail(E_WIRE_TYPE))
+    }
+}
+
+/// Walks the fields of one message; `depth` is prost's remaining recursion
+/// budget for them.
+fn walk(schema: &'static Schema, mut buf: &[u8], depth: u32) -> Result<u64, Fail> {
+    let mut count = 0u64;
+    let mut data_tag = 0u32;
+    while !buf.is_empty() {
+        let (tag, wire_type) = key(&mut buf)?;
+        let (name, kind) = schema.field(tag);
+        if let Kind::Unknown = kind {
+            skip(wire_type, tag, &mut buf, depth)?;
+            continue;
+        }
+        let n = match field(kind, wire_type, &mut buf, depth) {
+            Ok(n) => n,
+            Err(mut e) => {
+                e.0.stack.push((schema.name, name));
+                return Err(e);
+            }
+        };
+        if schema.count == Count::MetricData {
+            // The `data` oneof (every message field but `metadata`, 12): a
+            // later variant replaces the earlier one, the same one merges.
+            if let Kind::Msg(_) = kind
+                && tag != 12
+            {
+                if tag == data_tag {
+                    count += n;
+                } else {
+                    count = n;
+                    data_tag = tag;
+                }
+            }
+        } else {
+            count += n;
+        }
+    }
+    Ok(count)
+}
+
+/// Validates one known field's value; returns the items in it.
+#[inline]
+fn field(kind: Kind, wire_type: u8, buf: &mut &[u8], depth: u32) -> Result<u64, Fail> {
+    match kind {
+        Kind::Unknown => skip(wire_type, 0, buf, depth).map(|()| 0),
+        Kind::Varint => expect(wire_type, VARINT).and_then(|()| varint(buf).map(|_| 0)),
+        Kind::Fixed64 => expect(wire_type, FIXED64).and_then(|()| take(buf, 8).map(|_| 0)),
+        Kind::Fixed32 => expect(wire_type, FIXED32).and_then(|()| take(buf, 4).map(|_| 0)),
+        Kind::Bytes => expect(wire_type, LEN).and_then(|()| delimited(buf).map(|_| 0)),
+        Kind::Str => {
+            expect(wire_type, LEN)?;
+            match std::str::from_utf8(delimited(buf)?) {
+                Ok(_) => Ok(0),
+                Err(_) => Err(WireError::fail(E_UTF8)),
+            }
+        }
+        Kind::Msg(inner) => {
+            expect(wire_type, LEN)?;
+            if depth == 0 {
+                return Err(WireError::fail(E_RECURSION));
+            }
+            let n = walk(inner, delimited(buf)?, depth - 1)?;
+            Ok(if inner.count == Count::Item { 1 } else { n })
+        }
+        Kind::RepVarint if wire_type == LEN => {
+            let mut packed = delimited(buf)?;
+            while !packed.is_empty() {
+                varint(&mut packed)?;
+            }
+            Ok(0)
+        }
+        Kind::RepVarint => expect(wire_type, VARINT).and_then(|()| varint(buf).map(|_| 0)),
+        Kind::RepFixed64 if wire_type == LEN => {
+            if delimited(buf)?.len() % 8 == 0 {
+                Ok(0)
+            } else {
+                Err(WireError::fail(E_PACKED))
+            }
+        }
+        Kind::RepFixed64 => expect(wire_type, FIXED64).and_then(|()| take(buf, 8).map(|_| 0)),
+    }
+}
+
+/// Skips an unknown field as prost's `skip_field` does, groups included.
+fn skip(wire_type: u8, tag: u32, buf: &mut &[u8], depth: u32) -> Result<(), Fail> {
+    if depth == 0 {
+        return Err(WireError::fail(E_RECURSION));
+    }
+    match wire_type {
+        VARINT => varint(buf).map(|_| ()),
+        FIXED64 => take(buf, 8).map(|_| ()),
+        FIXED32 => take(buf, 4).map(|_| ()),
+        LEN => delimited(buf).map(|_| ()),
+        START_GROUP => loop {
+            let (inner_tag, inner_type) = key(buf)?;
+            if inner_type == END_GROUP {
+                if inner_tag != tag {
+                    return Err(WireError::fail(E_END_GROUP));
+                }
+                return Ok(());
+            }
+            skip(inner_type, inner_tag, buf, depth - 1)?;
+        },
+        _ => Err(WireError::fail(E_END_GROUP)),
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,464 @@
+use prost::Message;
+
+use super::*;
+use crate::proto::collector::logs::v1::ExportLogsServiceRequest;
+use crate::proto::collector::metrics::v1::ExportMetricsServiceRequest;
+use crate::proto::collector::trace::v1::ExportTraceServiceRequest;
+use crate::proto::common::v1::{
+    AnyValue, ArrayValue, InstrumentationScope, KeyValue, KeyValueList, any_value,
+};
+use crate::proto::logs::v1::{LogRecord, ResourceLogs, ScopeLogs};
+use crate::proto::metrics::v1::{
+    Exemplar, ExponentialHistogram, ExponentialHistogramDataPoint, Gauge, Histogram, HistogramDataPoint,
+    Metric, NumberDataPoint, ResourceMetrics, ScopeMetrics, Sum, Summary, SummaryDataPoint, exemplar,
+    exponential_histogram_data_point, metric, number_data_point, summary_data_point,
+};
+use crate::proto::resource::v1::Resource;
+use crate::proto::trace::v1::{ResourceSpans, ScopeSpans, Span, Status, span};
+
+/// xorshift64*: deterministic, so a failure reproduces.
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 >> 12;
+        self.0 ^= self.0 << 25;
+        self.0 ^= self.0 >> 27;
+        self.0.wrapping_mul(0x2545_f491_4f6c_dd1d)
+    }
+    fn below(&mut self, n: usize) -> usize {
+        (self.next() % n.max(1) as u64) as usize
+    }
+}
+
+fn kv(key: &str, value: any_value::Value) -> KeyValue {
+    KeyValue {
+        key: key.into(),
+        value: Some(AnyValue { value: Some(value) }),
+        ..Default::default()
+    }
+}
+
+fn attrs() -> Vec<KeyValue> {
+    vec![
+        kv("service.name", any_value::Value::StringValue("checkout".into())),
+        kv("http.status_code", any_value::Value::IntValue(200)),
+        kv("ratio", any_value::Value::DoubleValue(0.5)),
+        kv("ok", any_value::Value::BoolValue(true)),
+        kv("raw", any_value::Value::BytesValue(vec![0, 159, 255])),
+        kv(
+            "list",
+            any_value::Value::ArrayValue(ArrayValue {
+                values: vec![AnyValue {
+                    value: Some(any_value::Value::StringValue("é".into())),
+                }],
+            }),
+        ),
+        kv(
+            "map",
+            any_value::Value::KvlistValue(KeyValueList {
+                values: vec![kv("inner", any_value::Value::IntValue(-1))],
+            }),
+        ),
+    ]
+}
+
+fn resource() -> Resource {
+    Resource {
+        attributes: attrs(),
+        dropped_attributes_count: 1,
+        ..Default::default()
+    }
+}
+
+fn scope() -> InstrumentationScope {
+    InstrumentationScope {
+        name: "lib".into(),
+        version: "1.0".into(),
+        attributes: attrs()[..2].to_vec(),
+        dropped_attributes_count: 0,
+    }
+}
+
+fn traces() -> ExportTraceServiceRequest {
+    let span = |i: u8| Span {
+        trace_id: vec![i; 16],
+        span_id: vec![i; 8],
+        trace_state: "a=b".into(),
+        parent_span_id: vec![1; 8],
+        flags: 257,
+        name: format!("span-{i}"),
+        kind: 2,
+        start_time_unix_nano: 1,
+        end_time_unix_nano: 2,
+        attributes: attrs(),
+        dropped_attributes_count: 3,
+        events: vec![span::Event {
+            time_unix_nano: 5,
+            name: "ev".into(),
+            attributes: attrs()[..1].to_vec(),
+            dropped_attributes_count: 0,
+        }],
+        dropped_events_count: 0,
+        links: vec![span::Link {
+            trace_id: vec![2; 16],
+            span_id: vec![2; 8],
+            trace_state: String::new(),
+            attributes: vec![],
+            dropped_attributes_count: 0,
+            flags: 1,
+        }],
+        dropped_links_count: 0,
+        status: Some(Status {
+            message: "err".into(),
+            code: 2,
+        }),
+    };
+    ExportTraceServiceRequest {
+        resource_spans: vec![
+            ResourceSpans {
+                resource: Some(resource()),
+                scope_spans: vec![
+                    ScopeSpans {
+                        scope: Some(scope()),
+                        spans: vec![span(1), span(2)],
+                        schema_url: "s".into(),
+                    },
+                    ScopeSpans::default(),
+                ],
+                schema_url: String::new(),
+            },
+            ResourceSpans {
+                resource: None,
+                scope_spans: vec![ScopeSpans {
+                    scope: None,
+                    spans: vec![span(3)],
+                    schema_url: String::new(),
+                }],
+                schema_url: "u".into(),
+            },
+        ],
+    }
+}
+
+fn logs() -> ExportLogsServiceRequest {
+    let record = |i: u8| LogRecord {
+        time_unix_nano: 1,
+        observed_time_unix_nano: 2,
+        severity_number: 9,
+        severity_text: "INFO".into(),
+        body: Some(AnyValue {
+            value: Some(any_value::Value::StringValue(format!("line {i}"))),
+        }),
+        attributes: attrs(),
+        dropped_attributes_count: 0,
+        flags: 1,
+        trace_id: vec![i; 16],
+        span_id: vec![i; 8],
+        event_name: "e".into(),
+    };
+    ExportLogsServiceRequest {
+        resource_logs: vec![ResourceLogs {
+            resource: Some(resource()),
+            scope_logs: vec![ScopeLogs {
+                scope: Some(scope()),
+                log_records: vec![record(1), record(2), record(3)],
+                schema_url: String::new(),
+            }],
+            schema_url: String::new(),
+        }],
+    }
+}
+
+fn metrics() -> ExportMetricsServiceRequest {
+    let exemplar = Exemplar {
+        filtered_attributes: attrs()[..1].to_vec(),
+        time_unix_nano: 3,
+        span_id: vec![1; 8],
+        trace_id: vec![1; 16],
+        value: Some(exemplar::Value::AsInt(4)),
+    };
+    let number = |v: f64| NumberDataPoint {
+        attributes: attrs()[..2].to_vec(),
+        start_time_unix_nano: 1,
+        time_unix_nano: 2,
+        exemplars: vec![exemplar.clone()],
+        flags: 0,
+        value: Some(number_data_point::Value::AsDouble(v)),
+    };
+    let metric = |name: &str, data: metric::Data| Metric {
+        name: name.into(),
+        description: "d".into(),
+        unit: "1".into(),
+        metadata: vec![],
+        data: Some(data),
+    };
+    ExportMetricsServiceRequest {
+        resource_metrics: vec![ResourceMetrics {
+            resource: Some(resource()),
+            scope_metrics: vec![ScopeMetrics {
+                scope: Some(scope()),
+                metrics: vec![
+                    metric(
+                        "g",
+                        metric::Data::Gauge(Gauge {
+                            data_points: vec![number(1.0), number(2.0)],
+                        }),
+                    ),
+                    metric(
+                        "s",
+                        metric::Data::Sum(Sum {
+                            data_points: vec![number(3.0)],
+                            aggregation_temporality: 2,
+                            is_monotonic: true,
+                        }),
+                    ),
+                    metric(
+                        "h",
+                        metric::Data::Histogram(Histogram {
+                            data_points: vec![HistogramDataPoint {
+                                count: 3,
+                                sum: Some(2.0),
+                                bucket_counts: vec![1, 2],
+                                explicit_bounds: vec![1.5],
+                                exemplars: vec![exemplar.clone()],
+                                min: Some(0.1),
+                                max: Some(9.0),
+                                ..Default::default()
+                            }],
+                            aggregation_temporality: 1,
+                        }),
+                    ),
+                    metric(
+                        "e",
+                        metric::Data::ExponentialHistogram(ExponentialHistogram {
+                            data_points: vec![ExponentialHistogramDataPoint {
+                                count: 4,
+                                scale: -2,
+                                zero_count: 1,
+                                positive: Some(exponential_histogram_data_point::Buckets {
+                                    offset: -3,
+                                    bucket_counts: vec![1, 300, 70000],
+                                }),
+                                zero_threshold: 0.001,
+                                ..Default::default()
+                            }],
+                            aggregation_temporality: 2,
+                        }),
+                    ),
+                    metric(
+                        "q",
+                        metric::Data::Summary(Summary {
+                            data_points: vec![SummaryDataPoint {
+                                count: 2,
+                                sum: 3.0,
+                                quantile_values: vec![summary_data_point::ValueAtQuantile {
+                                    quantile: 0.5,
+                                    value: 1.0,
+                                }],
+                                ..Default::default()
+                            }],
+                        }),
+                    ),
+                ],
+                schema_url: String::new(),
+            }],
+            schema_url: String::new(),
+        }],
+    }
+}
+
+/// The walk and prost agree on acceptance, and on the item count when both accept.
+fn agree(bytes: &[u8]) -> bool {
+    let t = (
+        validate_traces(bytes).ok(),
+        ExportTraceServiceRequest::decode(bytes)
+            .ok()
+            .map(crate::Traces::from_request),
+    );
+    let m = (
+        validate_metrics(bytes).ok(),
+        ExportMetricsServiceRequest::decode(bytes)
+            .ok()
+            .map(crate::Metrics::from_request),
+    );
+    let l = (
+        validate_logs(bytes).ok(),
+        ExportLogsServiceRequest::decode(bytes)
+            .ok()
+            .map(crate::Logs::from_request),
+    );
+    use crate::Payload;
+    t.0 == t.1.map(|p| p.item_count())
+        && m.0 == m.1.map(|p| p.item_count())
+        && l.0 == l.1.map(|p| p.item_count())
+}
+
+#[test]
+fn valid_requests_validate_with_their_counts() {
+    assert_eq!(validate_traces(&traces().encode_to_vec()), Ok(3));
+    assert_eq!(validate_logs(&logs().encode_to_vec()), Ok(3));
+    assert_eq!(validate_metrics(&metrics().encode_to_vec()), Ok(6));
+    assert_eq!(validate_traces(&[]), Ok(0));
+    // Concatenated encodings are one request with all the items.
+    let mut two = traces().encode_to_vec();
+    two.extend(traces().encode_to_vec());
+    assert_eq!(validate_traces(&two), Ok(6));
+}
+
+#[test]
+fn walk_matches_prost() {
+    let seeds = [
+        traces().encode_to_vec(),
+        metrics().encode_to_vec(),
+        logs().encode_to_vec(),
+    ];
+    let mut rng = Rng(0x9e37_79b9_7f4a_7c15);
+    let mut disagreements = Vec::new();
+    let mut accepted = 0;
+    for round in 0..30_000 {
+        let mut b = seeds[round % seeds.len()].clone();
+        for _ in 0..=rng.below(2) {
+            let at = rng.below(b.len() + 1);
+            match rng.below(6) {
+                0 if !b.is_empty() => {
+                    let i = rng.below(b.len());
+                    b[i] = rng.next() as u8;
+                }
+                1 => b.truncate(at),
+                2 => b.insert(at.min(b.len()), rng.next() as u8),
+                3 if at < b.len() => {
+                    b.remove(at);
+                }
+                4 if !b.is_empty() => {
+                    // Flip one bit: wire types, lengths and UTF-8 go wrong subtly.
+                    let i = rng.below(b.len());
+                    b[i] ^= 1 << rng.below(8);
+                }
+                _ => {
+                    // Splice in a random field key (groups, unknown tags, bad types).
+                    let key = (rng.below(20) as u8) << 3 | rng.below(8) as u8;
+                    b.insert(at.min(b.len()), key);
+                }
+            }
+        }
+        accepted += usize::from(
+            validate_traces(&b).is_ok() || validate_metrics(&b).is_ok() || validate_logs(&b).is_ok(),
+        );
+        if !agree(&b) {
+            disagreements.push(b);
+        }
+    }
+    // Both outcomes are exercised often.
+    assert!(
+        (2_000..28_000).contains(&accepted),
+        "{accepted} of 30000 accepted"
+    );
+    assert!(
+        disagreements.is_empty(),
+        "{} disagreements, first: {:?}",
+        disagreements.len(),
+        disagreements.first()
+    );
+}
+
+/// An `AnyValue` nested `depth` array levels deep, as a log body.
+fn nested_body(depth: usize) -> Vec<u8> {
+    let mut v = AnyValue {
+        value: Some(any_value::Value::StringValue("leaf".into())),
+    };
+    for _ in 0..depth {
+        v = AnyValue {
+            value: Some(any_value::Value::ArrayValue(ArrayValue { values: vec![v] })),
+        };
+    }
+    let mut req = logs();
+    req.resource_logs[0].scope_logs[0].log_records[0].body = Some(v);
+    req.encode_to_vec()
+}
+
+#[test]
+fn recursion_limit_matches_prost() {
+    let mut accepted = 0;
+    for depth in 30..60 {
+        let b = nested_body(depth);
+        assert!(agree(&b), "depth {depth}");
+        accepted += usize::from(validate_logs(&b).is_ok());
+    }
+    // Both sides of the limit were exercised.
+    assert!(accepted > 0 && accepted < 30, "{accepted}");
+}
+
+#[test]
+fn groups_and_unknown_fields_match_prost() {
+    let base = traces().encode_to_vec();
+    let cases: Vec<Vec<u8>> = vec![
+        // Unknown varint, fixed and length-delimited fields at the top.
+        [
+            &[0x10, 0x01, 0x19, 0, 0, 0, 0, 0, 0, 0, 0, 0x22, 0x01, 0x41][..],
+            &base,
+        ]
+        .concat(),
+        // A group with a nested group, closed properly.
+        [&[0x1b, 0x2b, 0x2c, 0x1c][..], &base].concat(),
+        // A group closed with the wrong tag.
+        [&[0x1b, 0x24][..], &base].concat(),
+        // A stray end group.
+        [&[0x1c][..], &base].concat(),
+        // Tag 0 and wire types 6 and 7.
+        vec![0x00],
+        vec![0x0e],
+        vec![0x0f],
+        // A 10-byte varint whose last byte is too big, and a valid one.
+        vec![0x10, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x02],
+        vec![0x10, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x01],
+        // A key above u32::MAX.
+        vec![0x80, 0x80, 0x80, 0x80, 0x80, 0x01],
+        // resource_spans with a varint wire type.
+        vec![0x08, 0x01],
+    ];
+    for (i, case) in cases.iter().enumerate() {
+        assert!(agree(case), "case {i}: {case:?}");
+    }
+}
+
+#[test]
+fn metric_data_oneof_counts_like_prost() {
+    // A metric whose gauge (2 points) is followed by a sum (1 point): prost keeps the sum.
+    let m = metrics();
+    let gauge = m.resource_metrics[0].scope_metrics[0].metrics[0].clone();
+    let sum = m.resource_metrics[0].scope_metrics[0].metrics[1].clone();
+    let mut metric_bytes = gauge.encode_to_vec();
+    metric_bytes.extend(sum.encode_to_vec());
+    metric_bytes.extend(gauge.encode_to_vec());
+    let mut scope = Vec::new();
+    prost::encoding::bytes::encode(2, &metric_bytes, &mut scope);
+    let mut resource = Vec::new();
+    prost::encoding::bytes::encode(2, &scope, &mut resource);
+    let mut req = Vec::new();
+    prost::encoding::bytes::encode(1, &resource, &mut req);
+    assert!(agree(&req));
+    // sum, then gauge again: the last variant (gauge, 2 points) wins.
+    assert_eq!(validate_metrics(&req), Ok(2));
+}
+
+#[test]
+fn errors_name_the_field() {
+    let mut req = traces();
+    req.resource_spans[0].scope_spans[0].spans[0].name = "x".into();
+    let mut b = req.encode_to_vec();
+    // Make the one-byte name invalid UTF-8.
+    let pos = b
+        .windows(3)
+        .position(|w| w == [0x2a, 0x01, b'x'])
+        .expect("name field")
+        + 2;
+    b[pos] = 0xff;
+    let err = validate_traces(&b).expect_err("invalid UTF-8");
+    assert_eq!(
+        err.to_string(),
+        "failed to decode Protobuf message: Span.name: ScopeSpans.spans: ResourceSpans.scope_spans: \
+         ExportTraceServiceRequest.resource_spans: invalid string value: data is not UTF-8 encoded"
+    );
+    assert!(ExportTraceServiceRequest::decode(&b[..]).is_err());
+}
