@@ -7,7 +7,7 @@
 # Usage: bash bench/scenarios.sh            (DURATION=10s by default)
 #        ONLY="grpc-nop http-nop" bash bench/scenarios.sh   (a subset)
 # Ports (127.0.0.1 only): collector 24317 (gRPC) / 24318 (HTTP), its
-# telemetry 28888, pprof 21777, sink 25317.
+# telemetry 28888, pprof 21777, sink 25317, prometheus exporter 28889.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 DURATION="${DURATION:-10s}"
@@ -121,5 +121,31 @@ scenario metrics-grpc bench/scenarios/nop.yaml "metrics, 1000 points/request, gR
   --protocol grpc --endpoint 127.0.0.1:24317 --connections 8 --streams 8 --signal metrics --items 1000
 scenario logs-grpc bench/scenarios/nop.yaml "logs, 1000 records/request, gRPC 8×8" \
   --protocol grpc --endpoint 127.0.0.1:24317 --connections 8 --streams 8 --signal logs --items 1000
+if want prometheus-scrape; then
+  # 100 distinct requests × 1000 points, each point its own series; then five
+  # scrapes of the whole /metrics page from core 1 (curl's time_total: request
+  # to last byte of the text format).
+  start_collector bench/scenarios/prometheus.yaml
+  wait_port 28889
+  taskset -c 1 "$LG" run --protocol grpc --endpoint 127.0.0.1:24317 --connections 1 --streams 4 \
+    --signal metrics --items 1000 --variants 100 --requests 100 --distinct-series >"$WORK/lg.out" 2>&1 || true
+  taskset -c 1 curl -s http://127.0.0.1:28889/metrics >"$WORK/scrape.txt"
+  series=$(grep -vc '^#' "$WORK/scrape.txt" || true)
+  t0=$(ticks "$CPID"); w0=$(date +%s.%N)
+  times=()
+  for _ in 1 2 3 4 5; do
+    times+=("$(taskset -c 1 curl -s -o /dev/null -w '%{time_total}' http://127.0.0.1:28889/metrics)")
+  done
+  t1=$(ticks "$CPID"); w1=$(date +%s.%N)
+  sorted=$(printf '%s\n' "${times[@]}" | sort -n)
+  printf '| prometheus-scrape | %s series | %s | %s | %s | %s | scrape of the prometheus exporter, median and max of 5 (ms); %s bytes a page |\n' \
+    "$series" \
+    "$(awk -v a="$t0" -v b="$t1" -v x="$w0" -v y="$w1" -v h="$TCK" 'BEGIN {printf "%.1f", (b - a) / h / (y - x) * 100}')" \
+    "$(mib "$(kib "$CPID" VmHWM)")" \
+    "$(echo "$sorted" | sed -n 3p | awk '{printf "%.1f", $1 * 1000}')" \
+    "$(echo "$sorted" | tail -1 | awk '{printf "%.1f", $1 * 1000}')" \
+    "$(stat -c %s "$WORK/scrape.txt")"
+  stop "$CPID"
+fi
 echo
 echo "load average at end: $(cut -d' ' -f1-3 /proc/loadavg)"

@@ -23,6 +23,7 @@ pub fn shape(signal: Signal) -> Shape {
         items: 1000,
         attributes: 7,
         resources: 4,
+        distinct_series: false,
     }
 }
 

@@ -103,11 +103,16 @@ struct Schema {
 }
 
 impl Schema {
-    fn field(&self, tag: u32) -> (&'static str, Kind) {
-        self.fields
-            .get(tag as usize)
-            .copied()
-            .unwrap_or(("", Kind::Unknown))
+    #[inline]
+    fn kind(&self, tag: u32) -> Kind {
+        match self.fields.get(tag as usize) {
+            Some((_, kind)) => *kind,
+            None => Kind::Unknown,
+        }
+    }
+
+    fn field_name(&self, tag: u32) -> &'static str {
+        self.fields.get(tag as usize).map_or("", |f| f.0)
     }
 }
 
@@ -606,8 +611,15 @@ fn walk(schema: &'static Schema, mut buf: &[u8], depth: u32) -> Result<u64, Fail
     let mut count = 0u64;
     let mut data_tag = 0u32;
     while !buf.is_empty() {
-        let (tag, wire_type) = key(&mut buf)?;
-        let (name, kind) = schema.field(tag);
+        let (tag, wire_type) = match buf.first() {
+            // One-byte keys (tags up to 15) are nearly all of them.
+            Some(&b) if (8..0x80).contains(&b) && b & 7 <= 5 => {
+                buf = &buf[1..];
+                (u32::from(b >> 3), b & 7)
+            }
+            _ => key(&mut buf)?,
+        };
+        let kind = schema.kind(tag);
         if let Kind::Unknown = kind {
             skip(wire_type, tag, &mut buf, depth)?;
             continue;
@@ -615,7 +627,7 @@ fn walk(schema: &'static Schema, mut buf: &[u8], depth: u32) -> Result<u64, Fail
         let n = match field(kind, wire_type, &mut buf, depth) {
             Ok(n) => n,
             Err(mut e) => {
-                e.0.stack.push((schema.name, name));
+                e.0.stack.push((schema.name, schema.field_name(tag)));
                 return Err(e);
             }
         };
@@ -650,9 +662,12 @@ fn field(kind: Kind, wire_type: u8, buf: &mut &[u8], depth: u32) -> Result<u64, 
         Kind::Bytes => expect(wire_type, LEN).and_then(|()| delimited(buf).map(|_| 0)),
         Kind::Str => {
             expect(wire_type, LEN)?;
-            match std::str::from_utf8(delimited(buf)?) {
-                Ok(_) => Ok(0),
-                Err(_) => Err(WireError::fail(E_UTF8)),
+            // ASCII (nearly every key and value) checks faster than full UTF-8.
+            let s = delimited(buf)?;
+            if s.is_ascii() || std::str::from_utf8(s).is_ok() {
+                Ok(0)
+            } else {
+                Err(WireError::fail(E_UTF8))
             }
         }
         Kind::Msg(inner) => {

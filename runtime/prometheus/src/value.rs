@@ -122,6 +122,13 @@ pub fn write_go_g(out: &mut String, v: f64) {
     if write_special(out, v) {
         return;
     }
+    // Integers below 1e6 print as themselves under 'g' (counters, most
+    // gauges): skip the shortest-digits search. -0 keeps Go's "-0".
+    if v.fract() == 0.0 && v.abs() < 1e6 && !(v == 0.0 && v.is_sign_negative()) {
+        use std::fmt::Write as _;
+        let _ = write!(out, "{}", v as i64);
+        return;
+    }
     let d = Digits::of(v);
     let exp = d.dp - 1;
     if !(-4..6).contains(&exp) {
@@ -340,6 +347,11 @@ mod tests {
         assert_eq!(g(100.0), "100");
         assert_eq!(g(123456.0), "123456");
         assert_eq!(g(1234567.0), "1.234567e+06");
+        assert_eq!(g(999999.0), "999999");
+        assert_eq!(g(1e6), "1e+06");
+        assert_eq!(g(-7.0), "-7");
+        assert_eq!(g(-999999.0), "-999999");
+        assert_eq!(g(-0.0), "-0");
         assert_eq!(g(1e21), "1e+21");
         assert_eq!(g(0.0001), "0.0001");
         assert_eq!(g(0.00001), "1e-05");

@@ -104,6 +104,7 @@ mod tests {
                 items: 5,
                 attributes: 2,
                 resources: 1,
+                distinct_series: false,
             },
             1,
         );

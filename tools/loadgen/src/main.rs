@@ -74,6 +74,9 @@ struct RunArgs {
     /// Send exactly this many requests instead of for --duration.
     #[arg(long)]
     requests: Option<u64>,
+    /// Metrics: make every data point of every variant its own series.
+    #[arg(long)]
+    distinct_series: bool,
     /// Distinct pre-encoded requests to rotate through.
     #[arg(long, default_value_t = 4)]
     variants: usize,
@@ -115,6 +118,7 @@ fn main() -> ExitCode {
                     items: a.items.max(1),
                     attributes: a.attributes,
                     resources: a.resources.max(1),
+                    distinct_series: a.distinct_series,
                 },
                 protocol: a.protocol,
                 endpoint: a.endpoint.unwrap_or_else(|| default_port.to_string()),

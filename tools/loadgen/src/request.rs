@@ -40,6 +40,10 @@ pub struct Shape {
     pub attributes: usize,
     /// Resources per request; items are spread evenly over them.
     pub resources: usize,
+    /// Metrics only: label every data point with the request's seed and its
+    /// index, so each point of each variant is its own series (a Prometheus
+    /// exporter holding `variants × items` series).
+    pub distinct_series: bool,
 }
 
 /// A small deterministic xorshift generator (ids and attribute values).
@@ -155,7 +159,14 @@ pub fn metrics(shape: &Shape, seed: u64) -> ExportMetricsServiceRequest {
                     let n = POINTS_PER_METRIC.min(points - m * POINTS_PER_METRIC);
                     let data_points = (0..n)
                         .map(|p| NumberDataPoint {
-                            attributes: attributes(shape.attributes, &mut rng),
+                            attributes: {
+                                let mut a = attributes(shape.attributes, &mut rng);
+                                if shape.distinct_series {
+                                    a.push(kv("series.seed", s(format!("{seed:x}"))));
+                                    a.push(kv("series.point", any_value::Value::IntValue(p as i64)));
+                                }
+                                a
+                            },
                             start_time_unix_nano: BASE_NANOS,
                             time_unix_nano: BASE_NANOS + 1_000_000 + p as u64,
                             value: Some(number_data_point::Value::AsInt((rng.next() % 100_000) as i64)),
@@ -246,6 +257,7 @@ mod tests {
             items,
             attributes: 7,
             resources: 4,
+            distinct_series: false,
         }
     }
 
@@ -280,5 +292,26 @@ mod tests {
         let s = shape(Signal::Traces, 10);
         assert_ne!(encode(&s, 1), encode(&s, 2));
         assert_eq!(encode(&s, 1), encode(&s, 1));
+    }
+
+    #[test]
+    fn distinct_series_label_every_point_uniquely() {
+        let mut s = shape(Signal::Metrics, 100);
+        s.distinct_series = true;
+        let mut seen = std::collections::HashSet::new();
+        for seed in [1, 2] {
+            for rm in metrics(&s, seed).resource_metrics {
+                for m in &rm.scope_metrics[0].metrics {
+                    let Some(metric::Data::Sum(sum)) = &m.data else {
+                        panic!("sums")
+                    };
+                    for p in &sum.data_points {
+                        let key = format!("{:?}{}{:?}", rm.resource, m.name, p.attributes);
+                        assert!(seen.insert(key), "a repeated series");
+                    }
+                }
+            }
+        }
+        assert_eq!(seen.len(), 200);
     }
 }

@@ -240,6 +240,7 @@ mod tests {
             items: 12,
             attributes: 3,
             resources: 2,
+            distinct_series: false,
         };
         let msg = crate::request::encode(&shape, 5);
         let mut two = grpc_frame(&msg).to_vec();

@@ -97,10 +97,9 @@ fn classic(bounds: &[(f64, u64)], count: u64, exemplars: &[Exemplar]) -> Vec<Buc
 
 fn metric(kind: FamilyKind, s: &Series, timestamps: bool) -> Metric {
     let sample = &s.sample;
-    let mut m = Metric {
-        label: parse_labels(&s.labels),
-        ..Default::default()
-    };
+    // Labels are written by `render_protobuf` straight from the rendered
+    // label string (no per-label allocation).
+    let mut m = Metric::default();
     if timestamps && sample.time_unix_nano != 0 {
         m.timestamp_ms = (sample.time_unix_nano / 1_000_000) as i64;
     }
@@ -190,25 +189,114 @@ fn metric_type(kind: FamilyKind) -> MetricType {
 }
 
 /// Renders a snapshot as length-delimited `MetricFamily` messages.
+///
+/// The bytes are what prost writes for the `MetricFamily` with every series'
+/// labels parsed into `LabelPair`s; the labels are encoded straight from each
+/// series' rendered label string instead, so a scrape allocates per family,
+/// not per label.
 pub fn render_protobuf(snapshot: &Snapshot, timestamps: bool, out: &mut Vec<u8>) {
+    use prost::encoding::{WireType, encode_key, encode_varint};
+    let mut body = Vec::new();
+    let mut labels = Vec::new();
+    let mut rest = Vec::new();
+    let mut scratch = String::new();
     for f in &snapshot.families {
         if f.series.is_empty() {
             continue;
         }
-        let family = MetricFamily {
+        body.clear();
+        MetricFamily {
             name: f.name.to_string(),
             help: f.help.to_string(),
             r#type: metric_type(f.kind) as i32,
-            metric: f.series.iter().map(|s| metric(f.kind, s, timestamps)).collect(),
-        };
-        // Encoding into a Vec cannot fail: it grows as needed.
-        let _ = family.encode_length_delimited(out);
+            metric: Vec::new(),
+        }
+        .encode_raw(&mut body);
+        for s in &f.series {
+            labels.clear();
+            encode_labels(&s.labels, &mut labels, &mut scratch);
+            rest.clear();
+            // `label` is field 1 of `Metric`, so labels then the other
+            // fields is prost's field order.
+            metric(f.kind, s, timestamps).encode_raw(&mut rest);
+            encode_key(4, WireType::LengthDelimited, &mut body);
+            encode_varint((labels.len() + rest.len()) as u64, &mut body);
+            body.extend_from_slice(&labels);
+            body.extend_from_slice(&rest);
+        }
+        encode_varint(body.len() as u64, out);
+        out.extend_from_slice(&body);
+    }
+}
+
+/// Writes the pairs of a rendered label string (`a="x",b="y\"z"`) as
+/// `Metric.label` fields, as prost encodes `parse_labels`' result.
+fn encode_labels(s: &str, out: &mut Vec<u8>, value: &mut String) {
+    use prost::encoding::{WireType, encode_key, encode_varint, encoded_len_varint};
+    fn field(tag: u32, v: &str, out: &mut Vec<u8>) {
+        if !v.is_empty() {
+            encode_key(tag, WireType::LengthDelimited, out);
+            encode_varint(v.len() as u64, out);
+            out.extend_from_slice(v.as_bytes());
+        }
+    }
+    fn field_len(v: &str) -> usize {
+        if v.is_empty() {
+            0
+        } else {
+            1 + encoded_len_varint(v.len() as u64) + v.len()
+        }
+    }
+    let mut rest = s;
+    while let Some(eq) = rest.find("=\"") {
+        let name = rest[..eq].trim_start_matches(',');
+        value.clear();
+        let mut chars = rest[eq + 2..].char_indices();
+        let mut end = rest.len();
+        while let Some((i, c)) = chars.next() {
+            match c {
+                '\\' => match chars.next() {
+                    Some((_, 'n')) => value.push('\n'),
+                    Some((_, other)) => value.push(other),
+                    None => {}
+                },
+                '"' => {
+                    end = eq + 2 + i + 1;
+                    break;
+                }
+                c => value.push(c),
+            }
+        }
+        encode_key(1, WireType::LengthDelimited, out);
+        encode_varint((field_len(name) + field_len(value)) as u64, out);
+        field(1, name, out);
+        field(2, value, out);
+        rest = rest.get(end..).unwrap_or("");
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn labels_encode_as_prost_encodes_parsed_pairs() {
+        for text in [
+            r#"a="x",b="y\"z\\w\nv",c="""#,
+            "",
+            r#"only="1""#,
+            r#"é="ü",long="0123456789abcdef""#,
+        ] {
+            let mut direct = Vec::new();
+            encode_labels(text, &mut direct, &mut String::new());
+            let via_prost = Metric {
+                label: parse_labels(text),
+                ..Default::default()
+            }
+            .encode_to_vec();
+            assert_eq!(direct, via_prost, "{text}");
+        }
+    }
 
     #[test]
     fn parses_escaped_labels() {
