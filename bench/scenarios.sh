@@ -3,7 +3,7 @@
 # (otelcol-loadgen, and its sink when one is used) pinned to core 1.
 # Prints one markdown table row a scenario: items/s accepted (delivered for the
 # sink scenario), the collector's CPU over the run (% of one core, from
-# /proc/<pid>/stat utime+stime), its peak RSS (VmHWM), latency p50/p99.
+# /proc/<pid>/task/*/schedstat), its peak RSS (VmHWM), latency p50/p99.
 # Usage: bash bench/scenarios.sh            (DURATION=10s by default)
 #        ONLY="grpc-nop http-nop" bash bench/scenarios.sh   (a subset)
 # Ports (127.0.0.1 only): collector 24317 (gRPC) / 24318 (HTTP), its
@@ -11,6 +11,11 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 DURATION="${DURATION:-10s}"
+SECS="${DURATION%s}"
+case "$SECS" in
+  ''|*[!0-9]*) echo "DURATION must be whole seconds, like 10s (got $DURATION)" >&2; exit 2 ;;
+esac
+[ "$SECS" -ge 5 ] || { echo "DURATION must be at least 5s" >&2; exit 2; }
 ONLY="${ONLY:-}"
 cargo build --release -p otelcol-rs -p otelcol-loadgen >&2
 TARGET="${CARGO_TARGET_DIR:-target}"
@@ -25,7 +30,6 @@ cleanup() { # newest first (the collector before the sink it drains into)
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
-TCK=$(getconf CLK_TCK)
 
 wait_port() { # port: up to 10 s
   for _ in $(seq 100); do
@@ -38,6 +42,9 @@ start_collector() { # config
   taskset -c 0 "$COL" --config "$1" >"$WORK/collector.log" 2>&1 &
   CPID=$!; PIDS+=("$CPID")
   wait_port 28888; wait_port 24317; wait_port 24318
+  # The ports may belong to a leftover collector: make sure ours is the one up.
+  sleep 0.2
+  kill -0 "$CPID" 2>/dev/null || { echo "the collector exited; its log:" >&2; cat "$WORK/collector.log" >&2; exit 1; }
 }
 stop() { # pid: TERM, then KILL after 10 s
   kill -TERM "$1" 2>/dev/null || true
@@ -48,7 +55,10 @@ stop() { # pid: TERM, then KILL after 10 s
   for p in "${PIDS[@]}"; do [ "$p" = "$1" ] || keep+=("$p"); done
   PIDS=("${keep[@]}")
 }
-ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
+# On-CPU time of every thread, in ns (schedstat is exact; utime/stime in
+# /proc/<pid>/stat are sampled at the scheduler tick and swing by ±0.5% of a
+# core at low load).
+cpu_ns() { cat /proc/"$1"/task/*/schedstat 2>/dev/null | awk '{s += $1} END {printf "%.0f", s}'; }
 kib() { awk -v k="$2" '$1 == k":" {print $2}' "/proc/$1/status"; }
 mib() { awk -v k="$1" 'BEGIN {printf "%.1f", k / 1024}'; }
 field() { sed -n "s/.*\b$1=\([^ ]*\).*/\1/p" "$2" | tail -1; }
@@ -59,13 +69,19 @@ scenario() {
   local name=$1 cfg=$2 note=$3; shift 3
   want "$name" || return 0
   start_collector "$cfg"
-  local t0 w0 t1 w1
-  t0=$(ticks "$CPID"); w0=$(date +%s.%N)
-  timeout 120 taskset -c 1 "$LG" run --duration "$DURATION" "$@" >"$WORK/lg.out" 2>&1 || true
-  t1=$(ticks "$CPID"); w1=$(date +%s.%N)
+  local t0 w0 t1 w1 lg
+  # CPU is measured in steady state: from 2 s after the load starts (new
+  # connections, first heap growth) to 1 s before it stops.
+  timeout 120 taskset -c 1 "$LG" run --duration "$DURATION" "$@" >"$WORK/lg.out" 2>&1 &
+  lg=$!
+  sleep 2
+  t0=$(cpu_ns "$CPID"); w0=$(date +%s.%N)
+  sleep $((SECS - 3))
+  t1=$(cpu_ns "$CPID"); w1=$(date +%s.%N)
+  wait "$lg" || true
   local hwm cpu
   hwm=$(kib "$CPID" VmHWM)
-  cpu=$(awk -v a="$t0" -v b="$t1" -v x="$w0" -v y="$w1" -v h="$TCK" 'BEGIN {printf "%.1f", (b - a) / h / (y - x) * 100}')
+  cpu=$(awk -v a="$t0" -v b="$t1" -v x="$w0" -v y="$w1" -v h=1e9 'BEGIN {printf "%.1f", (b - a) / h / (y - x) * 100}')
   if [ -n "${SINK_PID:-}" ]; then
     stop "$CPID"  # drains the exporter's queue into the sink
     sleep 0.5; stop "$SINK_PID"; SINK_PID=
@@ -94,9 +110,9 @@ echo "|---|---|---|---|---|---|---|"
 if want idle; then
   start_collector bench/scenarios/nop.yaml
   sleep 3
-  t0=$(ticks "$CPID"); sleep 2; t1=$(ticks "$CPID")
+  t0=$(cpu_ns "$CPID"); sleep 2; t1=$(cpu_ns "$CPID")
   printf '| idle | - | %s | %s | - | - | VmRSS after 5 s |\n' \
-    "$(awk -v a="$t0" -v b="$t1" -v h="$TCK" 'BEGIN {printf "%.1f", (b - a) / h / 2 * 100}')" "$(mib "$(kib "$CPID" VmRSS)")"
+    "$(awk -v a="$t0" -v b="$t1" -v h=1e9 'BEGIN {printf "%.1f", (b - a) / h / 2 * 100}')" "$(mib "$(kib "$CPID" VmRSS)")"
   stop "$CPID"
 fi
 SPANS=(--signal traces --items 1000 --attributes 7 --resources 4)
@@ -131,16 +147,16 @@ if want prometheus-scrape; then
     --signal metrics --items 1000 --variants 100 --requests 100 --distinct-series >"$WORK/lg.out" 2>&1 || true
   taskset -c 1 curl -s http://127.0.0.1:28889/metrics >"$WORK/scrape.txt"
   series=$(grep -vc '^#' "$WORK/scrape.txt" || true)
-  t0=$(ticks "$CPID"); w0=$(date +%s.%N)
+  t0=$(cpu_ns "$CPID"); w0=$(date +%s.%N)
   times=()
   for _ in 1 2 3 4 5; do
     times+=("$(taskset -c 1 curl -s -o /dev/null -w '%{time_total}' http://127.0.0.1:28889/metrics)")
   done
-  t1=$(ticks "$CPID"); w1=$(date +%s.%N)
+  t1=$(cpu_ns "$CPID"); w1=$(date +%s.%N)
   sorted=$(printf '%s\n' "${times[@]}" | sort -n)
   printf '| prometheus-scrape | %s series | %s | %s | %s | %s | scrape of the prometheus exporter, median and max of 5 (ms); %s bytes a page |\n' \
     "$series" \
-    "$(awk -v a="$t0" -v b="$t1" -v x="$w0" -v y="$w1" -v h="$TCK" 'BEGIN {printf "%.1f", (b - a) / h / (y - x) * 100}')" \
+    "$(awk -v a="$t0" -v b="$t1" -v x="$w0" -v y="$w1" -v h=1e9 'BEGIN {printf "%.1f", (b - a) / h / (y - x) * 100}')" \
     "$(mib "$(kib "$CPID" VmHWM)")" \
     "$(echo "$sorted" | sed -n 3p | awk '{printf "%.1f", $1 * 1000}')" \
     "$(echo "$sorted" | tail -1 | awk '{printf "%.1f", $1 * 1000}')" \

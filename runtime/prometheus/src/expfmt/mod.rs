@@ -106,6 +106,28 @@ pub fn negotiate(accept: Option<&str>, openmetrics: bool) -> Format {
     Format::Text
 }
 
+/// About the size of the text rendering, so the page is written into one
+/// allocation (growing a 35 MB page by doubling copied it twice more).
+fn text_size_hint(snapshot: &Snapshot) -> usize {
+    use crate::model::Value;
+    let mut bytes = 0usize;
+    for f in &snapshot.families {
+        // HELP and TYPE lines.
+        bytes += 2 * f.name.len() + f.help.len() + 32;
+        for s in &f.series {
+            let lines = match &s.sample.value {
+                Value::Number(_) => 1,
+                Value::Histogram(h) => h.bounds.len() + 3,
+                // Rendered as classic buckets: about one line a bucket.
+                Value::Exponential(_) => 16,
+                Value::Summary(q) => q.quantiles.len() + 2,
+            };
+            bytes += lines * (f.name.len() + s.labels.len() + 48);
+        }
+    }
+    bytes
+}
+
 /// Renders `snapshot` in `format`.
 pub fn render(snapshot: &Snapshot, format: Format, timestamps: bool) -> Vec<u8> {
     match format {
@@ -115,7 +137,7 @@ pub fn render(snapshot: &Snapshot, format: Format, timestamps: bool) -> Vec<u8> 
             out
         }
         Format::Text | Format::OpenMetrics => {
-            let mut out = String::with_capacity(snapshot.series_count() * 96);
+            let mut out = String::with_capacity(text_size_hint(snapshot));
             let opts = TextOptions {
                 openmetrics: format == Format::OpenMetrics,
                 timestamps,
