@@ -118,6 +118,34 @@ impl Schema {
 
 const NONE: (&str, Kind) = ("", Kind::Unknown);
 
+/// The `Resource*` / `Scope*` containers: a resource or scope (field 1), the
+/// repeated next level (field 2), `schema_url` (field 3).
+macro_rules! container {
+    ($name:literal, $head:literal => $head_schema:expr, $items:literal => $item_schema:expr) => {
+        Schema {
+            name: $name,
+            fields: &[
+                NONE,
+                ($head, Kind::Msg($head_schema)),
+                ($items, Kind::Msg($item_schema)),
+                ("schema_url", Kind::Str),
+            ],
+            count: Count::Sum,
+        }
+    };
+}
+
+/// An `Export*ServiceRequest`: field 1, the repeated resource level.
+macro_rules! request {
+    ($name:literal, $items:literal => $item_schema:expr) => {
+        Schema {
+            name: $name,
+            fields: &[NONE, ($items, Kind::Msg($item_schema))],
+            count: Count::Sum,
+        }
+    };
+}
+
 // ---- common.v1 / resource.v1 ----------------------------------------------
 
 static ANY_VALUE: Schema = Schema {
@@ -190,31 +218,10 @@ static RESOURCE: Schema = Schema {
 
 // ---- trace.v1 ---------------------------------------------------------------
 
-static TRACE_REQUEST: Schema = Schema {
-    name: "ExportTraceServiceRequest",
-    fields: &[NONE, ("resource_spans", Kind::Msg(&RESOURCE_SPANS))],
-    count: Count::Sum,
-};
-static RESOURCE_SPANS: Schema = Schema {
-    name: "ResourceSpans",
-    fields: &[
-        NONE,
-        ("resource", Kind::Msg(&RESOURCE)),
-        ("scope_spans", Kind::Msg(&SCOPE_SPANS)),
-        ("schema_url", Kind::Str),
-    ],
-    count: Count::Sum,
-};
-static SCOPE_SPANS: Schema = Schema {
-    name: "ScopeSpans",
-    fields: &[
-        NONE,
-        ("scope", Kind::Msg(&SCOPE)),
-        ("spans", Kind::Msg(&SPAN)),
-        ("schema_url", Kind::Str),
-    ],
-    count: Count::Sum,
-};
+static TRACE_REQUEST: Schema = request!("ExportTraceServiceRequest", "resource_spans" => &RESOURCE_SPANS);
+static RESOURCE_SPANS: Schema =
+    container!("ResourceSpans", "resource" => &RESOURCE, "scope_spans" => &SCOPE_SPANS);
+static SCOPE_SPANS: Schema = container!("ScopeSpans", "scope" => &SCOPE, "spans" => &SPAN);
 static SPAN: Schema = Schema {
     name: "Span",
     fields: &[
@@ -270,31 +277,10 @@ static STATUS: Schema = Schema {
 
 // ---- logs.v1 ----------------------------------------------------------------
 
-static LOGS_REQUEST: Schema = Schema {
-    name: "ExportLogsServiceRequest",
-    fields: &[NONE, ("resource_logs", Kind::Msg(&RESOURCE_LOGS))],
-    count: Count::Sum,
-};
-static RESOURCE_LOGS: Schema = Schema {
-    name: "ResourceLogs",
-    fields: &[
-        NONE,
-        ("resource", Kind::Msg(&RESOURCE)),
-        ("scope_logs", Kind::Msg(&SCOPE_LOGS)),
-        ("schema_url", Kind::Str),
-    ],
-    count: Count::Sum,
-};
-static SCOPE_LOGS: Schema = Schema {
-    name: "ScopeLogs",
-    fields: &[
-        NONE,
-        ("scope", Kind::Msg(&SCOPE)),
-        ("log_records", Kind::Msg(&LOG_RECORD)),
-        ("schema_url", Kind::Str),
-    ],
-    count: Count::Sum,
-};
+static LOGS_REQUEST: Schema = request!("ExportLogsServiceRequest", "resource_logs" => &RESOURCE_LOGS);
+static RESOURCE_LOGS: Schema =
+    container!("ResourceLogs", "resource" => &RESOURCE, "scope_logs" => &SCOPE_LOGS);
+static SCOPE_LOGS: Schema = container!("ScopeLogs", "scope" => &SCOPE, "log_records" => &LOG_RECORD);
 static LOG_RECORD: Schema = Schema {
     name: "LogRecord",
     fields: &[
@@ -317,31 +303,11 @@ static LOG_RECORD: Schema = Schema {
 
 // ---- metrics.v1 -------------------------------------------------------------
 
-static METRICS_REQUEST: Schema = Schema {
-    name: "ExportMetricsServiceRequest",
-    fields: &[NONE, ("resource_metrics", Kind::Msg(&RESOURCE_METRICS))],
-    count: Count::Sum,
-};
-static RESOURCE_METRICS: Schema = Schema {
-    name: "ResourceMetrics",
-    fields: &[
-        NONE,
-        ("resource", Kind::Msg(&RESOURCE)),
-        ("scope_metrics", Kind::Msg(&SCOPE_METRICS)),
-        ("schema_url", Kind::Str),
-    ],
-    count: Count::Sum,
-};
-static SCOPE_METRICS: Schema = Schema {
-    name: "ScopeMetrics",
-    fields: &[
-        NONE,
-        ("scope", Kind::Msg(&SCOPE)),
-        ("metrics", Kind::Msg(&METRIC)),
-        ("schema_url", Kind::Str),
-    ],
-    count: Count::Sum,
-};
+static METRICS_REQUEST: Schema =
+    request!("ExportMetricsServiceRequest", "resource_metrics" => &RESOURCE_METRICS);
+static RESOURCE_METRICS: Schema =
+    container!("ResourceMetrics", "resource" => &RESOURCE, "scope_metrics" => &SCOPE_METRICS);
+static SCOPE_METRICS: Schema = container!("ScopeMetrics", "scope" => &SCOPE, "metrics" => &METRIC);
 static METRIC: Schema = Schema {
     name: "Metric",
     fields: &[

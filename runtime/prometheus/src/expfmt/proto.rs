@@ -12,13 +12,13 @@ use crate::client_model::{
 use crate::exphist::Span;
 use crate::model::{Exemplar, FamilyKind, Series, Value};
 
-/// Parses a rendered label string (`a="x",b="y\"z"`) back into pairs.
-pub fn parse_labels(s: &str) -> Vec<LabelPair> {
-    let mut out = Vec::new();
+/// Calls `f(name, value)` for each pair of a rendered label string
+/// (`a="x",b="y\"z"`), the value unescaped into `value`.
+fn for_each_label(s: &str, value: &mut String, mut f: impl FnMut(&str, &str)) {
     let mut rest = s;
     while let Some(eq) = rest.find("=\"") {
-        let name = rest[..eq].trim_start_matches(',').to_string();
-        let mut value = String::new();
+        let name = rest[..eq].trim_start_matches(',');
+        value.clear();
         let mut chars = rest[eq + 2..].char_indices();
         let mut end = rest.len();
         while let Some((i, c)) = chars.next() {
@@ -35,9 +35,20 @@ pub fn parse_labels(s: &str) -> Vec<LabelPair> {
                 c => value.push(c),
             }
         }
-        out.push(LabelPair { name, value });
+        f(name, value);
         rest = rest.get(end..).unwrap_or("");
     }
+}
+
+/// Parses a rendered label string (`a="x",b="y\"z"`) back into pairs.
+pub fn parse_labels(s: &str) -> Vec<LabelPair> {
+    let mut out = Vec::new();
+    for_each_label(s, &mut String::new(), |name, value| {
+        out.push(LabelPair {
+            name: name.to_string(),
+            value: value.to_string(),
+        })
+    });
     out
 }
 
@@ -247,32 +258,12 @@ fn encode_labels(s: &str, out: &mut Vec<u8>, value: &mut String) {
             1 + encoded_len_varint(v.len() as u64) + v.len()
         }
     }
-    let mut rest = s;
-    while let Some(eq) = rest.find("=\"") {
-        let name = rest[..eq].trim_start_matches(',');
-        value.clear();
-        let mut chars = rest[eq + 2..].char_indices();
-        let mut end = rest.len();
-        while let Some((i, c)) = chars.next() {
-            match c {
-                '\\' => match chars.next() {
-                    Some((_, 'n')) => value.push('\n'),
-                    Some((_, other)) => value.push(other),
-                    None => {}
-                },
-                '"' => {
-                    end = eq + 2 + i + 1;
-                    break;
-                }
-                c => value.push(c),
-            }
-        }
+    for_each_label(s, value, |name, value| {
         encode_key(1, WireType::LengthDelimited, out);
         encode_varint((field_len(name) + field_len(value)) as u64, out);
         field(1, name, out);
         field(2, value, out);
-        rest = rest.get(end..).unwrap_or("");
-    }
+    });
 }
 
 #[cfg(test)]
