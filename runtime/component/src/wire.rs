@@ -11,8 +11,11 @@
 //! then keep the request encoded: decoding it later cannot fail.
 //!
 //! The schemas below mirror the `#[prost(..)]` attributes of the generated
-//! types; the `walk_matches_prost` test mutates valid encodings at random and
-//! checks the walk and prost agree on every one.
+//! types. Two tests keep them honest: `schemas_match_the_proto_descriptors`
+//! compares every table with the protobuf descriptors opentelemetry-proto was
+//! generated from (a version bump that adds or changes a field fails it), and
+//! `walk_matches_prost` mutates valid encodings at random and checks the walk
+//! and prost agree on every one.
 
 use std::fmt;
 

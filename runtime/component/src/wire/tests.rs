@@ -462,3 +462,95 @@ fn errors_name_the_field() {
     );
     assert!(ExportTraceServiceRequest::decode(&b[..]).is_err());
 }
+
+/// The schema tables against the protobuf descriptors opentelemetry-proto
+/// was generated from: every field of every message the walk visits has the
+/// kind its type calls for, and the tables name no field the proto lacks.
+/// A version bump that adds or changes a field fails here.
+#[test]
+fn schemas_match_the_proto_descriptors() {
+    use prost_types::field_descriptor_proto::{Label, Type};
+    use prost_types::{DescriptorProto, FileDescriptorSet};
+    use std::collections::HashMap;
+
+    fn collect<'a>(prefix: &str, m: &'a DescriptorProto, out: &mut HashMap<String, &'a DescriptorProto>) {
+        let full = format!("{prefix}.{}", m.name());
+        for n in &m.nested_type {
+            collect(&full, n, out);
+        }
+        out.insert(full, m);
+    }
+    let set = FileDescriptorSet::decode(opentelemetry_proto::DESCRIPTORS).expect("descriptor set");
+    let mut by_name: HashMap<String, &DescriptorProto> = HashMap::new();
+    for file in &set.file {
+        for m in &file.message_type {
+            collect(&format!(".{}", file.package()), m, &mut by_name);
+        }
+    }
+
+    let mut seen = Vec::new();
+    let mut todo: Vec<(String, &'static Schema)> = vec![
+        (
+            ".opentelemetry.proto.collector.trace.v1.ExportTraceServiceRequest".into(),
+            &TRACE_REQUEST,
+        ),
+        (
+            ".opentelemetry.proto.collector.metrics.v1.ExportMetricsServiceRequest".into(),
+            &METRICS_REQUEST,
+        ),
+        (
+            ".opentelemetry.proto.collector.logs.v1.ExportLogsServiceRequest".into(),
+            &LOGS_REQUEST,
+        ),
+    ];
+    while let Some((full, schema)) = todo.pop() {
+        if seen.contains(&full) {
+            continue;
+        }
+        let desc = *by_name
+            .get(&full)
+            .unwrap_or_else(|| panic!("{full} in the descriptors"));
+        assert_eq!(desc.name(), schema.name, "{full}");
+        seen.push(full);
+        for f in &desc.field {
+            let tag = f.number() as u32;
+            let repeated = f.label() == Label::Repeated;
+            let kind = schema.kind(tag);
+            let ok = match (f.r#type(), kind) {
+                (Type::String, Kind::Str) | (Type::Bytes, Kind::Bytes) => true,
+                (Type::Message, Kind::Msg(inner)) => {
+                    todo.push((f.type_name().to_string(), inner));
+                    true
+                }
+                (
+                    Type::Int32
+                    | Type::Int64
+                    | Type::Uint32
+                    | Type::Uint64
+                    | Type::Sint32
+                    | Type::Sint64
+                    | Type::Bool
+                    | Type::Enum,
+                    k,
+                ) => matches!((repeated, k), (false, Kind::Varint) | (true, Kind::RepVarint)),
+                (Type::Fixed64 | Type::Sfixed64 | Type::Double, k) => {
+                    matches!((repeated, k), (false, Kind::Fixed64) | (true, Kind::RepFixed64))
+                }
+                (Type::Fixed32 | Type::Sfixed32 | Type::Float, k) => !repeated && matches!(k, Kind::Fixed32),
+                _ => false,
+            };
+            assert!(ok, "{}.{} (tag {tag}) has the wrong kind", schema.name, f.name());
+            assert_eq!(schema.field_name(tag), f.name(), "{} tag {tag}", schema.name);
+        }
+        for (tag, (name, kind)) in schema.fields.iter().enumerate() {
+            if !matches!(kind, Kind::Unknown) {
+                assert!(
+                    desc.field.iter().any(|f| f.number() as usize == tag),
+                    "{}.{name} (tag {tag}) is not in the proto",
+                    schema.name
+                );
+            }
+        }
+    }
+    assert!(seen.len() > 25, "walked {} messages", seen.len());
+}
