@@ -118,7 +118,7 @@ fi
 SPANS=(--signal traces --items 1000 --attributes 7 --resources 4)
 scenario http-nop bench/scenarios/nop.yaml "OTLP/HTTP → batch → nop, 64 conn" \
   --protocol http --endpoint 127.0.0.1:24318 --connections 64 "${SPANS[@]}"
-scenario http-nop-8conn bench/scenarios/nop.yaml "OTLP/HTTP, 8 conn (batch timeout bound)" \
+scenario http-nop-8conn bench/scenarios/nop.yaml "OTLP/HTTP → batch → nop, 8 conn" \
   --protocol http --endpoint 127.0.0.1:24318 --connections 8 "${SPANS[@]}"
 scenario grpc-nop bench/scenarios/nop.yaml "OTLP/gRPC → batch → nop, 8 conn × 8 streams" \
   --protocol grpc --endpoint 127.0.0.1:24317 --connections 8 --streams 8 "${SPANS[@]}"

@@ -83,9 +83,12 @@ impl Drop for Ticket {
         } else {
             combine_parts(std::mem::take(&mut st.errors))
         };
-        if let Some(tx) = st.reply.take() {
-            // The caller may have gone away; nobody is left to tell.
-            let _ = tx.send(reply);
+        if let Some(tx) = st.reply.take()
+            // Nobody waits (the default, answer-when-buffered mode, or a
+            // caller that went away): a failure is logged here instead.
+            && let Err(Err(e)) = tx.send(reply)
+        {
+            tracing::warn!(error = %e, items = st.total, "Sender failed");
         }
     }
 }

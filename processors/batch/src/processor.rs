@@ -33,6 +33,8 @@ pub struct BatchProcessor<T: Payload> {
     metadata_keys: Vec<String>,
     /// 0 = no limit.
     cardinality_limit: usize,
+    /// `wait_for_export`: answer callers after the export, not when buffered.
+    wait_for_export: bool,
     telemetry: Telemetry,
     state: Mutex<State<T>>,
     /// Serializes `shutdown` so that a second call waits for the first.
@@ -74,6 +76,7 @@ impl<T: Payload> BatchProcessor<T> {
             settings,
             metadata_keys: cfg.normalized_metadata_keys(),
             cardinality_limit: cfg.metadata_cardinality_limit as usize,
+            wait_for_export: cfg.wait_for_export,
             telemetry: Telemetry::new(set.id.to_string()),
             state: Mutex::new(State {
                 closed: false,
@@ -188,6 +191,10 @@ impl<T: Payload> Consumer<T> for BatchProcessor<T> {
         drop(handle);
         if sent.is_err() {
             return Err(BatchError::Stopped.into());
+        }
+        if !self.wait_for_export {
+            // As Go: answered once buffered; the ticket logs a failed export.
+            return Ok(());
         }
         result.await.unwrap_or_else(|_| Err(BatchError::Stopped.into()))
     }

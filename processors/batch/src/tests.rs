@@ -9,7 +9,7 @@ use otelcol_component::proto::trace::v1::{ResourceSpans, ScopeSpans, Span};
 use otelcol_component::{
     Component, ConsumeError, Consumer, Kind, Payload, RequestContext, Traces, async_trait,
 };
-use otelcol_componenttest::{Sink, nop_settings};
+use otelcol_componenttest::{ErrConsumer, Sink, nop_settings};
 use tokio::sync::Semaphore;
 use tokio::time::{sleep, timeout};
 
@@ -73,6 +73,7 @@ fn processor(size: u32, max: u32, next: Arc<Gate>) -> Arc<BatchProcessor<Traces>
         send_batch_size: size,
         send_batch_max_size: max,
         timeout: Duration::from_secs(3600),
+        wait_for_export: true,
         ..BatchConfig::default()
     };
     Arc::new(BatchProcessor::new(
@@ -192,6 +193,67 @@ async fn shutdown_refuses_callers_waiting_for_room_and_flushes_the_rest() {
     a.await.unwrap().unwrap();
     b.await.unwrap().unwrap();
     assert_eq!(gate.sink.item_count(), 8);
+}
+
+/// The default mode: callers are answered once buffered.
+fn answering(size: u32, next: otelcol_component::SharedConsumer<Traces>) -> Arc<BatchProcessor<Traces>> {
+    let cfg = BatchConfig {
+        send_batch_size: size,
+        send_batch_max_size: size,
+        timeout: Duration::from_secs(3600),
+        ..BatchConfig::default()
+    };
+    assert!(!cfg.wait_for_export, "answering when buffered is the default");
+    Arc::new(BatchProcessor::new(
+        &nop_settings("batch", Kind::Processor),
+        &cfg,
+        next,
+    ))
+}
+
+#[tokio::test(start_paused = true)]
+async fn by_default_callers_are_answered_once_buffered_and_room_still_bounds_them() {
+    // Capacity 2 × 4 = 8 items, held until exported.
+    let gate = Gate::new();
+    let p = answering(4, gate.clone());
+    let quick = Duration::from_millis(10);
+    // a fills a batch whose export blocks at the gate: a is answered anyway.
+    timeout(quick, p.consume(traces("a", 4)))
+        .await
+        .expect("a is answered without waiting for its export")
+        .unwrap();
+    sleep(Duration::from_millis(1)).await;
+    assert_eq!(gate.arrived.load(Ordering::SeqCst), 1, "a is being exported");
+    timeout(quick, p.consume(traces("b", 4)))
+        .await
+        .expect("b is answered once buffered")
+        .unwrap();
+    // The batcher holds 8 unexported items: c waits for room (back-pressure).
+    let p2 = p.clone();
+    let mut c = tokio::spawn(async move { p2.consume(traces("c", 4)).await });
+    assert!(
+        timeout(Duration::from_secs(10), &mut c).await.is_err(),
+        "c waits for room"
+    );
+    gate.open(3);
+    c.await.unwrap().unwrap();
+    p.shutdown().await.unwrap();
+    let order: Vec<String> = gate
+        .sink
+        .all()
+        .iter()
+        .map(|t| t.request().resource_spans[0].scope_spans[0].spans[0].name.clone())
+        .collect();
+    assert_eq!(order, ["a-0", "b-0", "c-0"]);
+}
+
+#[tokio::test(start_paused = true)]
+async fn by_default_a_failed_export_is_logged_not_returned() {
+    let failing = ErrConsumer::permanent();
+    let p = answering(1, failing.clone());
+    p.consume(traces("a", 1)).await.unwrap();
+    p.shutdown().await.unwrap();
+    assert_eq!(failing.calls(), 1, "the export was tried");
 }
 
 #[test]

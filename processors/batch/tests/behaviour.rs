@@ -192,7 +192,7 @@ async fn permanent_error_reaches_every_caller_of_the_batch() {
 
 #[tokio::test(start_paused = true)]
 async fn retryable_error_reaches_the_caller() {
-    let p = processor(BatchConfig::default(), ErrConsumer::retryable());
+    let p = processor(waiting(), ErrConsumer::retryable());
     let e = p.consume(traces("a", 1)).await.unwrap_err();
     assert!(e.is_retryable());
     assert_eq!(e.message(), "retryable test error");
@@ -321,7 +321,7 @@ async fn shutdown_flushes_pending_and_refuses_later_payloads() {
 
 #[tokio::test(start_paused = true)]
 async fn shutdown_without_start_or_data() {
-    let p = processor(BatchConfig::default(), Sink::new());
+    let p = processor(waiting(), Sink::new());
     p.shutdown().await.unwrap();
     p.shutdown().await.unwrap();
     // Empty payloads are accepted and dropped, even after shutdown.

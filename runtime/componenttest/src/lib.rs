@@ -137,6 +137,7 @@ impl<T: Payload> Consumer<T> for NopConsumer<T> {
 pub struct ErrConsumer {
     error: ConsumeError,
     mutates: bool,
+    calls: std::sync::atomic::AtomicUsize,
 }
 
 impl ErrConsumer {
@@ -145,7 +146,13 @@ impl ErrConsumer {
         Arc::new(ErrConsumer {
             error,
             mutates: false,
+            calls: std::sync::atomic::AtomicUsize::new(0),
         })
+    }
+
+    /// How many times `consume` was called.
+    pub fn calls(&self) -> usize {
+        self.calls.load(std::sync::atomic::Ordering::SeqCst)
     }
 
     /// Always fails with a permanent error.
@@ -162,6 +169,7 @@ impl ErrConsumer {
 #[async_trait]
 impl<T: Payload> Consumer<T> for ErrConsumer {
     async fn consume(&self, _data: T) -> Result<(), ConsumeError> {
+        self.calls.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
         Err(self.error.clone())
     }
     fn capabilities(&self) -> Capabilities {

@@ -72,11 +72,23 @@ pub fn processor(cfg: BatchConfig, next: SharedConsumer<Traces>) -> Arc<BatchPro
     ))
 }
 
+/// A config that answers callers after the export (`wait_for_export`), so a
+/// test sees each caller's outcome; the default, answer-when-buffered mode
+/// has its own tests.
 pub fn cfg(size: u32, max: u32, timeout_ms: u64) -> BatchConfig {
     BatchConfig {
         send_batch_size: size,
         send_batch_max_size: max,
         timeout: std::time::Duration::from_millis(timeout_ms),
+        wait_for_export: true,
+        ..BatchConfig::default()
+    }
+}
+
+/// The default config with `wait_for_export: true`.
+pub fn waiting() -> BatchConfig {
+    BatchConfig {
+        wait_for_export: true,
         ..BatchConfig::default()
     }
 }
