@@ -130,7 +130,45 @@ impl Builder {
         }
         id
     }
+
+    /// The location of samples taken where no frame could be unwound
+    /// (inside libc, which is not unwound from the signal handler): one
+    /// function named [`EXTERNAL_CODE`], as Go's `runtime._ExternalCode`.
+    fn external_location(&mut self) -> u64 {
+        let name = self.string(EXTERNAL_CODE);
+        let next = self.function_list.len() as u64 + 1;
+        let function_id = *self.functions.entry((name, name, 0)).or_insert(next);
+        if function_id == next {
+            self.function_list.push(Function {
+                id: function_id,
+                name,
+                system_name: name,
+                filename: 0,
+                start_line: 0,
+            });
+        }
+        let key = vec![(function_id, 0)];
+        let next = self.location_list.len() as u64 + 1;
+        let id = *self.locations.entry(key).or_insert(next);
+        if id == next {
+            self.location_list.push(Location {
+                id,
+                mapping_id: 0,
+                address: 0,
+                line: vec![Line {
+                    function_id,
+                    line: 0,
+                    column: 0,
+                }],
+                is_folded: false,
+            });
+        }
+        id
+    }
 }
+
+/// Function name of samples with no unwound frame (in libc, say).
+pub(crate) const EXTERNAL_CODE: &str = "[external code]";
 
 /// Builds a CPU profile from a pprof-rs report, as Go's CPU profiles look:
 /// sample types `samples/count` and `cpu/nanoseconds`, period type
@@ -155,12 +193,16 @@ pub(crate) fn from_report(report: &Report) -> Profile {
     let mapping = main_mapping(&mut b);
     let mut samples = Vec::with_capacity(report.data.len());
     for (frames, count) in &report.data {
-        let location_id = frames
+        let mut location_id: Vec<u64> = frames
             .frames
             .iter()
             .skip_while(|f| is_sampler_frame(f))
             .map(|f| b.location(f))
             .collect();
+        if location_id.is_empty() {
+            // pprof tools expect a stack on every sample.
+            location_id.push(b.external_location());
+        }
         let count = *count as i64;
         let thread = b.string(&frames.thread_name_or_id());
         samples.push(Sample {
@@ -242,5 +284,17 @@ mod tests {
         let again = b.location(std::slice::from_ref(&sym));
         assert_eq!((a, again, b.function_list.len()), (1, 1, 1));
         assert_eq!(b.location_list[0].line[0].line, 7);
+    }
+
+    #[test]
+    fn frameless_samples_share_one_external_code_location() {
+        let mut b = Builder::new();
+        let a = b.external_location();
+        let again = b.external_location();
+        assert_eq!(a, again);
+        assert_eq!(b.location_list.len(), 1);
+        let f = &b.function_list[0];
+        assert_eq!(b.string_table[f.name as usize], EXTERNAL_CODE);
+        assert_eq!(b.location_list[0].line[0].function_id, f.id);
     }
 }
