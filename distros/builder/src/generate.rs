@@ -4,7 +4,7 @@ use std::fmt::Write as _;
 use std::path::{Component, Path, PathBuf};
 
 use crate::error::BuildError;
-use crate::manifest::{ComponentDep, Manifest, Section};
+use crate::manifest::{Allocator, ComponentDep, Manifest, Section};
 
 /// Where the generated crate goes: `dist.output_path` (or `./<name>`)
 /// relative to `manifest_dir`, unless `output_override` is given.
@@ -175,12 +175,19 @@ pub fn cargo_toml(m: &Manifest, base: &Path, out: &Path) -> Result<String, Build
     for (_, key, c) in m.components() {
         s.push_str(&dep_line(&key, c, base, out)?);
     }
+    if d.allocator == Allocator::Mimalloc {
+        s.push_str(MIMALLOC_DEP);
+    }
     if !d.workspace_member {
         s.push_str("\n# A standalone crate: not part of any enclosing workspace.\n[workspace]\n");
         s.push_str("\n[profile.release]\nstrip = true\n");
     }
     Ok(s)
 }
+
+/// The mimalloc dependency line (the default allocator).
+const MIMALLOC_DEP: &str =
+    "mimalloc = { version = \"0.1\", default-features = false, features = [\"no_thp\"] }\n";
 
 /// The generated `src/main.rs`.
 pub fn main_rs(m: &Manifest) -> String {
@@ -194,6 +201,9 @@ pub fn main_rs(m: &Manifest) -> String {
     s.push_str("use otelcol_component::BuildInfo;\n");
     s.push_str("use otelcol_service::Factories;\n");
     s.push_str("use otelcol_service::cli::{Distribution, run};\n\n");
+    if d.allocator == Allocator::Mimalloc {
+        s.push_str("#[global_allocator]\nstatic GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;\n\n");
+    }
     s.push_str("fn main() -> ExitCode {\n");
     s.push_str("    let factories = match Factories::builder()\n");
     for sec in Section::ALL {

@@ -108,3 +108,21 @@ fn otelcol_path_is_used_for_the_runtime() {
         "{toml}"
     );
 }
+
+#[test]
+fn mimalloc_by_default_system_on_request() {
+    let (dir, mut m) = setup();
+    let out = output_dir(&m, dir.path(), None);
+    assert_eq!(m.dist.allocator, Allocator::Mimalloc);
+    let toml = cargo_toml(&m, dir.path(), &out).unwrap();
+    assert!(toml.contains(MIMALLOC_DEP), "{toml}");
+    assert!(main_rs(&m).contains("#[global_allocator]\nstatic GLOBAL: mimalloc::MiMalloc"));
+    m.dist.allocator = Allocator::System;
+    assert!(!cargo_toml(&m, dir.path(), &out).unwrap().contains("mimalloc"));
+    assert!(!main_rs(&m).contains("global_allocator"));
+    let one = "receivers: [{crate: otelcol-receiver-otlp, version: \"0.1\"}]\n";
+    let parsed = Manifest::parse(&format!("dist: {{name: x, allocator: system}}\n{one}")).unwrap();
+    assert_eq!(parsed.dist.allocator, Allocator::System);
+    let e = Manifest::parse(&format!("dist: {{name: x, allocator: jemalloc}}\n{one}")).unwrap_err();
+    assert!(e.to_string().contains("jemalloc"), "{e}");
+}

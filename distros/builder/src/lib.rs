@@ -18,7 +18,7 @@ use std::path::{Path, PathBuf};
 pub use compile::{CompileOptions, DEFAULT_PROFILE, compile};
 pub use error::BuildError;
 pub use generate::{generate, output_dir};
-pub use manifest::{ComponentDep, Dist, Manifest, Section};
+pub use manifest::{Allocator, ComponentDep, Dist, Manifest, Section};
 
 /// What one run of the builder does.
 #[derive(Clone, Debug, Default)]

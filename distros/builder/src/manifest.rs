@@ -81,6 +81,22 @@ pub struct Dist {
     /// workspace (no `[workspace]` table, no `[profile]`). Default: false.
     #[serde(default)]
     pub workspace_member: bool,
+    /// The global allocator of the binary. Default: [`Allocator::Mimalloc`].
+    #[serde(default)]
+    pub allocator: Allocator,
+}
+
+/// The global allocator a distribution is built with (not in Go's builder).
+#[derive(Clone, Copy, Debug, Default, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum Allocator {
+    /// mimalloc without transparent huge pages, as the default `otelcol-rs`
+    /// binary (decoding is about a third faster than with glibc malloc;
+    /// BENCHMARKS.md). Needs a C compiler to build.
+    #[default]
+    Mimalloc,
+    /// The platform's allocator.
+    System,
 }
 
 impl Default for Dist {
@@ -94,6 +110,7 @@ impl Default for Dist {
             otelcol_version: default_otelcol_version(),
             otelcol_path: None,
             workspace_member: false,
+            allocator: Allocator::default(),
         }
     }
 }

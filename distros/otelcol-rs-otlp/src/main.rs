@@ -8,6 +8,9 @@ use otelcol_component::BuildInfo;
 use otelcol_service::Factories;
 use otelcol_service::cli::{Distribution, run};
 
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() -> ExitCode {
     let factories = match Factories::builder()
         .receiver(otelcol_receiver_otlp::factory())
