@@ -357,6 +357,47 @@ fn dechunk(mut b: &[u8]) -> Vec<u8> {
     out
 }
 
+/// A config with the OTLP receiver on `grpc`/`http` (127.0.0.1) and each
+/// signal through `batch` into a file exporter writing
+/// `{dir}/traces.jsonl`, `{dir}/metrics.jsonl` and `{dir}/logs.jsonl` (`{dir}`
+/// is replaced by [`Collector::start`]).
+pub fn otlp_to_files_config(grpc: u16, http: u16) -> String {
+    format!(
+        r#"
+receivers:
+  otlp:
+    protocols:
+      grpc:
+        endpoint: 127.0.0.1:{grpc}
+      http:
+        endpoint: 127.0.0.1:{http}
+processors:
+  batch:
+exporters:
+  file/traces:
+    path: {{dir}}/traces.jsonl
+  file/metrics:
+    path: {{dir}}/metrics.jsonl
+  file/logs:
+    path: {{dir}}/logs.jsonl
+service:
+  pipelines:
+    traces:
+      receivers: [otlp]
+      processors: [batch]
+      exporters: [file/traces]
+    metrics:
+      receivers: [otlp]
+      processors: [batch]
+      exporters: [file/metrics]
+    logs:
+      receivers: [otlp]
+      processors: [batch]
+      exporters: [file/logs]
+"#
+    )
+}
+
 /// Reads a file exporter's JSON-lines output: one parsed JSON value per line.
 pub fn read_json_lines(path: &Path) -> Vec<serde_json::Value> {
     let text = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("read {}: {e}", path.display()));

@@ -167,43 +167,6 @@ fn backend() -> (SocketAddr, thread::JoinHandle<BTreeMap<String, String>>) {
     (addr, handle)
 }
 
-fn collector_config(grpc: u16, http: u16) -> String {
-    format!(
-        r#"
-receivers:
-  otlp:
-    protocols:
-      grpc:
-        endpoint: 127.0.0.1:{grpc}
-      http:
-        endpoint: 127.0.0.1:{http}
-processors:
-  batch:
-exporters:
-  file/traces:
-    path: {{dir}}/traces.jsonl
-  file/metrics:
-    path: {{dir}}/metrics.jsonl
-  file/logs:
-    path: {{dir}}/logs.jsonl
-service:
-  pipelines:
-    traces:
-      receivers: [otlp]
-      processors: [batch]
-      exporters: [file/traces]
-    metrics:
-      receivers: [otlp]
-      processors: [batch]
-      exporters: [file/metrics]
-    logs:
-      receivers: [otlp]
-      processors: [batch]
-      exporters: [file/logs]
-"#
-    )
-}
-
 // ---------------------------------------------------------------- decoding
 
 fn hex(b: &[u8]) -> String {
@@ -349,7 +312,7 @@ fn run_flow(protocol: &str) {
         .iter()
         .map(|p| format!("127.0.0.1:{p}").parse().unwrap())
         .collect();
-    let mut collector = Collector::start(&collector_config(grpc, http), &[], &addrs);
+    let mut collector = Collector::start(&otlp_to_files_config(grpc, http), &[], &addrs);
     let (endpoint, transport) = match protocol {
         "grpc" => (format!("http://127.0.0.1:{grpc}"), "grpc"),
         _ => (format!("http://127.0.0.1:{http}"), "http"),

@@ -16,43 +16,6 @@ use otelcol_component::proto::metrics::v1::metric::Data;
 use otelcol_integration_tests::*;
 use serde_json::{Value, json};
 
-fn config(grpc: u16, http: u16) -> String {
-    format!(
-        r#"
-receivers:
-  otlp:
-    protocols:
-      grpc:
-        endpoint: 127.0.0.1:{grpc}
-      http:
-        endpoint: 127.0.0.1:{http}
-processors:
-  batch:
-exporters:
-  file/traces:
-    path: {{dir}}/traces.jsonl
-  file/metrics:
-    path: {{dir}}/metrics.jsonl
-  file/logs:
-    path: {{dir}}/logs.jsonl
-service:
-  pipelines:
-    traces:
-      receivers: [otlp]
-      processors: [batch]
-      exporters: [file/traces]
-    metrics:
-      receivers: [otlp]
-      processors: [batch]
-      exporters: [file/metrics]
-    logs:
-      receivers: [otlp]
-      processors: [batch]
-      exporters: [file/logs]
-"#
-    )
-}
-
 fn send(protocol: &str, endpoint: &str, service: &str) -> Value {
     let script = concat!(env!("CARGO_MANIFEST_DIR"), "/python/send_telemetry.py");
     let out = Command::new(python())
@@ -268,7 +231,7 @@ fn python_sdk_over_grpc_and_http_arrives_intact() {
         format!("127.0.0.1:{grpc}").parse().unwrap(),
         format!("127.0.0.1:{http}").parse().unwrap(),
     ];
-    let c = Collector::start(&config(grpc, http), &[], &addrs);
+    let c = Collector::start(&otlp_to_files_config(grpc, http), &[], &addrs);
     let m_grpc = send("grpc", &format!("127.0.0.1:{grpc}"), "itest-grpc");
     let m_http = send("http", &format!("127.0.0.1:{http}"), "itest-http");
     // Stop with SIGTERM: shutdown must flush every file before exit.
