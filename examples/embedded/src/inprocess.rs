@@ -79,8 +79,7 @@ impl InProcessHandle {
     }
 
     /// Hand-offs waiting for the pipeline to accept their data right now
-    /// (with `wait_for_export: true`, the batch processor answers only once
-    /// the batch is exported).
+    /// (the batch processor answers once the batch is exported).
     pub fn in_flight(&self) -> usize {
         self.in_flight.load(Ordering::SeqCst)
     }

@@ -42,10 +42,10 @@
 //!     traces: {receivers: [inprocess], processors: [batch], exporters: [memory]}
 //! "#;
 //! let collector = EmbeddedCollector::start(config, factories, handle).await?;
-//! // Returns once the pipeline accepted the span (here: once it is in the batch).
+//! // Returns once the pipeline accepted the span (here: once its batch was exported).
 //! collector.handle().traces(app::span("work", 1, 2, vec![])).await?;
-//! collector.shutdown().await; // receivers first, then drain processors into exporters
 //! assert_eq!(store.span_count(), 1);
+//! collector.shutdown().await; // receivers first, then drain processors into exporters
 //! # Ok(()) }
 //! ```
 //!

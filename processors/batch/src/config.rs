@@ -45,12 +45,13 @@ pub struct BatchConfig {
     /// consume fails with a permanent error. `0` means no limit. Default `1000`.
     pub metadata_cardinality_limit: u32,
 
-    /// Not in Go. `false` (default, as Go): a caller is answered as soon as
-    /// its items are in the batch; a failed export is logged (and counted by
-    /// the exporter that failed). `true`: a caller is answered when the batch
+    /// Not in Go. `true` (default): a caller is answered when the batch
     /// holding its items has been exported, with that export's error, so
     /// retryable failures and back-pressure reach the sender — at the cost of
-    /// up to `timeout` of latency whenever a batch does not fill.
+    /// up to `timeout` of latency whenever a batch does not fill. `false`
+    /// (Go's behaviour): a caller is answered as soon as its items are in the
+    /// batch; a failed export is logged (and counted by the exporter that
+    /// failed).
     pub wait_for_export: bool,
 }
 
@@ -62,7 +63,7 @@ impl Default for BatchConfig {
             send_batch_max_size: DEFAULT_SEND_BATCH_MAX_SIZE,
             metadata_keys: Vec::new(),
             metadata_cardinality_limit: DEFAULT_METADATA_CARDINALITY_LIMIT,
-            wait_for_export: false,
+            wait_for_export: true,
         }
     }
 }
@@ -146,7 +147,7 @@ mod tests {
         let cfg = parse_config::<BatchConfig>(
             "timeout: 5s\nsend_batch_size: 100\nsend_batch_max_size: 150\n\
              metadata_keys: [X-Tenant, region]\nmetadata_cardinality_limit: 7\n\
-             wait_for_export: true\n",
+             wait_for_export: false\n",
         )
         .unwrap();
         assert_eq!(
@@ -157,7 +158,7 @@ mod tests {
                 send_batch_max_size: 150,
                 metadata_keys: vec!["X-Tenant".into(), "region".into()],
                 metadata_cardinality_limit: 7,
-                wait_for_export: true,
+                wait_for_export: false,
             }
         );
         assert_eq!(cfg.normalized_metadata_keys(), vec!["region", "x-tenant"]);

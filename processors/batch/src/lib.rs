@@ -26,12 +26,12 @@
 //!   `send_batch_size: 0`) every payload is sent at once. With
 //!   `send_batch_max_size` set, no export carries more items: oversize
 //!   payloads and batches are split, keeping order.
-//! - **As in Go, `consume` answers once the payload is in the batch**; a
-//!   failed export is logged (`Sender failed`). With `wait_for_export: true`
-//!   (not in Go) `consume` waits for the export carrying the payload's items
-//!   and returns its result: `Ok`, or the downstream error (combined over
-//!   the exports if the payload was split), so nothing is answered OK before
-//!   it was delivered and the sender retries what failed.
+//! - **Unlike Go, `consume` waits for the export** carrying the payload's
+//!   items and returns its result: `Ok`, or the downstream error (combined
+//!   over the exports if the payload was split). Nothing is answered OK
+//!   before it was delivered, and the sender retries what failed. With
+//!   `wait_for_export: false` it answers once the payload is in the batch,
+//!   as Go does, and a failed export is logged (`Sender failed`).
 //! - **Bounded**: a batcher holds at most
 //!   `2 × max(send_batch_size, send_batch_max_size, 1)` items (waiting,
 //!   pending and in its in-flight export together); a payload larger than

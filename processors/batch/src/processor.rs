@@ -193,7 +193,7 @@ impl<T: Payload> Consumer<T> for BatchProcessor<T> {
             return Err(BatchError::Stopped.into());
         }
         if !self.wait_for_export {
-            // As Go: answered once buffered; the ticket logs a failed export.
+            // Go's behaviour: answered once buffered; the ticket logs a failed export.
             return Ok(());
         }
         result.await.unwrap_or_else(|_| Err(BatchError::Stopped.into()))

@@ -195,15 +195,15 @@ async fn shutdown_refuses_callers_waiting_for_room_and_flushes_the_rest() {
     assert_eq!(gate.sink.item_count(), 8);
 }
 
-/// The default mode: callers are answered once buffered.
+/// Go's mode (`wait_for_export: false`): callers are answered once buffered.
 fn answering(size: u32, next: otelcol_component::SharedConsumer<Traces>) -> Arc<BatchProcessor<Traces>> {
     let cfg = BatchConfig {
         send_batch_size: size,
         send_batch_max_size: size,
         timeout: Duration::from_secs(3600),
+        wait_for_export: false,
         ..BatchConfig::default()
     };
-    assert!(!cfg.wait_for_export, "answering when buffered is the default");
     Arc::new(BatchProcessor::new(
         &nop_settings("batch", Kind::Processor),
         &cfg,
@@ -212,7 +212,7 @@ fn answering(size: u32, next: otelcol_component::SharedConsumer<Traces>) -> Arc<
 }
 
 #[tokio::test(start_paused = true)]
-async fn by_default_callers_are_answered_once_buffered_and_room_still_bounds_them() {
+async fn without_waiting_callers_are_answered_once_buffered_and_room_still_bounds_them() {
     // Capacity 2 × 4 = 8 items, held until exported.
     let gate = Gate::new();
     let p = answering(4, gate.clone());
@@ -248,7 +248,7 @@ async fn by_default_callers_are_answered_once_buffered_and_room_still_bounds_the
 }
 
 #[tokio::test(start_paused = true)]
-async fn by_default_a_failed_export_is_logged_not_returned() {
+async fn without_waiting_a_failed_export_is_logged_not_returned() {
     let failing = ErrConsumer::permanent();
     let p = answering(1, failing.clone());
     p.consume(traces("a", 1)).await.unwrap();

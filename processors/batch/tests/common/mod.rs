@@ -72,9 +72,9 @@ pub fn processor(cfg: BatchConfig, next: SharedConsumer<Traces>) -> Arc<BatchPro
     ))
 }
 
-/// A config that answers callers after the export (`wait_for_export`), so a
-/// test sees each caller's outcome; the default, answer-when-buffered mode
-/// has its own tests.
+/// A config that answers callers after the export (`wait_for_export`, the
+/// default, spelled out), so a test sees each caller's outcome; the
+/// answer-when-buffered mode has its own tests.
 pub fn cfg(size: u32, max: u32, timeout_ms: u64) -> BatchConfig {
     BatchConfig {
         send_batch_size: size,
@@ -85,7 +85,7 @@ pub fn cfg(size: u32, max: u32, timeout_ms: u64) -> BatchConfig {
     }
 }
 
-/// The default config with `wait_for_export: true`.
+/// The default config, `wait_for_export: true` spelled out.
 pub fn waiting() -> BatchConfig {
     BatchConfig {
         wait_for_export: true,
