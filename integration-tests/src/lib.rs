@@ -398,6 +398,97 @@ service:
     )
 }
 
+/// The `llm-app` binary (the seed's app, Rust SDK) next to `otelcol-rs`, or
+/// `LLM_APP_BIN`.
+pub fn llm_app_binary() -> PathBuf {
+    if let Some(p) = std::env::var_os("LLM_APP_BIN") {
+        return PathBuf::from(p);
+    }
+    let bin = binary().with_file_name("llm-app");
+    assert!(
+        bin.exists(),
+        "{} is missing: run `cargo build -p llm-app` first (the test script does)",
+        bin.display()
+    );
+    bin
+}
+
+/// A second otelcol-rs standing in for a trace backend (Jaeger): OTLP/gRPC in
+/// on a free loopback port, every span out to `{dir}/traces.jsonl`. Returns
+/// the collector and its gRPC address.
+pub fn start_trace_backend() -> (Collector, SocketAddr) {
+    let grpc: SocketAddr = format!("127.0.0.1:{}", free_port()).parse().expect("addr");
+    let config = format!(
+        r#"
+receivers:
+  otlp:
+    protocols:
+      grpc: {{endpoint: "{grpc}"}}
+exporters:
+  file: {{path: "{{dir}}/traces.jsonl", flush_interval: 100ms}}
+service:
+  pipelines:
+    traces: {{receivers: [otlp], exporters: [file]}}
+"#
+    );
+    (Collector::start(&config, &[], &[grpc]), grpc)
+}
+
+/// The collector of the seed's flow: `deploy/collector-config.yaml` itself,
+/// its listeners moved to free loopback ports with `--set`, its otlp
+/// exporter pointed at `backend`.
+#[derive(Debug)]
+pub struct DeployPorts {
+    /// OTLP/gRPC receiver.
+    pub grpc: SocketAddr,
+    /// OTLP/HTTP receiver.
+    pub http: SocketAddr,
+    /// The prometheus exporter.
+    pub prometheus: SocketAddr,
+    /// The health_check extension.
+    pub health: SocketAddr,
+}
+
+/// Starts `deploy/collector-config.yaml` (see [`DeployPorts`]) with `env`
+/// and further `--set` overrides in `sets`; returns once every listener is up.
+pub fn start_deploy_collector(
+    backend: SocketAddr,
+    env: &[(&str, &str)],
+    sets: &[String],
+) -> (Collector, DeployPorts) {
+    let addr = || -> SocketAddr { format!("127.0.0.1:{}", free_port()).parse().expect("addr") };
+    let [grpc, http, prometheus, health, pprof, zpages] = [(); 6].map(|_| addr());
+    let mut all_sets = vec![
+        format!("receivers::otlp::protocols::grpc::endpoint={grpc}"),
+        format!("receivers::otlp::protocols::http::endpoint={http}"),
+        format!("exporters::otlp::endpoint={backend}"),
+        format!("exporters::prometheus::endpoint={prometheus}"),
+        format!("extensions::health_check::endpoint={health}"),
+        format!("extensions::pprof::endpoint={pprof}"),
+        format!("extensions::zpages::endpoint={zpages}"),
+    ];
+    all_sets.extend(sets.iter().cloned());
+    let config = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../deploy/collector-config.yaml")
+        .display()
+        .to_string();
+    let mut args = vec!["--config", config.as_str()];
+    for s in &all_sets {
+        args.extend(["--set", s.as_str()]);
+    }
+    // `spawn` adds `--set service.telemetry.metrics.address=<free port>`.
+    let c = Collector::start_args_env(&args, env, &[grpc, http, prometheus, health, pprof, zpages]);
+    (
+        c,
+        DeployPorts {
+            grpc,
+            http,
+            prometheus,
+            health,
+        },
+    )
+}
+
 /// Reads a file exporter's JSON-lines output: one parsed JSON value per line.
 pub fn read_json_lines(path: &Path) -> Vec<serde_json::Value> {
     let text = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("read {}: {e}", path.display()));

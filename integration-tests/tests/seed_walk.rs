@@ -11,7 +11,7 @@
 
 use std::collections::BTreeMap;
 use std::net::{SocketAddr, TcpStream};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Child, Command, ExitStatus};
 use std::sync::{Arc, Mutex};
 use std::thread;
@@ -47,74 +47,21 @@ struct Stack {
     prometheus: Prometheus,
 }
 
-fn deploy_config() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../deploy/collector-config.yaml")
-}
-
 fn start_stack() -> Stack {
-    let b_grpc = addr(free_port());
-    let b_config = format!(
-        r#"
-receivers:
-  otlp:
-    protocols:
-      grpc: {{endpoint: "{b_grpc}"}}
-exporters:
-  file: {{path: "{{dir}}/traces.jsonl", flush_interval: 100ms}}
-service:
-  pipelines:
-    traces: {{receivers: [otlp], exporters: [file]}}
-"#
-    );
-    let b = Collector::start(&b_config, &[], &[b_grpc]);
-
-    let [a_grpc, a_http, a_prom, a_health, a_pprof, a_zpages] = [(); 6].map(|_| addr(free_port()));
-    let sets = [
-        format!("receivers::otlp::protocols::grpc::endpoint={a_grpc}"),
-        format!("receivers::otlp::protocols::http::endpoint={a_http}"),
-        format!("exporters::otlp::endpoint={b_grpc}"),
-        format!("exporters::prometheus::endpoint={a_prom}"),
-        format!("extensions::health_check::endpoint={a_health}"),
-        format!("extensions::pprof::endpoint={a_pprof}"),
-        format!("extensions::zpages::endpoint={a_zpages}"),
-    ];
-    let config = deploy_config().display().to_string();
-    let mut args = vec!["--config", config.as_str()];
-    for s in &sets {
-        args.extend(["--set", s.as_str()]);
-    }
-    // The harness adds `--set service.telemetry.metrics.address=<free port>`.
-    let a = Collector::start_args_env(
-        &args,
-        &[("DEPLOYMENT_ENVIRONMENT", COLLECTOR_ENV)],
-        &[a_grpc, a_http, a_prom, a_health, a_pprof, a_zpages],
-    );
-    let health = http_request(a_health, "GET", "/", &[], b"");
+    let (b, b_grpc) = start_trace_backend();
+    let (a, ports) = start_deploy_collector(b_grpc, &[("DEPLOYMENT_ENVIRONMENT", COLLECTOR_ENV)], &[]);
+    let health = http_request(ports.health, "GET", "/", &[], b"");
     assert_eq!(health.status, 200, "A is healthy:\n{}", a.logs());
-    let prometheus = Prometheus::start(a_prom);
+    let prometheus = Prometheus::start(ports.prometheus);
     Stack {
         b,
         a,
-        a_grpc,
+        a_grpc: ports.grpc,
         prometheus,
     }
 }
 
 // ---------------------------------------------------------------- the Rust app
-
-fn llm_app_binary() -> PathBuf {
-    if let Some(p) = std::env::var_os("LLM_APP_BIN") {
-        return PathBuf::from(p);
-    }
-    let exe = std::env::current_exe().unwrap();
-    let bin = exe.parent().and_then(Path::parent).unwrap().join("llm-app");
-    assert!(
-        bin.exists(),
-        "{} is missing: run `cargo build -p llm-app` first",
-        bin.display()
-    );
-    bin
-}
 
 /// A running `llm-app`, killed on drop.
 struct App {

@@ -9,8 +9,10 @@
 //! - [`settings`]: `TelemetrySettings`/`AppSettings` from the environment and `.env.local`.
 //! - [`telemetry`]: the `Telemetry` facade (providers, spans, instruments, logs, propagation).
 //! - [`app`] and [`chat`]: the HTTP service.
+//! - [`burst`]: `llm-app burst RATE SECONDS`, a paced stream of spans (load checks).
 
 pub mod app;
+pub mod burst;
 pub mod chat;
 pub mod dotenv;
 pub mod metrics;

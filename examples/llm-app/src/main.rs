@@ -1,6 +1,10 @@
 //! `llm-app`: serves `POST /chat` and `GET /health` on `LLM_APP_ADDR`, exports
 //! telemetry over OTLP, and on SIGTERM/SIGINT drains requests, then flushes
 //! every provider before exiting.
+//!
+//! `llm-app burst RATE SECONDS` instead makes RATE spans a second for SECONDS
+//! through the same SDK setup, flushes, and prints
+//! `{"created": N, "seconds": S}` on stdout.
 
 use std::process::ExitCode;
 
@@ -22,11 +26,18 @@ enum AppError {
     Serve(std::io::Error),
     #[error("telemetry shutdown task: {0}")]
     Join(#[from] tokio::task::JoinError),
+    #[error("{0}")]
+    Usage(String),
 }
 
 #[tokio::main]
 async fn main() -> ExitCode {
-    match run().await {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let result = match args.first().map(String::as_str) {
+        Some("burst") => burst(&args[1..]).await,
+        _ => run().await,
+    };
+    match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("llm-app: {e}");
@@ -66,6 +77,22 @@ async fn run() -> Result<(), AppError> {
     let flushed = tokio::task::spawn_blocking(move || telemetry.shutdown()).await;
     served.map_err(AppError::Serve)?;
     flushed??;
+    Ok(())
+}
+
+/// `llm-app burst RATE SECONDS`: see [`llm_app::burst`].
+async fn burst(args: &[String]) -> Result<(), AppError> {
+    let (rate, seconds) = llm_app::burst::parse_args(args).map_err(AppError::Usage)?;
+    let settings = AppSettings::load()?;
+    let telemetry = Telemetry::from_settings(&settings.telemetry)?;
+    let report = llm_app::burst::run(&telemetry, rate, seconds).await;
+    let flushed = tokio::task::spawn_blocking(move || telemetry.shutdown()).await;
+    flushed??;
+    println!(
+        "{{\"created\": {}, \"seconds\": {:.3}}}",
+        report.created,
+        report.elapsed.as_secs_f64()
+    );
     Ok(())
 }
 

@@ -5,6 +5,17 @@
 //! entry's [`Ticket`] holds until all of its items have been exported. The
 //! task exports inline, one export at a time, so ordering is kept and the
 //! channel simply fills while an export is in flight.
+//!
+//! Two ways to decide when to send:
+//! - **when idle** (`send_when_idle: true`, the default; group commit): the
+//!   moment the batcher has items and no export in flight, it lets the
+//!   payloads that are arriving at the same moment join (one turn of the
+//!   scheduler), then sends everything pending. What arrives during an
+//!   export forms the next batch, sent as soon as that export returns. No
+//!   item ever waits for a timer, and batches grow with the load.
+//! - **by size or timeout** (`send_when_idle: false`, Go's rule): a batch is
+//!   sent when it holds `send_batch_size` items or `timeout` after its first
+//!   item arrived.
 
 use std::collections::VecDeque;
 use std::sync::{Arc, Mutex, PoisonError};
@@ -117,6 +128,8 @@ pub(crate) struct BatcherSettings {
     pub(crate) max_size: usize,
     pub(crate) timeout: Duration,
     pub(crate) immediate: bool,
+    /// Group commit: send whenever no export is in flight (`send_when_idle`).
+    pub(crate) when_idle: bool,
     /// Item permits per batcher (see `BatchConfig::batcher_capacity`).
     pub(crate) capacity: usize,
 }
@@ -175,7 +188,62 @@ async fn sleep_until(deadline: Option<Instant>) {
 
 impl<T: Payload> Batcher<T> {
     /// Runs until every handle is gone (shutdown), then flushes the rest.
-    async fn run(mut self) {
+    async fn run(self) {
+        if self.settings.when_idle && !self.settings.immediate {
+            self.run_when_idle().await;
+        } else {
+            self.run_by_size_or_timeout().await;
+        }
+    }
+
+    /// Group commit: whenever items are pending and no export is in flight,
+    /// send them. Runs until every handle is gone, then flushes the rest.
+    async fn run_when_idle(mut self) {
+        loop {
+            if self.pending.is_empty() {
+                match self.rx.recv().await {
+                    Some(entry) => self.push(entry),
+                    None => break,
+                }
+            }
+            self.take_ready();
+            if self.pending_items < self.settings.send_batch_size {
+                // Payloads that are being received right now join this
+                // batch: one turn of the scheduler (the I/O driver included)
+                // costs microseconds when the collector is quiet, and under
+                // load lets every connection that is ready add its payload,
+                // so batches grow with the load instead of with a timer.
+                tokio::task::yield_now().await;
+                self.take_ready();
+            }
+            let trigger = if self.pending_items >= self.settings.send_batch_size {
+                Trigger::Size
+            } else {
+                Trigger::Idle
+            };
+            // One export (at most `send_batch_max_size` items); what arrived
+            // meanwhile, and what did not fit, goes out on the next turn.
+            self.export_one(trigger).await;
+        }
+        // Go counts the shutdown flush as a timeout-triggered send.
+        self.flush_all(Trigger::Timeout).await;
+    }
+
+    /// Moves every entry already waiting in the channel to the pending batch.
+    fn take_ready(&mut self) {
+        while let Ok(entry) = self.rx.try_recv() {
+            self.push(entry);
+        }
+    }
+
+    fn push(&mut self, entry: Entry<T>) {
+        self.pending_items += entry.items;
+        self.pending.push_back(entry);
+    }
+
+    /// Go's rule: send at `send_batch_size` items or `timeout` after the
+    /// first item of a batch.
+    async fn run_by_size_or_timeout(mut self) {
         loop {
             let deadline = self
                 .batch_started
@@ -197,8 +265,7 @@ impl<T: Payload> Batcher<T> {
         if self.pending.is_empty() {
             self.batch_started = Some(Instant::now());
         }
-        self.pending_items += entry.items;
-        self.pending.push_back(entry);
+        self.push(entry);
         if self.settings.immediate {
             self.flush_all(Trigger::Size).await;
             return;

@@ -20,9 +20,11 @@ pub const DEFAULT_METADATA_CARDINALITY_LIMIT: u32 = 1000;
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct BatchConfig {
-    /// Time after which a batch is sent regardless of its size, counted from
-    /// the moment its first item was added. `0` sends every payload at once
-    /// (still split by `send_batch_max_size`). Default `200ms`.
+    /// With `send_when_idle: false`: time after which a batch is sent
+    /// regardless of its size, counted from the moment its first item was
+    /// added. With `send_when_idle: true` (the default) no batch waits for a
+    /// timer and this only matters as `0`. `0` sends every payload at once,
+    /// on its own (still split by `send_batch_max_size`). Default `200ms`.
     #[serde(with = "otelcol_component::duration")]
     pub timeout: Duration,
 
@@ -53,6 +55,17 @@ pub struct BatchConfig {
     /// batch; a failed export is logged (and counted by the exporter that
     /// failed).
     pub wait_for_export: bool,
+
+    /// Not in Go. `true` (default): group commit. Whenever the batcher has
+    /// items and no export is in flight, it sends them at once (after letting
+    /// the payloads arriving at that moment join); what arrives during an
+    /// export forms the next batch, sent when that export returns, split at
+    /// `send_batch_max_size`. Nobody waits for a timer while the exporter is
+    /// idle, and batches grow with the load. `false` (Go's rule): a batch is
+    /// sent when it reaches `send_batch_size` items or `timeout` after its
+    /// first item — fewer, larger exports at low rates, at the cost of up to
+    /// `timeout` of latency.
+    pub send_when_idle: bool,
 }
 
 impl Default for BatchConfig {
@@ -64,6 +77,7 @@ impl Default for BatchConfig {
             metadata_keys: Vec::new(),
             metadata_cardinality_limit: DEFAULT_METADATA_CARDINALITY_LIMIT,
             wait_for_export: true,
+            send_when_idle: true,
         }
     }
 }
@@ -131,6 +145,8 @@ mod tests {
         assert_eq!(cfg.send_batch_max_size, 0);
         assert!(cfg.metadata_keys.is_empty());
         assert_eq!(cfg.metadata_cardinality_limit, 1000);
+        assert!(cfg.wait_for_export, "senders hear the export's result");
+        assert!(cfg.send_when_idle, "group commit: no sender waits for a timer");
         assert_eq!(cfg.validate(), Ok(()));
         assert!(!cfg.sends_immediately());
         assert_eq!(cfg.batcher_capacity(), 16384);
@@ -147,7 +163,7 @@ mod tests {
         let cfg = parse_config::<BatchConfig>(
             "timeout: 5s\nsend_batch_size: 100\nsend_batch_max_size: 150\n\
              metadata_keys: [X-Tenant, region]\nmetadata_cardinality_limit: 7\n\
-             wait_for_export: false\n",
+             wait_for_export: false\nsend_when_idle: false\n",
         )
         .unwrap();
         assert_eq!(
@@ -159,6 +175,7 @@ mod tests {
                 metadata_keys: vec!["X-Tenant".into(), "region".into()],
                 metadata_cardinality_limit: 7,
                 wait_for_export: false,
+                send_when_idle: false,
             }
         );
         assert_eq!(cfg.normalized_metadata_keys(), vec!["region", "x-tenant"]);

@@ -21,11 +21,18 @@
 //!   empty). Each batcher is a tokio task that owns its pending batch and
 //!   exports one batch at a time, in arrival order; different batchers export
 //!   concurrently.
-//! - A batch is sent when it holds `send_batch_size` items, or when `timeout`
-//!   has passed since its first item was added. With `timeout: 0` (or
-//!   `send_batch_size: 0`) every payload is sent at once. With
-//!   `send_batch_max_size` set, no export carries more items: oversize
-//!   payloads and batches are split, keeping order.
+//! - **Group commit** (`send_when_idle: true`, the default; not in Go):
+//!   whenever a batcher has items and no export in flight, it sends them at
+//!   once, after one turn of the scheduler so that payloads arriving at that
+//!   instant join; what arrives during an export forms the next batch, sent
+//!   when that export returns. Nothing waits for a timer while the exporter
+//!   is idle, and batches grow with the load.
+//! - With `send_when_idle: false` (Go's rule) a batch is sent when it holds
+//!   `send_batch_size` items, or when `timeout` has passed since its first
+//!   item was added. With `timeout: 0` (or `send_batch_size: 0`) every
+//!   payload is sent at once, in either mode. With `send_batch_max_size`
+//!   set, no export carries more items: oversize payloads and batches are
+//!   split, keeping order.
 //! - **Unlike Go, `consume` waits for the export** carrying the payload's
 //!   items and returns its result: `Ok`, or the downstream error (combined
 //!   over the exports if the payload was split). Nothing is answered OK
@@ -50,6 +57,7 @@
 //! `otelcol_processor_batch_batch_send_size_bytes`,
 //! `otelcol_processor_batch_batch_size_trigger_send`,
 //! `otelcol_processor_batch_timeout_trigger_send`,
+//! `otelcol_processor_batch_idle_trigger_send` (not in Go),
 //! `otelcol_processor_batch_metadata_cardinality`.
 
 mod batcher;

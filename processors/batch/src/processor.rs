@@ -69,6 +69,7 @@ impl<T: Payload> BatchProcessor<T> {
             max_size: cfg.send_batch_max_size as usize,
             timeout: cfg.timeout,
             immediate: cfg.sends_immediately(),
+            when_idle: cfg.send_when_idle,
             capacity: cfg.batcher_capacity().min(Semaphore::MAX_PERMITS),
         };
         BatchProcessor {

@@ -7,6 +7,9 @@ pub(crate) enum Trigger {
     Size,
     /// `timeout` elapsed, or shutdown flushed the rest (Go counts both as timeout).
     Timeout,
+    /// The batcher was idle and sent what was pending (`send_when_idle`;
+    /// not in Go).
+    Idle,
 }
 
 /// Items per export.
@@ -17,6 +20,8 @@ pub(crate) const BATCH_SEND_SIZE_BYTES: &str = "otelcol_processor_batch_batch_se
 pub(crate) const SIZE_TRIGGER_SEND: &str = "otelcol_processor_batch_batch_size_trigger_send";
 /// Exports triggered by the timeout.
 pub(crate) const TIMEOUT_TRIGGER_SEND: &str = "otelcol_processor_batch_timeout_trigger_send";
+/// Exports sent because the batcher was idle (`send_when_idle`; not in Go).
+pub(crate) const IDLE_TRIGGER_SEND: &str = "otelcol_processor_batch_idle_trigger_send";
 /// Distinct metadata-value combinations (batchers).
 pub(crate) const METADATA_CARDINALITY: &str = "otelcol_processor_batch_metadata_cardinality";
 
@@ -36,6 +41,7 @@ impl Telemetry {
         let name = match trigger {
             Trigger::Size => SIZE_TRIGGER_SEND,
             Trigger::Timeout => TIMEOUT_TRIGGER_SEND,
+            Trigger::Idle => IDLE_TRIGGER_SEND,
         };
         metrics::counter!(name, "processor" => self.id.clone()).increment(1);
         metrics::histogram!(BATCH_SEND_SIZE, "processor" => self.id.clone()).record(items as f64);

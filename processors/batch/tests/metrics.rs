@@ -15,7 +15,7 @@ use metrics::{
 };
 use otelcol_component::{BuildInfo, Component, ComponentId, ComponentType, Consumer, Kind, Settings, Traces};
 use otelcol_componenttest::{ErrConsumer, Sink};
-use otelcol_processor_batch::BatchProcessor;
+use otelcol_processor_batch::{BatchConfig, BatchProcessor};
 
 #[derive(Debug, Default)]
 struct Cell {
@@ -64,10 +64,13 @@ impl Rec {
         self.cells.lock().unwrap().entry(name).or_default().clone()
     }
     fn get(&self, name: &str) -> Arc<Cell> {
+        self.get_labeled(name, "batch/m")
+    }
+    fn get_labeled(&self, name: &str, processor: &str) -> Arc<Cell> {
         self.cells
             .lock()
             .unwrap()
-            .get(&format!("{name}{{processor=batch/m}}"))
+            .get(&format!("{name}{{processor={processor}}}"))
             .cloned()
             .unwrap_or_default()
     }
@@ -166,4 +169,14 @@ async fn self_metrics_have_go_names_and_the_processor_label() {
             .len(),
         3
     );
+
+    // Group commit (the default): a lone payload goes out because the
+    // batcher was idle, counted under its own trigger.
+    let id = ComponentId::with_name(ComponentType::new("batch").unwrap(), "idle").unwrap();
+    let set = Settings::new(id, Kind::Processor, BuildInfo::default());
+    let p = BatchProcessor::<Traces>::new(&set, &BatchConfig::default(), Sink::new());
+    p.consume(traces("c", 3)).await.unwrap();
+    let idle = rec.get_labeled("otelcol_processor_batch_idle_trigger_send", "batch/idle");
+    assert_eq!(idle.counter.load(Ordering::SeqCst), 1);
+    p.shutdown().await.unwrap();
 }

@@ -72,15 +72,26 @@ pub fn processor(cfg: BatchConfig, next: SharedConsumer<Traces>) -> Arc<BatchPro
     ))
 }
 
-/// A config that answers callers after the export (`wait_for_export`, the
-/// default, spelled out), so a test sees each caller's outcome; the
-/// answer-when-buffered mode has its own tests.
+/// A config with Go's send rule (size or timeout, `send_when_idle: false`)
+/// that answers callers after the export (`wait_for_export`, the default,
+/// spelled out), so a test sees each caller's outcome; the group-commit and
+/// answer-when-buffered modes have their own tests.
 pub fn cfg(size: u32, max: u32, timeout_ms: u64) -> BatchConfig {
     BatchConfig {
         send_batch_size: size,
         send_batch_max_size: max,
         timeout: std::time::Duration::from_millis(timeout_ms),
         wait_for_export: true,
+        send_when_idle: false,
+        ..BatchConfig::default()
+    }
+}
+
+/// Group commit (`send_when_idle: true`, the default) with these sizes.
+pub fn idle_cfg(size: u32, max: u32) -> BatchConfig {
+    BatchConfig {
+        send_batch_size: size,
+        send_batch_max_size: max,
         ..BatchConfig::default()
     }
 }
