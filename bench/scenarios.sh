@@ -63,6 +63,14 @@ kib() { awk -v k="$2" '$1 == k":" {print $2}' "/proc/$1/status"; }
 mib() { awk -v k="$1" 'BEGIN {printf "%.1f", k / 1024}'; }
 field() { sed -n "s/.*\b$1=\([^ ]*\).*/\1/p" "$2" | tail -1; }
 want() { [ -z "$ONLY" ] || [[ " $ONLY " == *" $1 "* ]]; }
+# Mean items per batch-processor export so far, from the collector's own
+# metrics (histogram sum / count over every pipeline), or "-".
+batch_mean() {
+  curl -s http://127.0.0.1:28888/metrics | awk '
+    /^otelcol_processor_batch_batch_send_size_sum/ {s += $NF}
+    /^otelcol_processor_batch_batch_send_size_count/ {c += $NF}
+    END {if (c > 0) printf "%.0f", s / c; else printf "-"}'
+}
 
 # scenario NAME CONFIG NOTE LOADGEN-ARGS... : one row, collector under load.
 scenario() {
@@ -79,7 +87,9 @@ scenario() {
   sleep $((SECS - 3))
   t1=$(cpu_ns "$CPID"); w1=$(date +%s.%N)
   wait "$lg" || true
-  local hwm cpu
+  local hwm cpu mean
+  mean=$(batch_mean)
+  note="$note; mean batch $mean"
   hwm=$(kib "$CPID" VmHWM)
   cpu=$(awk -v a="$t0" -v b="$t1" -v x="$w0" -v y="$w1" -v h=1e9 'BEGIN {printf "%.1f", (b - a) / h / (y - x) * 100}')
   if [ -n "${SINK_PID:-}" ]; then

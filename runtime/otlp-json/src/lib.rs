@@ -36,8 +36,10 @@
 //! );
 //! ```
 //!
-//! Nested `AnyValue`s (arrays / kvlists) are limited to
-//! [`MAX_ANY_VALUE_DEPTH`] levels on decode.
+//! Decoding accepts messages nested at most [`MAX_MESSAGE_DEPTH`] levels
+//! below the request (protobuf's limit, so whatever is accepted can be
+//! forwarded as protobuf), and nested `AnyValue`s at most
+//! [`MAX_ANY_VALUE_DEPTH`] levels.
 
 mod decode;
 mod encode;
@@ -57,6 +59,15 @@ use opentelemetry_proto::tonic::collector::trace::v1::{
 /// [`DecodeError`] instead of risking a stack overflow. A top-level attribute
 /// value or log body is depth 1.
 pub const MAX_ANY_VALUE_DEPTH: usize = 128;
+
+/// Most messages nested below the request message that the decoders accept
+/// (the request is not counted; a span is 3 deep, its attribute's `AnyValue`
+/// 5). This is prost's and Go protobuf's default recursion limit, so every
+/// document the decoders accept encodes to protobuf that the next hop's
+/// decoder accepts too. Every OTLP/JSON object is one message, so deeper
+/// documents (about 47 nested `arrayValue`s in a span attribute, or 31
+/// `kvlistValue`s) are refused with a [`DecodeError`].
+pub const MAX_MESSAGE_DEPTH: usize = 100;
 
 /// An OTLP/JSON document could not be decoded.
 ///

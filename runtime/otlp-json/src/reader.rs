@@ -97,6 +97,10 @@ type Result<T> = std::result::Result<T, DecodeError>;
 pub(crate) struct Reader<'a> {
     src: &'a str,
     pos: usize,
+    /// Objects open around the current position. Every OTLP/JSON object is
+    /// a protobuf message, so this is the message nesting depth (the request
+    /// itself is 1), held to what protobuf decoders accept.
+    depth: usize,
 }
 
 impl<'a> Reader<'a> {
@@ -108,7 +112,7 @@ impl<'a> Reader<'a> {
                 e.valid_up_to()
             ))
         })?;
-        Ok(Reader { src, pos: 0 })
+        Ok(Reader { src, pos: 0, depth: 0 })
     }
 
     #[inline]
@@ -194,9 +198,19 @@ impl<'a> Reader<'a> {
         }
     }
 
-    /// Consumes the `{` of an object (type error otherwise).
+    /// Consumes the `{` of an object (type error otherwise). Refuses an
+    /// object nested deeper than [`MAX_MESSAGE_DEPTH`] messages below the
+    /// request: protobuf decoders (prost, Go's) refuse such an encoding, so
+    /// accepting it here would acknowledge data that no next hop takes.
     pub(crate) fn begin_object(&mut self, path: &Path<'_>) -> Result<()> {
         if self.peek() == Some(b'{') {
+            if self.depth > crate::MAX_MESSAGE_DEPTH {
+                return Err(path.error(format!(
+                    "messages are nested deeper than the protobuf limit of {}",
+                    crate::MAX_MESSAGE_DEPTH
+                )));
+            }
+            self.depth += 1;
             self.pos += 1;
             Ok(())
         } else {
@@ -211,6 +225,7 @@ impl<'a> Reader<'a> {
             *first = false;
             if c == Some(b'}') {
                 self.pos += 1;
+                self.depth = self.depth.saturating_sub(1);
                 return Ok(None);
             }
         } else {
@@ -218,6 +233,7 @@ impl<'a> Reader<'a> {
                 Some(b',') => self.pos += 1,
                 Some(b'}') => {
                     self.pos += 1;
+                    self.depth = self.depth.saturating_sub(1);
                     return Ok(None);
                 }
                 None => return Err(self.syntax(path, "unexpected end of input")),
