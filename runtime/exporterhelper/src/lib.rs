@@ -50,6 +50,7 @@
 //! ```
 #![forbid(unsafe_code)]
 
+mod batcher;
 mod client;
 mod config;
 pub use otelcol_component::duration;
@@ -70,4 +71,6 @@ pub use config::{
 pub use helper::ExporterHelper;
 pub use persistent::{recovered_name, redelivered_name};
 pub use sender::Sender;
-pub use telemetry::{QUEUE_CAPACITY, QUEUE_SIZE, counter_names};
+pub use telemetry::{
+    QUEUE_BATCH_SEND_SIZE, QUEUE_BATCH_SEND_SIZE_BYTES, QUEUE_CAPACITY, QUEUE_SIZE, counter_names,
+};
