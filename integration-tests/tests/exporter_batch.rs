@@ -35,10 +35,7 @@ fn collector_a(a_http: u16, b_grpc: u16, storage: Option<&Path>) -> String {
     let (queue_extra, extensions, service_extensions) = match storage {
         Some(dir) => (
             "\n      storage: file_storage",
-            format!(
-                "extensions:\n  file_storage:\n    directory: {}\n",
-                dir.display()
-            ),
+            format!("extensions:\n  file_storage:\n    directory: {}\n", dir.display()),
             "\n  extensions: [file_storage]",
         ),
         None => ("", String::new(), ""),
@@ -95,12 +92,7 @@ fn send_all(a_addr: SocketAddr, run: &str, requests: usize, per: usize) {
             &[("Content-Type", "application/json")],
             &traces_body(run, i, per),
         );
-        assert_eq!(
-            r.status,
-            200,
-            "A accepts: {}",
-            String::from_utf8_lossy(&r.body)
-        );
+        assert_eq!(r.status, 200, "A accepts: {}", String::from_utf8_lossy(&r.body));
     }
 }
 

@@ -278,7 +278,10 @@ async fn one_batch_per_metadata_value_and_only_those_values_travel() {
     );
     let client = sent[0].ctx.client().unwrap();
     assert_eq!(client.metadata_values("x-tenant"), &["a".to_string()]);
-    assert!(client.metadata_values("authorization").is_empty(), "no other header");
+    assert!(
+        client.metadata_values("authorization").is_empty(),
+        "no other header"
+    );
     assert_eq!(client.address, None, "no sender's address");
     assert_eq!(client.metadata.len(), 1);
     assert_eq!(

@@ -495,7 +495,11 @@ mod tests {
     #[test]
     fn batch_null_empty_and_absent() {
         assert_eq!(queue("num_consumers: 3").batch, None, "absent: off");
-        assert_eq!(queue("batch:").batch, Some(BatchConfig::default()), "null: defaults, on");
+        assert_eq!(
+            queue("batch:").batch,
+            Some(BatchConfig::default()),
+            "null: defaults, on"
+        );
         assert_eq!(queue("batch: ~").batch, Some(BatchConfig::default()));
         assert_eq!(queue("batch: {}").batch, Some(BatchConfig::default()));
         let b = queue("batch:\n  flush_timeout: 1s\n  min_size: 10\n  max_size: 20\n  sizer: bytes\n  partition:\n    metadata_keys: [tenant]\n")
@@ -516,10 +520,17 @@ mod tests {
         let sizer = |y: &str| queue(y).batch.unwrap().sizer;
         assert_eq!(sizer("batch: {}"), Sizer::Items);
         assert_eq!(sizer("sizer: bytes\nqueue_size: 100000\nbatch: {}"), Sizer::Bytes);
-        assert_eq!(sizer("sizer: items\nqueue_size: 10000\nbatch: {min_size: 5}"), Sizer::Items);
+        assert_eq!(
+            sizer("sizer: items\nqueue_size: 10000\nbatch: {min_size: 5}"),
+            Sizer::Items
+        );
         assert_eq!(sizer("sizer: requests\nbatch: {min_size: 5}"), Sizer::Items);
         assert_eq!(sizer("sizer: bytes\nbatch: {sizer: items}"), Sizer::Items);
-        assert_eq!(sizer("sizer: bytes\nbatch:"), Sizer::Items, "null batch keeps the defaults");
+        assert_eq!(
+            sizer("sizer: bytes\nbatch:"),
+            Sizer::Items,
+            "null batch keeps the defaults"
+        );
     }
 
     #[test]
@@ -527,7 +538,10 @@ mod tests {
         let bad = |y: &str| queue(y).validate().unwrap_err();
         let e = bad("batch: {sizer: requests}");
         assert_eq!(e.key.as_deref(), Some("sending_queue::batch::sizer"));
-        assert_eq!(e.message, "`batch` supports only `items` or `bytes` sizer, found \"requests\"");
+        assert_eq!(
+            e.message,
+            "`batch` supports only `items` or `bytes` sizer, found \"requests\""
+        );
         let e = bad("batch: {flush_timeout: 0}");
         assert_eq!(e.message, "`flush_timeout` must be positive, found 0");
         let e = bad("batch: {min_size: -1}");
@@ -536,16 +550,26 @@ mod tests {
         assert_eq!(e.message, "`max_size` must be non-negative, found -1");
         let e = bad("batch: {min_size: 2048, max_size: 1024}");
         assert_eq!(e.key.as_deref(), Some("sending_queue::batch::max_size"));
-        assert_eq!(e.message, "`max_size` (1024) must be greater or equal to `min_size` (2048)");
+        assert_eq!(
+            e.message,
+            "`max_size` (1024) must be greater or equal to `min_size` (2048)"
+        );
         let e = bad("batch: {partition: {metadata_keys: [Tenant, tenant]}}");
-        assert!(e.message.contains("duplicate entry in metadata_keys: \"tenant\""), "{e}");
+        assert!(
+            e.message.contains("duplicate entry in metadata_keys: \"tenant\""),
+            "{e}"
+        );
         let e = bad("sizer: items\nqueue_size: 100\nbatch: {}");
         assert_eq!(e.message, "`min_size` must be less than or equal to `queue_size`");
         assert!(queue("batch: {min_size: 0, max_size: 0}").validate().is_ok());
         assert!(queue("batch: {min_size: 10, max_size: 10}").validate().is_ok());
         assert!(queue("storage: file_storage\nbatch:").validate().is_ok());
         assert!(queue("wait_for_result: true\nbatch:").validate().is_ok());
-        assert!(queue("enabled: false\nbatch: {sizer: requests}").validate().is_ok());
+        assert!(
+            queue("enabled: false\nbatch: {sizer: requests}")
+                .validate()
+                .is_ok()
+        );
     }
 
     #[test]

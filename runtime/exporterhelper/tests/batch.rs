@@ -131,10 +131,7 @@ async fn num_consumers_bounds_concurrent_batch_exports() {
     }
     tokio::time::sleep(Duration::from_secs(2)).await;
     assert_eq!(script.received_items(), 12);
-    assert_eq!(
-        script.max_in_flight.load(std::sync::atomic::Ordering::SeqCst),
-        3
-    );
+    assert_eq!(script.max_in_flight.load(std::sync::atomic::Ordering::SeqCst), 3);
     h.shutdown().await.unwrap();
 }
 
@@ -172,7 +169,10 @@ async fn shutdown_drops_the_rest_once_the_backend_gave_up() {
     h.consume(traces(6, "a")).await.unwrap();
     h.shutdown().await.unwrap();
     assert_eq!(counter("otelcol_exporter_send_failed_spans", "b_abandon"), 6);
-    assert!(script.calls() <= 6, "only the first batch waited out the retry policy");
+    assert!(
+        script.calls() <= 6,
+        "only the first batch waited out the retry policy"
+    );
 }
 
 #[tokio::test(start_paused = true)]

@@ -353,7 +353,11 @@ async fn with_batch_a_stored_request_is_deleted_only_once_its_batch_was_sent() {
     assert_eq!(held.calls(), 0, "the batch is still filling");
     assert_eq!(mem.items(), 3, "batched requests stay stored");
     tokio::time::sleep(Duration::from_millis(600)).await;
-    assert_eq!(held.calls(), 1, "one batch of the three requests, after flush_timeout");
+    assert_eq!(
+        held.calls(),
+        1,
+        "one batch of the three requests, after flush_timeout"
+    );
     assert_eq!(mem.items(), 3, "in flight: still stored");
     gate.add_permits(1);
     tokio::time::sleep(Duration::from_millis(10)).await;
