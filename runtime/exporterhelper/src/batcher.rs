@@ -411,6 +411,13 @@ impl<T: Payload> Batcher<T> {
     }
 }
 
+impl<T: Payload> Drop for Batcher<T> {
+    fn drop(&mut self) {
+        // Lets the timer see that the batcher is gone.
+        self.wake.notify_one();
+    }
+}
+
 /// Splits `data` into parts of at most `max` encoded bytes (a single item
 /// larger than that travels alone).
 fn split_bytes<T: Payload>(data: T, max: usize, out: &mut Vec<T>) {
