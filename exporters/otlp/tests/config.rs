@@ -6,7 +6,7 @@ use std::time::Duration;
 use otelcol_component::{ComponentConfig, Factory};
 use otelcol_componenttest::parse_config;
 use otelcol_exporter_otlp::{OtlpExporterConfig, factory};
-use otelcol_exporterhelper::{Compression, Sizer};
+use otelcol_exporterhelper::{BatchConfig, Compression, Sizer};
 
 fn err(yaml: &str) -> String {
     parse_config::<OtlpExporterConfig>(yaml).unwrap_err()
@@ -124,4 +124,22 @@ fn unsupported_settings_are_refused_loudly() {
         err(&format!("{base}retry_on_failure: {{randomization_factor: 2}}")).contains("randomization_factor")
     );
     assert!(err(&format!("{base}endpiont: x")).contains("unknown field"));
+}
+
+#[test]
+fn sending_queue_batch_null_means_go_defaults() {
+    let base = "endpoint: backend:4317\n";
+    let c: OtlpExporterConfig = parse_config(&format!("{base}sending_queue:\n  batch:\n")).unwrap();
+    assert_eq!(c.sending_queue.batch, Some(BatchConfig::default()));
+    let c: OtlpExporterConfig = parse_config(&format!("{base}sending_queue: {{batch: {{}}}}")).unwrap();
+    assert_eq!(c.sending_queue.batch, Some(BatchConfig::default()));
+    let c: OtlpExporterConfig = parse_config(base).unwrap();
+    assert_eq!(c.sending_queue.batch, None, "absent: no batching");
+    let e = err(&format!(
+        "{base}sending_queue: {{batch: {{min_size: 10, max_size: 5}}}}"
+    ));
+    assert!(
+        e.contains("`max_size` (5) must be greater or equal to `min_size` (10)"),
+        "{e}"
+    );
 }

@@ -99,7 +99,10 @@ fn unsupported_settings_are_refused_loudly() {
         ("middlewares: [{id: m}]", "middlewares"),
         ("cookies: {enabled: true}", "cookies::enabled"),
         ("max_conns_per_host: 4", "max_conns_per_host"),
-        ("sending_queue: {batch: {}}", "sending_queue::batch"),
+        (
+            "sending_queue: {batch: {sizer: requests}}",
+            "sending_queue::batch::sizer",
+        ),
         ("headers: {'bad header': x}", "headers::bad header"),
         ("encoding: xml", "unknown variant"),
         ("endpiont: x", "unknown field"),

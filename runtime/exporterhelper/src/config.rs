@@ -63,23 +63,31 @@ impl Sizer {
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct PartitionConfig {
-    /// Client metadata keys whose values split batches. Default: none.
+    /// Client metadata keys whose values split batches: one batch per
+    /// distinct combination of their values (case-insensitive keys; needs
+    /// `include_metadata` on the receiver). Default: none.
     pub metadata_keys: Vec<String>,
 }
 
-/// `sending_queue::batch`: batching inside the exporter (accepted for
-/// config compatibility; refused by [`QueueConfig::validate`] in this build).
+/// `sending_queue::batch`: batching inside the exporter, after the queue.
+///
+/// `batch:` with no value and `batch: {}` both mean these defaults; an
+/// absent key means no batching.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct BatchConfig {
-    /// Send a batch after this long even if it is small. Default: 200ms.
+    /// Send a batch this long after its first item even if it is small;
+    /// must be positive. Default: 200ms.
     #[serde(with = "crate::duration")]
     pub flush_timeout: Duration,
-    /// Size that triggers a send. Default: 8192.
+    /// Size (in `sizer` units) that triggers a send; 0 sends at once.
+    /// Default: 8192.
     pub min_size: i64,
-    /// Largest batch; 0 means no limit. Default: 0.
+    /// Largest batch (in `sizer` units); 0 means no limit. Default: 0.
     pub max_size: i64,
-    /// How batch sizes are measured. Default: `items`.
+    /// How batch sizes are measured: `items` or `bytes`. Default: `items`,
+    /// or the queue's `sizer` when that is set to `items` or `bytes` and
+    /// `batch` has keys but no `sizer` (as in Go).
     pub sizer: Sizer,
     /// Batch partitioning by client metadata. Default: none.
     pub partition: PartitionConfig,
@@ -97,13 +105,68 @@ impl Default for BatchConfig {
     }
 }
 
+impl BatchConfig {
+    /// Checks the batch config with the Go collector's messages.
+    pub fn validate(&self) -> Result<(), ConfigError> {
+        let key = |k: &str| format!("sending_queue::batch::{k}");
+        if self.sizer == Sizer::Requests {
+            return Err(ConfigError::at(
+                key("sizer"),
+                format!(
+                    "`batch` supports only `items` or `bytes` sizer, found {:?}",
+                    self.sizer.as_str()
+                ),
+            ));
+        }
+        if self.flush_timeout.is_zero() {
+            return Err(ConfigError::at(
+                key("flush_timeout"),
+                "`flush_timeout` must be positive, found 0",
+            ));
+        }
+        if self.min_size < 0 {
+            return Err(ConfigError::at(
+                key("min_size"),
+                format!("`min_size` must be non-negative, found {}", self.min_size),
+            ));
+        }
+        if self.max_size < 0 {
+            return Err(ConfigError::at(
+                key("max_size"),
+                format!("`max_size` must be non-negative, found {}", self.max_size),
+            ));
+        }
+        if self.max_size > 0 && self.max_size < self.min_size {
+            return Err(ConfigError::at(
+                key("max_size"),
+                format!(
+                    "`max_size` ({}) must be greater or equal to `min_size` ({})",
+                    self.max_size, self.min_size
+                ),
+            ));
+        }
+        let mut seen = std::collections::BTreeSet::new();
+        for k in &self.partition.metadata_keys {
+            let lower = k.to_ascii_lowercase();
+            if !seen.insert(lower.clone()) {
+                return Err(ConfigError::at(
+                    key("partition::metadata_keys"),
+                    format!("duplicate entry in metadata_keys: {lower:?} (case-insensitive)"),
+                ));
+            }
+        }
+        Ok(())
+    }
+}
+
 /// `sending_queue`: the bounded queue in front of the sender.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields, default)]
+#[serde(from = "RawQueueConfig")]
 pub struct QueueConfig {
     /// Whether data is queued and sent in the background. Default: true.
     pub enabled: bool,
-    /// Number of concurrent senders draining the queue. Default: 10.
+    /// Number of concurrent senders draining the queue (with `batch`: of
+    /// concurrent batch exports). Default: 10.
     pub num_consumers: i64,
     /// Capacity of the queue, in units of `sizer`. Default: 1000.
     pub queue_size: i64,
@@ -116,7 +179,8 @@ pub struct QueueConfig {
     /// Storage extension (id) for a persistent queue, e.g. `file_storage`.
     /// Default: none (in memory).
     pub storage: Option<ComponentId>,
-    /// Batching inside the queue. Default: absent (off). Refused in this build.
+    /// Batching after the queue. Default: absent (off); `batch:` with no
+    /// value or `batch: {}` turns it on with the defaults.
     pub batch: Option<BatchConfig>,
 }
 
@@ -135,9 +199,107 @@ impl Default for QueueConfig {
     }
 }
 
+/// `sending_queue` as written, keeping which keys were given: a null
+/// `batch:` means the defaults, and an unset `batch::sizer` follows an
+/// explicit queue `sizer` of `items` or `bytes` (Go's rules).
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields, default)]
+struct RawQueueConfig {
+    enabled: bool,
+    num_consumers: i64,
+    queue_size: i64,
+    sizer: Option<Sizer>,
+    block_on_overflow: bool,
+    wait_for_result: bool,
+    storage: Option<ComponentId>,
+    #[serde(deserialize_with = "present")]
+    batch: Option<Option<RawBatchConfig>>,
+}
+
+impl Default for RawQueueConfig {
+    fn default() -> Self {
+        let d = QueueConfig::default();
+        RawQueueConfig {
+            enabled: d.enabled,
+            num_consumers: d.num_consumers,
+            queue_size: d.queue_size,
+            sizer: None,
+            block_on_overflow: d.block_on_overflow,
+            wait_for_result: d.wait_for_result,
+            storage: None,
+            batch: None,
+        }
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields, default)]
+struct RawBatchConfig {
+    #[serde(with = "crate::duration")]
+    flush_timeout: Duration,
+    min_size: i64,
+    max_size: i64,
+    sizer: Option<Sizer>,
+    partition: PartitionConfig,
+}
+
+impl Default for RawBatchConfig {
+    fn default() -> Self {
+        let d = BatchConfig::default();
+        RawBatchConfig {
+            flush_timeout: d.flush_timeout,
+            min_size: d.min_size,
+            max_size: d.max_size,
+            sizer: None,
+            partition: d.partition,
+        }
+    }
+}
+
+/// A key that is present, even with a null value, is `Some`.
+fn present<'de, D, X>(d: D) -> Result<Option<Option<X>>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    X: Deserialize<'de>,
+{
+    Option::<X>::deserialize(d).map(Some)
+}
+
+impl From<RawQueueConfig> for QueueConfig {
+    fn from(raw: RawQueueConfig) -> Self {
+        let sizer = raw.sizer.unwrap_or(Sizer::Requests);
+        let batch = raw.batch.map(|b| match b {
+            None => BatchConfig::default(),
+            Some(b) => {
+                let inherited = match raw.sizer {
+                    Some(s @ (Sizer::Items | Sizer::Bytes)) => s,
+                    _ => Sizer::Items,
+                };
+                BatchConfig {
+                    flush_timeout: b.flush_timeout,
+                    min_size: b.min_size,
+                    max_size: b.max_size,
+                    sizer: b.sizer.unwrap_or(inherited),
+                    partition: b.partition,
+                }
+            }
+        });
+        QueueConfig {
+            enabled: raw.enabled,
+            num_consumers: raw.num_consumers,
+            queue_size: raw.queue_size,
+            sizer,
+            block_on_overflow: raw.block_on_overflow,
+            wait_for_result: raw.wait_for_result,
+            storage: raw.storage,
+            batch,
+        }
+    }
+}
+
 impl QueueConfig {
-    /// Checks the queue config as the Go collector does, and refuses what this
-    /// build cannot do yet (`batch`). A disabled queue is not checked.
+    /// Checks the queue config as the Go collector does. A disabled queue is
+    /// not checked (and does not batch).
     pub fn validate(&self) -> Result<(), ConfigError> {
         if !self.enabled {
             return Ok(());
@@ -157,11 +319,15 @@ impl QueueConfig {
                 "`wait_for_result` is not supported with a persistent queue configured with `storage`",
             ));
         }
-        if self.batch.is_some() {
-            return Err(ConfigError::at(
-                "sending_queue::batch",
-                "batching inside the exporter is not supported by this build yet; use the `batch` processor",
-            ));
+        if let Some(batch) = &self.batch {
+            batch.validate()?;
+            // Otherwise the queue could never hold a batch's worth of data.
+            if batch.sizer == self.sizer && batch.min_size > self.queue_size {
+                return Err(ConfigError::at(
+                    "sending_queue::batch::min_size",
+                    "`min_size` must be less than or equal to `queue_size`",
+                ));
+            }
         }
         Ok(())
     }
@@ -314,14 +480,93 @@ mod tests {
             q.storage.map(|s| s.to_string()).as_deref(),
             Some("file_storage/q")
         );
-        let e = queue("batch: {}").validate().unwrap_err();
-        assert_eq!(e.key.as_deref(), Some("sending_queue::batch"));
+        assert!(queue("batch: {}").validate().is_ok(), "batching is supported");
         let e = queue("storage: file_storage\nwait_for_result: true")
             .validate()
             .unwrap_err();
         assert_eq!(e.key.as_deref(), Some("sending_queue::wait_for_result"));
         assert!(
             queue("enabled: false\nqueue_size: 0\nstorage: x")
+                .validate()
+                .is_ok()
+        );
+    }
+
+    #[test]
+    fn batch_null_empty_and_absent() {
+        assert_eq!(queue("num_consumers: 3").batch, None, "absent: off");
+        assert_eq!(
+            queue("batch:").batch,
+            Some(BatchConfig::default()),
+            "null: defaults, on"
+        );
+        assert_eq!(queue("batch: ~").batch, Some(BatchConfig::default()));
+        assert_eq!(queue("batch: {}").batch, Some(BatchConfig::default()));
+        let b = queue("batch:\n  flush_timeout: 1s\n  min_size: 10\n  max_size: 20\n  sizer: bytes\n  partition:\n    metadata_keys: [tenant]\n")
+            .batch
+            .unwrap();
+        assert_eq!(b.flush_timeout, Duration::from_secs(1));
+        assert_eq!((b.min_size, b.max_size, b.sizer), (10, 20, Sizer::Bytes));
+        assert_eq!(b.partition.metadata_keys, vec!["tenant".to_string()]);
+        assert!(serde_yaml::from_str::<QueueConfig>("batch: {min_sise: 1}").is_err());
+        // A null `batch:` survives a round trip through print-config.
+        let q = queue("batch:");
+        let back: QueueConfig = serde_yaml::from_str(&serde_yaml::to_string(&q).unwrap()).unwrap();
+        assert_eq!(back, q);
+    }
+
+    #[test]
+    fn batch_sizer_follows_go() {
+        let sizer = |y: &str| queue(y).batch.unwrap().sizer;
+        assert_eq!(sizer("batch: {}"), Sizer::Items);
+        assert_eq!(sizer("sizer: bytes\nqueue_size: 100000\nbatch: {}"), Sizer::Bytes);
+        assert_eq!(
+            sizer("sizer: items\nqueue_size: 10000\nbatch: {min_size: 5}"),
+            Sizer::Items
+        );
+        assert_eq!(sizer("sizer: requests\nbatch: {min_size: 5}"), Sizer::Items);
+        assert_eq!(sizer("sizer: bytes\nbatch: {sizer: items}"), Sizer::Items);
+        assert_eq!(
+            sizer("sizer: bytes\nbatch:"),
+            Sizer::Items,
+            "null batch keeps the defaults"
+        );
+    }
+
+    #[test]
+    fn batch_validation_matches_go() {
+        let bad = |y: &str| queue(y).validate().unwrap_err();
+        let e = bad("batch: {sizer: requests}");
+        assert_eq!(e.key.as_deref(), Some("sending_queue::batch::sizer"));
+        assert_eq!(
+            e.message,
+            "`batch` supports only `items` or `bytes` sizer, found \"requests\""
+        );
+        let e = bad("batch: {flush_timeout: 0}");
+        assert_eq!(e.message, "`flush_timeout` must be positive, found 0");
+        let e = bad("batch: {min_size: -1}");
+        assert_eq!(e.message, "`min_size` must be non-negative, found -1");
+        let e = bad("batch: {max_size: -1}");
+        assert_eq!(e.message, "`max_size` must be non-negative, found -1");
+        let e = bad("batch: {min_size: 2048, max_size: 1024}");
+        assert_eq!(e.key.as_deref(), Some("sending_queue::batch::max_size"));
+        assert_eq!(
+            e.message,
+            "`max_size` (1024) must be greater or equal to `min_size` (2048)"
+        );
+        let e = bad("batch: {partition: {metadata_keys: [Tenant, tenant]}}");
+        assert!(
+            e.message.contains("duplicate entry in metadata_keys: \"tenant\""),
+            "{e}"
+        );
+        let e = bad("sizer: items\nqueue_size: 100\nbatch: {}");
+        assert_eq!(e.message, "`min_size` must be less than or equal to `queue_size`");
+        assert!(queue("batch: {min_size: 0, max_size: 0}").validate().is_ok());
+        assert!(queue("batch: {min_size: 10, max_size: 10}").validate().is_ok());
+        assert!(queue("storage: file_storage\nbatch:").validate().is_ok());
+        assert!(queue("wait_for_result: true\nbatch:").validate().is_ok());
+        assert!(
+            queue("enabled: false\nbatch: {sizer: requests}")
                 .validate()
                 .is_ok()
         );

@@ -25,7 +25,14 @@ use crate::telemetry::Telemetry;
 ///   instead; a retryable error lets the receiver answer 503/`UNAVAILABLE` so
 ///   the client retries. With `wait_for_result: true` the caller waits for
 ///   the send and gets its result.
-/// - **Queue disabled**: `consume` sends with retries and returns the result.
+/// - **Batching** (`sending_queue::batch`): one queue consumer feeds a
+///   batcher that merges requests (per `partition::metadata_keys` values)
+///   until `min_size` or `flush_timeout`, splits by `max_size`, and exports
+///   up to `num_consumers` batches at once. A request holds its queue space
+///   until its batch was sent; `wait_for_result` answers with the batch's
+///   result; shutdown sends pending batches at once.
+/// - **Queue disabled**: `consume` sends with retries and returns the result
+///   (no batching).
 /// - Every attempt is bounded by `timeout`; retryable failures are retried
 ///   with exponential backoff and jitter, honouring the error's retry-after,
 ///   until `max_elapsed_time`; then the data is dropped (`Exporting failed.
@@ -43,7 +50,9 @@ use crate::telemetry::Telemetry;
 ///   up on; on shutdown in-flight and waiting requests stay stored and are
 ///   sent after the next start (at least once: a request in flight when the
 ///   process stopped may be sent twice, counted in
-///   `otelcol_exporter_queue_redelivered_*`). `start` fails if the
+///   `otelcol_exporter_queue_redelivered_*`). With `batch`, a stored
+///   request is deleted once the batch holding it was sent or given up on,
+///   and pending batches stay stored at shutdown. `start` fails if the
 ///   extension is missing or not a storage extension.
 /// - Empty payloads (no items) are accepted and not sent.
 pub struct ExporterHelper<T: Payload> {

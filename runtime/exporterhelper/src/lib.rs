@@ -9,6 +9,11 @@
 //!   retryable error when full, drained on shutdown; or, with
 //!   `sending_queue::storage`, a persistent write-ahead queue kept in a
 //!   storage extension (`file_storage`) that survives a crash or restart;
+//! - `sending_queue::batch` ([`BatchConfig`]): batching after the queue, on
+//!   encoded payloads, by size (`min_size`, `max_size` in items or bytes),
+//!   by time (`flush_timeout`) and per client-metadata partition, exported
+//!   `num_consumers` at a time; it works with `wait_for_result` and with the
+//!   persistent queue (a stored request is deleted once its batch was sent);
 //! - `retry_on_failure` ([`RetryConfig`]): exponential backoff with jitter,
 //!   honouring the retry-after of a throttling error, bounded by
 //!   `max_elapsed_time`;
@@ -16,7 +21,8 @@
 //! - the self-metrics `otelcol_exporter_sent_*`, `otelcol_exporter_send_failed_*`,
 //!   `otelcol_exporter_enqueue_failed_*` (label `exporter`) and the gauges
 //!   `otelcol_exporter_queue_size` / `otelcol_exporter_queue_capacity`
-//!   (labels `exporter`, `data_type`).
+//!   (labels `exporter`, `data_type`), and with `batch` the histogram
+//!   `otelcol_exporter_queue_batch_send_size`.
 //!
 //! It also holds the client-side config blocks both OTLP exporters share
 //! ([`TlsClientConfig`], [`Headers`], [`Compression`], [`AuthConfig`]) and
@@ -50,6 +56,7 @@
 //! ```
 #![forbid(unsafe_code)]
 
+mod batcher;
 mod client;
 mod config;
 pub use otelcol_component::duration;
@@ -70,4 +77,6 @@ pub use config::{
 pub use helper::ExporterHelper;
 pub use persistent::{recovered_name, redelivered_name};
 pub use sender::Sender;
-pub use telemetry::{QUEUE_CAPACITY, QUEUE_SIZE, counter_names};
+pub use telemetry::{
+    QUEUE_BATCH_SEND_SIZE, QUEUE_BATCH_SEND_SIZE_BYTES, QUEUE_CAPACITY, QUEUE_SIZE, counter_names,
+};

@@ -24,6 +24,7 @@ use otelcol_component::{
 use tokio::sync::{Notify, mpsc, watch};
 use tokio::task::JoinHandle;
 
+use crate::batcher::Batcher;
 use crate::config::{QueueConfig, Sizer};
 use crate::retry::Delivery;
 use crate::telemetry::Telemetry;
@@ -92,6 +93,9 @@ pub(crate) struct PersistentQueue<T: Payload> {
     space: Notify,
     stop: watch::Sender<bool>,
     workers: Mutex<Vec<JoinHandle<()>>>,
+    /// `sending_queue::batch`: one consumer feeds it; a stored request is
+    /// deleted once the batch holding it was sent or given up on.
+    batcher: Option<Arc<Batcher<T>>>,
 }
 
 fn stopped() -> ConsumeError {
@@ -107,6 +111,7 @@ impl<T: Payload> PersistentQueue<T> {
     ) -> Arc<Self> {
         let capacity = u64::try_from(cfg.queue_size.max(1)).unwrap_or(1);
         let (tx, rx) = mpsc::unbounded_channel();
+        let batcher = Batcher::for_queue(&cfg, &delivery);
         let q = Arc::new(PersistentQueue {
             cfg,
             storage_id,
@@ -121,6 +126,7 @@ impl<T: Payload> PersistentQueue<T> {
             space: Notify::new(),
             stop: watch::channel(false).0,
             workers: Mutex::new(Vec::new()),
+            batcher,
         });
         q.update_gauges();
         q
@@ -259,9 +265,17 @@ impl<T: Payload> PersistentQueue<T> {
         self.recover(client.as_ref()).await?;
         let _ = self.client.set(client);
         self.update_gauges();
-        let n = usize::try_from(self.cfg.num_consumers.max(1)).unwrap_or(1);
         let mut workers = lock(&self.workers);
-        workers.extend((0..n).map(|_| tokio::spawn(self.clone().work())));
+        match &self.batcher {
+            Some(b) => {
+                b.start();
+                workers.push(tokio::spawn(self.clone().feed(b.clone())));
+            }
+            None => {
+                let n = usize::try_from(self.cfg.num_consumers.max(1)).unwrap_or(1);
+                workers.extend((0..n).map(|_| tokio::spawn(self.clone().work())));
+            }
+        }
         Ok(())
     }
 

@@ -2,10 +2,25 @@
 
 use std::sync::Arc;
 
-use otelcol_component::{Payload, StorageOp};
+use otelcol_component::{ConsumeError, Payload, StorageOp};
 use tokio::task::JoinHandle;
 
 use super::{HEADER, PersistentQueue, Slot, VERSION, lock, signal_tag};
+use crate::batcher::{Batcher, Done, DoneFuture};
+
+/// A stored request handed to the batcher: deleted from the store once the
+/// batch holding it was sent or given up on. Dropped without that (the
+/// queue stopped), it stays stored and is sent after the next start.
+struct StoredDone<T: Payload> {
+    queue: Arc<PersistentQueue<T>>,
+    slot: Slot,
+}
+
+impl<T: Payload> Done for StoredDone<T> {
+    fn complete(self: Box<Self>, _result: Result<(), ConsumeError>) -> DoneFuture {
+        Box::pin(async move { self.queue.ack(self.slot).await })
+    }
+}
 
 /// Aborts the consumers if shutdown is itself cut short; what they held
 /// stays in the store.
@@ -115,9 +130,30 @@ impl<T: Payload> PersistentQueue<T> {
         }
     }
 
+    /// The consumer with batching: hands stored requests to the batcher.
+    /// Stops at once when the queue stops; what it held stays stored.
+    pub(super) async fn feed(self: Arc<Self>, batcher: Arc<Batcher<T>>) {
+        let mut stop = self.stop.subscribe();
+        while let Some(slot) = self.take().await {
+            let Some(data) = self.load(slot.idx).await else {
+                self.ack(slot).await;
+                continue;
+            };
+            let done = StoredDone {
+                queue: self.clone(),
+                slot,
+            };
+            tokio::select! {
+                () = batcher.add(data, Box::new(done)) => {}
+                () = stopping(&mut stop) => return,
+            }
+        }
+    }
+
     /// Stops: blocked producers fail, consumers stop (in-flight sends are
-    /// abandoned, their requests stay stored), the store is closed. Nothing
-    /// is deleted. Safe without start, and twice.
+    /// abandoned, their requests stay stored; with `batch`, pending and
+    /// in-flight batches likewise), the store is closed. Nothing is deleted.
+    /// Safe without start, and twice.
     pub(crate) async fn shutdown(&self) {
         lock(&self.state).stopped = true;
         self.space.notify_waiters();
@@ -130,6 +166,9 @@ impl<T: Payload> PersistentQueue<T> {
             }
         }
         guard.0.clear();
+        if let Some(b) = &self.batcher {
+            b.abort_and_wait().await;
+        }
         // Wait for a write in progress, so it is not cut by the close.
         let _order = self.write.lock().await;
         if let Some(client) = self.client.get() {

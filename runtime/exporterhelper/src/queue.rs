@@ -7,6 +7,7 @@ use otelcol_component::{ConsumeError, Payload};
 use tokio::sync::{OwnedSemaphorePermit, Semaphore, TryAcquireError, mpsc, oneshot};
 use tokio::task::{AbortHandle, JoinHandle};
 
+use crate::batcher::{Batcher, Done, DoneFuture};
 use crate::config::{QueueConfig, Sizer};
 use crate::retry::Delivery;
 use crate::telemetry::Telemetry;
@@ -48,17 +49,69 @@ pub(crate) struct Queue<T: Payload> {
     /// taking data, so the rest is dropped instead of each waiting out the
     /// retry policy.
     abandon: AtomicBool,
+    /// `sending_queue::batch`: one consumer feeds it, it exports.
+    batcher: Option<Arc<Batcher<T>>>,
 }
 
-/// Aborts the consumers if shutdown is itself cut short (the runtime's
-/// deadline dropped it), so that what they held is counted and logged as
-/// dropped now rather than silently at process exit.
-struct AbortOnDrop(Vec<AbortHandle>);
+/// A request handed to the batcher: holds its queue space until its items
+/// were sent or given up on, then answers a `wait_for_result` caller. If it
+/// is dropped before (the runtime stopped under it), the loss is logged and
+/// counted.
+struct MemoryDone<T: Payload> {
+    items: usize,
+    permit: Option<OwnedSemaphorePermit>,
+    reply: Option<Reply>,
+    queue: Arc<Queue<T>>,
+    finished: bool,
+}
 
-impl Drop for AbortOnDrop {
+impl<T: Payload> Done for MemoryDone<T> {
+    fn complete(mut self: Box<Self>, result: Result<(), ConsumeError>) -> DoneFuture {
+        self.finished = true;
+        self.permit = None;
+        self.queue.update_gauges();
+        if let Some(reply) = self.reply.take() {
+            let _ = reply.send(result);
+        }
+        Box::pin(std::future::ready(()))
+    }
+}
+
+impl<T: Payload> Drop for MemoryDone<T> {
     fn drop(&mut self) {
-        for h in &self.0 {
+        if !self.finished {
+            self.queue.telemetry().send_failed(
+                self.items as u64,
+                "the exporter stopped before the queued data could be sent",
+            );
+            self.permit = None;
+            self.queue.update_gauges();
+        }
+    }
+}
+
+/// Aborts the consumers (and the batcher) if shutdown is itself cut short
+/// (the runtime's deadline dropped it), so that what they held is counted
+/// and logged as dropped now rather than silently at process exit.
+struct AbortOnDrop<T: Payload> {
+    handles: Vec<AbortHandle>,
+    batcher: Option<Arc<Batcher<T>>>,
+}
+
+impl<T: Payload> AbortOnDrop<T> {
+    fn disarm(&mut self) {
+        self.handles.clear();
+        self.batcher = None;
+    }
+}
+
+impl<T: Payload> Drop for AbortOnDrop<T> {
+    fn drop(&mut self) {
+        for h in &self.handles {
             h.abort();
+        }
+        if let Some(b) = &self.batcher {
+            b.abort();
         }
     }
 }
@@ -73,6 +126,7 @@ impl<T: Payload> Queue<T> {
             .unwrap_or(Semaphore::MAX_PERMITS)
             .min(Semaphore::MAX_PERMITS);
         let (tx, rx) = mpsc::unbounded_channel();
+        let batcher = Batcher::for_queue(&cfg, &delivery);
         let q = Arc::new(Queue {
             tx: Mutex::new(Some(tx)),
             rx: tokio::sync::Mutex::new(rx),
@@ -83,6 +137,7 @@ impl<T: Payload> Queue<T> {
             workers: Mutex::new(Some(Vec::new())),
             draining: AtomicBool::new(false),
             abandon: AtomicBool::new(false),
+            batcher,
         });
         q.update_gauges();
         q
@@ -205,13 +260,40 @@ impl<T: Payload> Queue<T> {
         }
     }
 
-    /// Spawns the consumers (once).
+    /// The consumer with batching: hands each request to the batcher,
+    /// which holds it back while all `num_consumers` export slots are busy.
+    async fn feed(self: Arc<Self>, batcher: Arc<Batcher<T>>) {
+        while let Some(mut entry) = self.next().await {
+            let Some(data) = entry.data.take() else {
+                continue;
+            };
+            let done = MemoryDone {
+                items: data.item_count(),
+                permit: entry.permit.take(),
+                reply: entry.reply.take(),
+                queue: self.clone(),
+                finished: false,
+            };
+            batcher.add(data, Box::new(done)).await;
+        }
+    }
+
+    /// Spawns the consumers (once): `num_consumers` senders, or with
+    /// `batch` one consumer feeding the batcher (as in Go).
     pub(crate) fn start(self: &Arc<Self>) {
         let mut workers = lock(&self.workers);
         if let Some(w) = workers.as_mut() {
             if w.is_empty() {
-                let n = usize::try_from(self.cfg.num_consumers.max(1)).unwrap_or(1);
-                w.extend((0..n).map(|_| tokio::spawn(self.clone().work())));
+                match &self.batcher {
+                    Some(b) => {
+                        b.start();
+                        w.push(tokio::spawn(self.clone().feed(b.clone())));
+                    }
+                    None => {
+                        let n = usize::try_from(self.cfg.num_consumers.max(1)).unwrap_or(1);
+                        w.extend((0..n).map(|_| tokio::spawn(self.clone().work())));
+                    }
+                }
             }
         }
     }
@@ -222,22 +304,35 @@ impl<T: Payload> Queue<T> {
     /// than each waiting out the policy. Safe without start, and twice.
     pub(crate) async fn shutdown(self: &Arc<Self>) {
         self.draining.store(true, Ordering::SeqCst);
+        if let Some(b) = &self.batcher {
+            b.begin_drain();
+        }
         lock(&self.tx).take();
         self.space.close();
         let Some(workers) = lock(&self.workers).take() else {
             return;
         };
+        let mut guard = AbortOnDrop {
+            handles: workers.iter().map(JoinHandle::abort_handle).collect(),
+            batcher: self.batcher.clone(),
+        };
         if workers.is_empty() {
             // Never started: drain here so nothing queued is lost.
-            self.clone().work().await;
+            match &self.batcher {
+                Some(b) => self.clone().feed(b.clone()).await,
+                None => self.clone().work().await,
+            }
         }
-        let mut guard = AbortOnDrop(workers.iter().map(JoinHandle::abort_handle).collect());
         for w in workers {
             if let Err(e) = w.await {
                 tracing::error!(exporter = %self.telemetry().exporter, error = %e, "sending queue consumer failed");
             }
         }
-        guard.0.clear();
+        if let Some(b) = &self.batcher {
+            // Pending batches are sent now, not after their flush_timeout.
+            b.drain().await;
+        }
+        guard.disarm();
         self.update_gauges();
     }
 }

@@ -59,6 +59,13 @@ pub const QUEUE_SIZE: &str = "otelcol_exporter_queue_size";
 /// `otelcol_exporter_queue_capacity`: capacity of the sending queue, in sizer units.
 pub const QUEUE_CAPACITY: &str = "otelcol_exporter_queue_capacity";
 
+/// `otelcol_exporter_queue_batch_send_size`: histogram of the size of the
+/// batches sent by `sending_queue::batch`, in units of its `sizer`.
+pub const QUEUE_BATCH_SEND_SIZE: &str = "otelcol_exporter_queue_batch_send_size";
+/// `otelcol_exporter_queue_batch_send_size_bytes`: histogram of the bytes of
+/// those batches; recorded only at the `detailed` metrics level.
+pub const QUEUE_BATCH_SEND_SIZE_BYTES: &str = "otelcol_exporter_queue_batch_send_size_bytes";
+
 /// The counter names for `signal`: `otelcol_exporter_sent_spans`,
 /// `otelcol_exporter_send_failed_metric_points`, ...
 pub fn counter_names(signal: Signal) -> (&'static str, &'static str, &'static str) {
@@ -147,6 +154,19 @@ impl Telemetry {
             rejected_items = items,
             "Refusing data: it could not be added to the sending queue; the caller gets a retryable error."
         );
+    }
+
+    /// Records one batch handed to the sender: `size` in batch-sizer units,
+    /// and its bytes when the metrics level is `detailed`.
+    pub(crate) fn batch_sent(&self, size: usize, bytes: impl FnOnce() -> usize) {
+        let labels = [
+            ("exporter", self.exporter.clone()),
+            ("data_type", self.signal.as_str().to_string()),
+        ];
+        metrics::histogram!(QUEUE_BATCH_SEND_SIZE, &labels).record(size as f64);
+        if otelcol_component::detailed_metrics() {
+            metrics::histogram!(QUEUE_BATCH_SEND_SIZE_BYTES, &labels).record(bytes() as f64);
+        }
     }
 
     pub(crate) fn queue_gauges(&self, size: usize, capacity: usize) {

@@ -325,3 +325,88 @@ async fn block_on_overflow_waits_for_room() {
     assert_eq!(held.received_items(), 2);
     h.shutdown().await.unwrap();
 }
+
+fn persistent_batch(min_size: i64) -> QueueConfig {
+    let mut q = persistent("file_storage", 100, Sizer::Requests);
+    q.batch = Some(otelcol_exporterhelper::BatchConfig {
+        min_size,
+        flush_timeout: Duration::from_secs(1),
+        ..Default::default()
+    });
+    q
+}
+
+#[tokio::test(start_paused = true)]
+async fn with_batch_a_stored_request_is_deleted_only_once_its_batch_was_sent() {
+    init();
+    let mem = Arc::new(Mem::default());
+    let mut s = Script::ok();
+    let gate = Arc::new(Semaphore::new(0));
+    s.gate = Some(gate.clone());
+    let held = Arc::new(s);
+    let h = helper("pb_ack", persistent_batch(100), &held);
+    h.start(host(&mem)).await.unwrap();
+    for i in 0..3 {
+        h.consume(traces(2, &format!("r{i}"))).await.unwrap();
+    }
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert_eq!(held.calls(), 0, "the batch is still filling");
+    assert_eq!(mem.items(), 3, "batched requests stay stored");
+    tokio::time::sleep(Duration::from_millis(600)).await;
+    assert_eq!(
+        held.calls(),
+        1,
+        "one batch of the three requests, after flush_timeout"
+    );
+    assert_eq!(mem.items(), 3, "in flight: still stored");
+    gate.add_permits(1);
+    tokio::time::sleep(Duration::from_millis(10)).await;
+    assert_eq!(held.received_items(), 6);
+    assert_eq!(mem.items(), 0, "sent: every request of the batch is deleted");
+    h.shutdown().await.unwrap();
+}
+
+#[tokio::test(start_paused = true)]
+async fn with_batch_pending_and_in_flight_batches_survive_a_stop() {
+    init();
+    let mem = Arc::new(Mem::default());
+    let mut s = Script::ok();
+    s.gate = Some(Arc::new(Semaphore::new(0)));
+    let held = Arc::new(s);
+    // min_size 4: the first two requests form a batch that is held in
+    // flight, the third waits in a pending batch.
+    let h = helper("pb_stop", persistent_batch(4), &held);
+    h.start(host(&mem)).await.unwrap();
+    for i in 0..3 {
+        h.consume(traces(2, &format!("r{i}"))).await.unwrap();
+    }
+    tokio::time::sleep(Duration::from_millis(10)).await;
+    assert_eq!(held.calls(), 1);
+    h.shutdown().await.unwrap();
+    assert_eq!(mem.items(), 3, "nothing batched is lost");
+    assert_eq!(counter("otelcol_exporter_send_failed_spans", "pb_stop"), 0);
+
+    let up = Arc::new(Script::ok());
+    let h = helper("pb_stop", persistent_batch(4), &up);
+    h.start(host(&mem)).await.unwrap();
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    assert_eq!(up.received_items(), 6, "all of it is sent after the restart");
+    assert_eq!(mem.items(), 0);
+    h.shutdown().await.unwrap();
+}
+
+#[tokio::test(start_paused = true)]
+async fn with_batch_a_batch_refused_for_good_is_deleted() {
+    init();
+    let mem = Arc::new(Mem::default());
+    let script = Arc::new(Script::new(vec![], Err(ConsumeError::permanent("bad"))));
+    let h = helper("pb_perm", persistent_batch(4), &script);
+    h.start(host(&mem)).await.unwrap();
+    h.consume(traces(2, "a")).await.unwrap();
+    h.consume(traces(2, "b")).await.unwrap();
+    tokio::time::sleep(Duration::from_millis(10)).await;
+    assert_eq!(script.calls(), 1);
+    assert_eq!(mem.items(), 0);
+    assert_eq!(counter("otelcol_exporter_send_failed_spans", "pb_perm"), 4);
+    h.shutdown().await.unwrap();
+}
