@@ -1,4 +1,5 @@
-//! The OTLP/gRPC server (tonic): the three collector services over one listener.
+//! The OTLP/gRPC server (tonic's services and codec on hyper's HTTP/2 server): the three
+//! collector services over one listener.
 
 use std::convert::Infallible;
 use std::marker::PhantomData;
@@ -10,14 +11,20 @@ use bytes::{Buf, Bytes};
 use futures::future::BoxFuture;
 use otelcol_component::AdmissionSet;
 use otelcol_configtls::rustls::ServerConfig;
+use hyper::body::Incoming;
+use hyper::server::conn::http2;
+use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
+use hyper_util::service::TowerToHyperService;
+use otelcol_httpserver::conn::{Activity, ConnectionGate, accept_loop, drive};
 use prost::Message;
 use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
+use tower::ServiceExt;
 use tonic::codec::{
     Codec, CompressionEncoding, DecodeBuf, Decoder, EnabledCompressionEncodings, EncodeBuf, Encoder,
 };
-use tonic::transport::Server;
-use tonic::transport::server::TcpIncoming;
+use tonic::service::Routes;
+use tonic::transport::server::TcpConnectInfo;
 
 use crate::config::GrpcServerConfig;
 use crate::export::{ExportFailure, OtlpSignal, Pipelines, SignalPipeline, client_info};
@@ -198,7 +205,9 @@ fn resource_exhausted_on_limit(
 
 /// Serves gRPC on `listener` (over TLS when `tls` is set) until `shutdown` is cancelled, then lets
 /// in-flight calls finish. A signal without a consumer is not registered, so
-/// its calls get `UNIMPLEMENTED`.
+/// its calls get `UNIMPLEMENTED`. Each connection is served by hyper's HTTP/2
+/// server under the connection watchdog (first RPC, `max_connection_idle`,
+/// `max_connection_age`), at most `max_connections` at a time.
 pub(crate) async fn serve(
     cfg: &GrpcServerConfig,
     pipelines: Pipelines,
@@ -206,50 +215,79 @@ pub(crate) async fn serve(
     listener: TcpListener,
     tls: Option<Arc<ServerConfig>>,
     shutdown: CancellationToken,
-) -> Result<(), tonic::transport::Error> {
+) {
     let limit = cfg.max_recv_msg_size();
-    let sp = &cfg.keepalive.server_parameters;
-    let or = |d: Duration, default: Duration| if d.is_zero() { default } else { d };
-    let mut builder = Server::builder()
-        .layer(tower::util::MapResponseLayer::new(
-            resource_exhausted_on_limit
-                as fn(http::Response<tonic::body::Body>) -> http::Response<tonic::body::Body>,
-        ))
-        .layer(AdmissionLayer::new(gates))
-        .http2_keepalive_interval(Some(or(sp.time, DEFAULT_KEEPALIVE_TIME)))
-        .http2_keepalive_timeout(Some(or(sp.timeout, DEFAULT_KEEPALIVE_TIMEOUT)))
-        .max_concurrent_streams((cfg.max_concurrent_streams > 0).then_some(cfg.max_concurrent_streams));
-    if !sp.max_connection_age.is_zero() {
-        builder = builder.max_connection_age(sp.max_connection_age);
-    }
-    if !sp.max_connection_age_grace.is_zero() {
-        builder = builder.max_connection_age_grace(sp.max_connection_age_grace);
-    }
     fn service<T: OtlpSignal>(p: Option<Arc<SignalPipeline<T>>>, limit: usize) -> Option<ExportService<T>> {
         p.map(|pipeline| ExportService {
             pipeline,
             max_message_size: limit,
         })
     }
-    let traces = service(pipelines.traces, limit);
-    let metrics = service(pipelines.metrics, limit);
-    let logs = service(pipelines.logs, limit);
-    let router = builder
-        .add_optional_service(traces)
-        .add_optional_service(metrics)
-        .add_optional_service(logs);
-    match tls {
-        Some(config) => {
-            let incoming = crate::tls::incoming(listener, config, shutdown.clone());
-            router
-                .serve_with_incoming_shutdown(incoming, shutdown.cancelled_owned())
-                .await
-        }
-        None => {
-            let incoming = TcpIncoming::from(listener).with_nodelay(Some(true));
-            router
-                .serve_with_incoming_shutdown(incoming, shutdown.cancelled_owned())
-                .await
-        }
+    let mut routes = Routes::default();
+    if let Some(s) = service(pipelines.traces, limit) {
+        routes = routes.add_service(s);
     }
+    if let Some(s) = service(pipelines.metrics, limit) {
+        routes = routes.add_service(s);
+    }
+    if let Some(s) = service(pipelines.logs, limit) {
+        routes = routes.add_service(s);
+    }
+    let app = tower::ServiceBuilder::new()
+        .map_response(
+            resource_exhausted_on_limit
+                as fn(http::Response<tonic::body::Body>) -> http::Response<tonic::body::Body>,
+        )
+        .layer(AdmissionLayer::new(gates))
+        .service(routes.prepare());
+
+    let sp = &cfg.keepalive.server_parameters;
+    let or = |d: Duration, default: Duration| if d.is_zero() { default } else { d };
+    let mut h2 = http2::Builder::new(TokioExecutor::new());
+    h2.timer(TokioTimer::new())
+        .keep_alive_interval(Some(or(sp.time, DEFAULT_KEEPALIVE_TIME)))
+        .keep_alive_timeout(or(sp.timeout, DEFAULT_KEEPALIVE_TIMEOUT))
+        .max_concurrent_streams((cfg.max_concurrent_streams > 0).then_some(cfg.max_concurrent_streams));
+    let limits = cfg.connection_limits();
+    let name = match listener.local_addr() {
+        Ok(addr) => format!("OTLP gRPC receiver on {addr}"),
+        Err(_) => "OTLP gRPC receiver".to_string(),
+    };
+    let gate = ConnectionGate::new(name, cfg.max_connections);
+    let token = shutdown.clone();
+    accept_loop(listener, gate, shutdown, None, move |tcp, peer| {
+        let (app, h2, tls, shutdown) = (app.clone(), h2.clone(), tls.clone(), token.clone());
+        async move {
+            let _ = tcp.set_nodelay(true);
+            // What tonic's own server puts in every request, for `remote_addr`.
+            let info = TcpConnectInfo {
+                local_addr: tcp.local_addr().ok(),
+                remote_addr: Some(peer),
+            };
+            let app = app.map_request(move |req: http::Request<Incoming>| {
+                let mut req = req.map(tonic::body::Body::new);
+                req.extensions_mut().insert(info.clone());
+                req
+            });
+            let activity = Activity::new();
+            let svc = activity.track(TowerToHyperService::new(app), None);
+            let ended = match tls {
+                None => {
+                    let conn = h2.serve_connection(TokioIo::new(tcp), svc);
+                    drive(conn, &activity, &limits, &shutdown).await
+                }
+                Some(config) => {
+                    let Some(stream) = crate::tls::handshake(config, tcp, peer, "grpc").await else {
+                        return;
+                    };
+                    let conn = h2.serve_connection(TokioIo::new(stream), svc);
+                    drive(conn, &activity, &limits, &shutdown).await
+                }
+            };
+            if let Err(e) = ended {
+                tracing::debug!(error = %e, %peer, "OTLP gRPC connection ended with an error");
+            }
+        }
+    })
+    .await;
 }
