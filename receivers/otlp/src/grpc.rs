@@ -9,22 +9,22 @@ use std::time::Duration;
 
 use bytes::{Buf, Bytes};
 use futures::future::BoxFuture;
-use otelcol_component::AdmissionSet;
-use otelcol_configtls::rustls::ServerConfig;
 use hyper::body::Incoming;
 use hyper::server::conn::http2;
 use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
 use hyper_util::service::TowerToHyperService;
+use otelcol_component::AdmissionSet;
+use otelcol_configtls::rustls::ServerConfig;
 use otelcol_httpserver::conn::{Activity, ConnectionGate, accept_loop, drive};
 use prost::Message;
 use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
-use tower::ServiceExt;
 use tonic::codec::{
     Codec, CompressionEncoding, DecodeBuf, Decoder, EnabledCompressionEncodings, EncodeBuf, Encoder,
 };
 use tonic::service::Routes;
 use tonic::transport::server::TcpConnectInfo;
+use tower::ServiceExt;
 
 use crate::config::GrpcServerConfig;
 use crate::export::{ExportFailure, OtlpSignal, Pipelines, SignalPipeline, client_info};

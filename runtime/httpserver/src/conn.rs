@@ -443,7 +443,10 @@ mod tests {
         let mut half = TcpStream::connect(srv.local_addr()).await.unwrap();
         half.write_all(b"POST / HTTP/1.1\r\nHost: x\r\n").await.unwrap();
         let mut preface = TcpStream::connect(srv.local_addr()).await.unwrap();
-        preface.write_all(b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n").await.unwrap();
+        preface
+            .write_all(b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n")
+            .await
+            .unwrap();
         assert!(read_to_eof(&mut silent).await.is_empty());
         assert!(read_to_eof(&mut half).await.is_empty());
         read_to_eof(&mut preface).await;

@@ -19,9 +19,7 @@ use tokio::net::TcpListener;
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 
-use crate::conn::{
-    Activity, ConnectionGate, ConnectionLimits, DEFAULT_MAX_CONNECTIONS, accept_loop, drive,
-};
+use crate::conn::{Activity, ConnectionGate, ConnectionLimits, DEFAULT_MAX_CONNECTIONS, accept_loop, drive};
 use crate::endpoint::Endpoint;
 
 /// The response type of the server.
@@ -123,24 +121,33 @@ async fn serve<H: Handler>(
     // The connection watchdog bounds header reads (hyper's own header timeout
     // would also cut keep-alive connections short).
     builder.http1().header_read_timeout(None);
-    let gate = ConnectionGate::new(format!("HTTP server on {}", local(&listener)), options.max_connections);
+    let gate = ConnectionGate::new(
+        format!("HTTP server on {}", local(&listener)),
+        options.max_connections,
+    );
     let limits = options.limits;
     let token = shutdown.clone();
-    accept_loop(listener, gate, shutdown, Some(SHUTDOWN_GRACE), move |stream, peer| {
-        let (builder, handler, shutdown) = (builder.clone(), handler.clone(), token.clone());
-        async move {
-            let svc = service_fn(move |req: Request<Incoming>| {
-                let handler = handler.clone();
-                async move { Ok::<_, Infallible>(handler.handle(req).await) }
-            });
-            let activity = Activity::new();
-            let svc = activity.track(svc, limits.request_timeout);
-            let conn = builder.serve_connection(TokioIo::new(stream), svc);
-            if let Err(e) = drive(conn, &activity, &limits, &shutdown).await {
-                tracing::debug!(error = %e, %peer, "HTTP connection ended with an error");
+    accept_loop(
+        listener,
+        gate,
+        shutdown,
+        Some(SHUTDOWN_GRACE),
+        move |stream, peer| {
+            let (builder, handler, shutdown) = (builder.clone(), handler.clone(), token.clone());
+            async move {
+                let svc = service_fn(move |req: Request<Incoming>| {
+                    let handler = handler.clone();
+                    async move { Ok::<_, Infallible>(handler.handle(req).await) }
+                });
+                let activity = Activity::new();
+                let svc = activity.track(svc, limits.request_timeout);
+                let conn = builder.serve_connection(TokioIo::new(stream), svc);
+                if let Err(e) = drive(conn, &activity, &limits, &shutdown).await {
+                    tracing::debug!(error = %e, %peer, "HTTP connection ended with an error");
+                }
             }
-        }
-    })
+        },
+    )
     .await;
 }
 

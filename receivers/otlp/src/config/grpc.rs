@@ -210,7 +210,10 @@ mod tests {
         let l = GrpcServerConfig::default().connection_limits();
         assert_eq!(l.idle_timeout, Some(Duration::from_secs(300)));
         assert_eq!(l.first_request_timeout, Some(FIRST_RPC_TIMEOUT));
-        assert_eq!((l.max_age, l.max_age_grace, l.request_timeout), (None, None, None));
+        assert_eq!(
+            (l.max_age, l.max_age_grace, l.request_timeout),
+            (None, None, None)
+        );
         assert_eq!(GrpcServerConfig::default().max_connections, 4096);
     }
 
