@@ -173,15 +173,42 @@ where
         }
         let method = ExportMethod(self.pipeline.clone());
         let limit = self.max_message_size;
+        let deadline = req.headers().get("grpc-timeout").and_then(grpc_timeout);
         Box::pin(async move {
             let mut gzip = EnabledCompressionEncodings::default();
             gzip.enable(CompressionEncoding::Gzip);
             let mut grpc = tonic::server::Grpc::new(RawCodec::<T::Response>(PhantomData))
                 .apply_compression_config(gzip, gzip)
                 .apply_max_message_size_config(Some(limit), None);
-            Ok(grpc.unary(method, req).await)
+            let call = grpc.unary(method, req);
+            let Some(deadline) = deadline else {
+                return Ok(call.await);
+            };
+            // The client's deadline, as grpc-go (and tonic's own server) apply it.
+            Ok(tokio::time::timeout(deadline, call)
+                .await
+                .unwrap_or_else(|_| tonic::Status::deadline_exceeded("Timeout expired").into_http()))
         })
     }
+}
+
+/// A `grpc-timeout` header (`<up to 8 digits><H|M|S|m|u|n>`) as a duration.
+fn grpc_timeout(v: &http::HeaderValue) -> Option<Duration> {
+    let v = v.to_str().ok()?;
+    let (digits, unit) = v.split_at(v.len().checked_sub(1)?);
+    if digits.is_empty() || digits.len() > 8 || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    let n: u64 = digits.parse().ok()?;
+    Some(match unit {
+        "H" => Duration::from_secs(n.saturating_mul(3600)),
+        "M" => Duration::from_secs(n.saturating_mul(60)),
+        "S" => Duration::from_secs(n),
+        "m" => Duration::from_millis(n),
+        "u" => Duration::from_micros(n),
+        "n" => Duration::from_nanos(n),
+        _ => return None,
+    })
 }
 
 /// tonic answers a message over the receive limit with `OUT_OF_RANGE`, which
@@ -290,4 +317,23 @@ pub(crate) async fn serve(
         }
     })
     .await;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn grpc_timeout_headers_parse() {
+        let parse = |s: &'static str| grpc_timeout(&http::HeaderValue::from_static(s));
+        assert_eq!(parse("1H"), Some(Duration::from_secs(3600)));
+        assert_eq!(parse("2M"), Some(Duration::from_secs(120)));
+        assert_eq!(parse("10S"), Some(Duration::from_secs(10)));
+        assert_eq!(parse("250m"), Some(Duration::from_millis(250)));
+        assert_eq!(parse("7u"), Some(Duration::from_micros(7)));
+        assert_eq!(parse("99999999n"), Some(Duration::from_nanos(99_999_999)));
+        for bad in ["", "S", "123456789S", "10x", "-1S", "1.5S"] {
+            assert_eq!(parse(bad), None, "{bad:?}");
+        }
+    }
 }
