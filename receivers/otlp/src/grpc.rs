@@ -1,4 +1,5 @@
-//! The OTLP/gRPC server (tonic): the three collector services over one listener.
+//! The OTLP/gRPC server (tonic's services and codec on hyper's HTTP/2 server): the three
+//! collector services over one listener.
 
 use std::convert::Infallible;
 use std::marker::PhantomData;
@@ -8,16 +9,22 @@ use std::time::Duration;
 
 use bytes::{Buf, Bytes};
 use futures::future::BoxFuture;
+use hyper::body::Incoming;
+use hyper::server::conn::http2;
+use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
+use hyper_util::service::TowerToHyperService;
 use otelcol_component::AdmissionSet;
 use otelcol_configtls::rustls::ServerConfig;
+use otelcol_httpserver::conn::{Activity, ConnectionGate, accept_loop, drive};
 use prost::Message;
 use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
 use tonic::codec::{
     Codec, CompressionEncoding, DecodeBuf, Decoder, EnabledCompressionEncodings, EncodeBuf, Encoder,
 };
-use tonic::transport::Server;
-use tonic::transport::server::TcpIncoming;
+use tonic::service::Routes;
+use tonic::transport::server::TcpConnectInfo;
+use tower::ServiceExt;
 
 use crate::config::GrpcServerConfig;
 use crate::export::{ExportFailure, OtlpSignal, Pipelines, SignalPipeline, client_info};
@@ -166,15 +173,42 @@ where
         }
         let method = ExportMethod(self.pipeline.clone());
         let limit = self.max_message_size;
+        let deadline = req.headers().get("grpc-timeout").and_then(grpc_timeout);
         Box::pin(async move {
             let mut gzip = EnabledCompressionEncodings::default();
             gzip.enable(CompressionEncoding::Gzip);
             let mut grpc = tonic::server::Grpc::new(RawCodec::<T::Response>(PhantomData))
                 .apply_compression_config(gzip, gzip)
                 .apply_max_message_size_config(Some(limit), None);
-            Ok(grpc.unary(method, req).await)
+            let call = grpc.unary(method, req);
+            let Some(deadline) = deadline else {
+                return Ok(call.await);
+            };
+            // The client's deadline, as grpc-go (and tonic's own server) apply it.
+            Ok(tokio::time::timeout(deadline, call)
+                .await
+                .unwrap_or_else(|_| tonic::Status::deadline_exceeded("Timeout expired").into_http()))
         })
     }
+}
+
+/// A `grpc-timeout` header (`<up to 8 digits><H|M|S|m|u|n>`) as a duration.
+fn grpc_timeout(v: &http::HeaderValue) -> Option<Duration> {
+    let v = v.to_str().ok()?;
+    let (digits, unit) = v.split_at(v.len().checked_sub(1)?);
+    if digits.is_empty() || digits.len() > 8 || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    let n: u64 = digits.parse().ok()?;
+    Some(match unit {
+        "H" => Duration::from_secs(n.saturating_mul(3600)),
+        "M" => Duration::from_secs(n.saturating_mul(60)),
+        "S" => Duration::from_secs(n),
+        "m" => Duration::from_millis(n),
+        "u" => Duration::from_micros(n),
+        "n" => Duration::from_nanos(n),
+        _ => return None,
+    })
 }
 
 /// tonic answers a message over the receive limit with `OUT_OF_RANGE`, which
@@ -198,7 +232,9 @@ fn resource_exhausted_on_limit(
 
 /// Serves gRPC on `listener` (over TLS when `tls` is set) until `shutdown` is cancelled, then lets
 /// in-flight calls finish. A signal without a consumer is not registered, so
-/// its calls get `UNIMPLEMENTED`.
+/// its calls get `UNIMPLEMENTED`. Each connection is served by hyper's HTTP/2
+/// server under the connection watchdog (first RPC, `max_connection_idle`,
+/// `max_connection_age`), at most `max_connections` at a time.
 pub(crate) async fn serve(
     cfg: &GrpcServerConfig,
     pipelines: Pipelines,
@@ -206,50 +242,98 @@ pub(crate) async fn serve(
     listener: TcpListener,
     tls: Option<Arc<ServerConfig>>,
     shutdown: CancellationToken,
-) -> Result<(), tonic::transport::Error> {
+) {
     let limit = cfg.max_recv_msg_size();
-    let sp = &cfg.keepalive.server_parameters;
-    let or = |d: Duration, default: Duration| if d.is_zero() { default } else { d };
-    let mut builder = Server::builder()
-        .layer(tower::util::MapResponseLayer::new(
-            resource_exhausted_on_limit
-                as fn(http::Response<tonic::body::Body>) -> http::Response<tonic::body::Body>,
-        ))
-        .layer(AdmissionLayer::new(gates))
-        .http2_keepalive_interval(Some(or(sp.time, DEFAULT_KEEPALIVE_TIME)))
-        .http2_keepalive_timeout(Some(or(sp.timeout, DEFAULT_KEEPALIVE_TIMEOUT)))
-        .max_concurrent_streams((cfg.max_concurrent_streams > 0).then_some(cfg.max_concurrent_streams));
-    if !sp.max_connection_age.is_zero() {
-        builder = builder.max_connection_age(sp.max_connection_age);
-    }
-    if !sp.max_connection_age_grace.is_zero() {
-        builder = builder.max_connection_age_grace(sp.max_connection_age_grace);
-    }
     fn service<T: OtlpSignal>(p: Option<Arc<SignalPipeline<T>>>, limit: usize) -> Option<ExportService<T>> {
         p.map(|pipeline| ExportService {
             pipeline,
             max_message_size: limit,
         })
     }
-    let traces = service(pipelines.traces, limit);
-    let metrics = service(pipelines.metrics, limit);
-    let logs = service(pipelines.logs, limit);
-    let router = builder
-        .add_optional_service(traces)
-        .add_optional_service(metrics)
-        .add_optional_service(logs);
-    match tls {
-        Some(config) => {
-            let incoming = crate::tls::incoming(listener, config, shutdown.clone());
-            router
-                .serve_with_incoming_shutdown(incoming, shutdown.cancelled_owned())
-                .await
+    let mut routes = Routes::default();
+    if let Some(s) = service(pipelines.traces, limit) {
+        routes = routes.add_service(s);
+    }
+    if let Some(s) = service(pipelines.metrics, limit) {
+        routes = routes.add_service(s);
+    }
+    if let Some(s) = service(pipelines.logs, limit) {
+        routes = routes.add_service(s);
+    }
+    let app = tower::ServiceBuilder::new()
+        .map_response(
+            resource_exhausted_on_limit
+                as fn(http::Response<tonic::body::Body>) -> http::Response<tonic::body::Body>,
+        )
+        .layer(AdmissionLayer::new(gates))
+        .service(routes.prepare());
+
+    let sp = &cfg.keepalive.server_parameters;
+    let or = |d: Duration, default: Duration| if d.is_zero() { default } else { d };
+    let mut h2 = http2::Builder::new(TokioExecutor::new());
+    h2.timer(TokioTimer::new())
+        .keep_alive_interval(Some(or(sp.time, DEFAULT_KEEPALIVE_TIME)))
+        .keep_alive_timeout(or(sp.timeout, DEFAULT_KEEPALIVE_TIMEOUT))
+        .max_concurrent_streams((cfg.max_concurrent_streams > 0).then_some(cfg.max_concurrent_streams));
+    let limits = cfg.connection_limits();
+    let name = match listener.local_addr() {
+        Ok(addr) => format!("OTLP gRPC receiver on {addr}"),
+        Err(_) => "OTLP gRPC receiver".to_string(),
+    };
+    let gate = ConnectionGate::new(name, cfg.max_connections);
+    let token = shutdown.clone();
+    accept_loop(listener, gate, shutdown, None, move |tcp, peer| {
+        let (app, h2, tls, shutdown) = (app.clone(), h2.clone(), tls.clone(), token.clone());
+        async move {
+            let _ = tcp.set_nodelay(true);
+            // What tonic's own server puts in every request, for `remote_addr`.
+            let info = TcpConnectInfo {
+                local_addr: tcp.local_addr().ok(),
+                remote_addr: Some(peer),
+            };
+            let app = app.map_request(move |req: http::Request<Incoming>| {
+                let mut req = req.map(tonic::body::Body::new);
+                req.extensions_mut().insert(info.clone());
+                req
+            });
+            let activity = Activity::new();
+            let svc = activity.track(TowerToHyperService::new(app), None);
+            let ended = match tls {
+                None => {
+                    let conn = h2.serve_connection(TokioIo::new(tcp), svc);
+                    drive(conn, &activity, &limits, &shutdown).await
+                }
+                Some(config) => {
+                    let Some(stream) = crate::tls::handshake(config, tcp, peer, "grpc").await else {
+                        return;
+                    };
+                    let conn = h2.serve_connection(TokioIo::new(stream), svc);
+                    drive(conn, &activity, &limits, &shutdown).await
+                }
+            };
+            if let Err(e) = ended {
+                tracing::debug!(error = %e, %peer, "OTLP gRPC connection ended with an error");
+            }
         }
-        None => {
-            let incoming = TcpIncoming::from(listener).with_nodelay(Some(true));
-            router
-                .serve_with_incoming_shutdown(incoming, shutdown.cancelled_owned())
-                .await
+    })
+    .await;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn grpc_timeout_headers_parse() {
+        let parse = |s: &'static str| grpc_timeout(&http::HeaderValue::from_static(s));
+        assert_eq!(parse("1H"), Some(Duration::from_secs(3600)));
+        assert_eq!(parse("2M"), Some(Duration::from_secs(120)));
+        assert_eq!(parse("10S"), Some(Duration::from_secs(10)));
+        assert_eq!(parse("250m"), Some(Duration::from_millis(250)));
+        assert_eq!(parse("7u"), Some(Duration::from_micros(7)));
+        assert_eq!(parse("99999999n"), Some(Duration::from_nanos(99_999_999)));
+        for bad in ["", "S", "123456789S", "10x", "-1S", "1.5S"] {
+            assert_eq!(parse(bad), None, "{bad:?}");
         }
     }
 }

@@ -173,12 +173,9 @@ impl Component for OtlpReceiver {
             }
             let shutdown = CancellationToken::new();
             let token = shutdown.clone();
-            let id = self.id.clone();
             let gates = gates.clone();
             let task = tokio::spawn(async move {
-                if let Err(e) = grpc::serve(&cfg, pipelines, gates, listener, grpc_tls, token).await {
-                    tracing::error!(receiver = %id, error = %e, "OTLP gRPC server failed");
-                }
+                grpc::serve(&cfg, pipelines, gates, listener, grpc_tls, token).await;
             });
             tracing::info!(receiver = %self.id, "OTLP gRPC receiver listening on {addr}");
             *lock(&self.grpc_addr) = Some(addr);

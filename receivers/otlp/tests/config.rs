@@ -36,6 +36,11 @@ fn null_protocol_means_defaults() {
     assert_eq!(grpc.max_recv_msg_size_mib, 0);
     assert_eq!(grpc.max_recv_msg_size(), 4 * 1024 * 1024);
     assert!(!grpc.include_metadata);
+    assert_eq!(grpc.max_connections, 4096);
+    assert_eq!(
+        grpc.keepalive.server_parameters.max_connection_idle,
+        Duration::from_secs(300)
+    );
     assert!(cfg.protocols.http.is_none());
 
     let cfg = parse("protocols:\n  http: {}\n").unwrap();
@@ -47,9 +52,11 @@ fn null_protocol_means_defaults() {
     assert_eq!(http.metrics_url_path.as_str(), "/v1/metrics");
     assert_eq!(http.logs_url_path.as_str(), "/v1/logs");
     assert!(http.keep_alives_enabled);
-    assert_eq!(http.read_header_timeout, Duration::ZERO);
+    // confighttp's defaults (Go's OTLP receiver zeroes them).
+    assert_eq!(http.read_header_timeout, Duration::from_secs(60));
     assert_eq!(http.write_timeout, Duration::ZERO);
-    assert_eq!(http.idle_timeout, Duration::ZERO);
+    assert_eq!(http.idle_timeout, Duration::from_secs(60));
+    assert_eq!(http.max_connections, 4096);
     assert_eq!(
         http.compression_algorithms(),
         [

@@ -6,9 +6,12 @@
 //!   (`localhost:13133`, `0.0.0.0:8889`, `:1777`, `[::1]:55679`) and bound;
 //! - [`server`]: a small HTTP/1.1 + h2c server bound in `start` and stopped
 //!   gracefully in `shutdown`, serving a [`server::Handler`];
+//! - [`conn`]: connection hygiene: a bound on open connections per listener
+//!   and a per-connection watchdog closing idle, stalled and old connections;
 //! - [`gofmt`]: Go's spellings of times and durations for JSON bodies.
 #![forbid(unsafe_code)]
 
+pub mod conn;
 pub mod endpoint;
 pub mod gofmt;
 pub mod server;

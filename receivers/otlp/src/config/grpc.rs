@@ -7,6 +7,7 @@ use serde::{Deserialize, Serialize};
 
 use super::serde_util::{null_as_default, present_as_some};
 use super::{AuthConfig, MiddlewareConfig, TlsServerConfig, refuse_unsupported};
+use otelcol_httpserver::conn::{ConnectionLimits, DEFAULT_MAX_CONNECTIONS, nonzero};
 use otelcol_httpserver::endpoint::Endpoint;
 
 /// Default gRPC listen endpoint.
@@ -15,6 +16,13 @@ pub const DEFAULT_GRPC_ENDPOINT: &str = "localhost:4317";
 pub const DEFAULT_READ_BUFFER_SIZE: usize = 512 * 1024;
 /// The receive limit used when `max_recv_msg_size_mib` is 0 (grpc-go's 4 MiB).
 pub const DEFAULT_MAX_RECV_MSG_SIZE_MIB: u64 = 4;
+/// Default `keepalive::server_parameters::max_connection_idle`: 5 minutes
+/// (grpc-go: never).
+pub const DEFAULT_MAX_CONNECTION_IDLE: Duration = Duration::from_secs(5 * 60);
+/// How long a new connection may take to start its first RPC, when
+/// `max_connection_idle` is not shorter: grpc-go's connection (handshake)
+/// timeout, 120 s.
+pub const FIRST_RPC_TIMEOUT: Duration = Duration::from_secs(120);
 const DEFAULT_TRANSPORT: &str = "tcp";
 const MIB: u64 = 1024 * 1024;
 
@@ -33,12 +41,14 @@ pub struct GrpcServerConfig {
     pub max_recv_msg_size_mib: u64,
     /// HTTP/2 concurrent streams per connection. Default 0 (no limit).
     pub max_concurrent_streams: u32,
-    /// Read buffer size in bytes. Default 524288. Not applied (tonic has no
-    /// such knob).
+    /// Connections open at once on the listener (an otelcol-rs addition); a
+    /// connection over the bound is closed at once. Default 4096; 0 means no bound.
+    pub max_connections: usize,
+    /// Read buffer size in bytes. Default 524288. Not applied.
     pub read_buffer_size: usize,
     /// Write buffer size in bytes. Default 0. Not applied.
     pub write_buffer_size: usize,
-    /// Keepalive settings. Default: all zero (grpc-go's defaults).
+    /// Keepalive settings. Default: `max_connection_idle: 5m`, the rest zero (grpc-go's defaults).
     #[serde(deserialize_with = "null_as_default")]
     pub keepalive: KeepaliveConfig,
     /// Put the request's gRPC metadata in the request context. Default false.
@@ -59,6 +69,7 @@ impl Default for GrpcServerConfig {
             tls: None,
             max_recv_msg_size_mib: 0,
             max_concurrent_streams: 0,
+            max_connections: DEFAULT_MAX_CONNECTIONS,
             read_buffer_size: DEFAULT_READ_BUFFER_SIZE,
             write_buffer_size: 0,
             keepalive: KeepaliveConfig::default(),
@@ -73,7 +84,7 @@ impl Default for GrpcServerConfig {
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct KeepaliveConfig {
-    /// Server-side keepalive. Default: all zero.
+    /// Server-side keepalive. Default: `max_connection_idle: 5m`, the rest zero.
     #[serde(deserialize_with = "null_as_default")]
     pub server_parameters: KeepaliveServerParameters,
     /// What the server demands of client pings. Default: all zero. Not applied.
@@ -82,10 +93,11 @@ pub struct KeepaliveConfig {
 }
 
 /// `keepalive::server_parameters`. Zero means grpc-go's default.
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct KeepaliveServerParameters {
-    /// Close connections idle this long. Default 0 (never). Not applied.
+    /// Close connections with no RPC in flight for this long (`GOAWAY`).
+    /// Default 5m; 0 means never, as in grpc-go.
     #[serde(with = "otelcol_component::duration")]
     pub max_connection_idle: Duration,
     /// Gracefully close connections older than this. Default 0 (never).
@@ -101,6 +113,18 @@ pub struct KeepaliveServerParameters {
     /// Default 0, which means 20s.
     #[serde(with = "otelcol_component::duration")]
     pub timeout: Duration,
+}
+
+impl Default for KeepaliveServerParameters {
+    fn default() -> Self {
+        KeepaliveServerParameters {
+            max_connection_idle: DEFAULT_MAX_CONNECTION_IDLE,
+            max_connection_age: Duration::ZERO,
+            max_connection_age_grace: Duration::ZERO,
+            time: Duration::ZERO,
+            timeout: Duration::ZERO,
+        }
+    }
 }
 
 /// `keepalive::enforcement_policy`. Accepted; not applied by this build.
@@ -123,6 +147,21 @@ impl GrpcServerConfig {
             self.max_recv_msg_size_mib
         };
         usize::try_from(mib.saturating_mul(MIB)).unwrap_or(usize::MAX)
+    }
+
+    /// The per-connection limits: idle after `max_connection_idle`, a first
+    /// RPC within the shorter of that and [`FIRST_RPC_TIMEOUT`], closed after
+    /// `max_connection_age` (forced `max_connection_age_grace` later).
+    pub fn connection_limits(&self) -> ConnectionLimits {
+        let sp = &self.keepalive.server_parameters;
+        let idle = nonzero(sp.max_connection_idle);
+        ConnectionLimits {
+            first_request_timeout: Some(idle.map_or(FIRST_RPC_TIMEOUT, |d| d.min(FIRST_RPC_TIMEOUT))),
+            idle_timeout: idle,
+            request_timeout: None,
+            max_age: nonzero(sp.max_connection_age),
+            max_age_grace: nonzero(sp.max_connection_age_grace),
+        }
     }
 
     pub(crate) fn validate(&self, prefix: &str) -> Result<(), ConfigError> {
@@ -149,10 +188,6 @@ impl GrpcServerConfig {
     /// Keys this build accepts but does not apply, when set to non-defaults.
     pub(crate) fn unapplied_keys(&self) -> Vec<&'static str> {
         let mut keys = Vec::new();
-        let sp = &self.keepalive.server_parameters;
-        if !sp.max_connection_idle.is_zero() {
-            keys.push("keepalive::server_parameters::max_connection_idle");
-        }
         if self.keepalive.enforcement_policy != KeepaliveEnforcementPolicy::default() {
             keys.push("keepalive::enforcement_policy");
         }
@@ -163,5 +198,47 @@ impl GrpcServerConfig {
             keys.push("read_buffer_size");
         }
         keys
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn connection_limits_are_bounded_by_default() {
+        let l = GrpcServerConfig::default().connection_limits();
+        assert_eq!(l.idle_timeout, Some(Duration::from_secs(300)));
+        assert_eq!(l.first_request_timeout, Some(FIRST_RPC_TIMEOUT));
+        assert_eq!(
+            (l.max_age, l.max_age_grace, l.request_timeout),
+            (None, None, None)
+        );
+        assert_eq!(GrpcServerConfig::default().max_connections, 4096);
+    }
+
+    #[test]
+    fn keepalive_keys_parse_go_durations() {
+        let cfg: GrpcServerConfig = serde_yaml::from_str(
+            "max_connections: 8\nkeepalive:\n  server_parameters:\n    max_connection_idle: 1s\n    \
+             max_connection_age: 1m\n    max_connection_age_grace: 5s\n",
+        )
+        .unwrap();
+        let l = cfg.connection_limits();
+        assert_eq!(l.idle_timeout, Some(Duration::from_secs(1)));
+        assert_eq!(l.first_request_timeout, Some(Duration::from_secs(1)));
+        assert_eq!(l.max_age, Some(Duration::from_secs(60)));
+        assert_eq!(l.max_age_grace, Some(Duration::from_secs(5)));
+        assert_eq!(cfg.max_connections, 8);
+
+        // 0 is grpc-go's "never" for idleness; the first RPC is still bounded.
+        let cfg: GrpcServerConfig =
+            serde_yaml::from_str("keepalive:\n  server_parameters:\n    max_connection_idle: 0s\n").unwrap();
+        let l = cfg.connection_limits();
+        assert_eq!(l.idle_timeout, None);
+        assert_eq!(l.first_request_timeout, Some(FIRST_RPC_TIMEOUT));
+        // `keepalive: {server_parameters: {}}` keeps the other defaults.
+        let cfg: GrpcServerConfig = serde_yaml::from_str("keepalive:\n  server_parameters: {}\n").unwrap();
+        assert_eq!(cfg, GrpcServerConfig::default());
     }
 }

@@ -9,12 +9,19 @@ use serde::{Deserialize, Deserializer, Serialize};
 
 use super::serde_util::{null_as_default, present_as_some};
 use super::{AuthConfig, MiddlewareConfig, TlsServerConfig, refuse_unsupported};
+use otelcol_httpserver::conn::{ConnectionLimits, DEFAULT_MAX_CONNECTIONS, nonzero};
 use otelcol_httpserver::endpoint::Endpoint;
 
 /// Default HTTP listen endpoint.
 pub const DEFAULT_HTTP_ENDPOINT: &str = "localhost:4318";
 /// Default `max_request_body_size`: 20 MiB.
 pub const DEFAULT_MAX_REQUEST_BODY_SIZE: i64 = 20 * 1024 * 1024;
+/// Default `read_header_timeout`: 1 minute (Go `confighttp.NewDefaultServerConfig`;
+/// Go's OTLP receiver sets 0).
+pub const DEFAULT_READ_HEADER_TIMEOUT: Duration = Duration::from_secs(60);
+/// Default `idle_timeout`: 1 minute (Go `confighttp.NewDefaultServerConfig`;
+/// Go's OTLP receiver sets 0).
+pub const DEFAULT_IDLE_TIMEOUT: Duration = Duration::from_secs(60);
 /// Default traces path.
 pub const DEFAULT_TRACES_URL_PATH: &str = "/v1/traces";
 /// Default metrics path.
@@ -65,18 +72,27 @@ pub struct HttpConfig {
     /// `zlib` and `deflate`; the others are answered with 400.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub compression_algorithms: Option<Vec<String>>,
-    /// Longest time to read a request body. Default 0 (no limit).
+    /// Longest time to read a request body; also the header and idle limits
+    /// when those are 0. Default 0 (no limit).
     #[serde(with = "otelcol_component::duration")]
     pub read_timeout: Duration,
-    /// Longest time to read request headers. Default 0 (`read_timeout`, or no limit).
+    /// Longest time a new connection may take to send its first request's
+    /// headers. Default 1m; 0 means `read_timeout`, and no limit when that is 0 too.
     #[serde(with = "otelcol_component::duration")]
     pub read_header_timeout: Duration,
-    /// Longest time to write a response. Default 0. Not applied by this build.
+    /// Longest time from a request's headers to its response; past it the
+    /// request is abandoned and the connection closed without a response.
+    /// Default 0 (no limit).
     #[serde(with = "otelcol_component::duration")]
     pub write_timeout: Duration,
-    /// Longest idle keep-alive time. Default 0. Not applied by this build.
+    /// Longest time a connection may stay open with no request in flight
+    /// after a response. Default 1m; 0 means `read_timeout`, and no limit
+    /// when that is 0 too.
     #[serde(with = "otelcol_component::duration")]
     pub idle_timeout: Duration,
+    /// Connections open at once on the listener (an otelcol-rs addition); a
+    /// connection over the bound is closed at once. Default 4096; 0 means no bound.
+    pub max_connections: usize,
     /// Keep HTTP/1.1 connections open between requests. Default true.
     pub keep_alives_enabled: bool,
     /// Middleware extensions. Default empty. Refused by this build.
@@ -102,9 +118,10 @@ impl Default for HttpConfig {
             response_headers: BTreeMap::new(),
             compression_algorithms: None,
             read_timeout: Duration::ZERO,
-            read_header_timeout: Duration::ZERO,
+            read_header_timeout: DEFAULT_READ_HEADER_TIMEOUT,
             write_timeout: Duration::ZERO,
-            idle_timeout: Duration::ZERO,
+            idle_timeout: DEFAULT_IDLE_TIMEOUT,
+            max_connections: DEFAULT_MAX_CONNECTIONS,
             keep_alives_enabled: true,
             middlewares: Vec::new(),
             traces_url_path: UrlPath::new(DEFAULT_TRACES_URL_PATH),
@@ -189,6 +206,19 @@ impl HttpConfig {
         usize::try_from(n).unwrap_or(usize::MAX)
     }
 
+    /// The per-connection limits, with Go's fallbacks: 0 means
+    /// `read_timeout`, and no limit when that is 0 too.
+    pub fn connection_limits(&self) -> ConnectionLimits {
+        let or_read = |d: Duration| nonzero(d).or(nonzero(self.read_timeout));
+        ConnectionLimits {
+            first_request_timeout: or_read(self.read_header_timeout),
+            idle_timeout: or_read(self.idle_timeout),
+            request_timeout: nonzero(self.write_timeout),
+            max_age: None,
+            max_age_grace: None,
+        }
+    }
+
     /// The effective list of accepted `Content-Encoding`s.
     pub fn compression_algorithms(&self) -> Vec<String> {
         match &self.compression_algorithms {
@@ -242,12 +272,6 @@ impl HttpConfig {
     /// Keys this build accepts but does not apply, when set.
     pub(crate) fn unapplied_keys(&self) -> Vec<String> {
         let mut keys = Vec::new();
-        if !self.write_timeout.is_zero() {
-            keys.push("write_timeout".to_string());
-        }
-        if !self.idle_timeout.is_zero() {
-            keys.push("idle_timeout".to_string());
-        }
         // Only an explicit list warns: the default names every Go algorithm.
         for alg in self.compression_algorithms.iter().flatten() {
             if !SUPPORTED_COMPRESSION.contains(&alg.as_str()) {
@@ -255,5 +279,45 @@ impl HttpConfig {
             }
         }
         keys
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn connection_limits_default_to_confighttp() {
+        let l = HttpConfig::default().connection_limits();
+        assert_eq!(l.first_request_timeout, Some(Duration::from_secs(60)));
+        assert_eq!(l.idle_timeout, Some(Duration::from_secs(60)));
+        assert_eq!(l.request_timeout, None);
+        assert_eq!(l.max_age, None);
+        assert_eq!(HttpConfig::default().max_connections, 4096);
+    }
+
+    #[test]
+    fn timeouts_parse_go_durations_and_fall_back_like_go() {
+        let cfg: HttpConfig = serde_yaml::from_str(
+            "read_header_timeout: 1s\nidle_timeout: 1m30s\nwrite_timeout: 500ms\nmax_connections: 10\n",
+        )
+        .unwrap();
+        let l = cfg.connection_limits();
+        assert_eq!(l.first_request_timeout, Some(Duration::from_secs(1)));
+        assert_eq!(l.idle_timeout, Some(Duration::from_secs(90)));
+        assert_eq!(l.request_timeout, Some(Duration::from_millis(500)));
+        assert_eq!(cfg.max_connections, 10);
+
+        // 0 means read_timeout, and no limit when that is 0 too.
+        let cfg: HttpConfig =
+            serde_yaml::from_str("read_header_timeout: 0s\nidle_timeout: 0\nread_timeout: 5s\n").unwrap();
+        let l = cfg.connection_limits();
+        assert_eq!(l.first_request_timeout, Some(Duration::from_secs(5)));
+        assert_eq!(l.idle_timeout, Some(Duration::from_secs(5)));
+        let cfg: HttpConfig = serde_yaml::from_str("read_header_timeout: 0s\nidle_timeout: 0s\n").unwrap();
+        let l = cfg.connection_limits();
+        assert_eq!((l.first_request_timeout, l.idle_timeout), (None, None));
+
+        assert!(serde_yaml::from_str::<HttpConfig>("idle_timeout: soon\n").is_err());
     }
 }

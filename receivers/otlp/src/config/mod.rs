@@ -13,14 +13,18 @@ use otelcol_component::{ComponentConfig, ConfigError};
 use serde::{Deserialize, Serialize};
 
 pub use grpc::{
-    DEFAULT_GRPC_ENDPOINT, DEFAULT_MAX_RECV_MSG_SIZE_MIB, DEFAULT_READ_BUFFER_SIZE, GrpcServerConfig,
-    KeepaliveConfig, KeepaliveEnforcementPolicy, KeepaliveServerParameters,
+    DEFAULT_GRPC_ENDPOINT, DEFAULT_MAX_CONNECTION_IDLE, DEFAULT_MAX_RECV_MSG_SIZE_MIB,
+    DEFAULT_READ_BUFFER_SIZE, FIRST_RPC_TIMEOUT, GrpcServerConfig, KeepaliveConfig,
+    KeepaliveEnforcementPolicy, KeepaliveServerParameters,
 };
 pub(crate) use http::SUPPORTED_COMPRESSION;
 pub use http::{
-    CorsConfig, DEFAULT_COMPRESSION_ALGORITHMS, DEFAULT_HTTP_ENDPOINT, DEFAULT_LOGS_URL_PATH,
-    DEFAULT_MAX_REQUEST_BODY_SIZE, DEFAULT_METRICS_URL_PATH, DEFAULT_TRACES_URL_PATH, HttpConfig, UrlPath,
+    CorsConfig, DEFAULT_COMPRESSION_ALGORITHMS, DEFAULT_HTTP_ENDPOINT, DEFAULT_IDLE_TIMEOUT,
+    DEFAULT_LOGS_URL_PATH, DEFAULT_MAX_REQUEST_BODY_SIZE, DEFAULT_METRICS_URL_PATH,
+    DEFAULT_READ_HEADER_TIMEOUT, DEFAULT_TRACES_URL_PATH, HttpConfig, UrlPath,
 };
+/// Default `max_connections` of both servers (an otelcol-rs addition): 4096.
+pub use otelcol_httpserver::conn::DEFAULT_MAX_CONNECTIONS;
 
 /// The `otlp` receiver's config.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]

@@ -8,16 +8,15 @@ mod handler;
 use std::convert::Infallible;
 use std::net::SocketAddr;
 use std::sync::Arc;
-use std::time::Duration;
 
 use http::{HeaderName, HeaderValue, Request, StatusCode};
 use hyper::body::Incoming;
 use hyper::service::service_fn;
-use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
+use hyper_util::rt::{TokioExecutor, TokioIo};
 use hyper_util::server::conn::auto;
-use hyper_util::server::graceful::GracefulShutdown;
 use otelcol_component::AdmissionSet;
 use otelcol_configtls::rustls::ServerConfig;
+use otelcol_httpserver::conn::{Activity, ConnectionGate, accept_loop, drive};
 use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
 
@@ -109,7 +108,8 @@ impl HttpApp {
 }
 
 /// Serves HTTP on `listener` (over TLS when `tls` is set) until `shutdown` is cancelled; then stops
-/// accepting, lets in-flight requests finish and closes idle connections.
+/// accepting, lets in-flight requests finish and closes idle connections. Connections are bounded
+/// by `max_connections` and closed by the connection watchdog when they stall or sit idle.
 pub(crate) async fn serve(
     cfg: &HttpConfig,
     pipelines: Pipelines,
@@ -120,56 +120,47 @@ pub(crate) async fn serve(
 ) {
     let app = Arc::new(HttpApp::new(cfg, pipelines, gates));
     let mut builder = auto::Builder::new(TokioExecutor::new());
-    let header_timeout = [cfg.read_header_timeout, cfg.read_timeout]
-        .into_iter()
-        .find(|d| !d.is_zero());
+    // Header reads are bounded by the connection watchdog (hyper's own header
+    // timeout would also cut idle keep-alive connections at that limit).
     builder
         .http1()
-        .timer(TokioTimer::new())
-        .header_read_timeout(header_timeout)
+        .header_read_timeout(None)
         .keep_alive(cfg.keep_alives_enabled);
-    let graceful = GracefulShutdown::new();
-    loop {
-        let (stream, peer) = tokio::select! {
-            () = shutdown.cancelled() => break,
-            accepted = listener.accept() => match accepted {
-                Ok(a) => a,
-                Err(e) => {
-                    // Out of file descriptors and the like: back off briefly.
-                    tracing::debug!(error = %e, "OTLP HTTP receiver failed to accept a connection");
-                    tokio::time::sleep(Duration::from_millis(10)).await;
-                    continue;
-                }
-            },
-        };
-        let _ = stream.set_nodelay(true);
-        let app = app.clone();
-        let svc = service_fn(move |req: Request<Incoming>| {
-            let app = app.clone();
-            async move { Ok::<_, Infallible>(app.handle(req, peer).await) }
-        });
-        let Some(config) = tls.clone() else {
-            let conn = builder.serve_connection(TokioIo::new(stream), svc).into_owned();
-            let conn = graceful.watch(conn);
-            tokio::spawn(async move {
-                if let Err(e) = conn.await {
-                    tracing::debug!(error = %e, %peer, "OTLP HTTP connection ended with an error");
-                }
+    let limits = cfg.connection_limits();
+    let name = match listener.local_addr() {
+        Ok(addr) => format!("OTLP HTTP receiver on {addr}"),
+        Err(_) => "OTLP HTTP receiver".to_string(),
+    };
+    let gate = ConnectionGate::new(name, cfg.max_connections);
+    let token = shutdown.clone();
+    accept_loop(listener, gate, shutdown, None, move |stream, peer| {
+        let (app, builder, tls, shutdown) = (app.clone(), builder.clone(), tls.clone(), token.clone());
+        async move {
+            let _ = stream.set_nodelay(true);
+            let svc = service_fn(move |req: Request<Incoming>| {
+                let app = app.clone();
+                async move { Ok::<_, Infallible>(app.handle(req, peer).await) }
             });
-            continue;
-        };
-        // TLS: the handshake runs in the connection's own task.
-        let (builder, watcher) = (builder.clone(), graceful.watcher());
-        tokio::spawn(async move {
-            let Some(stream) = crate::tls::handshake(config, stream, peer, "http").await else {
-                return;
+            let activity = Activity::new();
+            let svc = activity.track(svc, limits.request_timeout);
+            let ended = match tls {
+                None => {
+                    let conn = builder.serve_connection(TokioIo::new(stream), svc);
+                    drive(conn, &activity, &limits, &shutdown).await
+                }
+                // TLS: the handshake runs in the connection's own task.
+                Some(config) => {
+                    let Some(stream) = crate::tls::handshake(config, stream, peer, "http").await else {
+                        return;
+                    };
+                    let conn = builder.serve_connection(TokioIo::new(stream), svc);
+                    drive(conn, &activity, &limits, &shutdown).await
+                }
             };
-            let conn = builder.serve_connection(TokioIo::new(stream), svc).into_owned();
-            if let Err(e) = watcher.watch(conn).await {
+            if let Err(e) = ended {
                 tracing::debug!(error = %e, %peer, "OTLP HTTP connection ended with an error");
             }
-        });
-    }
-    drop(listener);
-    graceful.shutdown().await;
+        }
+    })
+    .await;
 }
