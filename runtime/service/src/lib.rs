@@ -17,7 +17,9 @@ pub mod config;
 pub mod factories;
 pub mod graph;
 pub mod jsonlog;
+pub mod loss;
 pub mod mermaid;
+pub mod redact;
 pub mod selfmetrics;
 pub mod service;
 pub mod telemetry;
@@ -25,6 +27,7 @@ pub mod validate;
 
 pub use cli::{Distribution, run};
 pub use collector::{Collector, CollectorError, load_config};
+pub use loss::LossReport;
 pub use config::{ConfigErrors, ConfigIssue, ConfigSource, Resolved};
 pub use factories::{Factories, FactoriesBuilder};
 pub use validate::{ValidatedConfig, validate};
