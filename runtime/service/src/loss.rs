@@ -112,21 +112,28 @@ impl LossReport {
         self.exporters.iter().map(|e| e.total).sum()
     }
 
-    /// `exporter "otlp" dropped 1000 spans (1000 at shutdown); ...`, or
-    /// `None` when nothing was dropped.
+    /// `exporter "otlp" dropped 1000 spans (1000 at shutdown), 3 metric
+    /// points (0 at shutdown); exporter "file" ...`, or `None` when nothing
+    /// was dropped.
     pub fn summary(&self) -> Option<String> {
         if self.exporters.is_empty() {
             return None;
         }
         let mut out = String::new();
-        for (i, e) in self.exporters.iter().enumerate() {
-            if i > 0 {
-                out.push_str("; ");
+        let mut current: Option<&str> = None;
+        for e in &self.exporters {
+            if current == Some(e.exporter.as_str()) {
+                out.push_str(", ");
+            } else {
+                if current.is_some() {
+                    out.push_str("; ");
+                }
+                let _ = write!(out, "exporter {:?} dropped ", e.exporter);
+                current = Some(&e.exporter);
             }
             let _ = write!(
                 out,
-                "exporter {:?} dropped {} {} ({} at shutdown)",
-                e.exporter,
+                "{} {} ({} at shutdown)",
                 e.total,
                 item_name(e.signal),
                 e.at_shutdown
@@ -159,7 +166,7 @@ mod tests {
         assert_eq!(r.dropped_total(), 1006);
         assert_eq!(
             r.summary().unwrap(),
-            r#"exporter "file" dropped 1 log records (0 at shutdown); exporter "otlp" dropped 3 metric points (3 at shutdown); exporter "otlp" dropped 1002 spans (1000 at shutdown)"#
+            r#"exporter "file" dropped 1 log records (0 at shutdown); exporter "otlp" dropped 1002 spans (1000 at shutdown), 3 metric points (3 at shutdown)"#
         );
         assert_eq!(LossReport::between(&end, &end, &end).summary(), None);
     }
