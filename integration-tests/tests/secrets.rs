@@ -90,7 +90,10 @@ fn print_config_redacts_every_secret_in_yaml_and_json() {
             out.contains("alice:[REDACTED]@127.0.0.1:4318"),
             "{format}: the user name and host stay visible:\n{out}"
         );
-        assert!(out.contains("Authorization"), "{format}: header names stay visible:\n{out}");
+        assert!(
+            out.contains("Authorization"),
+            "{format}: header names stay visible:\n{out}"
+        );
         assert!(out.matches("[REDACTED]").count() >= 6, "{format}:\n{out}");
         if format == "json" {
             let v: serde_json::Value = serde_json::from_str(&out).unwrap();
@@ -132,7 +135,10 @@ fn config_errors_never_quote_a_url_password() {
     for args in [vec!["validate", "--config", &cfg], vec!["--config", &cfg]] {
         let (ok, out, err) = run(&args);
         assert!(!ok, "{args:?} must fail:\n{err}");
-        assert!(err.contains("endpoint"), "{args:?}: the error names the key:\n{err}");
+        assert!(
+            err.contains("endpoint"),
+            "{args:?}: the error names the key:\n{err}"
+        );
         assert_no_secret(&format!("{args:?}"), &(out + &err));
     }
 }
@@ -199,10 +205,19 @@ service:
     // Every exporter fails (two retry, then give up) and says so in the log.
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
     while c.logs().matches("Exporting failed. Dropping data.").count() < 3 {
-        assert!(std::time::Instant::now() < deadline, "no drops logged:\n{}", c.logs());
+        assert!(
+            std::time::Instant::now() < deadline,
+            "no drops logged:\n{}",
+            c.logs()
+        );
         std::thread::sleep(std::time::Duration::from_millis(100));
     }
-    for page in ["/debug/servicez", "/debug/pipelinez", "/debug/tracez", "/debug/expvarz"] {
+    for page in [
+        "/debug/servicez",
+        "/debug/pipelinez",
+        "/debug/tracez",
+        "/debug/expvarz",
+    ] {
         let r = http_request(addr(zpages), "GET", page, &[], b"");
         assert_eq!(r.status, 200, "{page}");
         assert_no_secret(page, &String::from_utf8_lossy(&r.body));
@@ -215,7 +230,9 @@ service:
     );
     let (_, logs) = c.stop();
     assert!(
-        logs.contains(&format!("127.0.0.1:{http}/nope responded with HTTP Status Code 404")),
+        logs.contains(&format!(
+            "127.0.0.1:{http}/nope responded with HTTP Status Code 404"
+        )),
         "{encoding}: the refusal quotes the URL:\n{logs}"
     );
     assert_no_secret(&format!("the collector's {encoding} logs"), &logs);

@@ -19,7 +19,13 @@ fn addr(port: u16) -> SocketAddr {
 
 fn spans(first: usize, n: usize) -> Vec<u8> {
     let spans: Vec<String> = (first..first + n)
-        .map(|i| format!(r#"{{"traceId":"{:032x}","spanId":"{:016x}","name":"s"}}"#, i + 1, i + 1))
+        .map(|i| {
+            format!(
+                r#"{{"traceId":"{:032x}","spanId":"{:016x}","name":"s"}}"#,
+                i + 1,
+                i + 1
+            )
+        })
         .collect();
     format!(
         r#"{{"resourceSpans":[{{"scopeSpans":[{{"spans":[{}]}}]}}]}}"#,
@@ -100,11 +106,7 @@ fn items_dropped_at_shutdown_give_exit_status_3_and_a_final_count() {
 fn drops_while_running_are_reported_but_exit_0() {
     let (mut c, http) = collector_with_backend_down("500ms");
     send(http, 2, 5);
-    assert!(
-        c.wait_for_log("Exporting failed. Dropping data."),
-        "{}",
-        c.logs()
-    );
+    assert!(c.wait_for_log("Exporting failed. Dropping data."), "{}", c.logs());
     // Both requests given up on before shutdown.
     let deadline = Instant::now() + Duration::from_secs(20);
     while c.logs().matches("Exporting failed. Dropping data.").count() < 2 {
@@ -115,7 +117,8 @@ fn drops_while_running_are_reported_but_exit_0() {
     assert_eq!(status.code(), Some(0), "{logs}");
     let last = last_line(&logs);
     assert!(
-        last.contains("none at shutdown") && last.contains(r#"exporter "otlp" dropped 10 spans (0 at shutdown)"#),
+        last.contains("none at shutdown")
+            && last.contains(r#"exporter "otlp" dropped 10 spans (0 at shutdown)"#),
         "{logs}"
     );
 }

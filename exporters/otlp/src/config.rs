@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use otelcol_component::{ComponentConfig, ConfigError};
 use otelcol_exporterhelper::{
-    AuthConfig, Compression, Headers, MiddlewareConfig, QueueConfig, RetryConfig, REDACTED, TlsClientConfig,
+    AuthConfig, Compression, Headers, MiddlewareConfig, QueueConfig, REDACTED, RetryConfig, TlsClientConfig,
     redact_endpoint,
 };
 use serde::{Deserialize, Serialize};

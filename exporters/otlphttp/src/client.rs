@@ -40,14 +40,21 @@ impl Target {
     fn new(key: &str, url: Uri) -> Result<Self, ConfigError> {
         let creds = UrlCredentials::split(&url.to_string());
         let Some(auth) = creds.basic_auth else {
-            return Ok(Target { url, basic_auth: None });
+            return Ok(Target {
+                url,
+                basic_auth: None,
+            });
         };
         let url = creds
             .url
             .parse()
             .map_err(|e| ConfigError::at(key, format!("{key} must be a valid URL: {e}")))?;
-        let mut auth = HeaderValue::from_str(&auth)
-            .map_err(|_| ConfigError::at(key, "the user name and password of the URL are not valid in a header"))?;
+        let mut auth = HeaderValue::from_str(&auth).map_err(|_| {
+            ConfigError::at(
+                key,
+                "the user name and password of the URL are not valid in a header",
+            )
+        })?;
         auth.set_sensitive(true);
         Ok(Target {
             url,

@@ -413,7 +413,10 @@ fn a_signal_without_url_cannot_be_created() {
 #[tokio::test]
 async fn url_userinfo_is_sent_as_basic_auth_and_never_quoted() {
     let (backend, port) = start_backend(vec![answer(200), answer(400)]).await;
-    let yaml = format!("endpoint: http://us%40er:s3cr%3At@127.0.0.1:{port}\n{}", no_queue());
+    let yaml = format!(
+        "endpoint: http://us%40er:s3cr%3At@127.0.0.1:{port}\n{}",
+        no_queue()
+    );
     let cfg: OtlpHttpExporterConfig = parse_config(&yaml).unwrap();
     let e = exporter("otlphttp_userinfo", &cfg);
     assert!(!format!("{e:?}").contains("s3cr"), "{e:?}");
@@ -424,11 +427,12 @@ async fn url_userinfo_is_sent_as_basic_auth_and_never_quoted() {
     assert!(err.message().contains("HTTP Status Code 400"), "{err}");
     assert!(!err.message().contains("s3cr"), "{err}");
     e.shutdown().await.unwrap();
-    let seen = backend.seen.lock().unwrap();
     // base64("us@er:s3cr:t"), decoded as Go's client decodes the userinfo.
-    assert_eq!(seen[0].headers["authorization"], "Basic dXNAZXI6czNjcjp0");
+    assert_eq!(
+        backend.seen.lock().unwrap()[0].headers["authorization"],
+        "Basic dXNAZXI6czNjcjp0"
+    );
     // Configured headers win over the userinfo, as in Go.
-    drop(seen);
     let (backend, port) = start_backend(vec![]).await;
     let yaml = format!(
         "endpoint: http://u:p@127.0.0.1:{port}\nheaders: [{{name: Authorization, value: Bearer xyz}}]\n{}",
@@ -438,5 +442,8 @@ async fn url_userinfo_is_sent_as_basic_auth_and_never_quoted() {
     e.start(NopHost::new()).await.unwrap();
     e.clone().traces().unwrap().consume(spans(1)).await.unwrap();
     e.shutdown().await.unwrap();
-    assert_eq!(backend.seen.lock().unwrap()[0].headers["authorization"], "Bearer xyz");
+    assert_eq!(
+        backend.seen.lock().unwrap()[0].headers["authorization"],
+        "Bearer xyz"
+    );
 }

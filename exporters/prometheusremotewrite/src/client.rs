@@ -70,7 +70,10 @@ impl RemoteWriteClient {
         let uri = match creds.basic_auth {
             Some(auth) => {
                 let mut v = HeaderValue::from_str(&auth).map_err(|_| {
-                    ConfigError::at("endpoint", "the user name and password of the URL are not valid in a header")
+                    ConfigError::at(
+                        "endpoint",
+                        "the user name and password of the URL are not valid in a header",
+                    )
                 })?;
                 v.set_sensitive(true);
                 headers.insert(AUTHORIZATION, v);

@@ -43,7 +43,10 @@ pub(crate) fn redact_text(text: &str) -> Cow<'_, str> {
             .find(|c: char| "/?#\"'<>`\\{}|[]".contains(c) || c.is_whitespace() || c.is_control())
             .unwrap_or(tail.len());
         let authority = &tail[..end];
-        match authority.rfind('@').and_then(|at| Some((at, authority[..at].find(':')?))) {
+        match authority
+            .rfind('@')
+            .and_then(|at| Some((at, authority[..at].find(':')?)))
+        {
             Some((at, colon)) => {
                 out.push_str(&authority[..=colon]);
                 out.push_str(REDACTED);
@@ -55,7 +58,11 @@ pub(crate) fn redact_text(text: &str) -> Cow<'_, str> {
         rest = &tail[end..];
     }
     out.push_str(rest);
-    if changed { Cow::Owned(out) } else { Cow::Borrowed(text) }
+    if changed {
+        Cow::Owned(out)
+    } else {
+        Cow::Borrowed(text)
+    }
 }
 
 fn is_secret_path(path: &str) -> bool {
@@ -144,7 +151,10 @@ mod tests {
         assert_eq!(shown[6], "--set");
         assert_eq!(shown[7], "processors.batch.timeout=2s");
         assert_eq!(shown[4], "exporters.otlp.headers.api-key=[REDACTED]");
-        assert_eq!(shown[12], "yaml:exporters::otlp::endpoint: http://u:[REDACTED]@h:4317");
+        assert_eq!(
+            shown[12],
+            "yaml:exporters::otlp::endpoint: http://u:[REDACTED]@h:4317"
+        );
     }
 
     #[test]

@@ -204,7 +204,11 @@ pub fn redact_url(text: &str) -> Cow<'_, str> {
         rest = after;
     }
     out.push_str(rest);
-    if changed { Cow::Owned(out) } else { Cow::Borrowed(text) }
+    if changed {
+        Cow::Owned(out)
+    } else {
+        Cow::Borrowed(text)
+    }
 }
 
 /// An endpoint as written in a config (`http://u:p@host:port/path` or a
@@ -308,7 +312,11 @@ fn percent_decode(s: &str) -> String {
     let mut i = 0;
     while i < b.len() {
         let hex = |c: u8| (c as char).to_digit(16);
-        match (b.get(i), b.get(i + 1).copied().and_then(hex), b.get(i + 2).copied().and_then(hex)) {
+        match (
+            b.get(i),
+            b.get(i + 1).copied().and_then(hex),
+            b.get(i + 2).copied().and_then(hex),
+        ) {
             (Some(b'%'), Some(h), Some(l)) => {
                 out.push((h * 16 + l) as u8);
                 i += 3;
@@ -333,9 +341,15 @@ mod tests {
             redact_url("request to http://u:p%40ss@127.0.0.1:1/v1/traces responded"),
             "request to http://u:[REDACTED]@127.0.0.1:1/v1/traces responded"
         );
-        assert_eq!(redact_url("a http://x@h and https://y:z@[::1]:2"), "a http://x@h and https://y:[REDACTED]@[::1]:2");
+        assert_eq!(
+            redact_url("a http://x@h and https://y:z@[::1]:2"),
+            "a http://x@h and https://y:[REDACTED]@[::1]:2"
+        );
         assert!(matches!(redact_url("http://h/a@b"), Cow::Borrowed(_)));
-        assert_eq!(redact_endpoint("u:p@127.0.0.1:4317"), "u:[REDACTED]@127.0.0.1:4317");
+        assert_eq!(
+            redact_endpoint("u:p@127.0.0.1:4317"),
+            "u:[REDACTED]@127.0.0.1:4317"
+        );
         assert_eq!(redact_endpoint("http://u:p@h:4317"), "http://u:[REDACTED]@h:4317");
         assert_eq!(redact_endpoint("127.0.0.1:4317"), "127.0.0.1:4317");
     }
@@ -348,7 +362,10 @@ mod tests {
         assert_eq!(c.basic_auth.as_deref(), Some("Basic dXNlcjpwQHNz"));
         assert!(!format!("{c:?}").contains("dXNl"));
         let c = UrlCredentials::split("https://tok@h/x");
-        assert_eq!((c.url.as_str(), c.basic_auth.as_deref()), ("https://h/x", Some("Basic dG9rOg==")));
+        assert_eq!(
+            (c.url.as_str(), c.basic_auth.as_deref()),
+            ("https://h/x", Some("Basic dG9rOg=="))
+        );
         let c = UrlCredentials::split("http://h:1/a@b");
         assert_eq!((c.url.as_str(), c.basic_auth), ("http://h:1/a@b", None));
         assert_eq!(percent_decode("%zz%4"), "%zz%4");

@@ -51,7 +51,9 @@ impl StatusReporter {
     }
 
     pub(crate) fn failing(&self, error: &str) {
-        self.report(2, || StatusEvent::RecoverableError(redact_url(error).into_owned()));
+        self.report(2, || {
+            StatusEvent::RecoverableError(redact_url(error).into_owned())
+        });
     }
 }
 

@@ -113,7 +113,9 @@ pub fn run(distro: Distribution) -> ExitCode {
             .filter(|s| !s.is_empty())
             .collect();
         if let Some(first) = unknown.first() {
-            eprint_redacted(format!("Error: no such feature gate {first:?} (this distribution has no feature gates)"));
+            eprint_redacted(format!(
+                "Error: no such feature gate {first:?} (this distribution has no feature gates)"
+            ));
             return ExitCode::FAILURE;
         }
     }

@@ -27,7 +27,7 @@ pub mod validate;
 
 pub use cli::{Distribution, run};
 pub use collector::{Collector, CollectorError, load_config};
-pub use loss::LossReport;
 pub use config::{ConfigErrors, ConfigIssue, ConfigSource, Resolved};
 pub use factories::{Factories, FactoriesBuilder};
+pub use loss::LossReport;
 pub use validate::{ValidatedConfig, validate};

@@ -243,8 +243,14 @@ mod tests {
         }, "list": ["http://a:b@c"]});
         redact_config(&mut v);
         let e = &v["exporters"];
-        assert_eq!(e["otlphttp"]["endpoint"], "http://user:[REDACTED]@127.0.0.1:4318/base");
-        assert_eq!(e["otlphttp"]["traces_endpoint"], "https://u:[REDACTED]@h/v1/traces");
+        assert_eq!(
+            e["otlphttp"]["endpoint"],
+            "http://user:[REDACTED]@127.0.0.1:4318/base"
+        );
+        assert_eq!(
+            e["otlphttp"]["traces_endpoint"],
+            "https://u:[REDACTED]@h/v1/traces"
+        );
         assert_eq!(
             e["prometheusremotewrite"]["endpoint"], "https://tok@example.com/api",
             "a user name alone is kept, as Go's url.Redacted keeps it"
@@ -255,7 +261,9 @@ mod tests {
     #[test]
     fn redact_text_finds_every_url() {
         assert_eq!(
-            redact_text(r#"{"error":"POST \"http://a:b@h:1/v1/logs\": refused; also https://c:d%40e@[::1]:9/x?q=1"}"#),
+            redact_text(
+                r#"{"error":"POST \"http://a:b@h:1/v1/logs\": refused; also https://c:d%40e@[::1]:9/x?q=1"}"#
+            ),
             r#"{"error":"POST \"http://a:[REDACTED]@h:1/v1/logs\": refused; also https://c:[REDACTED]@[::1]:9/x?q=1"}"#
         );
         assert_eq!(redact_text("u:p@h"), "u:p@h", "no scheme, no URL");
