@@ -5,7 +5,8 @@ use std::time::Duration;
 
 use otelcol_component::{ComponentConfig, ConfigError};
 use otelcol_exporterhelper::{
-    AuthConfig, Compression, Headers, MiddlewareConfig, QueueConfig, RetryConfig, TlsClientConfig,
+    AuthConfig, Compression, Headers, MiddlewareConfig, QueueConfig, REDACTED, RetryConfig, TlsClientConfig,
+    redact_endpoint,
 };
 use serde::{Deserialize, Serialize};
 use tonic::metadata::{AsciiMetadataValue, MetadataKey};
@@ -148,16 +149,26 @@ impl OtlpExporterConfig {
         if endpoint.is_empty() {
             return Err(ConfigError::at("endpoint", r#"requires a non-empty "endpoint""#));
         }
+        // Messages quote the endpoint without the password a userinfo holds.
+        let shown = redact_endpoint(endpoint);
         let (host, port) = split_host_port(endpoint).ok_or_else(|| {
-            ConfigError::at("endpoint", format!("address {endpoint}: missing port in address"))
+            ConfigError::at("endpoint", format!("address {shown}: missing port in address"))
         })?;
         if host.contains(':') && !endpoint.starts_with('[') {
             return Err(ConfigError::at(
                 "endpoint",
-                format!("address {endpoint}: too many colons in address"),
+                format!("address {shown}: too many colons in address"),
             ));
         }
         if port.parse::<u16>().is_err() {
+            if port.contains('@') {
+                // `user:password@host` without a port: the "port" is the password.
+                let host = port.rsplit('@').next().unwrap_or_default();
+                return Err(ConfigError::at(
+                    "endpoint",
+                    format!("address {REDACTED}@{host}: missing port in address"),
+                ));
+            }
             return Err(ConfigError::at("endpoint", format!(r#"invalid port "{port}""#)));
         }
         Ok(())

@@ -143,3 +143,16 @@ fn sending_queue_batch_null_means_go_defaults() {
         "{e}"
     );
 }
+
+#[test]
+fn endpoint_errors_never_quote_a_password() {
+    for endpoint in [
+        "http://user:hunter2@127.0.0.1:4317",
+        "user:hunter2@127.0.0.1",
+        "user:hunter2@127.0.0.1:x",
+    ] {
+        let e = err(&format!("endpoint: '{endpoint}'"));
+        assert!(!e.contains("hunter2"), "{endpoint}: {e}");
+        assert!(e.contains("endpoint"), "{e}");
+    }
+}

@@ -5,14 +5,14 @@ use std::fmt;
 use std::io::Write;
 
 use bytes::Bytes;
-use http::header::{CONTENT_ENCODING, CONTENT_TYPE, HOST, RETRY_AFTER, USER_AGENT};
+use http::header::{AUTHORIZATION, CONTENT_ENCODING, CONTENT_TYPE, HOST, RETRY_AFTER, USER_AGENT};
 use http::{HeaderMap, HeaderName, HeaderValue, Request, Uri};
 use http_body_util::{BodyExt, Full, Limited};
 use hyper_util::client::legacy::Client;
 use hyper_util::rt::{TokioExecutor, TokioTimer};
 use otelcol_component::{ConfigError, ConsumeError, Logs, Metrics, Settings, Signal, Traces, async_trait};
 use otelcol_configtls::{ALPN_H2, ALPN_HTTP11, client_config_with_alpn};
-use otelcol_exporterhelper::{Compression, Sender};
+use otelcol_exporterhelper::{Compression, Sender, UrlCredentials};
 
 use crate::config::{Encoding, OtlpHttpExporterConfig, signal_url};
 use crate::connector::Connector;
@@ -22,12 +22,53 @@ use crate::signal::HttpSignal;
 /// The most of a response body that is read (as the Go exporter).
 pub const MAX_RESPONSE_BYTES: usize = 64 * 1024;
 
+/// Where one signal is sent: the URL without its userinfo (so that no
+/// message quotes a password), and the `Authorization: Basic` value the
+/// userinfo stood for, as Go's HTTP client sends it.
+struct Target {
+    url: Uri,
+    basic_auth: Option<HeaderValue>,
+}
+
+impl fmt::Debug for Target {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Display::fmt(&self.url, f)
+    }
+}
+
+impl Target {
+    fn new(key: &str, url: Uri) -> Result<Self, ConfigError> {
+        let creds = UrlCredentials::split(&url.to_string());
+        let Some(auth) = creds.basic_auth else {
+            return Ok(Target {
+                url,
+                basic_auth: None,
+            });
+        };
+        let url = creds
+            .url
+            .parse()
+            .map_err(|e| ConfigError::at(key, format!("{key} must be a valid URL: {e}")))?;
+        let mut auth = HeaderValue::from_str(&auth).map_err(|_| {
+            ConfigError::at(
+                key,
+                "the user name and password of the URL are not valid in a header",
+            )
+        })?;
+        auth.set_sensitive(true);
+        Ok(Target {
+            url,
+            basic_auth: Some(auth),
+        })
+    }
+}
+
 /// The shared client of one `otlphttp` exporter.
 pub struct HttpClient {
     client: Client<Connector, Full<Bytes>>,
-    traces_url: Option<Uri>,
-    metrics_url: Option<Uri>,
-    logs_url: Option<Uri>,
+    traces_url: Option<Target>,
+    metrics_url: Option<Target>,
+    logs_url: Option<Target>,
     headers: HeaderMap,
     user_agent: HeaderValue,
     encoding: Encoding,
@@ -58,7 +99,7 @@ impl HttpClient {
         let url = |s: Signal| {
             signals
                 .contains(&s)
-                .then(|| signal_url(cfg, s.as_str()))
+                .then(|| signal_url(cfg, s.as_str()).and_then(|u| Target::new("endpoint", u)))
                 .transpose()
         };
         let mut headers = HeaderMap::new();
@@ -93,7 +134,7 @@ impl HttpClient {
         let any_https = [&traces_url, &metrics_url, &logs_url]
             .into_iter()
             .flatten()
-            .any(|u| u.scheme_str() == Some("https"));
+            .any(|t| t.url.scheme_str() == Some("https"));
         let tls = match cfg.tls_settings(any_https) {
             Some(t) => {
                 let alpn: &[&[u8]] = if cfg.force_attempt_http2 {
@@ -123,7 +164,7 @@ impl HttpClient {
         })
     }
 
-    fn url(&self, signal: Signal) -> Option<&Uri> {
+    fn url(&self, signal: Signal) -> Option<&Target> {
         match signal {
             Signal::Traces => self.traces_url.as_ref(),
             Signal::Metrics => self.metrics_url.as_ref(),
@@ -148,7 +189,7 @@ impl HttpClient {
         }
     }
 
-    fn request(&self, url: &Uri, body: Vec<u8>) -> Result<Request<Full<Bytes>>, ConsumeError> {
+    fn request(&self, target: &Target, body: Vec<u8>) -> Result<Request<Full<Bytes>>, ConsumeError> {
         let (body, encoding) = self
             .compress(body)
             .map_err(|e| ConsumeError::permanent(format!("compressing the request: {e}")))?;
@@ -156,7 +197,7 @@ impl HttpClient {
             Encoding::Proto => PROTOBUF,
             Encoding::Json => JSON,
         };
-        let mut req = Request::post(url.clone())
+        let mut req = Request::post(target.url.clone())
             .header(CONTENT_TYPE, content_type)
             .header(USER_AGENT, self.user_agent.clone())
             .body(Full::new(Bytes::from(body)))
@@ -164,6 +205,13 @@ impl HttpClient {
         if let Some(enc) = encoding {
             req.headers_mut()
                 .insert(CONTENT_ENCODING, HeaderValue::from_static(enc));
+        }
+        if let Some(auth) = &target.basic_auth {
+            // Configured headers win, as in Go (its client sets basic auth
+            // only when no Authorization header is set).
+            if !self.headers.contains_key(AUTHORIZATION) {
+                req.headers_mut().insert(AUTHORIZATION, auth.clone());
+            }
         }
         for (k, v) in &self.headers {
             req.headers_mut().insert(k.clone(), v.clone());
@@ -175,15 +223,16 @@ impl HttpClient {
     }
 
     async fn export<T: HttpSignal>(&self, data: T) -> Result<(), ConsumeError> {
-        let url = self
+        let target = self
             .url(T::SIGNAL)
             .ok_or_else(|| ConsumeError::permanent(format!("no URL for {}", T::SIGNAL)))?;
+        let url = &target.url;
         let body = match self.encoding {
             Encoding::Proto => data.encode_to_vec(),
             Encoding::Json => data.encode_json(),
         };
         drop(data);
-        let req = self.request(url, body)?;
+        let req = self.request(target, body)?;
         let resp =
             self.client.request(req).await.map_err(|e| {
                 ConsumeError::retryable(format!("failed to make an HTTP request: {}", chain(&e)))

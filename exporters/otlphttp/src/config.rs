@@ -7,7 +7,7 @@ use std::time::Duration;
 use http::{HeaderName, HeaderValue, Uri};
 use otelcol_component::{ComponentConfig, ConfigError};
 use otelcol_exporterhelper::{
-    AuthConfig, Compression, Headers, MiddlewareConfig, QueueConfig, RetryConfig, TlsClientConfig,
+    AuthConfig, Compression, Headers, MiddlewareConfig, QueueConfig, RetryConfig, TlsClientConfig, redact_url,
 };
 use serde::{Deserialize, Serialize};
 
@@ -150,6 +150,8 @@ pub(crate) fn parse_url(key: &str, url: &str) -> Result<Uri, ConfigError> {
     let uri: Uri = url
         .parse()
         .map_err(|e| ConfigError::at(key, format!("{key} must be a valid URL: {e}")))?;
+    // The message must not quote a password the URL holds.
+    let url = redact_url(url);
     match uri.scheme_str() {
         Some("http" | "https") if uri.authority().is_some() => Ok(uri),
         _ => Err(ConfigError::at(

@@ -409,3 +409,41 @@ fn a_signal_without_url_cannot_be_created() {
     );
     assert!(factory().create(&set, &cfg, &[Signal::Logs]).is_ok());
 }
+
+#[tokio::test]
+async fn url_userinfo_is_sent_as_basic_auth_and_never_quoted() {
+    let (backend, port) = start_backend(vec![answer(200), answer(400)]).await;
+    let yaml = format!(
+        "endpoint: http://us%40er:s3cr%3At@127.0.0.1:{port}\n{}",
+        no_queue()
+    );
+    let cfg: OtlpHttpExporterConfig = parse_config(&yaml).unwrap();
+    let e = exporter("otlphttp_userinfo", &cfg);
+    assert!(!format!("{e:?}").contains("s3cr"), "{e:?}");
+    e.start(NopHost::new()).await.unwrap();
+    let traces = e.clone().traces().unwrap();
+    traces.consume(spans(1)).await.unwrap();
+    let err = traces.consume(spans(1)).await.unwrap_err();
+    assert!(err.message().contains("HTTP Status Code 400"), "{err}");
+    assert!(!err.message().contains("s3cr"), "{err}");
+    e.shutdown().await.unwrap();
+    // base64("us@er:s3cr:t"), decoded as Go's client decodes the userinfo.
+    assert_eq!(
+        backend.seen.lock().unwrap()[0].headers["authorization"],
+        "Basic dXNAZXI6czNjcjp0"
+    );
+    // Configured headers win over the userinfo, as in Go.
+    let (backend, port) = start_backend(vec![]).await;
+    let yaml = format!(
+        "endpoint: http://u:p@127.0.0.1:{port}\nheaders: [{{name: Authorization, value: Bearer xyz}}]\n{}",
+        no_queue()
+    );
+    let e = exporter("otlphttp_userinfo2", &parse_config(&yaml).unwrap());
+    e.start(NopHost::new()).await.unwrap();
+    e.clone().traces().unwrap().consume(spans(1)).await.unwrap();
+    e.shutdown().await.unwrap();
+    assert_eq!(
+        backend.seen.lock().unwrap()[0].headers["authorization"],
+        "Bearer xyz"
+    );
+}

@@ -6,13 +6,14 @@ use std::fmt;
 use std::time::{Duration, SystemTime};
 
 use bytes::Bytes;
-use http::header::{CONTENT_ENCODING, CONTENT_TYPE, RETRY_AFTER, USER_AGENT};
+use http::header::{AUTHORIZATION, CONTENT_ENCODING, CONTENT_TYPE, RETRY_AFTER, USER_AGENT};
 use http::{HeaderMap, HeaderName, HeaderValue, Request, StatusCode, Uri};
 use http_body_util::{BodyExt, Full, Limited};
 use hyper_util::client::legacy::Client;
 use hyper_util::client::legacy::connect::HttpConnector;
 use hyper_util::rt::TokioExecutor;
 use otelcol_component::{BuildInfo, ConfigError};
+use otelcol_exporterhelper::UrlCredentials;
 use prost::Message as _;
 
 use crate::config::PrwExporterConfig;
@@ -63,7 +64,27 @@ impl RemoteWriteClient {
     pub fn new(cfg: &PrwExporterConfig, build: &BuildInfo) -> Result<Self, ConfigError> {
         let uri = cfg.uri()?;
         let mut headers = HeaderMap::new();
-        for (k, v) in &cfg.headers {
+        // A userinfo is sent as basic auth, as Go's client does, and kept out
+        // of the URL so that no message quotes it.
+        let creds = UrlCredentials::split(&uri.to_string());
+        let uri = match creds.basic_auth {
+            Some(auth) => {
+                let mut v = HeaderValue::from_str(&auth).map_err(|_| {
+                    ConfigError::at(
+                        "endpoint",
+                        "the user name and password of the URL are not valid in a header",
+                    )
+                })?;
+                v.set_sensitive(true);
+                headers.insert(AUTHORIZATION, v);
+                creds
+                    .url
+                    .parse()
+                    .map_err(|e| ConfigError::at("endpoint", format!("invalid endpoint: {e}")))?
+            }
+            None => uri,
+        };
+        for (k, v) in cfg.headers.iter() {
             let name = HeaderName::from_bytes(k.as_bytes())
                 .map_err(|e| ConfigError::at(format!("headers::{k}"), e.to_string()))?;
             let value = HeaderValue::from_str(v)

@@ -6,6 +6,7 @@ use std::time::Duration;
 
 use http::{HeaderName, HeaderValue, Uri};
 use otelcol_component::{ComponentConfig, ConfigError};
+use otelcol_exporterhelper::{Headers, redact_url};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 use crate::retry::RetryConfig;
@@ -91,8 +92,9 @@ pub struct PrwExporterConfig {
     pub external_labels: BTreeMap<String, String>,
     /// Copy resource attributes into labels. Default: `{enabled: false}`.
     pub resource_to_telemetry_conversion: ResourceToTelemetryConfig,
-    /// Extra request headers (the protocol headers cannot be overridden). Default: none.
-    pub headers: BTreeMap<String, String>,
+    /// Extra request headers (the protocol headers cannot be overridden), as
+    /// a map or Go's list of `{name, value}`. Default: none.
+    pub headers: Headers,
     /// Limit of one push, retries included. Default: 5s.
     #[serde(with = "otelcol_component::duration")]
     pub timeout: Duration,
@@ -116,9 +118,9 @@ pub struct PrwExporterConfig {
 impl fmt::Debug for PrwExporterConfig {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         // Header values often carry credentials.
-        let headers: Vec<&String> = self.headers.keys().collect();
+        let headers: Vec<&String> = self.headers.iter().map(|(k, _)| k).collect();
         f.debug_struct("PrwExporterConfig")
-            .field("endpoint", &self.endpoint)
+            .field("endpoint", &redact_url(&self.endpoint))
             .field("namespace", &self.namespace)
             .field("external_labels", &self.external_labels)
             .field(
@@ -144,7 +146,7 @@ impl Default for PrwExporterConfig {
             namespace: String::new(),
             external_labels: BTreeMap::new(),
             resource_to_telemetry_conversion: ResourceToTelemetryConfig::default(),
-            headers: BTreeMap::new(),
+            headers: Headers::default(),
             timeout: DEFAULT_TIMEOUT,
             tls: None,
             remote_write_queue: RemoteWriteQueueConfig::default(),
@@ -174,7 +176,7 @@ impl PrwExporterConfig {
                 "endpoint",
                 format!(
                     "invalid endpoint {:?}: expected http://host:port/path",
-                    self.endpoint
+                    redact_url(&self.endpoint)
                 ),
             )),
         }
@@ -210,7 +212,7 @@ impl ComponentConfig for PrwExporterConfig {
                 ));
             }
         }
-        for (k, v) in &self.headers {
+        for (k, v) in self.headers.iter() {
             HeaderName::from_bytes(k.as_bytes())
                 .map_err(|e| ConfigError::at(format!("headers::{k}"), e.to_string()))?;
             HeaderValue::from_str(v).map_err(|e| ConfigError::at(format!("headers::{k}"), e.to_string()))?;
@@ -260,6 +262,12 @@ mod tests {
             !format!("{c:?}").contains("t1"),
             "header values stay out of Debug"
         );
+        let l = parse_config::<PrwExporterConfig>(
+            "endpoint: http://u:pw@h:1/w\nheaders: [{name: X-Scope-OrgID, value: t1}]",
+        )
+        .unwrap();
+        assert_eq!(l.headers, c.headers, "Go's list form of headers");
+        assert!(!format!("{l:?}").contains("pw"), "{l:?}");
     }
 
     #[test]
@@ -288,6 +296,8 @@ mod tests {
             "endpoint: http://h:1/w\nheaders: {\"bad header\": x}",
             "headers::bad header",
         );
+        let err = parse_config::<PrwExporterConfig>("endpoint: ftp://u:hunter2@h:1/w").unwrap_err();
+        assert!(!err.contains("hunter2"), "{err}");
         bad(
             "endpoint: http://h:1/w\nretry_on_failure: {max_elapsed_time: 10ms}",
             "max_elapsed_time",

@@ -165,11 +165,13 @@ impl PrwExporter {
         let client = RemoteWriteClient::new(cfg, &set.build_info)?;
         let concurrency = cfg.remote_write_queue.num_consumers.max(1);
         let id = set.id.to_string();
-        metrics::gauge!(names::CONSUMERS, "exporter" => id.clone(), "endpoint" => cfg.endpoint.clone())
+        // The endpoint label must not show a URL password on /metrics.
+        let endpoint = otelcol_exporterhelper::redact_url(&cfg.endpoint).into_owned();
+        metrics::gauge!(names::CONSUMERS, "exporter" => id.clone(), "endpoint" => endpoint.clone())
             .set(concurrency as f64);
         let pusher = Arc::new(Pusher {
             id,
-            endpoint: cfg.endpoint.clone(),
+            endpoint,
             settings: TranslateSettings {
                 namer: MetricNamer::new(&cfg.namespace, cfg.add_metric_suffixes),
                 external_labels,

@@ -12,6 +12,10 @@
 //!   and errors, recorded by the layer from [`tracez_layer`];
 //! - `/debug/expvarz` (with `expvar: {enabled: true}`): process information as JSON.
 //!
+//! No page shows a secret: URL passwords in recorded spans and the values of
+//! secret `--set` / inline `yaml:` settings in expvarz' command line are
+//! shown as `[REDACTED]`.
+//!
 //! ```
 //! use otelcol_component::{ComponentConfig, ExtensionFactory, Factory};
 //! let f = otelcol_extension_zpages::factory();
@@ -24,6 +28,7 @@ mod extension;
 mod factory;
 mod html;
 mod pages;
+mod redact;
 mod tracez;
 
 pub use config::{Config, DEFAULT_ENDPOINT, ExpvarConfig};

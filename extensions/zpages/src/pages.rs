@@ -173,7 +173,7 @@ fn rss_bytes() -> Option<u64> {
 pub(crate) fn expvarz(data: &PageData) -> Vec<u8> {
     let build = data.build();
     let doc = json!({
-        "cmdline": std::env::args().collect::<Vec<_>>(),
+        "cmdline": crate::redact::redact_args(&std::env::args().collect::<Vec<_>>()),
         "pid": std::process::id(),
         "command": build.command,
         "version": build.version,

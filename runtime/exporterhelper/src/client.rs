@@ -6,6 +6,7 @@
 //! authenticators are accepted by the parser so that Go configs load, and
 //! refused by [`AuthConfig::refuse_unsupported`] until this build implements them.
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::fmt;
 
@@ -174,9 +175,201 @@ impl<'de> Deserialize<'de> for Headers {
     }
 }
 
+/// What secrets are replaced with in messages (Go's `configopaque` mask).
+pub const REDACTED: &str = "[REDACTED]";
+
+/// `text` with the password of every `scheme://user:password@` in it
+/// replaced by [`REDACTED`] (the user name is kept, as Go's `url.Redacted`
+/// keeps it), for log lines and error messages that quote a URL. Borrows
+/// when there is nothing to redact. The service applies the same rule to
+/// every log line it writes (`otelcol_service::redact`).
+///
+/// ```
+/// use otelcol_exporterhelper::redact_url;
+/// assert_eq!(redact_url("POST http://me:pw@h:4318/v1/logs: refused"), "POST http://me:[REDACTED]@h:4318/v1/logs: refused");
+/// ```
+pub fn redact_url(text: &str) -> Cow<'_, str> {
+    if !text.contains("://") || !text.contains('@') {
+        return Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    let mut changed = false;
+    while let Some(i) = rest.find("://") {
+        let (head, tail) = rest.split_at(i + 3);
+        out.push_str(head);
+        let end = authority_end(tail);
+        let (authority, after) = tail.split_at(end);
+        changed |= push_redacted_authority(&mut out, authority);
+        rest = after;
+    }
+    out.push_str(rest);
+    if changed {
+        Cow::Owned(out)
+    } else {
+        Cow::Borrowed(text)
+    }
+}
+
+/// An endpoint as written in a config (`http://u:p@host:port/path` or a
+/// bare `u:p@host:port`), with its password replaced by [`REDACTED`].
+pub fn redact_endpoint(endpoint: &str) -> Cow<'_, str> {
+    if endpoint.contains("://") {
+        return redact_url(endpoint);
+    }
+    let end = authority_end(endpoint);
+    let (authority, after) = endpoint.split_at(end);
+    let mut out = String::with_capacity(endpoint.len());
+    if push_redacted_authority(&mut out, authority) {
+        out.push_str(after);
+        Cow::Owned(out)
+    } else {
+        Cow::Borrowed(endpoint)
+    }
+}
+
+/// Where the authority that starts `s` ends: at the path, query, fragment,
+/// or anything that cannot be part of a URL quoted in a message.
+fn authority_end(s: &str) -> usize {
+    s.find(|c: char| "/?#\"'<>`\\{}|[]".contains(c) || c.is_whitespace() || c.is_control())
+        .unwrap_or(s.len())
+}
+
+/// Writes `authority` with the password of its userinfo redacted; true if
+/// there was one.
+fn push_redacted_authority(out: &mut String, authority: &str) -> bool {
+    let Some(at) = authority.rfind('@') else {
+        out.push_str(authority);
+        return false;
+    };
+    let userinfo = &authority[..at];
+    let Some(colon) = userinfo.find(':') else {
+        out.push_str(authority);
+        return false;
+    };
+    out.push_str(&userinfo[..=colon]);
+    out.push_str(REDACTED);
+    out.push_str(&authority[at..]);
+    true
+}
+
+/// A URL's userinfo taken out of it, as Go's `net/http` client does: the
+/// URL without it, and the `Authorization: Basic` value the userinfo stands
+/// for (user and password percent-decoded), to send unless the config's
+/// `headers` set `Authorization` themselves.
+#[derive(Clone, PartialEq, Eq)]
+pub struct UrlCredentials {
+    /// The URL without its userinfo.
+    pub url: String,
+    /// `Basic base64(user:password)`, when the URL had a userinfo.
+    pub basic_auth: Option<String>,
+}
+
+impl fmt::Debug for UrlCredentials {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("UrlCredentials")
+            .field("url", &self.url)
+            .field("basic_auth", &self.basic_auth.as_ref().map(|_| REDACTED))
+            .finish()
+    }
+}
+
+impl UrlCredentials {
+    /// Splits the userinfo off `url` (`scheme://userinfo@host...`).
+    pub fn split(url: &str) -> Self {
+        let plain = || UrlCredentials {
+            url: url.to_string(),
+            basic_auth: None,
+        };
+        let Some(i) = url.find("://") else {
+            return plain();
+        };
+        let (head, tail) = url.split_at(i + 3);
+        let end = authority_end(tail);
+        let Some(at) = tail[..end].rfind('@') else {
+            return plain();
+        };
+        let (user, password) = match tail[..at].split_once(':') {
+            Some((u, p)) => (u, p),
+            None => (&tail[..at], ""),
+        };
+        let pair = format!("{}:{}", percent_decode(user), percent_decode(password));
+        use base64::Engine as _;
+        UrlCredentials {
+            url: format!("{head}{}", &tail[at + 1..]),
+            basic_auth: Some(format!(
+                "Basic {}",
+                base64::engine::general_purpose::STANDARD.encode(pair)
+            )),
+        }
+    }
+}
+
+/// Decodes `%XX` escapes; anything malformed is kept as written.
+fn percent_decode(s: &str) -> String {
+    let b = s.as_bytes();
+    let mut out = Vec::with_capacity(b.len());
+    let mut i = 0;
+    while i < b.len() {
+        let hex = |c: u8| (c as char).to_digit(16);
+        match (
+            b.get(i),
+            b.get(i + 1).copied().and_then(hex),
+            b.get(i + 2).copied().and_then(hex),
+        ) {
+            (Some(b'%'), Some(h), Some(l)) => {
+                out.push((h * 16 + l) as u8);
+                i += 3;
+            }
+            (Some(&c), _, _) => {
+                out.push(c);
+                i += 1;
+            }
+            (None, _, _) => break,
+        }
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn urls_in_messages_are_redacted() {
+        assert_eq!(
+            redact_url("request to http://u:p%40ss@127.0.0.1:1/v1/traces responded"),
+            "request to http://u:[REDACTED]@127.0.0.1:1/v1/traces responded"
+        );
+        assert_eq!(
+            redact_url("a http://x@h and https://y:z@[::1]:2"),
+            "a http://x@h and https://y:[REDACTED]@[::1]:2"
+        );
+        assert!(matches!(redact_url("http://h/a@b"), Cow::Borrowed(_)));
+        assert_eq!(
+            redact_endpoint("u:p@127.0.0.1:4317"),
+            "u:[REDACTED]@127.0.0.1:4317"
+        );
+        assert_eq!(redact_endpoint("http://u:p@h:4317"), "http://u:[REDACTED]@h:4317");
+        assert_eq!(redact_endpoint("127.0.0.1:4317"), "127.0.0.1:4317");
+    }
+
+    #[test]
+    fn userinfo_becomes_basic_auth() {
+        let c = UrlCredentials::split("http://user:p%40ss@127.0.0.1:4318/base/v1/traces");
+        assert_eq!(c.url, "http://127.0.0.1:4318/base/v1/traces");
+        // base64("user:p@ss")
+        assert_eq!(c.basic_auth.as_deref(), Some("Basic dXNlcjpwQHNz"));
+        assert!(!format!("{c:?}").contains("dXNl"));
+        let c = UrlCredentials::split("https://tok@h/x");
+        assert_eq!(
+            (c.url.as_str(), c.basic_auth.as_deref()),
+            ("https://h/x", Some("Basic dG9rOg=="))
+        );
+        let c = UrlCredentials::split("http://h:1/a@b");
+        assert_eq!((c.url.as_str(), c.basic_auth), ("http://h:1/a@b", None));
+        assert_eq!(percent_decode("%zz%4"), "%zz%4");
+    }
 
     #[test]
     fn headers_accept_map_and_list() {

@@ -67,7 +67,10 @@ mod retry;
 mod sender;
 mod telemetry;
 
-pub use client::{AuthConfig, Compression, Headers, MiddlewareConfig, TlsClientConfig, TpmConfig};
+pub use client::{
+    AuthConfig, Compression, Headers, MiddlewareConfig, REDACTED, TlsClientConfig, TpmConfig, UrlCredentials,
+    redact_endpoint, redact_url,
+};
 pub use config::{
     BatchConfig, DEFAULT_BATCH_FLUSH_TIMEOUT, DEFAULT_BATCH_MIN_SIZE, DEFAULT_INITIAL_INTERVAL,
     DEFAULT_MAX_ELAPSED_TIME, DEFAULT_MAX_INTERVAL, DEFAULT_MULTIPLIER, DEFAULT_NUM_CONSUMERS,

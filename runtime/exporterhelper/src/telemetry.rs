@@ -1,9 +1,18 @@
 //! Self-metrics and drop logs, with the Go collector's names and labels.
+//! Messages quoted in logs and status reports have URL passwords redacted.
+//!
+//! Every item an exporter accepted and did not deliver is counted in
+//! `otelcol_exporter_send_failed_*` (label `exporter`): sends given up on,
+//! items refused by a partial success, and what the sending queue drops at
+//! shutdown. The service reads these counters to report the loss of a run
+//! when it stops.
 
 use std::sync::atomic::{AtomicU8, Ordering};
 use std::sync::{Arc, OnceLock};
 
 use otelcol_component::{ComponentId, Host, Kind, Signal, StatusEvent};
+
+use crate::client::redact_url;
 
 /// Reports the exporter's health to the host on transitions only: the first
 /// failed attempt after success reports `RecoverableError` (health_check's
@@ -42,7 +51,9 @@ impl StatusReporter {
     }
 
     pub(crate) fn failing(&self, error: &str) {
-        self.report(2, || StatusEvent::RecoverableError(error.to_string()));
+        self.report(2, || {
+            StatusEvent::RecoverableError(redact_url(error).into_owned())
+        });
     }
 }
 
@@ -122,7 +133,7 @@ impl Telemetry {
         tracing::error!(
             exporter = %self.exporter,
             signal = %self.signal,
-            error = %reason,
+            error = %redact_url(reason),
             dropped_items = items,
             "Exporting failed. Dropping data."
         );
@@ -139,7 +150,7 @@ impl Telemetry {
         tracing::warn!(
             exporter = %self.exporter,
             signal = %self.signal,
-            message = %message,
+            message = %redact_url(message),
             rejected_items = rejected,
             "Partial success response"
         );
@@ -150,7 +161,7 @@ impl Telemetry {
         tracing::warn!(
             exporter = %self.exporter,
             signal = %self.signal,
-            error = %reason,
+            error = %redact_url(reason),
             rejected_items = items,
             "Refusing data: it could not be added to the sending queue; the caller gets a retryable error."
         );

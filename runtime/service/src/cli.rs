@@ -15,6 +15,14 @@ use crate::factories::{DynFactory, Factories, Registry};
 use crate::graph::build;
 use crate::telemetry::{ExtraLayer, init_logging};
 
+/// The exit status of a run that stopped (SIGTERM/SIGINT) after exporters
+/// dropped items they had accepted while shutting down: sends given up on
+/// or data left in an in-memory sending queue. The last log line names the
+/// exporters and the counts. Items dropped earlier, while running, are in
+/// that line too but do not change the status (they were already reported,
+/// and counted in `otelcol_exporter_send_failed_*`, when they happened).
+pub const EXIT_DATA_LOST: u8 = 3;
+
 /// What a distribution is: its name and version, its components, the
 /// config it runs when no `--config` is given, and extra `tracing` layers
 /// for the collector's own telemetry (zpages' tracez recorder).
@@ -105,7 +113,9 @@ pub fn run(distro: Distribution) -> ExitCode {
             .filter(|s| !s.is_empty())
             .collect();
         if let Some(first) = unknown.first() {
-            eprintln!("Error: no such feature gate {first:?} (this distribution has no feature gates)");
+            eprint_redacted(format!(
+                "Error: no such feature gate {first:?} (this distribution has no feature gates)"
+            ));
             return ExitCode::FAILURE;
         }
     }
@@ -117,7 +127,7 @@ pub fn run(distro: Distribution) -> ExitCode {
     let (sources, embedded) = match sources(&cli.config, distro.default_config) {
         Ok(s) => s,
         Err(e) => {
-            eprintln!("Error: {e}");
+            eprint_redacted(format!("Error: {e}"));
             return ExitCode::FAILURE;
         }
     };
@@ -130,7 +140,7 @@ pub fn run(distro: Distribution) -> ExitCode {
                 ExitCode::SUCCESS
             }
             Err(e) => {
-                eprintln!("Error: invalid configuration:\n{e}");
+                eprint_redacted(format!("Error: invalid configuration:\n{e}"));
                 ExitCode::FAILURE
             }
         },
@@ -184,13 +194,13 @@ fn run_collector(
         .map(|s| s.telemetry.logs)
         .unwrap_or_default();
     if let Err(e) = init_logging(&logs, layers) {
-        eprintln!("Error: {e}");
+        eprint_redacted(format!("Error: {e}"));
         return ExitCode::FAILURE;
     }
     let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
         Ok(r) => r,
         Err(e) => {
-            eprintln!("Error: cannot start the async runtime: {e}");
+            eprint_redacted(format!("Error: cannot start the async runtime: {e}"));
             return ExitCode::FAILURE;
         }
     };
@@ -208,13 +218,14 @@ fn run_collector(
         let stop = CancellationToken::new();
         let (reload_tx, reload_rx) = tokio::sync::mpsc::channel(1);
         spawn_signal_handlers(stop.clone(), reload_tx);
-        collector.run(stop, Some(reload_rx)).await
+        collector.run_with_report(stop, Some(reload_rx)).await
     });
     match result {
-        Ok(()) => ExitCode::SUCCESS,
+        Ok(Some(loss)) if loss.dropped_at_shutdown() > 0 => ExitCode::from(EXIT_DATA_LOST),
+        Ok(_) => ExitCode::SUCCESS,
         Err(e) => {
             tracing::error!("{e}");
-            eprintln!("Error: {e}");
+            eprint_redacted(format!("Error: {e}"));
             ExitCode::FAILURE
         }
     }
@@ -250,18 +261,18 @@ fn validate_cmd(
     match load_config(sources, sets, factories) {
         Ok((_, cfg)) => {
             for w in &cfg.warnings {
-                eprintln!("Warning: {w}");
+                eprint_redacted(format!("Warning: {w}"));
             }
             match build(&cfg, build_info) {
                 Ok(_) => ExitCode::SUCCESS,
                 Err(e) => {
-                    eprintln!("Error: {e}");
+                    eprint_redacted(format!("Error: {e}"));
                     ExitCode::FAILURE
                 }
             }
         }
         Err(e) => {
-            eprintln!("Error: invalid configuration:\n{e}");
+            eprint_redacted(format!("Error: invalid configuration:\n{e}"));
             ExitCode::FAILURE
         }
     }
@@ -359,62 +370,35 @@ fn print_components(build_info: &BuildInfo, factories: &Factories) -> ExitCode {
             ExitCode::SUCCESS
         }
         Err(e) => {
-            eprintln!("Error: {e}");
+            eprint_redacted(format!("Error: {e}"));
             ExitCode::FAILURE
         }
     }
 }
 
-const SECRET_HINTS: [&str; 9] = [
-    "password",
-    "secret",
-    "token",
-    "api_key",
-    "apikey",
-    "authorization",
-    "bearer",
-    "credential",
-    "private_key",
-];
-
-fn is_secret_key(k: &str) -> bool {
-    let k = k.to_ascii_lowercase();
-    SECRET_HINTS.iter().any(|h| k.contains(h)) || k == "key_pem"
+/// Prints a line on stderr with URL passwords redacted (config errors may quote an endpoint).
+fn eprint_redacted(line: String) {
+    eprintln!("{}", crate::redact::redact_text(&line));
 }
 
-/// Replaces values of secret-looking keys and of every `headers` map with `[REDACTED]`.
+/// Replaces the secrets of a config tree with `[REDACTED]`: see
+/// [`crate::redact`] for what is a secret.
 pub fn redact(v: &mut serde_json::Value) {
-    if let serde_json::Value::Object(m) = v {
-        for (k, val) in m.iter_mut() {
-            if is_secret_key(k) && !val.is_object() && !val.is_null() {
-                *val = serde_json::Value::String("[REDACTED]".into());
-            } else if k == "headers" {
-                if let serde_json::Value::Object(h) = val {
-                    for hv in h.values_mut() {
-                        *hv = serde_json::Value::String("[REDACTED]".into());
-                    }
-                }
-            } else {
-                redact(val);
-            }
-        }
-    } else if let serde_json::Value::Array(a) = v {
-        a.iter_mut().for_each(redact);
-    }
+    crate::redact::redact_config(v);
 }
 
 fn print_config(sources: &[ConfigSource], sets: &[String], format: Format, mode: Mode) -> ExitCode {
     let resolved = match Resolved::resolve(sources, sets, &crate::config::expand::ProcessLookup) {
         Ok(r) => r,
         Err(e) => {
-            eprintln!("Error: invalid configuration:\n{e}");
+            eprint_redacted(format!("Error: invalid configuration:\n{e}"));
             return ExitCode::FAILURE;
         }
     };
     let mut json = match serde_json::to_value(resolved.tree()) {
         Ok(j) => j,
         Err(e) => {
-            eprintln!("Error: {e}");
+            eprint_redacted(format!("Error: {e}"));
             return ExitCode::FAILURE;
         }
     };
@@ -433,35 +417,8 @@ fn print_config(sources: &[ConfigSource], sets: &[String], format: Format, mode:
             ExitCode::SUCCESS
         }
         Err(e) => {
-            eprintln!("Error: {e}");
+            eprint_redacted(format!("Error: {e}"));
             ExitCode::FAILURE
         }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn redacts_secrets_and_headers() {
-        let mut v = serde_json::json!({
-            "exporters": {"otlp": {"endpoint": "x:4317", "headers": {"api-key": "s3cret"},
-            "auth": {"password": "p", "username": "u"}, "tls": {"key_file": "/k.pem", "key_pem": "---"}}}
-        });
-        redact(&mut v);
-        let o = &v["exporters"]["otlp"];
-        assert_eq!(o["endpoint"], "x:4317");
-        assert_eq!(o["headers"]["api-key"], "[REDACTED]");
-        assert_eq!(o["auth"]["password"], "[REDACTED]");
-        assert_eq!(o["auth"]["username"], "u");
-        assert_eq!(o["tls"]["key_file"], "/k.pem");
-        assert_eq!(o["tls"]["key_pem"], "[REDACTED]");
-        let mut v = serde_json::json!({"processors": {"resource": {"attributes": [{"key": "env", "value": "prod"}]}}});
-        redact(&mut v);
-        assert_eq!(
-            v["processors"]["resource"]["attributes"][0]["key"], "env",
-            "attribute keys are not secrets"
-        );
     }
 }

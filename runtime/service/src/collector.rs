@@ -25,7 +25,8 @@ use crate::config::expand::ProcessLookup;
 use crate::config::{ConfigErrors, ConfigSource, Resolved};
 use crate::factories::Factories;
 use crate::graph::{BuildError, build};
-use crate::selfmetrics::{self, TelemetryServer};
+use crate::loss::{LossReport, Snapshot};
+use crate::selfmetrics::{self, Registry, TelemetryServer};
 use crate::service::{Service, StartError};
 use crate::validate::{ValidatedConfig, validate};
 
@@ -116,6 +117,9 @@ impl Collector {
         if !self.self_metrics {
             return Ok(());
         }
+        // The recorder is installed even when `/metrics` is not served: the
+        // exporters' counters are what the loss report at shutdown reads.
+        let recorder = selfmetrics::install();
         let wanted =
             selfmetrics::endpoint(&cfg.service.telemetry.metrics).map_err(CollectorError::Telemetry)?;
         let level = cfg.service.telemetry.metrics.level;
@@ -131,7 +135,7 @@ impl Collector {
         let Some(endpoint) = wanted else {
             return Ok(());
         };
-        let Some(recorder) = selfmetrics::install() else {
+        let Some(recorder) = recorder else {
             tracing::warn!(
                 "another metrics recorder is installed; the collector's own metrics are not served"
             );
@@ -165,14 +169,30 @@ impl Collector {
 
     /// Runs until `shutdown` is cancelled. Each message on `reload` re-reads
     /// the config: if it is valid the service is rebuilt, otherwise the error
-    /// is logged and the running service keeps going.
+    /// is logged and the running service keeps going. See
+    /// [`Collector::run_with_report`] for what was lost.
     pub async fn run(
         &self,
         shutdown: CancellationToken,
-        mut reload: Option<mpsc::Receiver<()>>,
+        reload: Option<mpsc::Receiver<()>>,
     ) -> Result<(), CollectorError> {
+        self.run_with_report(shutdown, reload).await.map(|_| ())
+    }
+
+    /// [`Collector::run`], returning what the exporters dropped over the run
+    /// (items accepted but not delivered, per exporter and signal). The last
+    /// log line names them. The report is `None` when the collector's own
+    /// metrics are off ([`Collector::without_self_metrics`], or another
+    /// `metrics` recorder was installed first): the counts are read from them.
+    pub async fn run_with_report(
+        &self,
+        shutdown: CancellationToken,
+        mut reload: Option<mpsc::Receiver<()>>,
+    ) -> Result<Option<LossReport>, CollectorError> {
         let mut telemetry = None;
         let mut service = self.start_service_with(&mut telemetry).await?;
+        let registry = self.registry();
+        let start = registry.as_deref().map(Snapshot::take);
         loop {
             let reload_requested = async {
                 match reload.as_mut() {
@@ -183,12 +203,24 @@ impl Collector {
             tokio::select! {
                 _ = shutdown.cancelled() => {
                     tracing::info!("Shutdown requested; draining pipelines");
+                    let at_shutdown = registry.as_deref().map(Snapshot::take);
                     service.shutdown().await;
+                    // Dropping the stopped service drops what a consumer cut
+                    // short by the shutdown deadline still held; it is counted then.
+                    drop(service);
+                    let end = match &registry {
+                        Some(r) => Some(settled(r).await),
+                        None => None,
+                    };
                     if let Some(t) = telemetry.take() {
                         t.stop().await;
                     }
-                    tracing::info!("Shutdown complete.");
-                    return Ok(());
+                    let report = match (start, at_shutdown, end) {
+                        (Some(s), Some(a), Some(e)) => Some(LossReport::between(&s, &a, &e)),
+                        _ => None,
+                    };
+                    log_shutdown(report.as_ref());
+                    return Ok(report);
                 }
                 more = reload_requested => {
                     if !more {
@@ -205,6 +237,51 @@ impl Collector {
                 }
             }
         }
+    }
+
+    /// The registry of the collector's own metrics, when this collector uses it.
+    fn registry(&self) -> Option<Arc<Registry>> {
+        if !self.self_metrics {
+            return None;
+        }
+        selfmetrics::install().map(|r| r.registry())
+    }
+}
+
+/// The send-failed counters once they stop moving (consumers aborted at the
+/// shutdown deadline count what they held as their tasks unwind), waiting
+/// at most about a second.
+async fn settled(registry: &Registry) -> Snapshot {
+    let mut last = Snapshot::take(registry);
+    for _ in 0..50 {
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        let now = Snapshot::take(registry);
+        if now == last {
+            break;
+        }
+        last = now;
+    }
+    last
+}
+
+/// The last log line: whether anything accepted was not delivered.
+fn log_shutdown(report: Option<&LossReport>) {
+    let Some(report) = report else {
+        tracing::info!("Shutdown complete.");
+        return;
+    };
+    match report.summary() {
+        None => tracing::info!("Shutdown complete. No data was dropped."),
+        Some(summary) if report.dropped_at_shutdown() > 0 => tracing::error!(
+            dropped_at_shutdown = report.dropped_at_shutdown(),
+            dropped_total = report.dropped_total(),
+            "Shutdown complete with data loss: {summary}."
+        ),
+        Some(summary) => tracing::warn!(
+            dropped_at_shutdown = 0,
+            dropped_total = report.dropped_total(),
+            "Shutdown complete. Data was dropped while running, none at shutdown: {summary}."
+        ),
     }
 }
 

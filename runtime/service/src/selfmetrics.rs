@@ -124,6 +124,20 @@ impl Registry {
         lock(&self.help).insert(name.as_str().to_string(), description.to_string());
     }
 
+    /// The current value of every series of the counter `name`, with its
+    /// labels (sorted by label name).
+    pub fn counter_values(&self, name: &str) -> Vec<(Vec<(String, String)>, u64)> {
+        lock(&self.counters)
+            .get(name)
+            .map(|series| {
+                series
+                    .iter()
+                    .map(|(l, c)| (l.clone(), c.0.load(Ordering::Relaxed)))
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+
     /// Renders every series in the Prometheus text format 0.0.4.
     pub fn render(&self, out: &mut String) {
         self.render_level(out, MetricsLevel::Detailed);

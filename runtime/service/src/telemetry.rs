@@ -2,20 +2,40 @@
 //!
 //! Only the CLI installs a subscriber; an embedding program keeps its own.
 
-use std::fs::OpenOptions;
-use std::sync::Mutex;
+use std::fs::{File, OpenOptions};
+use std::io::Write;
+use std::sync::{Arc, Mutex};
 
 use tracing_subscriber::fmt::writer::BoxMakeWriter;
 use tracing_subscriber::prelude::*;
 use tracing_subscriber::{EnvFilter, Layer, Registry};
 
 use crate::config::model::{LogEncoding, LogsConfig};
+use crate::redact::RedactingWriter;
+
+/// The log file, shared by every event's writer; each line is written whole
+/// under the lock.
+struct LockedFile(Arc<Mutex<File>>);
+
+impl Write for LockedFile {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        let mut f = self.0.lock().unwrap_or_else(|p| p.into_inner());
+        f.write_all(buf)?;
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.0.lock().unwrap_or_else(|p| p.into_inner()).flush()
+    }
+}
 
 /// An extra `tracing` layer a distribution adds to the collector's own
 /// subscriber (zpages' tracez recorder, for example).
 pub type ExtraLayer = Box<dyn Layer<Registry> + Send + Sync>;
 
-/// Installs the global log subscriber. `RUST_LOG`, when set, overrides the
+/// Installs the global log subscriber. Every line passes through
+/// [`crate::redact::redact_text`], so no URL password reaches the log.
+/// `RUST_LOG`, when set, overrides the
 /// level. `extra` layers see every span and event; the level filter applies
 /// to the log output only. Returns an error message if the output path
 /// cannot be opened.
@@ -26,15 +46,19 @@ pub fn init_logging(cfg: &LogsConfig, extra: Vec<ExtraLayer>) -> Result<(), Stri
     };
     let target = cfg.output_paths.first().map(String::as_str).unwrap_or("stderr");
     let (writer, ansi) = match target {
-        "stderr" => (BoxMakeWriter::new(std::io::stderr), true),
-        "stdout" => (BoxMakeWriter::new(std::io::stdout), true),
+        "stderr" => (BoxMakeWriter::new(|| RedactingWriter(std::io::stderr())), true),
+        "stdout" => (BoxMakeWriter::new(|| RedactingWriter(std::io::stdout())), true),
         path => {
             let f = OpenOptions::new()
                 .create(true)
                 .append(true)
                 .open(path)
                 .map_err(|e| format!("service::telemetry::logs::output_paths: cannot open {path}: {e}"))?;
-            (BoxMakeWriter::new(Mutex::new(f)), false)
+            let f = Arc::new(Mutex::new(f));
+            (
+                BoxMakeWriter::new(move || RedactingWriter(LockedFile(f.clone()))),
+                false,
+            )
         }
     };
     let ansi = ansi

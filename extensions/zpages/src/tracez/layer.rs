@@ -46,7 +46,13 @@ struct OpenSpan {
     error: Option<String>,
 }
 
-fn truncate(mut s: String) -> String {
+/// Redacts URL passwords, then bounds the length (in that order, so that a
+/// cut cannot hide the end of a userinfo from the redaction).
+fn truncate(s: String) -> String {
+    let mut s = match crate::redact::redact_text(&s) {
+        std::borrow::Cow::Owned(r) => r,
+        std::borrow::Cow::Borrowed(_) => s,
+    };
     if let Some((i, _)) = s.char_indices().nth(MAX_VALUE_CHARS) {
         s.truncate(i);
         s.push('…');

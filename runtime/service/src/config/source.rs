@@ -117,7 +117,8 @@ impl YamlSource {
         let sep = if key.contains("::") { "::" } else { "." };
         let parts: Vec<&str> = key.split(sep).collect();
         if parts.iter().any(|p| p.is_empty()) {
-            return Err(ConfigIssue::new("", format!("--set {flag:?}: empty key segment")));
+            // The key only: the value may be a secret.
+            return Err(ConfigIssue::new("", format!("--set {key:?}: empty key segment")));
         }
         let leaf: Value = if value.trim().is_empty() {
             Value::from(String::new())
