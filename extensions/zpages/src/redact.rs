@@ -9,7 +9,7 @@
 use std::borrow::Cow;
 
 /// What a secret is replaced with.
-pub(crate) const REDACTED: &str = "[REDACTED]";
+pub(crate) use otelcol_component::redact::REDACTED;
 
 /// Key parts whose values are secrets (substrings, case-insensitive): the
 /// settings Go types as `configopaque` and those named like credentials.
@@ -30,39 +30,7 @@ const SECRET_HINTS: [&str; 12] = [
 
 /// `text` with the password of every `scheme://user:password@` replaced.
 pub(crate) fn redact_text(text: &str) -> Cow<'_, str> {
-    if !text.contains("://") || !text.contains('@') {
-        return Cow::Borrowed(text);
-    }
-    let mut out = String::with_capacity(text.len());
-    let mut rest = text;
-    let mut changed = false;
-    while let Some(i) = rest.find("://") {
-        let (head, tail) = rest.split_at(i + 3);
-        out.push_str(head);
-        let end = tail
-            .find(|c: char| "/?#\"'<>`\\{}|[]".contains(c) || c.is_whitespace() || c.is_control())
-            .unwrap_or(tail.len());
-        let authority = &tail[..end];
-        match authority
-            .rfind('@')
-            .and_then(|at| Some((at, authority[..at].find(':')?)))
-        {
-            Some((at, colon)) => {
-                out.push_str(&authority[..=colon]);
-                out.push_str(REDACTED);
-                out.push_str(&authority[at..]);
-                changed = true;
-            }
-            None => out.push_str(authority),
-        }
-        rest = &tail[end..];
-    }
-    out.push_str(rest);
-    if changed {
-        Cow::Owned(out)
-    } else {
-        Cow::Borrowed(text)
-    }
+    otelcol_component::redact::redact_url(text)
 }
 
 fn is_secret_path(path: &str) -> bool {

@@ -46,6 +46,7 @@ mod error;
 mod factory;
 mod id;
 mod pdata;
+pub mod redact;
 pub mod storage;
 mod wire;
 

@@ -6,7 +6,6 @@
 //! authenticators are accepted by the parser so that Go configs load, and
 //! refused by [`AuthConfig::refuse_unsupported`] until this build implements them.
 
-use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::fmt;
 
@@ -175,83 +174,8 @@ impl<'de> Deserialize<'de> for Headers {
     }
 }
 
-/// What secrets are replaced with in messages (Go's `configopaque` mask).
-pub const REDACTED: &str = "[REDACTED]";
-
-/// `text` with the password of every `scheme://user:password@` in it
-/// replaced by [`REDACTED`] (the user name is kept, as Go's `url.Redacted`
-/// keeps it), for log lines and error messages that quote a URL. Borrows
-/// when there is nothing to redact. The service applies the same rule to
-/// every log line it writes (`otelcol_service::redact`).
-///
-/// ```
-/// use otelcol_exporterhelper::redact_url;
-/// assert_eq!(redact_url("POST http://me:pw@h:4318/v1/logs: refused"), "POST http://me:[REDACTED]@h:4318/v1/logs: refused");
-/// ```
-pub fn redact_url(text: &str) -> Cow<'_, str> {
-    if !text.contains("://") || !text.contains('@') {
-        return Cow::Borrowed(text);
-    }
-    let mut out = String::with_capacity(text.len());
-    let mut rest = text;
-    let mut changed = false;
-    while let Some(i) = rest.find("://") {
-        let (head, tail) = rest.split_at(i + 3);
-        out.push_str(head);
-        let end = authority_end(tail);
-        let (authority, after) = tail.split_at(end);
-        changed |= push_redacted_authority(&mut out, authority);
-        rest = after;
-    }
-    out.push_str(rest);
-    if changed {
-        Cow::Owned(out)
-    } else {
-        Cow::Borrowed(text)
-    }
-}
-
-/// An endpoint as written in a config (`http://u:p@host:port/path` or a
-/// bare `u:p@host:port`), with its password replaced by [`REDACTED`].
-pub fn redact_endpoint(endpoint: &str) -> Cow<'_, str> {
-    if endpoint.contains("://") {
-        return redact_url(endpoint);
-    }
-    let end = authority_end(endpoint);
-    let (authority, after) = endpoint.split_at(end);
-    let mut out = String::with_capacity(endpoint.len());
-    if push_redacted_authority(&mut out, authority) {
-        out.push_str(after);
-        Cow::Owned(out)
-    } else {
-        Cow::Borrowed(endpoint)
-    }
-}
-
-/// Where the authority that starts `s` ends: at the path, query, fragment,
-/// or anything that cannot be part of a URL quoted in a message.
-fn authority_end(s: &str) -> usize {
-    s.find(|c: char| "/?#\"'<>`\\{}|[]".contains(c) || c.is_whitespace() || c.is_control())
-        .unwrap_or(s.len())
-}
-
-/// Writes `authority` with the password of its userinfo redacted; true if
-/// there was one.
-fn push_redacted_authority(out: &mut String, authority: &str) -> bool {
-    let Some(at) = authority.rfind('@') else {
-        out.push_str(authority);
-        return false;
-    };
-    let userinfo = &authority[..at];
-    let Some(colon) = userinfo.find(':') else {
-        out.push_str(authority);
-        return false;
-    };
-    out.push_str(&userinfo[..=colon]);
-    out.push_str(REDACTED);
-    out.push_str(&authority[at..]);
-    true
-}
+use otelcol_component::redact::authority_end;
+pub use otelcol_component::redact::{REDACTED, redact_endpoint, redact_url};
 
 /// A URL's userinfo taken out of it, as Go's `net/http` client does: the
 /// URL without it, and the `Authorization: Basic` value the userinfo stands
@@ -334,6 +258,7 @@ fn percent_decode(s: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::borrow::Cow;
 
     #[test]
     fn urls_in_messages_are_redacted() {

@@ -57,7 +57,9 @@ use opentelemetry_proto::tonic::collector::trace::v1::{
 /// Maximum nesting of `AnyValue`s (an `arrayValue`/`kvlistValue` inside
 /// another) accepted by the decoders; deeper documents are rejected with a
 /// [`DecodeError`] instead of risking a stack overflow. A top-level attribute
-/// value or log body is depth 1.
+/// value or log body is depth 1. [`MAX_MESSAGE_DEPTH`] refuses first (at
+/// most 49 nested `AnyValue`s fit in it); this bound stays as the guard of
+/// the decoder's recursion.
 pub const MAX_ANY_VALUE_DEPTH: usize = 128;
 
 /// Most messages nested below the request message that the decoders accept

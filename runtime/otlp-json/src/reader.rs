@@ -112,7 +112,11 @@ impl<'a> Reader<'a> {
                 e.valid_up_to()
             ))
         })?;
-        Ok(Reader { src, pos: 0, depth: 0 })
+        Ok(Reader {
+            src,
+            pos: 0,
+            depth: 0,
+        })
     }
 
     #[inline]
@@ -206,7 +210,7 @@ impl<'a> Reader<'a> {
         if self.peek() == Some(b'{') {
             if self.depth > crate::MAX_MESSAGE_DEPTH {
                 return Err(path.error(format!(
-                    "messages are nested deeper than the protobuf limit of {}",
+                    "message nesting is deeper than the protobuf limit of {}",
                     crate::MAX_MESSAGE_DEPTH
                 )));
             }

@@ -1401,19 +1401,26 @@ fn nested_array_body(depth: usize) -> Vec<u8> {
 
 #[test]
 fn any_value_nesting_is_limited() {
-    let ok = decode_logs(&nested_array_body(MAX_ANY_VALUE_DEPTH)).unwrap();
+    // A log body sits 4 messages below the request and each arrayValue
+    // level adds 2 (ArrayValue, AnyValue): 49 AnyValues reach protobuf's
+    // limit of 100 nested messages, 50 exceed it.
+    let ok = decode_logs(&nested_array_body(49)).unwrap();
     // And what we accept we can encode and decode again.
     assert_eq!(decode_logs(&encode_logs(&ok)).unwrap(), ok);
 
-    let err = decode_logs(&nested_array_body(MAX_ANY_VALUE_DEPTH + 1)).unwrap_err();
+    let err = decode_logs(&nested_array_body(50)).unwrap_err();
     assert!(
         err.to_string()
-            .ends_with("AnyValue nesting is deeper than the limit of 128"),
+            .ends_with("message nesting is deeper than the protobuf limit of 100"),
         "{err}"
     );
     assert!(
         err.path()
             .starts_with("resourceLogs[0].scopeLogs[0].logRecords[0].body.arrayValue.values[0]")
+    );
+    assert!(
+        MAX_ANY_VALUE_DEPTH >= 49,
+        "the AnyValue guard never refuses first"
     );
 
     // Far deeper input must fail cleanly too (no stack overflow).
@@ -1433,10 +1440,11 @@ fn any_value_nesting_is_limited() {
 
 #[test]
 fn max_depth_fits_in_a_small_stack() {
-    // The deepest accepted document (kvlists are the most expensive nesting)
-    // must decode and re-encode on a 1 MiB stack even in debug builds
-    // (tokio workers have 2 MiB). Measured: ~0.5 MiB debug, <0.1 MiB release.
-    let depth = MAX_ANY_VALUE_DEPTH;
+    // The deepest accepted document (kvlists are the most expensive nesting:
+    // 3 messages a level; 32 levels of a log attribute reach protobuf's
+    // limit) must decode and re-encode on a 1 MiB stack even in debug builds
+    // (tokio workers have 2 MiB).
+    let depth = 32;
     let mut s = String::from(r#"{"resourceLogs":[{"scopeLogs":[{"logRecords":[{"attributes":["#);
     for _ in 0..depth {
         s.push_str(r#"{"key":"k","value":{"kvlistValue":{"values":["#);

@@ -22,7 +22,7 @@ use std::borrow::Cow;
 use serde_json::Value;
 
 /// What a secret is replaced with (Go's `configopaque` mask).
-pub const REDACTED: &str = "[REDACTED]";
+pub use otelcol_component::redact::REDACTED;
 
 /// Keys whose values are secrets wherever they appear (matched as substrings,
 /// case-insensitively).
@@ -120,44 +120,7 @@ fn redact_header_values(v: &mut Value) {
 /// assert_eq!(redact_text("http://example.com/a@b"), "http://example.com/a@b");
 /// ```
 pub fn redact_text(text: &str) -> Cow<'_, str> {
-    if !text.contains("://") || !text.contains('@') {
-        return Cow::Borrowed(text);
-    }
-    let mut out = String::with_capacity(text.len());
-    let mut rest = text;
-    let mut changed = false;
-    while let Some(i) = rest.find("://") {
-        let (head, tail) = rest.split_at(i + 3);
-        out.push_str(head);
-        // The authority ends at the path, query, fragment, or anything that
-        // cannot be in a URL written in a log line or a config value.
-        let end = tail
-            .find(|c: char| "/?#\"'<>`\\{}|[]".contains(c) || c.is_whitespace() || c.is_control())
-            .unwrap_or(tail.len());
-        let authority = &tail[..end];
-        match authority.rfind('@') {
-            Some(at) => {
-                let userinfo = &authority[..at];
-                match userinfo.find(':') {
-                    Some(colon) => {
-                        out.push_str(&userinfo[..=colon]);
-                        out.push_str(REDACTED);
-                        changed = true;
-                    }
-                    None => out.push_str(userinfo),
-                }
-                out.push_str(&authority[at..]);
-            }
-            None => out.push_str(authority),
-        }
-        rest = &tail[end..];
-    }
-    out.push_str(rest);
-    if changed {
-        Cow::Owned(out)
-    } else {
-        Cow::Borrowed(text)
-    }
+    otelcol_component::redact::redact_url(text)
 }
 
 /// A writer for the collector's log output that passes every line through
