@@ -119,17 +119,6 @@ impl BatchConfig {
         // Semaphore permits are acquired as u32.
         usize::try_from((2 * limit).min(u64::from(u32::MAX))).unwrap_or(u32::MAX as usize)
     }
-
-    /// `metadata_keys`, lower-cased and sorted (the order batcher keys use).
-    pub(crate) fn normalized_metadata_keys(&self) -> Vec<String> {
-        let mut keys: Vec<String> = self
-            .metadata_keys
-            .iter()
-            .map(|k| k.to_ascii_lowercase())
-            .collect();
-        keys.sort();
-        keys
-    }
 }
 
 #[cfg(test)]
@@ -178,7 +167,6 @@ mod tests {
                 send_when_idle: false,
             }
         );
-        assert_eq!(cfg.normalized_metadata_keys(), vec!["region", "x-tenant"]);
         assert_eq!(cfg.batcher_capacity(), 300);
     }
 

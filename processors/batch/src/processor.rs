@@ -5,8 +5,8 @@ use std::fmt;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
 use otelcol_component::{
-    Capabilities, ClientInfo, Component, ComponentError, ConsumeError, Consumer, Payload, RequestContext,
-    Settings, SharedConsumer, async_trait,
+    Capabilities, Component, ComponentError, ConsumeError, Consumer, MetadataPartition, PartitionKey,
+    Payload, RequestContext, Settings, SharedConsumer, async_trait,
 };
 use tokio::sync::{Semaphore, oneshot};
 use tokio::task::JoinHandle;
@@ -18,7 +18,7 @@ use crate::telemetry::Telemetry;
 
 /// The values of the configured metadata keys, in key order; empty when no
 /// `metadata_keys` are configured (one batcher).
-type BatcherKey = Vec<Vec<String>>;
+type BatcherKey = PartitionKey;
 
 /// Groups payloads of one signal into batches for `next`.
 ///
@@ -29,8 +29,8 @@ type BatcherKey = Vec<Vec<String>>;
 pub struct BatchProcessor<T: Payload> {
     next: SharedConsumer<T>,
     settings: BatcherSettings,
-    /// Lower-cased and sorted.
-    metadata_keys: Vec<String>,
+    /// `metadata_keys`: one batcher per distinct combination of values.
+    partition: MetadataPartition,
     /// 0 = no limit.
     cardinality_limit: usize,
     /// `wait_for_export`: answer callers after the export, not when buffered.
@@ -53,7 +53,7 @@ impl<T: Payload> fmt::Debug for BatchProcessor<T> {
         f.debug_struct("BatchProcessor")
             .field("signal", &T::SIGNAL)
             .field("settings", &self.settings)
-            .field("metadata_keys", &self.metadata_keys)
+            .field("metadata_keys", &self.partition.keys())
             .field("batchers", &st.batchers.len())
             .field("closed", &st.closed)
             .finish()
@@ -75,7 +75,7 @@ impl<T: Payload> BatchProcessor<T> {
         BatchProcessor {
             next,
             settings,
-            metadata_keys: cfg.normalized_metadata_keys(),
+            partition: MetadataPartition::new(&cfg.metadata_keys),
             cardinality_limit: cfg.metadata_cardinality_limit as usize,
             wait_for_export: cfg.wait_for_export,
             telemetry: Telemetry::new(set.id.to_string()),
@@ -92,37 +92,9 @@ impl<T: Payload> BatchProcessor<T> {
         self.state.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
-    fn key_for(&self, ctx: &RequestContext) -> BatcherKey {
-        if self.metadata_keys.is_empty() {
-            return Vec::new();
-        }
-        let client = ctx.client();
-        self.metadata_keys
-            .iter()
-            .map(|k| client.map(|c| c.metadata_values(k).to_vec()).unwrap_or_default())
-            .collect()
-    }
-
-    /// The context of a batcher's exports, as in Go: client metadata holding
-    /// only the configured keys and their values (empty without keys), so
-    /// that one sender's address, other headers or auth data never travel
-    /// with another sender's items.
-    fn export_context(&self, key: &BatcherKey) -> RequestContext {
-        if self.metadata_keys.is_empty() {
-            return RequestContext::default();
-        }
-        let mut info = ClientInfo::with_address(None);
-        for (k, values) in self.metadata_keys.iter().zip(key) {
-            if !values.is_empty() {
-                info.metadata.insert(k.clone(), values.clone());
-            }
-        }
-        RequestContext::new(info)
-    }
-
     /// The batcher for `ctx`'s metadata values, created on first use.
     fn batcher_for(&self, ctx: &RequestContext) -> Result<Arc<BatcherHandle<T>>, BatchError> {
-        let key = self.key_for(ctx);
+        let key = self.partition.key_for(ctx);
         let mut st = self.lock();
         if st.closed {
             return Err(BatchError::ShuttingDown);
@@ -130,7 +102,7 @@ impl<T: Payload> BatchProcessor<T> {
         if let Some(h) = st.batchers.get(&key) {
             return Ok(h.clone());
         }
-        if !self.metadata_keys.is_empty()
+        if !self.partition.is_empty()
             && self.cardinality_limit != 0
             && st.batchers.len() >= self.cardinality_limit
         {
@@ -140,7 +112,7 @@ impl<T: Payload> BatchProcessor<T> {
         let (handle, task) = batcher::spawn(
             &runtime,
             &self.settings,
-            self.export_context(&key),
+            self.partition.context_for(&key),
             self.next.clone(),
             self.telemetry.clone(),
         );
@@ -158,7 +130,7 @@ impl<T: Payload> BatchProcessor<T> {
     /// Free item permits of the batcher for `ctx`, if it exists (tests).
     #[cfg(test)]
     pub(crate) fn room(&self, ctx: &RequestContext) -> Option<usize> {
-        let key = self.key_for(ctx);
+        let key = self.partition.key_for(ctx);
         self.lock().batchers.get(&key).map(|h| h.room.available_permits())
     }
 }

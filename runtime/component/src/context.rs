@@ -61,3 +61,92 @@ impl RequestContext {
         self.client.as_deref()
     }
 }
+
+/// The values a [`MetadataPartition`] found in one request's client
+/// metadata, in key order (empty when the partition has no keys).
+pub type PartitionKey = Vec<Vec<String>>;
+
+/// Partitioning by client metadata, as the batch processor's
+/// `metadata_keys` and the exporters' `sending_queue::batch::partition`
+/// do it: requests with the same values of the keys go together, and what
+/// they are sent on with carries those keys and values only — never another
+/// sender's address, headers or auth data.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct MetadataPartition {
+    /// Lower-cased and sorted.
+    keys: Vec<String>,
+}
+
+impl MetadataPartition {
+    /// A partition by `keys` (case-insensitive; order does not matter).
+    pub fn new<S: AsRef<str>>(keys: &[S]) -> Self {
+        let mut keys: Vec<String> = keys.iter().map(|k| k.as_ref().to_ascii_lowercase()).collect();
+        keys.sort();
+        keys.dedup();
+        MetadataPartition { keys }
+    }
+
+    /// The keys, lower-cased and sorted.
+    pub fn keys(&self) -> &[String] {
+        &self.keys
+    }
+
+    /// True without keys: everything is one partition.
+    pub fn is_empty(&self) -> bool {
+        self.keys.is_empty()
+    }
+
+    /// The partition of a request with context `ctx`.
+    pub fn key_for(&self, ctx: &RequestContext) -> PartitionKey {
+        if self.keys.is_empty() {
+            return Vec::new();
+        }
+        let client = ctx.client();
+        self.keys
+            .iter()
+            .map(|k| client.map(|c| c.metadata_values(k).to_vec()).unwrap_or_default())
+            .collect()
+    }
+
+    /// The context to send a partition's data on: client metadata holding
+    /// only the keys and values of `key` (an empty context without keys).
+    pub fn context_for(&self, key: &PartitionKey) -> RequestContext {
+        if self.keys.is_empty() {
+            return RequestContext::default();
+        }
+        let mut info = ClientInfo::with_address(None);
+        for (k, values) in self.keys.iter().zip(key) {
+            if !values.is_empty() {
+                info.metadata.insert(k.clone(), values.clone());
+            }
+        }
+        RequestContext::new(info)
+    }
+}
+
+#[cfg(test)]
+mod partition_tests {
+    use super::*;
+
+    #[test]
+    fn a_partition_keeps_only_its_keys() {
+        let p = MetadataPartition::new(&["X-Tenant", "region"]);
+        assert_eq!(p.keys(), ["region", "x-tenant"]);
+        let mut md = BTreeMap::new();
+        md.insert("X-Tenant".to_string(), vec!["acme".to_string()]);
+        md.insert("authorization".to_string(), vec!["secret".to_string()]);
+        let ctx = RequestContext::new(ClientInfo::new("127.0.0.1:9".parse().ok(), md));
+        let key = p.key_for(&ctx);
+        assert_eq!(key, vec![Vec::<String>::new(), vec!["acme".to_string()]]);
+        let out = p.context_for(&key);
+        let info = out.client().expect("metadata");
+        assert_eq!(info.address, None);
+        assert_eq!(info.metadata_values("x-tenant"), ["acme"]);
+        assert!(info.metadata_values("authorization").is_empty());
+        assert!(info.metadata_values("region").is_empty());
+
+        let none = MetadataPartition::default();
+        assert!(none.key_for(&ctx).is_empty());
+        assert_eq!(none.context_for(&Vec::new()), RequestContext::default());
+    }
+}

@@ -55,7 +55,7 @@ pub use component::{
     BuildInfo, Component, Extension, Host, PipelineInfo, ServiceInfo, Settings, StabilityLevel, StatusEvent,
 };
 pub use consumer::{Capabilities, Consumer, ConsumerSlot, Consumers, SharedConsumer};
-pub use context::{ClientInfo, RequestContext};
+pub use context::{ClientInfo, MetadataPartition, PartitionKey, RequestContext};
 pub use error::{ComponentError, ConfigError, ConsumeError, ConsumeErrorKind, CreateError};
 pub use factory::{
     ComponentConfig, Exporter, ExporterFactory, ExporterSlot, ExtensionFactory, Factory, Processor,

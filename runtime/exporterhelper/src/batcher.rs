@@ -23,7 +23,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, Weak};
 use std::time::Duration;
 
-use otelcol_component::{ClientInfo, ConsumeError, Payload, RequestContext};
+use otelcol_component::{ConsumeError, MetadataPartition, PartitionKey, Payload};
 use tokio::sync::{Notify, Semaphore};
 use tokio::task::{JoinHandle, JoinSet};
 use tokio::time::Instant;
@@ -103,7 +103,7 @@ struct Batch<T> {
 }
 
 /// The values of the partition keys (empty without `metadata_keys`).
-type Key = Vec<Vec<String>>;
+type Key = PartitionKey;
 
 struct State<T> {
     partitions: HashMap<Key, Batch<T>>,
@@ -118,7 +118,7 @@ pub(crate) struct Batcher<T: Payload> {
     /// 0: no limit.
     max_size: usize,
     sizer: Sizer,
-    metadata_keys: Vec<String>,
+    partition: MetadataPartition,
     delivery: Arc<Delivery<T>>,
     state: Mutex<State<T>>,
     /// Wakes the timer when a new batch starts or the batcher closes.
@@ -154,12 +154,7 @@ impl<T: Payload> Batcher<T> {
             min_size: to_usize(cfg.min_size),
             max_size: to_usize(cfg.max_size),
             sizer: cfg.sizer,
-            metadata_keys: cfg
-                .partition
-                .metadata_keys
-                .iter()
-                .map(|k| k.to_ascii_lowercase())
-                .collect(),
+            partition: MetadataPartition::new(&cfg.partition.metadata_keys),
             delivery,
             state: Mutex::new(State {
                 partitions: HashMap::new(),
@@ -194,33 +189,6 @@ impl<T: Payload> Batcher<T> {
         }
     }
 
-    fn key_for(&self, ctx: &RequestContext) -> Key {
-        if self.metadata_keys.is_empty() {
-            return Vec::new();
-        }
-        let client = ctx.client();
-        self.metadata_keys
-            .iter()
-            .map(|k| client.map(|c| c.metadata_values(k).to_vec()).unwrap_or_default())
-            .collect()
-    }
-
-    /// The context a batch is exported with: only the partition keys and
-    /// their values, so that no sender's other headers, address or auth
-    /// data travel with another sender's items.
-    fn export_context(&self, key: &Key) -> RequestContext {
-        if self.metadata_keys.is_empty() {
-            return RequestContext::default();
-        }
-        let mut info = ClientInfo::with_address(None);
-        for (k, values) in self.metadata_keys.iter().zip(key) {
-            if !values.is_empty() {
-                info.metadata.insert(k.clone(), values.clone());
-            }
-        }
-        RequestContext::new(info)
-    }
-
     /// Splits a request larger than `max_size` into parts that fit.
     fn split(&self, data: T) -> Vec<T> {
         match self.sizer {
@@ -236,14 +204,14 @@ impl<T: Payload> Batcher<T> {
     /// Takes a batch out of its partition, ready to send.
     fn take(&self, st: &mut State<T>, key: &Key) -> Option<Batch<T>> {
         let mut batch = st.partitions.remove(key)?;
-        batch.data.set_context(self.export_context(key));
+        batch.data.set_context(self.partition.context_for(key));
         Some(batch)
     }
 
     /// Adds one request; `done` runs once its items were sent or given up
     /// on. Waits while all export slots are busy and a batch is ready.
     pub(crate) async fn add(self: &Arc<Self>, data: T, done: Box<dyn Done>) {
-        let key = self.key_for(data.context());
+        let key = self.partition.key_for(data.context());
         let pieces = if self.max_size > 0 && self.size_of(&data) > self.max_size {
             self.split(data)
         } else {

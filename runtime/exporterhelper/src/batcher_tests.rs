@@ -7,7 +7,7 @@ use std::sync::Mutex as StdMutex;
 
 use otelcol_component::proto::collector::trace::v1::ExportTraceServiceRequest;
 use otelcol_component::proto::trace::v1::{ResourceSpans, ScopeSpans, Span};
-use otelcol_component::{Signal, Traces, async_trait};
+use otelcol_component::{ClientInfo, RequestContext, Signal, Traces, async_trait};
 use tokio::sync::oneshot;
 
 use super::*;
