@@ -1,16 +1,12 @@
 //! Back-pressure tests that look at a batcher's free room.
 
 use std::sync::Arc;
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 use otelcol_component::proto::collector::trace::v1::ExportTraceServiceRequest;
 use otelcol_component::proto::trace::v1::{ResourceSpans, ScopeSpans, Span};
-use otelcol_component::{
-    Component, ConsumeError, Consumer, Kind, Payload, RequestContext, Traces, async_trait,
-};
-use otelcol_componenttest::{ErrConsumer, Sink, nop_settings};
-use tokio::sync::Semaphore;
+use otelcol_component::{Component, Consumer, Kind, Payload, RequestContext, Traces};
+use otelcol_componenttest::{ErrConsumer, Gate, nop_settings};
 use tokio::time::{sleep, timeout};
 
 use crate::{BatchConfig, BatchProcessor};
@@ -33,42 +29,7 @@ fn traces(prefix: &str, n: usize) -> Traces {
     })
 }
 
-/// A downstream that lets one export through per `open()`.
-#[derive(Debug)]
-struct Gate {
-    permits: Semaphore,
-    arrived: AtomicUsize,
-    sink: Arc<Sink<Traces>>,
-}
-
-impl Gate {
-    fn new() -> Arc<Self> {
-        Arc::new(Gate {
-            permits: Semaphore::new(0),
-            arrived: AtomicUsize::new(0),
-            sink: Sink::new(),
-        })
-    }
-    fn open(&self, n: usize) {
-        self.permits.add_permits(n);
-    }
-}
-
-#[async_trait]
-impl Consumer<Traces> for Gate {
-    async fn consume(&self, data: Traces) -> Result<(), ConsumeError> {
-        self.arrived.fetch_add(1, Ordering::SeqCst);
-        let permit = self
-            .permits
-            .acquire()
-            .await
-            .map_err(|_| ConsumeError::retryable("gate closed"))?;
-        permit.forget();
-        self.sink.consume(data).await
-    }
-}
-
-fn processor(size: u32, max: u32, next: Arc<Gate>) -> Arc<BatchProcessor<Traces>> {
+fn processor(size: u32, max: u32, next: Arc<Gate<Traces>>) -> Arc<BatchProcessor<Traces>> {
     let cfg = BatchConfig {
         send_batch_size: size,
         send_batch_max_size: max,
@@ -86,7 +47,7 @@ fn processor(size: u32, max: u32, next: Arc<Gate>) -> Arc<BatchProcessor<Traces>
 #[tokio::test(start_paused = true)]
 async fn a_full_batcher_makes_callers_wait_for_room() {
     // Capacity 2 × 4 = 8 items.
-    let gate = Gate::new();
+    let gate = Gate::<Traces>::new();
     let p = processor(4, 4, gate.clone());
     let ctx = RequestContext::default();
     let spawn = |name: &'static str| {
@@ -95,7 +56,7 @@ async fn a_full_batcher_makes_callers_wait_for_room() {
     };
     let a = spawn("a");
     sleep(Duration::from_millis(1)).await;
-    assert_eq!(gate.arrived.load(Ordering::SeqCst), 1, "a is being exported");
+    assert_eq!(gate.arrived(), 1, "a is being exported");
     assert_eq!(p.room(&ctx), Some(4));
     let b = spawn("b");
     sleep(Duration::from_millis(1)).await;
@@ -106,14 +67,14 @@ async fn a_full_batcher_makes_callers_wait_for_room() {
         "c waits for room"
     );
     assert_eq!(p.room(&ctx), Some(0));
-    assert_eq!(gate.arrived.load(Ordering::SeqCst), 1, "one export at a time");
+    assert_eq!(gate.arrived(), 1, "one export at a time");
 
     gate.open(1);
     a.await.unwrap().unwrap();
     sleep(Duration::from_millis(1)).await;
     // a's room went to c; b is being exported.
     assert_eq!(p.room(&ctx), Some(0));
-    assert_eq!(gate.arrived.load(Ordering::SeqCst), 2);
+    assert_eq!(gate.arrived(), 2);
     gate.open(2);
     b.await.unwrap().unwrap();
     c.await.unwrap().unwrap();
@@ -131,7 +92,7 @@ async fn a_full_batcher_makes_callers_wait_for_room() {
 #[tokio::test(start_paused = true)]
 async fn an_oversize_payload_waits_until_the_batcher_is_empty() {
     // Capacity 2 × 2 = 4; a payload of 10 takes all of it.
-    let gate = Gate::new();
+    let gate = Gate::<Traces>::new();
     let p = processor(2, 0, gate.clone());
     let ctx = RequestContext::default();
     let p1 = p.clone();
@@ -167,7 +128,7 @@ async fn an_oversize_payload_waits_until_the_batcher_is_empty() {
 
 #[tokio::test(start_paused = true)]
 async fn shutdown_refuses_callers_waiting_for_room_and_flushes_the_rest() {
-    let gate = Gate::new();
+    let gate = Gate::<Traces>::new();
     let p = processor(4, 4, gate.clone());
     let spawn = |name: &'static str| {
         let p = p.clone();
@@ -214,7 +175,7 @@ fn answering(size: u32, next: otelcol_component::SharedConsumer<Traces>) -> Arc<
 #[tokio::test(start_paused = true)]
 async fn without_waiting_callers_are_answered_once_buffered_and_room_still_bounds_them() {
     // Capacity 2 × 4 = 8 items, held until exported.
-    let gate = Gate::new();
+    let gate = Gate::<Traces>::new();
     let p = answering(4, gate.clone());
     let quick = Duration::from_millis(10);
     // a fills a batch whose export blocks at the gate: a is answered anyway.
@@ -223,7 +184,7 @@ async fn without_waiting_callers_are_answered_once_buffered_and_room_still_bound
         .expect("a is answered without waiting for its export")
         .unwrap();
     sleep(Duration::from_millis(1)).await;
-    assert_eq!(gate.arrived.load(Ordering::SeqCst), 1, "a is being exported");
+    assert_eq!(gate.arrived(), 1, "a is being exported");
     timeout(quick, p.consume(traces("b", 4)))
         .await
         .expect("b is answered once buffered")
@@ -260,7 +221,7 @@ async fn without_waiting_a_failed_export_is_logged_not_returned() {
 fn consume_outside_a_runtime_is_an_error_not_a_panic() {
     use std::future::Future;
     use std::task::{Context, Poll, Waker};
-    let p = processor(4, 0, Gate::new());
+    let p = processor(4, 0, Gate::<Traces>::new());
     let mut fut = std::pin::pin!(p.consume(traces("a", 1)));
     let mut cx = Context::from_waker(Waker::noop());
     match fut.as_mut().poll(&mut cx) {

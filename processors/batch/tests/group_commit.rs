@@ -6,49 +6,15 @@
 mod common;
 
 use std::sync::Arc;
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 use common::*;
-use otelcol_component::{Component, ConsumeError, Consumer, Payload, Traces, async_trait};
-use otelcol_componenttest::{ErrConsumer, Sink};
+use otelcol_component::{Component, Consumer, Payload, Traces};
+use otelcol_componenttest::{ErrConsumer, Gate, Sink};
 use otelcol_processor_batch::BatchConfig;
-use tokio::sync::Semaphore;
 use tokio::time::{sleep, timeout};
 
 const QUICK: Duration = Duration::from_millis(1);
-
-/// A downstream that holds each export until `open` lets it through.
-#[derive(Debug)]
-struct Gate {
-    permits: Semaphore,
-    arrived: AtomicUsize,
-    sink: Arc<Sink<Traces>>,
-}
-
-impl Gate {
-    fn new() -> Arc<Self> {
-        Arc::new(Gate {
-            permits: Semaphore::new(0),
-            arrived: AtomicUsize::new(0),
-            sink: Sink::new(),
-        })
-    }
-}
-
-#[async_trait]
-impl Consumer<Traces> for Gate {
-    async fn consume(&self, data: Traces) -> Result<(), ConsumeError> {
-        self.arrived.fetch_add(1, Ordering::SeqCst);
-        let permit = self
-            .permits
-            .acquire()
-            .await
-            .map_err(|_| ConsumeError::retryable("gate closed"))?;
-        permit.forget();
-        self.sink.consume(data).await
-    }
-}
 
 #[tokio::test(start_paused = true)]
 async fn the_defaults_send_a_lone_payload_at_once_and_answer_after_the_export() {
@@ -88,7 +54,7 @@ async fn go_rule_waits_for_the_timer_where_group_commit_does_not() {
 
 #[tokio::test(start_paused = true)]
 async fn payloads_arriving_during_an_export_form_the_next_batch() {
-    let gate = Gate::new();
+    let gate = Gate::<Traces>::new();
     let p = processor(idle_cfg(8192, 0), gate.clone());
     let spawn = |name: String, n: usize| {
         let p = p.clone();
@@ -96,19 +62,15 @@ async fn payloads_arriving_during_an_export_form_the_next_batch() {
     };
     let first = spawn("first".into(), 2);
     sleep(QUICK).await;
-    assert_eq!(
-        gate.arrived.load(Ordering::SeqCst),
-        1,
-        "sent at once, held at the gate"
-    );
+    assert_eq!(gate.arrived(), 1, "sent at once, held at the gate");
     let later: Vec<_> = (0..5).map(|i| spawn(format!("l{i}"), 3)).collect();
     sleep(Duration::from_secs(10)).await;
     assert_eq!(
-        gate.arrived.load(Ordering::SeqCst),
+        gate.arrived(),
         1,
         "one export in flight; the rest wait for it, not for a timer"
     );
-    gate.permits.add_permits(100);
+    gate.open(100);
     first.await.unwrap().unwrap();
     for t in later {
         timeout(QUICK, t).await.unwrap().unwrap().unwrap();
@@ -148,7 +110,7 @@ async fn payloads_arriving_together_share_one_export() {
 
 #[tokio::test(start_paused = true)]
 async fn a_group_committed_batch_is_split_at_the_max_size_in_order() {
-    let gate = Gate::new();
+    let gate = Gate::<Traces>::new();
     let p = processor(idle_cfg(4, 4), gate.clone());
     let p1 = p.clone();
     let first = tokio::spawn(async move { p1.consume(traces("a", 1)).await });
@@ -156,7 +118,7 @@ async fn a_group_committed_batch_is_split_at_the_max_size_in_order() {
     let p2 = p.clone();
     let big = tokio::spawn(async move { p2.consume(traces("b", 7)).await });
     sleep(QUICK).await;
-    gate.permits.add_permits(100);
+    gate.open(100);
     first.await.unwrap().unwrap();
     big.await.unwrap().unwrap();
     let sizes: Vec<usize> = gate.sink.all().iter().map(Payload::item_count).collect();
@@ -203,7 +165,7 @@ async fn answer_when_buffered_still_sends_without_a_timer() {
 
 #[tokio::test(start_paused = true)]
 async fn shutdown_sends_what_waits_behind_an_export() {
-    let gate = Gate::new();
+    let gate = Gate::<Traces>::new();
     let p = processor(idle_cfg(8192, 0), gate.clone());
     let p1 = p.clone();
     let a = tokio::spawn(async move { p1.consume(traces("a", 2)).await });
@@ -214,7 +176,7 @@ async fn shutdown_sends_what_waits_behind_an_export() {
     let p3 = p.clone();
     let mut shutdown = tokio::spawn(async move { p3.shutdown().await });
     assert!(timeout(Duration::from_secs(5), &mut shutdown).await.is_err());
-    gate.permits.add_permits(10);
+    gate.open(10);
     shutdown.await.unwrap().unwrap();
     a.await.unwrap().unwrap();
     b.await.unwrap().unwrap();

@@ -5,6 +5,7 @@
 //!
 //! - [`Sink`] ([`TracesSink`], [`MetricsSink`], [`LogsSink`]): a consumer that keeps
 //!   everything it is handed;
+//! - [`Gate`]: a consumer that holds each call until the test opens it;
 //! - [`ErrConsumer`]: a consumer that always fails with a given error;
 //! - [`NopConsumer`]: a consumer that drops everything;
 //! - [`NopHost`] and [`nop_settings`]: what a component needs to be created and started;
@@ -129,6 +130,53 @@ impl<T: Payload> NopConsumer<T> {
 impl<T: Payload> Consumer<T> for NopConsumer<T> {
     async fn consume(&self, _data: T) -> Result<(), ConsumeError> {
         Ok(())
+    }
+}
+
+/// A downstream that holds each call until the test lets it through with
+/// [`Gate::open`], then passes the payload to its [`Sink`]: for tests of
+/// what happens while an export is in flight (back-pressure, batching,
+/// shutdown).
+#[derive(Debug)]
+pub struct Gate<T: Payload> {
+    permits: tokio::sync::Semaphore,
+    arrived: std::sync::atomic::AtomicUsize,
+    /// What got through.
+    pub sink: Arc<Sink<T>>,
+}
+
+impl<T: Payload> Gate<T> {
+    /// A closed gate, shared.
+    pub fn new() -> Arc<Self> {
+        Arc::new(Gate {
+            permits: tokio::sync::Semaphore::new(0),
+            arrived: std::sync::atomic::AtomicUsize::new(0),
+            sink: Sink::new(),
+        })
+    }
+
+    /// Lets `n` more calls through.
+    pub fn open(&self, n: usize) {
+        self.permits.add_permits(n);
+    }
+
+    /// Calls that arrived so far (held or through).
+    pub fn arrived(&self) -> usize {
+        self.arrived.load(std::sync::atomic::Ordering::SeqCst)
+    }
+}
+
+#[async_trait]
+impl<T: Payload> Consumer<T> for Gate<T> {
+    async fn consume(&self, data: T) -> Result<(), ConsumeError> {
+        self.arrived.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        let permit = self
+            .permits
+            .acquire()
+            .await
+            .map_err(|_| ConsumeError::retryable("gate closed"))?;
+        permit.forget();
+        self.sink.consume(data).await
     }
 }
 
