@@ -77,7 +77,10 @@ pub fn set_detailed_metrics(on: bool) {
 static DETAILED_METRICS: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
 
 pub use storage::{StorageClient, StorageError, StorageExtension, StorageOp};
-pub use wire::{WireError, validate_logs, validate_metrics, validate_traces};
+pub use wire::{
+    Estimate, WireError, estimate_logs, estimate_metrics, estimate_traces, validate_logs, validate_metrics,
+    validate_traces,
+};
 
 /// The OTLP protobuf types (`opentelemetry-proto`'s tonic module), re-exported
 /// so components use the same version as the runtime.

@@ -112,7 +112,11 @@ impl<'a> Reader<'a> {
                 e.valid_up_to()
             ))
         })?;
-        Ok(Reader { src, pos: 0, depth: 0 })
+        Ok(Reader {
+            src,
+            pos: 0,
+            depth: 0,
+        })
     }
 
     #[inline]
