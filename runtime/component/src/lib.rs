@@ -38,6 +38,7 @@
 #![forbid(unsafe_code)]
 
 mod admission;
+mod allocator;
 mod component;
 mod consumer;
 mod context;
@@ -50,6 +51,7 @@ pub mod storage;
 mod wire;
 
 pub use admission::{Admission, AdmissionPermit, AdmissionSet};
+pub use allocator::{AllocatorStats, allocator_stats, register_allocator_stats};
 pub use component::{
     BuildInfo, Component, Extension, Host, PipelineInfo, ServiceInfo, Settings, StabilityLevel, StatusEvent,
 };
