@@ -173,13 +173,13 @@ impl BodyReader {
                 .map_err(|_| BodyError::Timeout)?,
             None => collect.await,
         }?;
-        admitted.grow_to(raw.len() as u64).map_err(BodyError::Refused)?;
+        let held = raw.len() as u64;
+        admitted.grow_to(held).map_err(BodyError::Refused)?;
         let body = match decoder {
             Decoder::Identity => raw,
-            Decoder::Gzip => decompress(MultiGzDecoder::new(&raw[..]), self.max)?,
-            Decoder::Zlib => decompress(ZlibDecoder::new(&raw[..]), self.max)?,
+            Decoder::Gzip => decompress(MultiGzDecoder::new(&raw[..]), self.max, held, admitted)?,
+            Decoder::Zlib => decompress(ZlibDecoder::new(&raw[..]), self.max, held, admitted)?,
         };
-        admitted.grow_to(body.len() as u64).map_err(BodyError::Refused)?;
         Ok(body)
     }
 }
@@ -214,18 +214,48 @@ where
     Ok(all.into())
 }
 
-/// Decompresses at most `max` bytes: one more byte means the body is too large.
-fn decompress(reader: impl Read, max: usize) -> Result<Bytes, BodyError> {
-    let mut out = Vec::new();
-    let cap = u64::try_from(max).unwrap_or(u64::MAX).saturating_add(1);
-    reader
-        .take(cap)
-        .read_to_end(&mut out)
-        .map_err(|e| BodyError::Decompress(e.to_string()))?;
-    if out.len() > max {
-        return Err(BodyError::TooLarge(max));
+/// Decompressed output grows by at most this much between two admissions.
+pub(crate) const DECOMPRESS_STEP: usize = 1024 * 1024;
+
+/// Decompresses at most `max` bytes (one more byte means the body is too
+/// large) in steps of [`DECOMPRESS_STEP`]: before each step the output
+/// buffer's next capacity (plus the `held` compressed bytes) is admitted, so
+/// a gzip bomb is refused as it expands, before the memory is allocated.
+fn decompress(
+    mut reader: impl Read,
+    max: usize,
+    held: u64,
+    admitted: &mut Admitted,
+) -> Result<Bytes, BodyError> {
+    let mut out: Vec<u8> = Vec::new();
+    let cap = max.saturating_add(1);
+    loop {
+        let room = cap - out.len();
+        if room == 0 {
+            return Err(BodyError::TooLarge(max));
+        }
+        let step = room.min(DECOMPRESS_STEP);
+        if out.capacity() - out.len() < step {
+            // What `reserve` may grow the buffer to: double, or what is needed.
+            let next = (out.capacity().saturating_mul(2)).max(out.len() + step);
+            admitted
+                .grow_to(held.saturating_add(next as u64))
+                .map_err(BodyError::Refused)?;
+            out.reserve(step);
+        }
+        let before = out.len();
+        let spare = (out.capacity() - out.len()).min(room);
+        (&mut reader)
+            .take(spare as u64)
+            .read_to_end(&mut out)
+            .map_err(|e| BodyError::Decompress(e.to_string()))?;
+        if out.len() > max {
+            return Err(BodyError::TooLarge(max));
+        }
+        if out.len() == before {
+            return Ok(out.into());
+        }
     }
-    Ok(out.into())
 }
 
 #[cfg(test)]
