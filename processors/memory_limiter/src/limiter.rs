@@ -34,6 +34,8 @@ struct Accounting {
     /// Memory at the last measurement: the resident set size, or the heap
     /// plus `overhead` when that is more.
     rss: u64,
+    /// The heap at the last measurement (with allocator statistics).
+    heap: u64,
     /// What the process holds besides the heap (code, stacks, the
     /// allocator's metadata): resident set size minus heap, as low as
     /// measured after memory was given back. 0 without allocator statistics.
@@ -144,11 +146,12 @@ impl MemoryLimiter {
         Self::measured_now(&a, heap).saturating_add(a.pending)
     }
 
-    /// The last measurement, or the heap counted now plus the overhead when
-    /// that is more (the heap grows between measurements).
+    /// The last measurement plus what the heap grew since (counted now).
+    /// Memory freed since is not subtracted: the allocator may keep it
+    /// resident, and a thread may not reuse what another freed.
     fn measured_now(a: &Accounting, heap: Option<u64>) -> u64 {
         match heap {
-            Some(h) => a.rss.max(h.saturating_add(a.overhead)),
+            Some(h) => a.rss.saturating_add(h.saturating_sub(a.heap)),
             None => a.rss,
         }
     }
@@ -192,6 +195,15 @@ impl MemoryLimiter {
         let Some(heap) = self.source.heap_allocated() else {
             return Ok(rss);
         };
+        let (rss, heap) = self.release_if_kept(rss, heap)?;
+        let mut a = lock(&self.acct);
+        a.heap = heap;
+        Ok(rss.max(heap.saturating_add(a.overhead)))
+    }
+
+    /// Gives memory the allocator keeps back to the OS when that would
+    /// change what admission decides; returns RSS and heap afterwards.
+    fn release_if_kept(&self, rss: u64, heap: u64) -> Result<(u64, u64), MemoryError> {
         let soft = self.limits.soft();
         let (overhead, refusing) = {
             let a = lock(&self.acct);
@@ -201,7 +213,7 @@ impl MemoryLimiter {
         let kept = rss.saturating_sub(in_use);
         let release =
             (rss >= soft && in_use < soft) || (refusing && in_use < soft) || kept > self.limits.spike / 2;
-        let rss = if release {
+        let measured = if release {
             self.source.release_free_memory();
             let after = self.source.rss()?;
             let heap = self.source.heap_allocated().unwrap_or(heap);
@@ -212,14 +224,12 @@ impl MemoryLimiter {
             );
             // What stays resident beyond the heap after a release is not
             // free memory but the process's own (code, stacks, metadata).
-            let mut a = lock(&self.acct);
-            a.overhead = after.saturating_sub(heap);
-            after
+            lock(&self.acct).overhead = after.saturating_sub(heap);
+            (after, heap)
         } else {
-            rss
+            (rss, heap)
         };
-        let a = lock(&self.acct);
-        Ok(rss.max(heap.saturating_add(a.overhead)))
+        Ok(measured)
     }
 
     fn record(&self, rss: u64) {
@@ -277,7 +287,10 @@ impl MemoryLimiter {
                 ComponentError::with_source("memory_limiter cannot measure the process's memory", e)
             })?;
             if let Some(heap) = self.source.heap_allocated() {
-                lock(&self.acct).overhead = rss.saturating_sub(heap);
+                let mut a = lock(&self.acct);
+                a.overhead = rss.saturating_sub(heap);
+                a.heap = heap;
+                drop(a);
                 tracing::info!(
                     processor = %self.id,
                     heap_mib = heap / MIB,

@@ -24,6 +24,11 @@ use otelcol_component::{Admission, AdmissionPermit, AdmissionSet, ConsumeError};
 /// have arrived (and once more when it is complete).
 pub(crate) const ADMIT_STEP: u64 = 1024 * 1024;
 
+/// What every request is charged on top of its body before it is read: its
+/// task and buffers, and a decompressor's window and state (gzip: a 32 KiB
+/// window, 32 KiB of input buffer, the inflater's tables).
+pub(crate) const REQUEST_OVERHEAD: u64 = 64 * 1024;
+
 /// The bytes admitted for one request, and the permits holding them.
 #[derive(Debug)]
 pub(crate) struct Admitted {
@@ -34,9 +39,12 @@ pub(crate) struct Admitted {
 
 impl Admitted {
     /// Asks for `bytes` up front (0 when the size is unknown: the gates
-    /// still refuse while memory is over the limit).
+    /// still refuse while memory is over the limit), plus
+    /// [`REQUEST_OVERHEAD`], which stays charged on top of whatever the
+    /// request grows to.
     pub(crate) fn admit(gates: Arc<AdmissionSet>, bytes: u64) -> Result<Self, ConsumeError> {
-        let permit = gates.admit(bytes)?;
+        let overhead = if gates.is_empty() { 0 } else { REQUEST_OVERHEAD };
+        let permit = gates.admit(bytes.saturating_add(overhead))?;
         Ok(Admitted { gates, permit, bytes })
     }
 
@@ -262,19 +270,20 @@ mod tests {
 
     #[test]
     fn grows_in_steps_and_releases_everything() {
-        let (gates, held) = Budget::set(3 * ADMIT_STEP);
+        let (gates, held) = Budget::set(3 * ADMIT_STEP + REQUEST_OVERHEAD);
         let mut a = Admitted::admit(gates, 0).unwrap();
+        assert_eq!(held.load(Ordering::SeqCst), REQUEST_OVERHEAD);
         a.received(ADMIT_STEP - 1).unwrap();
         assert_eq!(a.bytes(), 0, "nothing asked below one step");
         a.received(ADMIT_STEP + 10).unwrap();
-        assert_eq!(held.load(Ordering::SeqCst), ADMIT_STEP + 10);
+        assert_eq!(held.load(Ordering::SeqCst), REQUEST_OVERHEAD + ADMIT_STEP + 10);
         a.grow_to(ADMIT_STEP).unwrap();
         assert_eq!(a.bytes(), ADMIT_STEP + 10, "never shrinks");
         a.received(2 * ADMIT_STEP + 10).unwrap();
         assert!(a.received(4 * ADMIT_STEP).is_err(), "the budget is 3 steps");
         assert_eq!(
             held.load(Ordering::SeqCst),
-            2 * ADMIT_STEP + 10,
+            REQUEST_OVERHEAD + 2 * ADMIT_STEP + 10,
             "a refusal holds nothing more"
         );
         drop(a);

@@ -155,7 +155,7 @@ fn big_traces(size: usize) -> Vec<u8> {
 
 #[tokio::test]
 async fn http_refuses_a_large_body_before_reading_it() {
-    let gate = Budget::new(10_000);
+    let gate = Budget::new(100_000);
     let sinks = Sinks::new();
     let r = start_gated(gate.clone(), sinks.consumers()).await;
     let addr = r.http_addr().unwrap();

@@ -167,25 +167,31 @@ impl BodyReader {
     {
         let decoder = self.decoder(headers)?;
         let collect = collect(Limited::new(body, self.max), self.max, admitted);
-        let raw = match self.read_timeout {
+        let chunks = match self.read_timeout {
             Some(t) => tokio::time::timeout(t, collect)
                 .await
                 .map_err(|_| BodyError::Timeout)?,
             None => collect.await,
         }?;
-        let held = raw.len() as u64;
+        let held: u64 = chunks.iter().map(|c| c.len() as u64).sum();
         admitted.grow_to(held).map_err(BodyError::Refused)?;
         let body = match decoder {
-            Decoder::Identity => raw,
-            Decoder::Gzip => decompress(MultiGzDecoder::new(&raw[..]), self.max, held, admitted)?,
-            Decoder::Zlib => decompress(ZlibDecoder::new(&raw[..]), self.max, held, admitted)?,
+            Decoder::Identity => concat(chunks, admitted)?,
+            // Decompressed from the chunks as they are: no copy of the body.
+            Decoder::Gzip => decompress(
+                MultiGzDecoder::new(Chunks::new(&chunks)),
+                self.max,
+                held,
+                admitted,
+            )?,
+            Decoder::Zlib => decompress(ZlibDecoder::new(Chunks::new(&chunks)), self.max, held, admitted)?,
         };
         Ok(body)
     }
 }
 
 /// Collects a body frame by frame, telling `admitted` how much has arrived.
-async fn collect<B>(body: Limited<B>, max: usize, admitted: &mut Admitted) -> Result<Bytes, BodyError>
+async fn collect<B>(body: Limited<B>, max: usize, admitted: &mut Admitted) -> Result<Vec<Bytes>, BodyError>
 where
     B: hyper::body::Body<Data = Bytes>,
     B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
@@ -204,14 +210,52 @@ where
             admitted.received(len as u64).map_err(BodyError::Refused)?;
         }
     }
-    if chunks.len() == 1 {
+    Ok(chunks)
+}
+
+/// One contiguous body: the one chunk as it is, or a copy of the chunks
+/// (admitted first: for a moment the body is held twice).
+fn concat(mut chunks: Vec<Bytes>, admitted: &mut Admitted) -> Result<Bytes, BodyError> {
+    if chunks.len() <= 1 {
         return Ok(chunks.pop().unwrap_or_default());
     }
+    let len: usize = chunks.iter().map(Bytes::len).sum();
+    admitted.grow_to(2 * len as u64).map_err(BodyError::Refused)?;
     let mut all = Vec::with_capacity(len);
     for c in &chunks {
         all.extend_from_slice(c);
     }
     Ok(all.into())
+}
+
+/// Reads the chunks of a body one after the other.
+struct Chunks<'a> {
+    rest: &'a [Bytes],
+    at: usize,
+}
+
+impl<'a> Chunks<'a> {
+    fn new(chunks: &'a [Bytes]) -> Self {
+        Chunks { rest: chunks, at: 0 }
+    }
+}
+
+impl Read for Chunks<'_> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        while let Some((first, rest)) = self.rest.split_first() {
+            let left = first.get(self.at..).unwrap_or_default();
+            if left.is_empty() {
+                self.rest = rest;
+                self.at = 0;
+                continue;
+            }
+            let n = left.len().min(buf.len());
+            buf[..n].copy_from_slice(&left[..n]);
+            self.at += n;
+            return Ok(n);
+        }
+        Ok(0)
+    }
 }
 
 /// Decompressed output grows by at most this much between two admissions.
@@ -406,24 +450,25 @@ mod tests {
 
     #[tokio::test]
     async fn admits_a_body_of_unknown_size_as_it_arrives() {
-        use crate::admission::{ADMIT_STEP, Budget};
+        use crate::admission::{ADMIT_STEP, Budget, REQUEST_OVERHEAD};
         use std::sync::atomic::Ordering;
         let step = ADMIT_STEP as usize;
         let r = reader(64 * step as i64, None);
-        // 3.5 steps arrive in half-step frames: admitted in steps, then the rest.
-        let (gates, held) = Budget::set(4 * ADMIT_STEP);
+        // 3.5 steps arrive in half-step frames: admitted in steps, then the
+        // rest, then as much again for the copy that makes them contiguous.
+        let (gates, held) = Budget::set(8 * ADMIT_STEP + REQUEST_OVERHEAD);
         let mut admitted = Admitted::admit(gates.clone(), 0).unwrap();
         let body = r
             .read(&headers(None), frames(7, step / 2), &mut admitted)
             .await
             .unwrap();
         assert_eq!(body.len(), 7 * step / 2);
-        assert_eq!(held.load(Ordering::SeqCst), 7 * ADMIT_STEP / 2);
+        assert_eq!(held.load(Ordering::SeqCst), 7 * ADMIT_STEP + REQUEST_OVERHEAD);
         drop(admitted);
         assert_eq!(held.load(Ordering::SeqCst), 0);
         // A bigger body is refused once it passes the budget, before it is all read.
         let mut admitted = Admitted::admit(gates.clone(), 0).unwrap();
-        let mut big = frames(16, step / 2);
+        let mut big = frames(24, step / 2);
         let got = r.read(&headers(None), &mut big, &mut admitted).await;
         assert!(matches!(got, Err(BodyError::Refused(_))));
         assert_eq!(got.unwrap_err().status(), http::StatusCode::SERVICE_UNAVAILABLE);
