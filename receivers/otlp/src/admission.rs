@@ -70,6 +70,17 @@ impl Admitted {
         }
     }
 
+    /// Moves the admission out (to another thread), leaving one that holds
+    /// nothing in its place.
+    pub(crate) fn take(&mut self) -> Admitted {
+        let empty = Admitted {
+            gates: self.gates.clone(),
+            permit: AdmissionPermit::empty(),
+            bytes: self.bytes,
+        };
+        std::mem::replace(self, empty)
+    }
+
     /// Takes the permits out (what is admitted stays counted as asked, so
     /// nothing more is asked for the same bytes); the caller keeps them with
     /// the payload.

@@ -175,18 +175,60 @@ impl BodyReader {
         }?;
         let held: u64 = chunks.iter().map(|c| c.len() as u64).sum();
         admitted.grow_to(held).map_err(BodyError::Refused)?;
-        let body = match decoder {
-            Decoder::Identity => concat(chunks, admitted)?,
-            // Decompressed from the chunks as they are: no copy of the body.
-            Decoder::Gzip => decompress(
-                MultiGzDecoder::new(Chunks::new(&chunks)),
-                self.max,
-                held,
-                admitted,
-            )?,
-            Decoder::Zlib => decompress(ZlibDecoder::new(Chunks::new(&chunks)), self.max, held, admitted)?,
-        };
-        Ok(body)
+        let max = self.max;
+        match decoder {
+            Decoder::Identity => concat(chunks, admitted),
+            _ if held < OFFLOAD_COMPRESSED => inflate(decoder, &chunks, max, held, admitted),
+            // Off the async worker threads, a few at a time: a large body
+            // can take the worker for tens of milliseconds, delaying every
+            // other task on it (accepting, the memory limiter's checks).
+            _ => {
+                let permit = offload_slots()
+                    .acquire()
+                    .await
+                    .map_err(|_| BodyError::Decompress("the runtime is shutting down".into()))?;
+                let mut moved = admitted.take();
+                let (moved, result) = tokio::task::spawn_blocking(move || {
+                    let _permit = permit;
+                    let r = inflate(decoder, &chunks, max, held, &mut moved);
+                    (moved, r)
+                })
+                .await
+                .map_err(|e| BodyError::Decompress(e.to_string()))?;
+                *admitted = moved;
+                result
+            }
+        }
+    }
+}
+
+/// Compressed bodies from this size on are decompressed on the blocking
+/// pool (they may expand to `max_request_body_size`); smaller ones inline.
+pub(crate) const OFFLOAD_COMPRESSED: u64 = 64 * 1024;
+
+/// How many bodies are decompressed on the blocking pool at once: one per
+/// core. More would add threads (each with its allocator heap) and not
+/// finish sooner; the others wait, holding only their compressed bytes.
+fn offload_slots() -> &'static tokio::sync::Semaphore {
+    static SLOTS: std::sync::OnceLock<tokio::sync::Semaphore> = std::sync::OnceLock::new();
+    SLOTS.get_or_init(|| {
+        let cores = std::thread::available_parallelism().map_or(2, std::num::NonZeroUsize::get);
+        tokio::sync::Semaphore::new(cores)
+    })
+}
+
+/// Decompresses the chunks as they are (no copy of the body).
+fn inflate(
+    decoder: Decoder,
+    chunks: &[Bytes],
+    max: usize,
+    held: u64,
+    admitted: &mut Admitted,
+) -> Result<Bytes, BodyError> {
+    match decoder {
+        Decoder::Identity => Ok(Bytes::from(chunks.concat())),
+        Decoder::Gzip => decompress(MultiGzDecoder::new(Chunks::new(chunks)), max, held, admitted),
+        Decoder::Zlib => decompress(ZlibDecoder::new(Chunks::new(chunks)), max, held, admitted),
     }
 }
 
@@ -487,6 +529,39 @@ mod tests {
             .read(&headers(Some("gzip")), Full::new(bomb), &mut admitted)
             .await;
         assert!(matches!(got, Err(BodyError::Refused(_))));
+        drop(admitted);
+        assert_eq!(held.load(Ordering::SeqCst), 0);
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn large_compressed_bodies_are_decompressed_on_the_blocking_pool() {
+        use crate::admission::{Budget, REQUEST_OVERHEAD};
+        use std::sync::atomic::Ordering;
+        // Incompressible: the gzip is larger than the offload threshold.
+        let mut x = 0x9e37_79b9_7f4a_7c15u64;
+        let data: Vec<u8> = (0..200_000)
+            .map(|_| {
+                x ^= x << 13;
+                x ^= x >> 7;
+                x ^= x << 17;
+                x as u8
+            })
+            .collect();
+        let body = Bytes::from(gzip(&data));
+        assert!(body.len() as u64 >= OFFLOAD_COMPRESSED);
+        let (gates, held) = Budget::set(4 * DECOMPRESS_STEP as u64);
+        let mut admitted = Admitted::admit(gates, body.len() as u64).unwrap();
+        let r = reader(1 << 20, None);
+        let got = r
+            .read(&headers(Some("gzip")), Full::new(body.clone()), &mut admitted)
+            .await
+            .unwrap();
+        assert_eq!(&got[..], &data[..]);
+        assert!(
+            held.load(Ordering::SeqCst) >= REQUEST_OVERHEAD + body.len() as u64 + data.len() as u64,
+            "the admission came back from the pool: {}",
+            held.load(Ordering::SeqCst)
+        );
         drop(admitted);
         assert_eq!(held.load(Ordering::SeqCst), 0);
     }
