@@ -340,3 +340,152 @@ fn concurrent_gzip_bombs_are_refused_and_memory_recovers() {
         "the limiter reads the allocator's statistics"
     );
 }
+
+/// How long the stalled-exporter flood lasts.
+const STALL_FLOOD: Duration = Duration::from_secs(30);
+/// Clients of the stalled-exporter flood.
+const STALL_CLIENTS: usize = 12;
+
+/// A request of about 1 MiB: spans with 16 KiB string attributes.
+fn big_request(client: usize, seq: usize) -> Vec<u8> {
+    use otelcol_component::proto::common::v1::{AnyValue, KeyValue, any_value};
+    let spans = (0..16)
+        .map(|i| Span {
+            trace_id: vec![client as u8 + 1; 16],
+            span_id: (i as u64 + 1).to_be_bytes().to_vec(),
+            name: format!("flood-{client}-{seq}-{i}"),
+            attributes: (0..4)
+                .map(|k| KeyValue {
+                    key: format!("big.{k}"),
+                    value: Some(AnyValue {
+                        value: Some(any_value::Value::StringValue(
+                            char::from(b'a' + ((i + k + seq) % 26) as u8)
+                                .to_string()
+                                .repeat(16 * 1024),
+                        )),
+                    }),
+                    ..Default::default()
+                })
+                .collect(),
+            ..Default::default()
+        })
+        .collect();
+    ExportTraceServiceRequest {
+        resource_spans: vec![ResourceSpans {
+            scope_spans: vec![ScopeSpans {
+                spans,
+                ..Default::default()
+            }],
+            ..Default::default()
+        }],
+    }
+    .encode_to_vec()
+}
+
+/// A flood into an `otlp` exporter (default sending queue) whose backend
+/// accepts connections and never reads: the queue fills with admitted data,
+/// which keeps its admission permits while queued, so the limiter counts it.
+#[test]
+fn flood_into_a_stalled_exporter_stays_bounded() {
+    let backend = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let backend_addr = backend.local_addr().unwrap();
+    let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let holder = {
+        let stop = stop.clone();
+        backend.set_nonblocking(true).unwrap();
+        thread::spawn(move || {
+            let mut held = Vec::new();
+            while !stop.load(std::sync::atomic::Ordering::Acquire) {
+                match backend.accept() {
+                    Ok((conn, _)) => held.push(conn),
+                    Err(_) => thread::sleep(Duration::from_millis(10)),
+                }
+            }
+        })
+    };
+    let http = free_port();
+    let cfg = format!(
+        r#"
+receivers:
+  otlp:
+    protocols:
+      http: {{endpoint: "127.0.0.1:{http}"}}
+processors:
+  memory_limiter: {{check_interval: 100ms, limit_mib: {LIMIT_MIB}, spike_limit_mib: {SPIKE_MIB}}}
+exporters:
+  otlp:
+    endpoint: {backend_addr}
+    tls: {{insecure: true}}
+    compression: none
+service:
+  pipelines:
+    traces: {{receivers: [otlp], processors: [memory_limiter], exporters: [otlp]}}
+"#
+    );
+    let c = Collector::start(&cfg, &[], &[addr(http)]);
+    let http_addr = addr(http);
+    let pid = c.pid();
+    thread::sleep(Duration::from_millis(300));
+    eprintln!("idle RSS: {} MiB", status_bytes(pid, "VmRSS:") / MIB);
+
+    let end = Instant::now() + STALL_FLOOD;
+    let answers = Arc::new(Mutex::new(Vec::new()));
+    let clients: Vec<_> = (0..STALL_CLIENTS)
+        .map(|client| {
+            let answers = answers.clone();
+            thread::spawn(move || {
+                let mut seq = 0;
+                while Instant::now() < end {
+                    let r = post(
+                        addr(http),
+                        "application/x-protobuf",
+                        None,
+                        &big_request(client, seq),
+                    );
+                    seq += 1;
+                    if r.status != 200 {
+                        thread::sleep(Duration::from_millis(20));
+                    }
+                    answers.lock().unwrap().push(r.status);
+                }
+            })
+        })
+        .collect();
+    let mut peak_rss = 0;
+    while Instant::now() < end {
+        peak_rss = peak_rss.max(status_bytes(pid, "VmRSS:"));
+        thread::sleep(Duration::from_millis(100));
+    }
+    for t in clients {
+        t.join().unwrap();
+    }
+    let answers = answers.lock().unwrap().clone();
+    let ok = answers.iter().filter(|&&a| a == 200).count();
+    let refused = answers.iter().filter(|&&a| a == 503).count();
+    let hwm = status_bytes(pid, "VmHWM:");
+    eprintln!(
+        "{} requests: {ok} × 200, {refused} × 503; peak sampled RSS {} MiB, VmHWM {} MiB, RSS now {} MiB",
+        answers.len(),
+        peak_rss / MIB,
+        hwm / MIB,
+        status_bytes(pid, "VmRSS:") / MIB
+    );
+    // The backend is still stalled and the queue still holds what it took.
+    let recovered = accepted_again(http_addr);
+    eprintln!(
+        "a normal request accepted {} ms after the flood",
+        recovered.as_millis()
+    );
+    stop.store(true, std::sync::atomic::Ordering::Release);
+    holder.join().unwrap();
+    assert!(recovered <= RECOVERY, "accepted again after {recovered:?}");
+    assert!(ok > 0, "some data was accepted into the queue");
+    assert!(refused > 0, "the limiter refused once the queue held enough");
+    assert_eq!(ok + refused, answers.len(), "only 200 and 503: {answers:?}");
+    assert!(
+        hwm <= (LIMIT_MIB + SLACK_MIB) * MIB,
+        "VmHWM {} MiB over {} MiB",
+        hwm / MIB,
+        LIMIT_MIB + SLACK_MIB
+    );
+}
