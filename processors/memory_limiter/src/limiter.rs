@@ -211,8 +211,9 @@ impl MemoryLimiter {
         };
         let in_use = heap.saturating_add(overhead);
         let kept = rss.saturating_sub(in_use);
-        let release =
-            (rss >= soft && in_use < soft) || (refusing && in_use < soft) || kept > self.limits.spike / 2;
+        // Refusing (or about to, by RSS) while the heap itself is below the
+        // soft limit; or much kept free anyway.
+        let release = (in_use < soft && (rss >= soft || refusing)) || kept > self.limits.spike / 2;
         let measured = if release {
             self.source.release_free_memory();
             let after = self.source.rss()?;
