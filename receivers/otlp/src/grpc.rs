@@ -40,21 +40,23 @@ async fn export<T: OtlpSignal>(
         tracing::debug!(signal = %T::SIGNAL, error = %e, "failed to decode an OTLP/gRPC request");
         tonic::Status::internal(e)
     };
-    // What decoding will allocate, asked before it is allocated; the permit
-    // then stays with the payload.
+    // What decoding will allocate, asked before it is allocated (estimated
+    // by the wire walk that checks the message); the permit then stays with
+    // the payload.
+    let len = message.len() as u64;
+    let checked = pipeline.check(message).map_err(invalid)?;
     let permit = match extensions.get::<AdmittedHandle>() {
-        Some(handle) => {
-            // grpc-go and tonic answer a message that does not decode with INTERNAL.
-            let estimate = T::estimate(&message).map_err(|e| invalid(e.to_string()))?;
-            let total = (message.len() as u64).saturating_add(estimate.decoded_bytes);
-            Some(handle.admit_and_take(total).map_err(|e| {
-                tracing::debug!(signal = %T::SIGNAL, error = %e, "OTLP/gRPC request refused before decoding");
-                to_status(&ExportFailure::from_consume(&e))
-            })?)
-        }
+        Some(handle) => Some(
+            handle
+                .admit_and_take(len.saturating_add(checked.decoded_bytes))
+                .map_err(|e| {
+                    tracing::debug!(signal = %T::SIGNAL, error = %e, "OTLP/gRPC request refused before decoding");
+                    to_status(&ExportFailure::from_consume(&e))
+                })?,
+        ),
         None => None,
     };
-    let mut payload = pipeline.payload(message).map_err(invalid)?;
+    let mut payload = checked.into_payload().map_err(invalid)?;
     if let Some(permit) = permit {
         payload.hold(permit);
     }

@@ -176,7 +176,10 @@ mod tests {
                 ..Default::default()
             }],
         };
-        let mut a = Traces::from_encoded(req(4).encode_to_vec().into()).unwrap();
+        let bytes = req(4).encode_to_vec();
+        let (mut a, estimate) = Traces::from_encoded_estimated(bytes.clone().into()).unwrap();
+        assert_eq!(estimate, crate::estimate_traces(&bytes).unwrap());
+        assert_eq!((estimate.items, a.item_count()), (4, 4));
         a.hold(gate.admit(100).unwrap());
         let mut b = Traces::from_request(req(2));
         b.hold(gate.admit(50).unwrap());

@@ -29,7 +29,7 @@ use crate::proto::collector::trace::v1::ExportTraceServiceRequest;
 use crate::proto::logs::v1::{LogRecord, ResourceLogs, ScopeLogs};
 use crate::proto::metrics::v1::{Metric, ResourceMetrics, ScopeMetrics, metric::Data};
 use crate::proto::trace::v1::{ResourceSpans, ScopeSpans, Span};
-use crate::wire::WireError;
+use crate::wire::{Estimate, WireError};
 
 /// Behaviour shared by the three signal payloads; the runtime is generic over it.
 pub trait Payload: Clone + Default + fmt::Debug + Send + Sync + 'static {
@@ -96,6 +96,22 @@ pub trait Payload: Clone + Default + fmt::Debug + Send + Sync + 'static {
         Self::Request::decode(bytes)
             .map(Self::from_request)
             .map_err(WireError::from)
+    }
+    /// [`from_encoded`](Payload::from_encoded), also returning what the
+    /// check found: the items and the memory decoding the bytes would take
+    /// (see [`estimate_traces`](crate::estimate_traces)), from the same
+    /// walk. The default reports a decoded size of 0 (unknown); the OTLP
+    /// payloads report the walk's estimate.
+    fn from_encoded_estimated(bytes: Bytes) -> Result<(Self, Estimate), WireError> {
+        let payload = Self::from_encoded(bytes)?;
+        let items = payload.item_count();
+        Ok((
+            payload,
+            Estimate {
+                items,
+                decoded_bytes: 0,
+            },
+        ))
     }
     /// True while the payload holds protobuf bytes that nothing has decoded.
     fn is_encoded(&self) -> bool {
@@ -285,12 +301,16 @@ macro_rules! payload_type {
                 $name { data: Repr::Decoded(Arc::new(req)), ctx: RequestContext::default(), held: Held::default() }
             }
             fn from_encoded(bytes: Bytes) -> Result<Self, WireError> {
-                let items = $validate(&bytes)?;
-                Ok($name {
-                    data: Repr::Encoded(Arc::new(Encoded::new(vec![(bytes, items)]))),
+                Self::from_encoded_estimated(bytes).map(|(p, _)| p)
+            }
+            fn from_encoded_estimated(bytes: Bytes) -> Result<(Self, Estimate), WireError> {
+                let estimate = $validate(&bytes)?;
+                let payload = $name {
+                    data: Repr::Encoded(Arc::new(Encoded::new(vec![(bytes, estimate.items)]))),
                     ctx: RequestContext::default(),
                     held: Held::default(),
-                })
+                };
+                Ok((payload, estimate))
             }
             fn is_encoded(&self) -> bool {
                 matches!(&self.data, Repr::Encoded(e) if e.decoded.get().is_none())
@@ -466,7 +486,7 @@ payload_type!(
     ExportTraceServiceRequest,
     Signal::Traces,
     resource_spans,
-    crate::wire::validate_traces
+    crate::wire::estimate_traces
 );
 payload_type!(
     /// A batch of metrics: an OTLP `ExportMetricsServiceRequest`. Items are data points.
@@ -474,7 +494,7 @@ payload_type!(
     ExportMetricsServiceRequest,
     Signal::Metrics,
     resource_metrics,
-    crate::wire::validate_metrics
+    crate::wire::estimate_metrics
 );
 payload_type!(
     /// A batch of log records: an OTLP `ExportLogsServiceRequest`.
@@ -482,7 +502,7 @@ payload_type!(
     ExportLogsServiceRequest,
     Signal::Logs,
     resource_logs,
-    crate::wire::validate_logs
+    crate::wire::estimate_logs
 );
 
 /// A three-level OTLP tree: resource → scope → leaf items.

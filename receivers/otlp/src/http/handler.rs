@@ -116,20 +116,20 @@ where
         }
     };
     // What decoding will allocate, asked before it is allocated: estimated
-    // by the wire walk (protobuf) or a pre-scan (JSON).
-    let decoded_cost = match enc {
-        Encoding::Protobuf => T::estimate(&bytes).map(|e| e.decoded_bytes),
-        Encoding::Json => Ok(json_estimate(&bytes)),
-    };
-    if let Ok(cost) = decoded_cost {
-        if let Err(e) = admitted.grow_to((bytes.len() as u64).saturating_add(cost)) {
-            return refused::<T>(enc, &e);
-        }
-    }
-    let decoded = match (enc, decoded_cost) {
-        (Encoding::Protobuf, Err(e)) => Err(e.to_string()),
-        (Encoding::Protobuf, Ok(_)) => pipeline.payload(bytes),
-        (Encoding::Json, _) => T::decode_json(&bytes).map(T::from_request),
+    // by the wire walk that checks the request (protobuf) or a pre-scan (JSON).
+    let len = bytes.len() as u64;
+    let decoded = match enc {
+        Encoding::Protobuf => match pipeline.check(bytes) {
+            Ok(checked) => match admitted.grow_to(len.saturating_add(checked.decoded_bytes)) {
+                Ok(()) => checked.into_payload(),
+                Err(e) => return refused::<T>(enc, &e),
+            },
+            Err(e) => Err(e),
+        },
+        Encoding::Json => match admitted.grow_to(len.saturating_add(json_estimate(&bytes))) {
+            Ok(()) => T::decode_json(&bytes).map(T::from_request),
+            Err(e) => return refused::<T>(enc, &e),
+        },
     };
     let mut request = match decoded {
         Ok(r) => r,
