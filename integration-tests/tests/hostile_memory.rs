@@ -482,10 +482,13 @@ service:
     assert!(ok > 0, "some data was accepted into the queue");
     assert!(refused > 0, "the limiter refused once the queue held enough");
     assert_eq!(ok + refused, answers.len(), "only 200 and 503: {answers:?}");
+    // VmHWM may trail the sampled VmRSS slightly (the kernel folds per-thread
+    // counters in lazily): assert on both.
+    let peak = hwm.max(peak_rss);
     assert!(
-        hwm <= (LIMIT_MIB + SLACK_MIB) * MIB,
-        "VmHWM {} MiB over {} MiB",
-        hwm / MIB,
+        peak <= (LIMIT_MIB + SLACK_MIB) * MIB,
+        "peak {} MiB over {} MiB",
+        peak / MIB,
         LIMIT_MIB + SLACK_MIB
     );
 }
