@@ -31,7 +31,7 @@
 //! allocator keeps after freeing it (that last part is in the measured RSS,
 //! so it lowers admission rather than adding to the peak). [`SLACK_MIB`]
 //! above `limit_mib` is a margin for measurement noise only. Measured (debug
-//! build, idle 25 MiB): peaks of 64 and 75 MiB with admission charged from
+//! build, idle 25 MiB): peaks of 64–75 MiB with admission charged from
 //! content, 52–65 MiB with 4× the wire size, against 80–87 (fast) and
 //! 112–131 MiB (slow uploads) before the gate kept counting held bytes
 //! across checks — see the "Flood test" section of
