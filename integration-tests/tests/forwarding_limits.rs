@@ -105,13 +105,7 @@ service:
                     "json" => otelcol_otlp_json::encode_traces(&req),
                     _ => req.encode_to_vec(),
                 };
-                let resp = http_request(
-                    a_http,
-                    "POST",
-                    "/v1/traces",
-                    &[("Content-Type", content_type)],
-                    &body,
-                );
+                let resp = http_request(a_http, "POST", "/v1/traces", &[("Content-Type", content_type)], &body);
                 match resp.status {
                     200 => {
                         assert!(!refused, "{name} accepted after a shallower one was refused");

@@ -112,11 +112,7 @@ impl<'a> Reader<'a> {
                 e.valid_up_to()
             ))
         })?;
-        Ok(Reader {
-            src,
-            pos: 0,
-            depth: 0,
-        })
+        Ok(Reader { src, pos: 0, depth: 0 })
     }
 
     #[inline]

@@ -75,8 +75,7 @@ fn agree<T: Message + Default>(
 fn json_and_protobuf_limits_agree_for_span_attributes() {
     for array in [true, false] {
         let deepest = agree(span_attr, otelcol_otlp_json::decode_traces, array);
-        let mut req =
-            otelcol_otlp_json::decode_traces(span_attr(&nested(deepest, array)).as_bytes()).unwrap();
+        let mut req = otelcol_otlp_json::decode_traces(span_attr(&nested(deepest, array)).as_bytes()).unwrap();
         let attr = &mut req.resource_spans[0].scope_spans[0].spans[0].attributes[0];
         let inner = attr.value.take().unwrap();
         attr.value = Some(wrap(inner, array));
@@ -100,9 +99,7 @@ fn wrap(
     v: opentelemetry_proto::tonic::common::v1::AnyValue,
     array: bool,
 ) -> opentelemetry_proto::tonic::common::v1::AnyValue {
-    use opentelemetry_proto::tonic::common::v1::{
-        AnyValue, ArrayValue, KeyValue, KeyValueList, any_value::Value,
-    };
+    use opentelemetry_proto::tonic::common::v1::{AnyValue, ArrayValue, KeyValue, KeyValueList, any_value::Value};
     AnyValue {
         value: Some(if array {
             Value::ArrayValue(ArrayValue { values: vec![v] })
