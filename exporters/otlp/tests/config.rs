@@ -23,8 +23,8 @@ fn defaults_match_go() {
     assert!(c.keepalive.is_none());
     assert_eq!(c.balancer_name, "");
     assert!(c.sending_queue.enabled && c.retry_on_failure.enabled);
-    assert_eq!(factory().type_name(), "otlp");
-    assert_eq!(factory().deprecated_aliases(), &["otlp_grpc"]);
+    assert_eq!(factory().deprecated_aliases(), &["otlp"]);
+    assert_eq!(factory().type_name(), "otlp_grpc");
     // Like Go, the default config has no endpoint and is not valid by itself.
     assert!(
         c.validate()

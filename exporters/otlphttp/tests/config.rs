@@ -25,8 +25,8 @@ fn defaults_match_go() {
         (100, Duration::from_secs(90))
     );
     assert!(c.force_attempt_http2);
-    assert_eq!(factory().type_name(), "otlphttp");
-    assert_eq!(factory().deprecated_aliases(), &["otlp_http"]);
+    assert_eq!(factory().deprecated_aliases(), &["otlphttp"]);
+    assert_eq!(factory().type_name(), "otlp_http");
     assert_eq!(
         c.validate().unwrap_err().to_string(),
         "at least one endpoint must be specified"
