@@ -176,6 +176,12 @@ impl GrpcClient {
         let mut metadata = MetadataMap::new();
         for (k, v) in cfg.headers.iter() {
             let key = k.to_ascii_lowercase();
+            if MetadataKey::<tonic::metadata::Ascii>::from_bytes(key.as_bytes()).is_err() {
+                tracing::warn!(
+                    "headers: {k:?} is not a valid gRPC metadata key and is not sent (the Go collector accepts it in config and fails every request that carries it)"
+                );
+                continue;
+            }
             if key.ends_with("-bin") {
                 let name =
                     MetadataKey::from_bytes(key.as_bytes()).map_err(|e| format!("headers::{k}: {e}"))?;

@@ -271,7 +271,9 @@ impl ComponentConfig for OtlpHttpExporterConfig {
         }
         self.validate_refusals()?;
         for (k, v) in self.headers.iter() {
-            if HeaderName::from_bytes(k.as_bytes()).is_err() || HeaderValue::from_str(v).is_err() {
+            // An invalid name (`X Key`) is accepted, as Go accepts it; the
+            // exporter warns when it is created and does not send it.
+            if HeaderName::from_bytes(k.as_bytes()).is_ok() && HeaderValue::from_str(v).is_err() {
                 return Err(ConfigError::at(
                     format!("headers::{k}"),
                     "not a valid HTTP header",

@@ -103,10 +103,12 @@ fn unsupported_settings_are_refused_loudly() {
             "sending_queue: {batch: {sizer: requests}}",
             "sending_queue::batch::sizer",
         ),
-        ("headers: {'bad header': x}", "headers::bad header"),
         ("encoding: xml", "unknown variant"),
         ("endpiont: x", "unknown field"),
     ];
+    // Go accepts a header name with a space in config; it is warned about
+    // and not sent (see the client).
+    parse_config::<OtlpHttpExporterConfig>(&format!("{base}headers: {{'bad header': x}}")).unwrap();
     for (extra, want) in cases {
         let e = err(&format!("{base}{extra}"));
         assert!(e.contains(want), "{extra}: {e}");

@@ -48,6 +48,7 @@ impl ExporterFactory for PrwExporterFactory {
         if let Some(s) = signals.iter().find(|s| **s != Signal::Metrics) {
             return Err(CreateError::SignalNotSupported(*s));
         }
+        cfg.validate_for_build()?;
         Ok(Arc::new(PrwExporter::new(set, cfg)?))
     }
 }

@@ -128,7 +128,9 @@ pub fn run(distro: Distribution) -> ExitCode {
     };
     if let Some(g) = &cli.feature_gates {
         match crate::featuregate::apply(g) {
-            Ok(notes) => notes.into_iter().for_each(|n| eprint_redacted(format!("Note: {n}"))),
+            Ok(notes) => notes
+                .into_iter()
+                .for_each(|n| eprint_redacted(format!("Note: {n}"))),
             Err(errors) => {
                 for e in errors {
                     eprint_redacted(format!("Error: {e}"));

@@ -116,7 +116,10 @@ pub fn apply(flag: &str) -> Result<Vec<String>, Vec<GateError>> {
 /// The `featuregate` table: `ID Enabled Stage Description`, as Go prints it.
 pub fn table() -> String {
     let w = GATES.iter().map(|g| g.id.len()).max().unwrap_or(2).max(2);
-    let mut out = format!("{:<w$}  {:<7}  {:<10}  {}\n", "ID", "Enabled", "Stage", "Description");
+    let mut out = format!(
+        "{:<w$}  {:<7}  {:<10}  {}\n",
+        "ID", "Enabled", "Stage", "Description"
+    );
     for g in GATES {
         out.push_str(&format!(
             "{:<w$}  {:<7}  {:<10}  {}\n",
@@ -150,9 +153,14 @@ mod tests {
         let notes = apply("component.UseLocalHostAsDefaultHost,+otelcol.printInitialConfig").unwrap();
         assert_eq!(notes.len(), 2);
         assert!(notes[0].contains("always enabled"), "{notes:?}");
-        let errs = apply("foo.bar,-component.UseLocalHostAsDefaultHost,service.AllowNoPipelines").unwrap_err();
+        let errs =
+            apply("foo.bar,-component.UseLocalHostAsDefaultHost,service.AllowNoPipelines").unwrap_err();
         assert_eq!(errs.len(), 3);
-        assert!(errs[0].to_string().starts_with("no such feature gate \"foo.bar\""));
+        assert!(
+            errs[0]
+                .to_string()
+                .starts_with("no such feature gate \"foo.bar\"")
+        );
         assert_eq!(
             errs[1].to_string(),
             "feature gate \"component.UseLocalHostAsDefaultHost\" is stable, can not be disabled"

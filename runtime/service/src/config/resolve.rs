@@ -301,7 +301,6 @@ impl Resolved {
     }
 }
 
-
 /// At most this many unknown fields of one component are reported.
 const MAX_UNKNOWN_FIELDS: usize = 64;
 
@@ -471,8 +470,14 @@ mod tests {
         ] {
             assert!(paths.contains(&p), "{p} in {paths:?}");
         }
-        assert!(errs.iter().all(|e| e.message.starts_with("unknown field")), "{errs:?}");
-        assert!(errs.iter().all(|e| e.source.as_deref() == Some("u.yaml")), "{errs:?}");
+        assert!(
+            errs.iter().all(|e| e.message.starts_with("unknown field")),
+            "{errs:?}"
+        );
+        assert!(
+            errs.iter().all(|e| e.source.as_deref() == Some("u.yaml")),
+            "{errs:?}"
+        );
     }
 
     #[test]
