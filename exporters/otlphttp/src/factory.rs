@@ -49,6 +49,9 @@ impl ExporterFactory for OtlpHttpExporterFactory {
         cfg: &OtlpHttpExporterConfig,
         signals: &[Signal],
     ) -> Result<Arc<dyn Exporter>, CreateError> {
+        for w in cfg.unapplied_settings() {
+            tracing::warn!(id = %set.id, "{w}");
+        }
         Ok(Arc::new(OtlpHttpExporter::new(set, cfg, signals)?))
     }
 }

@@ -49,6 +49,9 @@ impl ExporterFactory for PrwExporterFactory {
             return Err(CreateError::SignalNotSupported(*s));
         }
         cfg.validate_for_build()?;
+        for w in cfg.unapplied_settings() {
+            tracing::warn!(id = %set.id, "{w}");
+        }
         Ok(Arc::new(PrwExporter::new(set, cfg)?))
     }
 }
