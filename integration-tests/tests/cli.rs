@@ -420,3 +420,18 @@ fn print_config_validates_and_prints_typed_defaults() {
     assert_eq!(code, 1);
     assert!(err.contains("processors::batch::sise"), "{err}");
 }
+
+#[test]
+fn a_service_decode_error_adds_no_false_pipeline_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = write(
+        dir.path(),
+        "svc.yaml",
+        "receivers: {otlp: {protocols: {grpc: }}}\nexporters: {debug: }\n\
+         service: {telemetry: {logs: {nosuchkey: 1}}, pipelines: {traces: {receivers: [otlp], exporters: [debug]}}}\n",
+    );
+    let (code, _, err) = run_cli(&["validate", "--config", &cfg]);
+    assert_eq!(code, 1, "{err}");
+    assert!(err.contains("nosuchkey"), "{err}");
+    assert!(!err.contains("at least one pipeline"), "{err}");
+}
