@@ -341,7 +341,7 @@ fn minimal_distribution_lists_its_components_and_carries_otlp() {
         expect_names(&[
             ("receivers", &["otlp"]),
             ("processors", &["batch", "memory_limiter"]),
-            ("exporters", &["otlp", "otlphttp"]),
+            ("exporters", &["otlp", "otlp_grpc", "otlp_http", "otlphttp"]),
             ("connectors", &[]),
             ("extensions", &["health_check"]),
         ])

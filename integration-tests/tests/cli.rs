@@ -116,11 +116,32 @@ fn components_lists_the_distribution_as_yaml() {
             "file",
             "nop",
             "otlp",
+            "otlp_grpc",
+            "otlp_http",
             "otlphttp",
             "prometheus",
+            "prometheus_remote_write",
             "prometheusremotewrite"
         ]
     );
+    // Go's canonical names, with the old ones listed as deprecated aliases.
+    let exporter = |name: &str| {
+        v["exporters"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["name"] == name)
+            .unwrap()
+            .clone()
+    };
+    assert_eq!(exporter("otlp")["deprecated_alias_of"], "otlp_grpc");
+    assert_eq!(exporter("otlphttp")["deprecated_alias_of"], "otlp_http");
+    assert_eq!(
+        exporter("prometheusremotewrite")["deprecated_alias_of"],
+        "prometheus_remote_write"
+    );
+    assert_eq!(exporter("otlp_grpc")["aliases"][0], "otlp");
+    assert!(exporter("otlp_grpc")["deprecated_alias_of"].is_null());
     assert_eq!(
         names("extensions"),
         vec!["file_storage", "health_check", "pprof", "zpages"]
@@ -139,7 +160,7 @@ fn version_and_print_config_redacts_secrets() {
     let cfg = write(
         dir.path(),
         "c.yaml",
-        "receivers: {otlp: {protocols: {grpc: }}}\nexporters:\n  file:\n    path: /tmp/x\n    api_key: ${env:ITEST_SECRET}\nservice: {pipelines: {traces: {receivers: [otlp], exporters: [file]}}}\n",
+        "receivers: {otlp: {protocols: {grpc: }}}\nexporters:\n  otlp_http:\n    endpoint: http://127.0.0.1:1\n    headers:\n      api-key: ${env:ITEST_SECRET}\nservice: {pipelines: {traces: {receivers: [otlp], exporters: [otlp_http]}}}\n",
     );
     let out = std::process::Command::new(binary())
         .args(["print-config", "--config", &cfg])
@@ -264,4 +285,153 @@ fn sighup_reloads_the_config_and_bad_reloads_keep_running() {
         1,
         "{logs}"
     );
+}
+
+#[test]
+fn deprecated_names_are_accepted_with_a_warning_and_canonical_ones_without() {
+    let dir = tempfile::tempdir().unwrap();
+    let old = write(
+        dir.path(),
+        "old.yaml",
+        "receivers: {otlp: {protocols: {grpc: }}}\nexporters:\n  otlp/a: {endpoint: 'localhost:4317'}\n  otlphttp: {endpoint: 'http://localhost:4318'}\n\
+         service: {pipelines: {traces: {receivers: [otlp], exporters: [otlp/a, otlphttp]}}}\n",
+    );
+    let (code, _, err) = run_cli(&["validate", "--config", &old]);
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        err.contains("exporter type \"otlp\" is a deprecated alias of \"otlp_grpc\"; use \"otlp_grpc\" instead (id \"otlp/a\")"),
+        "{err}"
+    );
+    assert!(
+        err.contains("\"otlphttp\" is a deprecated alias of \"otlp_http\""),
+        "{err}"
+    );
+    let new = write(
+        dir.path(),
+        "new.yaml",
+        "receivers: {otlp: {protocols: {grpc: }}}\nexporters:\n  otlp_grpc/a: {endpoint: 'localhost:4317'}\n  otlp_http: {endpoint: 'http://localhost:4318'}\n\
+         service: {pipelines: {traces: {receivers: [otlp], exporters: [otlp_grpc/a, otlp_http]}}}\n",
+    );
+    let (code, _, err) = run_cli(&["validate", "--config", &new]);
+    assert_eq!(code, 0, "{err}");
+    assert!(!err.contains("deprecated"), "{err}");
+}
+
+#[test]
+fn errors_list_every_unknown_field_and_no_follow_on_noise() {
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = write(
+        dir.path(),
+        "e.yaml",
+        "receivers: {otlp: {protocols: {grpc: }}}\nexporters:\n  debug: {verbosity: basic, colour: red, sampling_initial: 1, sampling_thereafter: 1, foo: 1}\n\
+         connectors:\n  spanmetrics:\n\
+         service: {pipelines: {traces: {receivers: [otlp], exporters: [debug, spanmetrics]}, metrics: {receivers: [spanmetrics], exporters: [debug]}}}\n",
+    );
+    let (code, _, err) = run_cli(&["validate", "--config", &cfg]);
+    assert_eq!(code, 1, "{err}");
+    assert!(err.contains("exporters::debug::colour: unknown field"), "{err}");
+    assert!(err.contains("exporters::debug::foo: unknown field"), "{err}");
+    assert!(err.contains("connectors::spanmetrics"), "{err}");
+    assert!(
+        !err.contains("which is not configured"),
+        "no follow-on noise: {err}"
+    );
+}
+
+#[test]
+fn a_start_failure_names_the_id_as_written() {
+    let busy = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = busy.local_addr().unwrap().port();
+    let grpc = free_port();
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = write(
+        dir.path(),
+        "s.yaml",
+        &format!(
+            "receivers: {{otlp: {{protocols: {{grpc: {{endpoint: '127.0.0.1:{grpc}'}}}}}}}}\nexporters:\n  prometheus/backend: {{endpoint: '127.0.0.1:{port}'}}\n\
+             service: {{telemetry: {{metrics: {{level: none}}}}, pipelines: {{metrics: {{receivers: [otlp], exporters: [prometheus/backend]}}}}}}\n"
+        ),
+    );
+    let (code, _, err) = run_cli(&["--config", &cfg]);
+    assert_eq!(code, 1, "{err}");
+    assert!(err.contains("\"prometheus/backend\""), "{err}");
+    assert!(!err.contains("ComponentId"), "{err}");
+    drop(busy);
+}
+
+#[test]
+fn command_line_matches_go() {
+    let (code, out, _) = run_cli(&["-v"]);
+    assert_eq!(code, 0);
+    assert!(out.starts_with("otelcol-rs "), "{out}");
+
+    let (code, _, err) = run_cli(&["validate"]);
+    assert_eq!(code, 1);
+    assert!(err.contains("at least one config flag must be provided"), "{err}");
+
+    let (code, out, err) = run_cli(&["featuregate"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        out.starts_with("ID") && out.contains("component.UseLocalHostAsDefaultHost"),
+        "{out}"
+    );
+    let (code, out, _) = run_cli(&["featuregate", "otelcol.printInitialConfig"]);
+    assert_eq!(code, 0);
+    assert!(out.contains("Stage: Stable"), "{out}");
+
+    let (code, _, err) = run_cli(&["--feature-gates", "no.such.gate", "components"]);
+    assert_eq!(code, 1);
+    assert!(err.contains("no such feature gate \"no.such.gate\""), "{err}");
+    let (code, _, err) = run_cli(&[
+        "--feature-gates",
+        "+component.UseLocalHostAsDefaultHost",
+        "components",
+    ]);
+    assert_eq!(code, 0, "{err}");
+    assert!(err.contains("is stable"), "{err}");
+}
+
+#[test]
+fn print_config_validates_and_prints_typed_defaults() {
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = write(
+        dir.path(),
+        "p.yaml",
+        "receivers: {otlp: {protocols: {grpc: }}}\nprocessors: {batch: }\nexporters:\n  otlp_http:\n    endpoint: http://u:pw@127.0.0.1:1\n    headers: {x-token: abc}\n\
+         service: {pipelines: {traces: {receivers: [otlp], processors: [batch], exporters: [otlp_http]}}}\n",
+    );
+    let (code, out, err) = run_cli(&["print-config", "--format", "json", "--config", &cfg]);
+    assert_eq!(code, 0, "{err}");
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(v["processors"]["batch"]["send_batch_size"], 8192, "{out}");
+    assert!(!v["processors"]["batch"].is_null(), "{out}");
+    assert_eq!(
+        v["exporters"]["otlp_http"]["headers"]["x-token"], "[REDACTED]",
+        "{out}"
+    );
+    assert!(!out.contains(":pw@"), "{out}");
+    let (code, _, err) = run_cli(&[
+        "print-config",
+        "--config",
+        &cfg,
+        "--set",
+        "processors.batch.sise=1",
+    ]);
+    assert_eq!(code, 1);
+    assert!(err.contains("processors::batch::sise"), "{err}");
+}
+
+#[test]
+fn a_service_decode_error_adds_no_false_pipeline_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = write(
+        dir.path(),
+        "svc.yaml",
+        "receivers: {otlp: {protocols: {grpc: }}}\nexporters: {debug: }\n\
+         service: {telemetry: {logs: {nosuchkey: 1}}, pipelines: {traces: {receivers: [otlp], exporters: [debug]}}}\n",
+    );
+    let (code, _, err) = run_cli(&["validate", "--config", &cfg]);
+    assert_eq!(code, 1, "{err}");
+    assert!(err.contains("nosuchkey"), "{err}");
+    assert!(!err.contains("at least one pipeline"), "{err}");
 }

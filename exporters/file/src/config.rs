@@ -250,12 +250,21 @@ impl ComponentConfig for FileConfig {
                 "group_by is not supported by this build yet",
             ));
         }
-        if self.rotation.as_ref().is_some_and(|r| r.localtime) {
-            return Err(ConfigError::at(
-                "rotation::localtime",
-                "localtime is not supported by this build yet (backups are named in UTC)",
-            ));
-        }
         Ok(())
+    }
+}
+
+impl FileConfig {
+    /// Settings Go accepts that this build accepts without applying them,
+    /// each with why; the exporter logs them as warnings when it is created.
+    pub fn unapplied_settings(&self) -> Vec<String> {
+        let mut out = Vec::new();
+        if self.rotation.as_ref().is_some_and(|r| r.localtime) {
+            out.push(
+                "rotation::localtime: true is not applied: backups are named in UTC by this build"
+                    .to_string(),
+            );
+        }
+        out
     }
 }

@@ -83,10 +83,6 @@ fn validate_errors() {
             "group_by is not supported by this build yet",
         ),
         (
-            "path: x\nrotation: {localtime: true}",
-            "localtime is not supported by this build yet",
-        ),
-        (
             "path: x\ndirectory_permissions: '0755'",
             "directory_permissions requires create_directory to be true",
         ),
@@ -116,4 +112,18 @@ fn serializes_go_keys() {
     assert!(yaml.contains("flush_interval: 1s"), "{yaml}");
     let back: FileConfig = parse_config(&yaml).unwrap();
     assert_eq!(back, cfg);
+}
+
+#[test]
+fn localtime_is_accepted_and_warned_about() {
+    // Go accepts it; this build names backups in UTC and says so at start.
+    let c = parse_config::<FileConfig>("path: x\nrotation: {localtime: true}").unwrap();
+    let w = c.unapplied_settings();
+    assert_eq!(w.len(), 1, "{w:?}");
+    assert!(
+        w[0].starts_with("rotation::localtime: true is not applied"),
+        "{w:?}"
+    );
+    let c = parse_config::<FileConfig>("path: x\nrotation: {}").unwrap();
+    assert!(c.unapplied_settings().is_empty());
 }

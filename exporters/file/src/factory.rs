@@ -46,6 +46,9 @@ impl ExporterFactory for FileExporterFactory {
         _signals: &[Signal],
     ) -> Result<Arc<dyn Exporter>, CreateError> {
         cfg.validate()?;
+        for w in cfg.unapplied_settings() {
+            tracing::warn!(id = %set.id, "{w}");
+        }
         Ok(Arc::new(FileExporter::new(set, cfg)))
     }
 }

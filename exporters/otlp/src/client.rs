@@ -7,7 +7,7 @@ use std::sync::{Arc, PoisonError, RwLock};
 
 use otelcol_configtls::rustls::ClientConfig;
 use otelcol_configtls::rustls::pki_types::ServerName;
-use otelcol_configtls::{ALPN_H2, client_config_with_alpn};
+use otelcol_configtls::{ALPN_H2, TlsClientConfig, client_config_with_alpn};
 
 use otelcol_component::proto::collector::logs::v1::ExportLogsServiceResponse;
 use otelcol_component::proto::collector::metrics::v1::ExportMetricsServiceResponse;
@@ -106,13 +106,14 @@ impl<R: Message + Default> Decoder for ResponseDecoder<R> {
     }
 }
 
-/// How a TLS connection is made: the rustls config and the name to verify.
-type TlsTarget = (Arc<ClientConfig>, ServerName<'static>);
-
 /// The shared client of one `otlp` exporter.
 pub struct GrpcClient {
     endpoint: Endpoint,
-    tls: Option<TlsTarget>,
+    /// The TLS settings and the name to verify; their files are read at
+    /// start (as Go reads them), not when the exporter is created, so
+    /// `validate` reads no file.
+    tls_settings: Option<(TlsClientConfig, ServerName<'static>)>,
+    tls: std::sync::OnceLock<Arc<ClientConfig>>,
     channel: RwLock<Option<Channel>>,
     metadata: MetadataMap,
     compression: Option<CompressionEncoding>,
@@ -123,7 +124,7 @@ impl fmt::Debug for GrpcClient {
         f.debug_struct("GrpcClient")
             .field("endpoint", self.endpoint.uri())
             .field("compression", &self.compression)
-            .field("tls", &self.tls.is_some())
+            .field("tls", &self.tls_settings.is_some())
             .finish_non_exhaustive()
     }
 }
@@ -141,18 +142,16 @@ fn user_agent(set: &Settings) -> String {
 impl GrpcClient {
     /// Builds the client (no connection yet). Expects a validated config.
     pub fn new(set: &Settings, cfg: &OtlpExporterConfig) -> Result<Self, String> {
-        let tls = match cfg.tls_settings() {
+        let tls_settings = match cfg.tls_settings() {
             Some(t) => {
                 let host = split_host_port(cfg.sanitized_endpoint()).map_or("", |(h, _)| h);
                 let name = otelcol_configtls::server_name(host, &t.server_name_override)
                     .map_err(|e| e.into_config_error("tls").to_string())?;
-                client_config_with_alpn(&t, &[ALPN_H2])
-                    .map_err(|e| e.into_config_error("tls").to_string())?
-                    .map(|c| (c, name))
+                Some((t, name))
             }
             None => None,
         };
-        let scheme = if tls.is_some() { "https" } else { "http" };
+        let scheme = if tls_settings.is_some() { "https" } else { "http" };
         let uri = format!("{scheme}://{}", cfg.sanitized_endpoint());
         let mut endpoint = Endpoint::from_shared(uri).map_err(|e| format!("endpoint: {e}"))?;
         let ua = if cfg.user_agent.is_empty() {
@@ -176,6 +175,12 @@ impl GrpcClient {
         let mut metadata = MetadataMap::new();
         for (k, v) in cfg.headers.iter() {
             let key = k.to_ascii_lowercase();
+            if MetadataKey::<tonic::metadata::Ascii>::from_bytes(key.as_bytes()).is_err() {
+                tracing::warn!(
+                    "headers: {k:?} is not a valid gRPC metadata key and is not sent (the Go collector accepts it in config and fails every request that carries it)"
+                );
+                continue;
+            }
             if key.ends_with("-bin") {
                 let name =
                     MetadataKey::from_bytes(key.as_bytes()).map_err(|e| format!("headers::{k}: {e}"))?;
@@ -194,25 +199,44 @@ impl GrpcClient {
         };
         Ok(GrpcClient {
             endpoint,
-            tls,
+            tls_settings,
+            tls: std::sync::OnceLock::new(),
             channel: RwLock::new(None),
             metadata,
             compression,
         })
     }
 
-    /// Creates the lazily connected channel: never fails, and never waits for
-    /// the backend (a backend that is down is a retryable send error).
-    pub fn connect(&self) {
+    /// Reads the TLS files (once) and creates the lazily connected channel.
+    /// Fails only on the TLS settings (a missing or bad certificate file);
+    /// never waits for the backend (a backend that is down is a retryable
+    /// send error).
+    pub fn connect(&self) -> Result<(), String> {
+        let tls = match &self.tls_settings {
+            Some((settings, name)) => {
+                let config = match self.tls.get() {
+                    Some(c) => c.clone(),
+                    None => {
+                        let c = client_config_with_alpn(settings, &[ALPN_H2])
+                            .map_err(|e| e.into_config_error("tls").to_string())?
+                            .ok_or_else(|| "tls: no TLS configuration".to_string())?;
+                        self.tls.get_or_init(|| c).clone()
+                    }
+                };
+                Some((config, name.clone()))
+            }
+            None => None,
+        };
         let mut ch = self.channel.write().unwrap_or_else(PoisonError::into_inner);
         if ch.is_none() {
-            *ch = Some(match &self.tls {
+            *ch = Some(match tls {
                 Some((config, name)) => self
                     .endpoint
-                    .connect_with_connector_lazy(tls_connector(config.clone(), name.clone())),
+                    .connect_with_connector_lazy(tls_connector(config, name)),
                 None => self.endpoint.connect_lazy(),
             });
         }
+        Ok(())
     }
 
     /// Drops the channel, closing its connection once calls in flight end.

@@ -184,11 +184,10 @@ impl OtlpExporterConfig {
     fn validate_headers(&self) -> Result<(), ConfigError> {
         for (k, v) in self.headers.iter() {
             let key = k.to_ascii_lowercase();
+            // An invalid key (`X Key`) is accepted, as Go accepts it; the
+            // exporter warns when it is created and does not send it.
             if MetadataKey::<tonic::metadata::Ascii>::from_bytes(key.as_bytes()).is_err() {
-                return Err(ConfigError::at(
-                    format!("headers::{k}"),
-                    "not a valid gRPC metadata key",
-                ));
+                continue;
             }
             if !key.ends_with("-bin") && AsciiMetadataValue::try_from(v.as_str()).is_err() {
                 return Err(ConfigError::at(

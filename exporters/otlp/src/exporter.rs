@@ -60,7 +60,7 @@ impl OtlpExporter {
 #[async_trait]
 impl Component for OtlpExporter {
     async fn start(&self, host: Arc<dyn Host>) -> Result<(), ComponentError> {
-        self.client.connect();
+        self.client.connect().map_err(ComponentError::new)?;
         if let Some(h) = &self.traces {
             h.start(host.clone()).await?;
         }
@@ -75,7 +75,9 @@ impl Component for OtlpExporter {
 
     async fn shutdown(&self) -> Result<(), ComponentError> {
         // Data queued before a start still gets its chance to be sent.
-        self.client.connect();
+        if let Err(e) = self.client.connect() {
+            tracing::warn!("cannot connect to send what is queued: {e}");
+        }
         if let Some(h) = &self.traces {
             h.shutdown().await?;
         }

@@ -7,11 +7,12 @@ use otelcol_component::{CreateError, Exporter, ExporterFactory, Factory, Setting
 use crate::config::OtlpExporterConfig;
 use crate::exporter::OtlpExporter;
 
-/// The component type name used in config.
-pub const TYPE: &str = "otlp";
+/// The component type name used in config (Go's canonical name).
+pub const TYPE: &str = "otlp_grpc";
 
-/// The deprecated alias that also selects this exporter.
-pub const ALIASES: &[&str] = &["otlp_grpc"];
+/// The deprecated alias that also selects this exporter (Go renamed `otlp`
+/// to `otlp_grpc` in v0.144 and keeps `otlp` as a deprecated alias).
+pub const ALIASES: &[&str] = &["otlp"];
 
 /// Stability of every signal, as the Go collector declares it.
 pub const STABILITY: StabilityLevel = StabilityLevel::Stable;

@@ -87,16 +87,17 @@ async fn server_verification_and_mtls() {
 }
 
 #[tokio::test]
-async fn a_missing_ca_file_fails_creation_naming_it() {
+async fn a_missing_ca_file_fails_start_naming_it() {
     let cfg: OtlpExporterConfig =
         parse_config("endpoint: localhost:4317\ntls: {ca_file: /nonexistent/ca.pem}").unwrap();
-    let e = factory()
+    // As in Go, no file is read before start: creating (what `validate` does) succeeds.
+    let exp = factory()
         .create(&nop_settings("otlp", Kind::Exporter), &cfg, &Signal::ALL)
-        .err()
-        .unwrap()
-        .to_string();
+        .unwrap();
+    let e = exp.start(NopHost::new()).await.unwrap_err().to_string();
     assert!(
         e.contains("tls::ca_file") && e.contains("/nonexistent/ca.pem"),
         "{e}"
     );
+    exp.shutdown().await.unwrap();
 }

@@ -3,6 +3,7 @@
 
 use std::fmt;
 use std::io::Write;
+use std::sync::Arc;
 
 use bytes::Bytes;
 use http::header::{AUTHORIZATION, CONTENT_ENCODING, CONTENT_TYPE, HOST, RETRY_AFTER, USER_AGENT};
@@ -11,7 +12,8 @@ use http_body_util::{BodyExt, Full, Limited};
 use hyper_util::client::legacy::Client;
 use hyper_util::rt::{TokioExecutor, TokioTimer};
 use otelcol_component::{ConfigError, ConsumeError, Logs, Metrics, Settings, Signal, Traces, async_trait};
-use otelcol_configtls::{ALPN_H2, ALPN_HTTP11, client_config_with_alpn};
+use otelcol_configtls::rustls::ClientConfig;
+use otelcol_configtls::{ALPN_H2, ALPN_HTTP11, TlsClientConfig, client_config_with_alpn};
 use otelcol_exporterhelper::{Compression, Sender, UrlCredentials};
 
 use crate::config::{Encoding, OtlpHttpExporterConfig, signal_url};
@@ -66,6 +68,10 @@ impl Target {
 /// The shared client of one `otlphttp` exporter.
 pub struct HttpClient {
     client: Client<Connector, Full<Bytes>>,
+    /// The TLS settings and ALPN protocols, read at start (as Go reads
+    /// them), not when the exporter is created, so `validate` reads no file.
+    tls_settings: Option<(TlsClientConfig, &'static [&'static [u8]])>,
+    tls: Arc<std::sync::OnceLock<Arc<ClientConfig>>>,
     traces_url: Option<Target>,
     metrics_url: Option<Target>,
     logs_url: Option<Target>,
@@ -104,8 +110,12 @@ impl HttpClient {
         };
         let mut headers = HeaderMap::new();
         for (k, v) in cfg.headers.iter() {
-            let name = HeaderName::from_bytes(k.as_bytes())
-                .map_err(|e| ConfigError::at(format!("headers::{k}"), e.to_string()))?;
+            let Ok(name) = HeaderName::from_bytes(k.as_bytes()) else {
+                tracing::warn!(
+                    "headers: {k:?} is not a valid HTTP header name and is not sent (the Go collector accepts it in config and fails every request that carries it)"
+                );
+                continue;
+            };
             let value = HeaderValue::from_str(v)
                 .map_err(|e| ConfigError::at(format!("headers::{k}"), e.to_string()))?;
             headers.insert(name, value);
@@ -135,24 +145,24 @@ impl HttpClient {
             .into_iter()
             .flatten()
             .any(|t| t.url.scheme_str() == Some("https"));
-        let tls = match cfg.tls_settings(any_https) {
-            Some(t) => {
-                let alpn: &[&[u8]] = if cfg.force_attempt_http2 {
-                    &[ALPN_H2, ALPN_HTTP11]
-                } else {
-                    &[ALPN_HTTP11]
-                };
-                client_config_with_alpn(&t, alpn).map_err(|e| e.into_config_error("tls"))?
-            }
-            None => None,
-        };
-        let connector = Connector::new(tls, cfg.tls.server_name_override.clone());
+        let tls_settings = cfg.tls_settings(any_https).map(|t| {
+            let alpn: &'static [&'static [u8]] = if cfg.force_attempt_http2 {
+                &[ALPN_H2, ALPN_HTTP11]
+            } else {
+                &[ALPN_HTTP11]
+            };
+            (t, alpn)
+        });
+        let tls = Arc::new(std::sync::OnceLock::new());
+        let connector = Connector::new(tls.clone(), cfg.tls.server_name_override.clone());
         let level = match u32::try_from(cfg.compression_params.level) {
             Ok(l @ 1..=9) => flate2::Compression::new(l),
             _ => flate2::Compression::default(),
         };
         Ok(HttpClient {
             client: builder.build(connector),
+            tls_settings,
+            tls,
             traces_url,
             metrics_url,
             logs_url,
@@ -162,6 +172,21 @@ impl HttpClient {
             compression: cfg.compression,
             level,
         })
+    }
+
+    /// Reads the TLS files (once); called when the exporter starts.
+    pub fn load_tls(&self) -> Result<(), ConfigError> {
+        let Some((settings, alpn)) = &self.tls_settings else {
+            return Ok(());
+        };
+        if self.tls.get().is_none() {
+            if let Some(c) =
+                client_config_with_alpn(settings, alpn).map_err(|e| e.into_config_error("tls"))?
+            {
+                let _ = self.tls.set(c);
+            }
+        }
+        Ok(())
     }
 
     fn url(&self, signal: Signal) -> Option<&Target> {

@@ -63,7 +63,9 @@ pub struct OtlpHttpExporterConfig {
     pub profiles_endpoint: String,
     /// `proto` or `json`. Default: `proto`.
     pub encoding: Encoding,
-    /// Proxy for all requests. Default: empty. Refused in this build.
+    /// Proxy for all requests. Default: empty. Accepted, **not applied**
+    /// (requests go straight to the endpoint); the exporter logs a warning
+    /// when it is created.
     pub proxy_url: String,
     /// TLS settings, used for `https://` URLs. Default: system roots, verification on.
     pub tls: TlsClientConfig,
@@ -182,6 +184,19 @@ pub(crate) fn signal_url(cfg: &OtlpHttpExporterConfig, signal: &str) -> Result<U
 }
 
 impl OtlpHttpExporterConfig {
+    /// Settings Go accepts that this build accepts without applying them,
+    /// each with why; the exporter logs them as warnings when it is created.
+    pub fn unapplied_settings(&self) -> Vec<String> {
+        let mut out = Vec::new();
+        if !self.proxy_url.is_empty() {
+            out.push(format!(
+                "proxy_url: {:?} is not applied: this build has no HTTP proxy support yet, so requests go straight to the endpoint",
+                otelcol_component::redact::redact_url(&self.proxy_url)
+            ));
+        }
+        out
+    }
+
     /// The TLS settings for `https://` URLs, `None` when TLS is not used: as
     /// Go's `LoadTLSConfig`, `insecure: true` without a CA means no TLS
     /// settings, but an https URL (`any_https`) still gets TLS with the
@@ -211,9 +226,6 @@ impl OtlpHttpExporterConfig {
                 format!("{what} is not supported by this build yet"),
             ))
         };
-        if !self.proxy_url.is_empty() {
-            return refuse("proxy_url", "an HTTP proxy");
-        }
         if !self.middlewares.is_empty() {
             return refuse("middlewares", "client middlewares");
         }
@@ -271,7 +283,9 @@ impl ComponentConfig for OtlpHttpExporterConfig {
         }
         self.validate_refusals()?;
         for (k, v) in self.headers.iter() {
-            if HeaderName::from_bytes(k.as_bytes()).is_err() || HeaderValue::from_str(v).is_err() {
+            // An invalid name (`X Key`) is accepted, as Go accepts it; the
+            // exporter warns when it is created and does not send it.
+            if HeaderName::from_bytes(k.as_bytes()).is_ok() && HeaderValue::from_str(v).is_err() {
                 return Err(ConfigError::at(
                     format!("headers::{k}"),
                     "not a valid HTTP header",

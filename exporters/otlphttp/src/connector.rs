@@ -22,12 +22,16 @@ type BoxError = Box<dyn std::error::Error + Send + Sync>;
 pub(crate) struct Connector {
     http: HttpConnector,
     /// The TLS config for `https://` URLs; `None` when no URL is https.
-    tls: Option<Arc<ClientConfig>>,
+    /// Filled when the exporter starts (the TLS files are read then).
+    tls: Arc<std::sync::OnceLock<Arc<ClientConfig>>>,
     server_name_override: String,
 }
 
 impl Connector {
-    pub(crate) fn new(tls: Option<Arc<ClientConfig>>, server_name_override: String) -> Self {
+    pub(crate) fn new(
+        tls: Arc<std::sync::OnceLock<Arc<ClientConfig>>>,
+        server_name_override: String,
+    ) -> Self {
         let mut http = HttpConnector::new();
         http.set_nodelay(true);
         http.enforce_http(false);
@@ -59,7 +63,7 @@ impl Service<Uri> for Connector {
 
     fn call(&mut self, uri: Uri) -> Self::Future {
         let connecting = self.http.call(uri.clone());
-        let tls = self.tls.clone();
+        let tls = self.tls.get().cloned();
         let over = self.server_name_override.clone();
         Box::pin(async move {
             let tcp = connecting.await?;

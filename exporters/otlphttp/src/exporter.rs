@@ -15,6 +15,7 @@ use crate::config::OtlpHttpExporterConfig;
 /// sending queue and retry policy of its config.
 #[derive(Debug)]
 pub struct OtlpHttpExporter {
+    client: Arc<HttpClient>,
     traces: Option<Arc<ExporterHelper<Traces>>>,
     metrics: Option<Arc<ExporterHelper<Metrics>>>,
     logs: Option<Arc<ExporterHelper<Logs>>>,
@@ -56,6 +57,7 @@ impl OtlpHttpExporter {
             traces: helper(set, cfg, &client, signals)?,
             metrics: helper(set, cfg, &client, signals)?,
             logs: helper(set, cfg, &client, signals)?,
+            client,
         })
     }
 }
@@ -63,6 +65,10 @@ impl OtlpHttpExporter {
 #[async_trait]
 impl Component for OtlpHttpExporter {
     async fn start(&self, host: Arc<dyn Host>) -> Result<(), ComponentError> {
+        // The TLS files are read now, as Go reads them at start.
+        self.client
+            .load_tls()
+            .map_err(|e| ComponentError::new(e.to_string()))?;
         if let Some(h) = &self.traces {
             h.start(host.clone()).await?;
         }

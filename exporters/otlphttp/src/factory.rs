@@ -7,11 +7,11 @@ use otelcol_component::{CreateError, Exporter, ExporterFactory, Factory, Setting
 use crate::config::OtlpHttpExporterConfig;
 use crate::exporter::OtlpHttpExporter;
 
-/// The component type name used in config.
-pub const TYPE: &str = "otlphttp";
+/// The component type name used in config (Go's canonical name).
+pub const TYPE: &str = "otlp_http";
 
 /// The alias that also selects this exporter (the Go collector's newer name).
-pub const ALIASES: &[&str] = &["otlp_http"];
+pub const ALIASES: &[&str] = &["otlphttp"];
 
 /// Stability of every signal, as the Go collector declares it.
 pub const STABILITY: StabilityLevel = StabilityLevel::Stable;
@@ -49,6 +49,9 @@ impl ExporterFactory for OtlpHttpExporterFactory {
         cfg: &OtlpHttpExporterConfig,
         signals: &[Signal],
     ) -> Result<Arc<dyn Exporter>, CreateError> {
+        for w in cfg.unapplied_settings() {
+            tracing::warn!(id = %set.id, "{w}");
+        }
         Ok(Arc::new(OtlpHttpExporter::new(set, cfg, signals)?))
     }
 }

@@ -80,3 +80,16 @@ async fn mtls_needs_the_client_certificate() {
     assert_eq!(sink.item_count(), 2);
     r.shutdown().await.unwrap();
 }
+
+#[tokio::test]
+async fn a_missing_ca_file_fails_start_not_creation() {
+    let cfg: OtlpHttpExporterConfig =
+        parse_config("endpoint: https://localhost:4318\ntls: {ca_file: /nonexistent/ca.pem}").unwrap();
+    // As in Go, no file is read before start: creating (what `validate` does) succeeds.
+    let exp = factory()
+        .create(&nop_settings("otlp_http", Kind::Exporter), &cfg, &Signal::ALL)
+        .unwrap();
+    let e = exp.start(NopHost::new()).await.unwrap_err().to_string();
+    assert!(e.contains("ca_file") && e.contains("/nonexistent/ca.pem"), "{e}");
+    exp.shutdown().await.unwrap();
+}

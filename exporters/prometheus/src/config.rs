@@ -5,7 +5,7 @@ use std::fmt;
 use std::time::Duration;
 
 use otelcol_component::{ComponentConfig, ConfigError};
-use otelcol_prometheus::naming::is_valid_label_name;
+use otelcol_prometheus::naming::sanitize_label_name;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 /// Default `metric_expiration`.
@@ -127,8 +127,10 @@ impl fmt::Display for TranslationStrategy {
     }
 }
 
-impl ComponentConfig for PrometheusExporterConfig {
-    fn validate(&self) -> Result<(), ConfigError> {
+impl PrometheusExporterConfig {
+    /// Checks made when the exporter is created, as Go makes them when it
+    /// builds the component: an unused exporter without an endpoint is valid.
+    pub fn validate_for_build(&self) -> Result<(), ConfigError> {
         if self.endpoint.trim().is_empty() {
             return Err(ConfigError::at(
                 "endpoint",
@@ -141,6 +143,12 @@ impl ComponentConfig for PrometheusExporterConfig {
                 format!("{:?}: missing port, expected host:port", self.endpoint),
             ));
         }
+        Ok(())
+    }
+}
+
+impl ComponentConfig for PrometheusExporterConfig {
+    fn validate(&self) -> Result<(), ConfigError> {
         if self.tls.is_some() {
             return Err(ConfigError::at(
                 "tls",
@@ -160,14 +168,30 @@ impl ComponentConfig for PrometheusExporterConfig {
             ));
         }
         for name in self.const_labels.keys() {
-            if !is_valid_label_name(name) || name.starts_with("__") {
-                return Err(ConfigError::at(
-                    format!("const_labels::{name}"),
-                    "invalid label name: must match [a-zA-Z_][a-zA-Z0-9_]* and not start with __",
-                ));
+            // Go sanitizes const label names (`another label` → `another_label`).
+            match sanitize_label_name(name) {
+                Ok(s) if !s.starts_with("__") => {}
+                _ => {
+                    return Err(ConfigError::at(
+                        format!("const_labels::{name}"),
+                        "invalid label name: it must have a letter, digit or _ and not start with __",
+                    ));
+                }
             }
         }
         Ok(())
+    }
+}
+
+impl PrometheusExporterConfig {
+    /// `const_labels` with their names sanitized as Go sanitizes them
+    /// (characters outside `[a-zA-Z0-9_]` become `_`); names that cannot be
+    /// sanitized are refused by `validate`.
+    pub fn sanitized_const_labels(&self) -> BTreeMap<String, String> {
+        self.const_labels
+            .iter()
+            .filter_map(|(k, v)| sanitize_label_name(k).ok().map(|k| (k, v.clone())))
+            .collect()
     }
 }
 
@@ -178,7 +202,10 @@ mod tests {
 
     #[test]
     fn defaults_need_an_endpoint() {
-        let err = parse_config::<PrometheusExporterConfig>("").unwrap_err();
+        // Like Go, a missing endpoint is found when the exporter is built,
+        // so an unused `prometheus:` is valid.
+        let cfg = parse_config::<PrometheusExporterConfig>("").unwrap();
+        let err = cfg.validate_for_build().unwrap_err().to_string();
         assert!(err.contains("endpoint"), "{err}");
         let cfg = parse_config::<PrometheusExporterConfig>("endpoint: 0.0.0.0:8889").unwrap();
         assert_eq!(cfg.metric_expiration, Duration::from_secs(300));
@@ -212,11 +239,23 @@ mod tests {
             .unwrap_err();
         assert!(err.contains("unknown variant"), "{err}");
         let err =
-            parse_config::<PrometheusExporterConfig>("endpoint: :1\nconst_labels: {\"a-b\": x}").unwrap_err();
-        assert!(err.contains("const_labels::a-b"), "{err}");
+            parse_config::<PrometheusExporterConfig>("endpoint: :1\nconst_labels: {\"--\": x}").unwrap_err();
+        assert!(err.contains("const_labels::--"), "{err}");
+        // contrib's prometheusexporter testdata/config.yaml: Go sanitizes the name.
+        let cfg = parse_config::<PrometheusExporterConfig>(
+            "endpoint: :1\nconst_labels: {label1: value1, \"another label\": spaced value}",
+        )
+        .unwrap();
+        let labels = cfg.sanitized_const_labels();
+        assert_eq!(
+            labels.get("another_label").map(String::as_str),
+            Some("spaced value")
+        );
+        assert_eq!(labels.get("label1").map(String::as_str), Some("value1"));
         let err = parse_config::<PrometheusExporterConfig>("endpoint: :1\nsending_queue: {}").unwrap_err();
         assert!(err.contains("unknown field"), "{err}");
-        assert!(parse_config::<PrometheusExporterConfig>("endpoint: nocolon").is_err());
+        let cfg = parse_config::<PrometheusExporterConfig>("endpoint: nocolon").unwrap();
+        assert!(cfg.validate_for_build().is_err());
         let cfg =
             parse_config::<PrometheusExporterConfig>("endpoint: :1\nadd_metric_suffixes: false").unwrap();
         assert!(!cfg.with_suffixes());

@@ -47,11 +47,7 @@ pub struct PrometheusExporter {
 pub fn accumulator_config(cfg: &PrometheusExporterConfig) -> AccumulatorConfig {
     AccumulatorConfig {
         namer: MetricNamer::new(&cfg.namespace, cfg.with_suffixes()),
-        const_labels: cfg
-            .const_labels
-            .iter()
-            .map(|(k, v)| (k.clone(), v.clone()))
-            .collect(),
+        const_labels: cfg.sanitized_const_labels().into_iter().collect(),
         scope_info: !cfg.without_scope_info,
         resource_to_telemetry: cfg.resource_to_telemetry_conversion.enabled,
         expiration: cfg.metric_expiration,

@@ -40,6 +40,7 @@ impl ExporterFactory for PrometheusExporterFactory {
         if let Some(s) = signals.iter().find(|s| **s != Signal::Metrics) {
             return Err(CreateError::SignalNotSupported(*s));
         }
+        cfg.validate_for_build()?;
         Ok(Arc::new(PrometheusExporter::new(set.id.clone(), cfg)))
     }
 }

@@ -85,8 +85,12 @@ impl RemoteWriteClient {
             None => uri,
         };
         for (k, v) in cfg.headers.iter() {
-            let name = HeaderName::from_bytes(k.as_bytes())
-                .map_err(|e| ConfigError::at(format!("headers::{k}"), e.to_string()))?;
+            let Ok(name) = HeaderName::from_bytes(k.as_bytes()) else {
+                tracing::warn!(
+                    "headers: {k:?} is not a valid HTTP header name and is not sent (the Go collector accepts it in config and fails every request that carries it)"
+                );
+                continue;
+            };
             let value = HeaderValue::from_str(v)
                 .map_err(|e| ConfigError::at(format!("headers::{k}"), e.to_string()))?;
             headers.insert(name, value);

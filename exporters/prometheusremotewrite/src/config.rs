@@ -98,9 +98,22 @@ pub struct PrwExporterConfig {
     /// Limit of one push, retries included. Default: 5s.
     #[serde(with = "otelcol_component::duration")]
     pub timeout: Duration,
-    /// TLS for the client. Default: absent. Refused in this build.
+    /// TLS for the client. Default: absent. Accepted: the endpoint is
+    /// `http://` (https is refused), where Go does not use TLS either; a
+    /// warning says so at start.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub tls: Option<Unsupported>,
+    /// Go's number of concurrent requests per push. Accepted, not applied
+    /// (this build sends a push's requests one after the other); warned about at start.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub max_batch_request_parallelism: Option<u32>,
+    /// Go's HTTP client write buffer size. Accepted, not applied; warned about at start.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub write_buffer_size: Option<u64>,
+    /// Go's HTTP client compression. Accepted, not applied: remote-write 1.0
+    /// bodies are always snappy-compressed; warned about at start.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub compression: Option<String>,
     /// The sending queue. Default: enabled, 10000 batches, 5 consumers.
     pub remote_write_queue: RemoteWriteQueueConfig,
     /// Retries of failed requests. Default: enabled, 50ms initial, 30s max, 5m elapsed.
@@ -149,6 +162,9 @@ impl Default for PrwExporterConfig {
             headers: Headers::default(),
             timeout: DEFAULT_TIMEOUT,
             tls: None,
+            max_batch_request_parallelism: None,
+            write_buffer_size: None,
+            compression: None,
             remote_write_queue: RemoteWriteQueueConfig::default(),
             retry_on_failure: RetryConfig::default(),
             target_info: TargetInfoConfig::default(),
@@ -160,6 +176,32 @@ impl Default for PrwExporterConfig {
 }
 
 impl PrwExporterConfig {
+    /// Settings Go accepts that this build accepts without applying them,
+    /// each with why; the exporter logs them as warnings when it is created.
+    pub fn unapplied_settings(&self) -> Vec<String> {
+        let mut out = Vec::new();
+        if self.tls.is_some() {
+            out.push(
+                "tls: not used: the endpoint is http:// (as in Go, TLS settings apply only to https, which this build does not support yet)"
+                    .to_string(),
+            );
+        }
+        if let Some(n) = self.max_batch_request_parallelism {
+            out.push(format!(
+                "max_batch_request_parallelism: {n} is not applied: this build sends the requests of a push one after the other"
+            ));
+        }
+        if let Some(n) = self.write_buffer_size {
+            out.push(format!("write_buffer_size: {n} is not applied by this build"));
+        }
+        if let Some(c) = &self.compression {
+            out.push(format!(
+                "compression: {c:?} is not applied: remote-write bodies are always snappy-compressed"
+            ));
+        }
+        out
+    }
+
     /// The endpoint as a URI (checked by `validate`).
     pub fn uri(&self) -> Result<Uri, ConfigError> {
         let uri: Uri = self
@@ -183,17 +225,21 @@ impl PrwExporterConfig {
     }
 }
 
-impl ComponentConfig for PrwExporterConfig {
-    fn validate(&self) -> Result<(), ConfigError> {
+impl PrwExporterConfig {
+    /// Checks made when the exporter is created, as Go makes them when it
+    /// builds the component: an unused exporter without an endpoint is valid.
+    pub fn validate_for_build(&self) -> Result<(), ConfigError> {
         if self.endpoint.is_empty() {
             return Err(ConfigError::at("endpoint", "the remote write URL is required"));
         }
-        self.uri()?;
-        if self.tls.is_some() {
-            return Err(ConfigError::at(
-                "tls",
-                "TLS for the prometheusremotewrite exporter is not supported by this build",
-            ));
+        Ok(())
+    }
+}
+
+impl ComponentConfig for PrwExporterConfig {
+    fn validate(&self) -> Result<(), ConfigError> {
+        if !self.endpoint.is_empty() {
+            self.uri()?;
         }
         if self.remote_write_queue.enabled && self.remote_write_queue.queue_size == 0 {
             return Err(ConfigError::at(
@@ -213,8 +259,11 @@ impl ComponentConfig for PrwExporterConfig {
             }
         }
         for (k, v) in self.headers.iter() {
-            HeaderName::from_bytes(k.as_bytes())
-                .map_err(|e| ConfigError::at(format!("headers::{k}"), e.to_string()))?;
+            // An invalid name (`X Key`) is accepted, as Go accepts it; the
+            // exporter warns when it is created and does not send it.
+            if HeaderName::from_bytes(k.as_bytes()).is_err() {
+                continue;
+            }
             HeaderValue::from_str(v).map_err(|e| ConfigError::at(format!("headers::{k}"), e.to_string()))?;
         }
         self.retry_on_failure.validate()
@@ -228,7 +277,9 @@ mod tests {
 
     #[test]
     fn defaults() {
-        let err = parse_config::<PrwExporterConfig>("").unwrap_err();
+        // Like Go, a missing endpoint is found when the exporter is built.
+        let cfg = parse_config::<PrwExporterConfig>("").unwrap();
+        let err = cfg.validate_for_build().unwrap_err().to_string();
         assert!(err.contains("endpoint"), "{err}");
         let c = parse_config::<PrwExporterConfig>("endpoint: http://localhost:9090/api/v1/write").unwrap();
         assert_eq!(c.timeout, Duration::from_secs(5));
@@ -278,7 +329,25 @@ mod tests {
         };
         bad("endpoint: not a url", "endpoint");
         bad("endpoint: https://h:1/w", "TLS");
-        bad("endpoint: http://h:1/w\ntls: {insecure: true}", "tls");
+        // Accepted as Go accepts them; not applied, and warned about at start.
+        let c = parse_config::<PrwExporterConfig>(
+            "endpoint: http://h:1/w\ntls: {insecure: true}\nmax_batch_request_parallelism: 5\n\
+             write_buffer_size: 524288\ncompression: snappy",
+        )
+        .unwrap();
+        let w = c.unapplied_settings();
+        assert_eq!(w.len(), 4, "{w:?}");
+        assert!(w[0].starts_with("tls: not used"), "{w:?}");
+        assert!(
+            w[1].starts_with("max_batch_request_parallelism: 5 is not applied"),
+            "{w:?}"
+        );
+        assert!(
+            parse_config::<PrwExporterConfig>("endpoint: http://h:1/w")
+                .unwrap()
+                .unapplied_settings()
+                .is_empty()
+        );
         bad(
             "endpoint: http://h:1/w\nremote_write_queue: {queue_size: 0}",
             "0 size queue",
@@ -292,10 +361,8 @@ mod tests {
             "max_batch_size_bytes",
         );
         bad("endpoint: http://h:1/w\nwal: {directory: /tmp}", "unknown field");
-        bad(
-            "endpoint: http://h:1/w\nheaders: {\"bad header\": x}",
-            "headers::bad header",
-        );
+        // Go accepts a header name with a space; it is warned about and not sent.
+        parse_config::<PrwExporterConfig>("endpoint: http://h:1/w\nheaders: {\"bad header\": x}").unwrap();
         let err = parse_config::<PrwExporterConfig>("endpoint: ftp://u:hunter2@h:1/w").unwrap_err();
         assert!(!err.contains("hunter2"), "{err}");
         bad(

@@ -7,8 +7,12 @@ use otelcol_component::{CreateError, Exporter, ExporterFactory, Factory, Setting
 use crate::config::PrwExporterConfig;
 use crate::exporter::PrwExporter;
 
-/// The component type name.
-pub const TYPE: &str = "prometheusremotewrite";
+/// The component type name (contrib's lower_snake_case name since
+/// opentelemetry-collector-contrib PR #48705).
+pub const TYPE: &str = "prometheus_remote_write";
+
+/// The deprecated alias that also selects this exporter (its name before the rename).
+pub const ALIASES: &[&str] = &["prometheusremotewrite"];
 
 /// Creates `prometheusremotewrite` exporters (metrics, Beta).
 #[derive(Clone, Copy, Debug, Default)]
@@ -19,6 +23,10 @@ impl Factory for PrwExporterFactory {
 
     fn type_name(&self) -> &'static str {
         TYPE
+    }
+
+    fn deprecated_aliases(&self) -> &'static [&'static str] {
+        ALIASES
     }
 
     fn module(&self) -> &'static str {
@@ -39,6 +47,10 @@ impl ExporterFactory for PrwExporterFactory {
     ) -> Result<Arc<dyn Exporter>, CreateError> {
         if let Some(s) = signals.iter().find(|s| **s != Signal::Metrics) {
             return Err(CreateError::SignalNotSupported(*s));
+        }
+        cfg.validate_for_build()?;
+        for w in cfg.unapplied_settings() {
+            tracing::warn!(id = %set.id, "{w}");
         }
         Ok(Arc::new(PrwExporter::new(set, cfg)?))
     }

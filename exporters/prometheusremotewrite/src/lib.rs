@@ -31,7 +31,7 @@ pub use config::{
     PrwExporterConfig, RemoteWriteQueueConfig, ResourceToTelemetryConfig, TargetInfoConfig, Unsupported,
 };
 pub use exporter::{PrwExporter, names};
-pub use factory::{PrwExporterFactory, TYPE};
+pub use factory::{ALIASES, PrwExporterFactory, TYPE};
 pub use translate::{STALE_NAN, Settings as TranslateSettings, Translated, translate};
 
 /// The `prometheusremotewrite` exporter factory.

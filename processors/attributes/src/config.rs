@@ -45,9 +45,20 @@ impl AttributesConfig {
 }
 
 impl ComponentConfig for AttributesConfig {
-    /// Checks the actions. `include`/`exclude` are checked when the processor
-    /// is created, because what they may hold depends on the signal.
+    /// Nothing: Go's attributes processor has no `Validate()` and checks its
+    /// config only when it creates the processor, so an unused `attributes`
+    /// with, e.g., an unnamed regex group is valid. See
+    /// [`AttributesConfig::validate_for_build`].
     fn validate(&self) -> Result<(), ConfigError> {
+        Ok(())
+    }
+}
+
+impl AttributesConfig {
+    /// Go's checks at creation: the actions (required; each one's fields and
+    /// pattern). `include`/`exclude` are checked by the factory, because what
+    /// they may hold depends on the signal.
+    pub fn validate_for_build(&self) -> Result<(), ConfigError> {
         if self.actions.is_empty() {
             return Err(ConfigError::new(format!(
                 "missing required field \"{ACTIONS_KEY}\""

@@ -40,6 +40,7 @@ fn create<T: Payload>(
     next: SharedConsumer<T>,
     build: fn(&MatchConfig) -> Result<Matcher, MatchError>,
 ) -> Result<Arc<AttributesProcessor<T>>, CreateError> {
+    cfg.validate_for_build()?;
     let attr_proc = cfg.attr_proc()?;
     let matcher = build(&cfg.match_config()).map_err(|e| e.to_config_error())?;
     tracing::debug!(

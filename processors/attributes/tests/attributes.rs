@@ -365,5 +365,6 @@ async fn lifecycle() {
     let err = check_processor_lifecycle(&factory(), &factory().default_config())
         .await
         .unwrap_err();
-    assert_eq!(err, "config invalid: missing required field \"actions\"");
+    // Go checks this when it creates the processor, not in `Validate()`.
+    assert!(err.contains("missing required field \"actions\""), "{err}");
 }

@@ -213,6 +213,10 @@ pub(crate) fn metric_matchers(
             }
         }
     }
+    // Go treats an include/exclude that names no metric and no resource
+    // attribute (`include: {match_type: strict}`) as absent: a no-op.
+    let given = |p: &&MetricMatchProperties| !p.metric_names.is_empty() || !p.resource_attributes.is_empty();
+    let (include, exclude) = (include.filter(given), exclude.filter(given));
     let names = |p: Option<&MetricMatchProperties>| {
         p.map(|p| MatchProperties {
             match_type: p.match_type.clone(),

@@ -386,6 +386,24 @@ async fn legacy_include_exclude() {
     assert_eq!(bodies(&sink.all()[0]), vec!["warn"]);
 }
 
+/// Go: a legacy `include` naming no metric and no resource attribute is a
+/// no-op (contrib's filterprocessor testdata has such blocks).
+#[tokio::test]
+async fn legacy_empty_include_is_a_no_op() {
+    let (p, sink) = metrics_processor("metrics: {include: {match_type: strict}}");
+    p.consume(metrics(&[("high", &[1]), ("low", &[2])]))
+        .await
+        .unwrap();
+    assert_eq!(
+        metric_points(&sink.all()[0]),
+        vec![("high".to_string(), vec![1]), ("low".to_string(), vec![2])]
+    );
+    let (p, sink) =
+        metrics_processor("metrics: {include: {match_type: regexp}, exclude: {match_type: strict}}");
+    p.consume(metrics(&[("a", &[1])])).await.unwrap();
+    assert_eq!(metric_points(&sink.all()[0]), vec![("a".to_string(), vec![1])]);
+}
+
 #[tokio::test]
 async fn without_conditions_everything_passes_untouched() {
     let (p, sink) = traces_processor("");

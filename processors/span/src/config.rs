@@ -172,11 +172,19 @@ impl SpanConfig {
 }
 
 impl ComponentConfig for SpanConfig {
-    /// Go checks all of this when it creates the processor; here the same
-    /// checks (with the same messages) run at validation, so `validate`
-    /// catches them: what is required, the status, `include`/`exclude`, then
-    /// the `to_attributes` patterns.
+    /// Nothing: Go's span processor has no `Validate()` and checks its config
+    /// only when it creates the processor, so an unused `span` (e.g. with an
+    /// empty `match_type`) is valid. See [`SpanConfig::validate_for_build`].
     fn validate(&self) -> Result<(), ConfigError> {
+        Ok(())
+    }
+}
+
+impl SpanConfig {
+    /// Go's checks in `createTracesProcessor`, with the same messages: what
+    /// is required, the status, `include`/`exclude`, then the
+    /// `to_attributes` patterns.
+    pub fn validate_for_build(&self) -> Result<(), ConfigError> {
         self.check_required()?;
         self.matcher()?;
         self.to_attribute_rules()?;

@@ -3,8 +3,8 @@
 use std::sync::Arc;
 
 use otelcol_component::{
-    ComponentConfig, CreateError, Factory, Processor, ProcessorFactory, Settings, SharedConsumer, Signal,
-    StabilityLevel, Traces,
+    CreateError, Factory, Processor, ProcessorFactory, Settings, SharedConsumer, Signal, StabilityLevel,
+    Traces,
 };
 
 use crate::config::SpanConfig;
@@ -46,7 +46,7 @@ impl ProcessorFactory for SpanProcessorFactory {
         cfg: &SpanConfig,
         next: SharedConsumer<Traces>,
     ) -> Result<Arc<dyn Processor<Traces>>, CreateError> {
-        cfg.validate()?;
+        cfg.validate_for_build()?;
         let matcher = cfg.matcher()?;
         let rules = cfg.to_attribute_rules()?;
         tracing::debug!(

@@ -1,5 +1,6 @@
 //! The command line every distribution gets: run, `validate`, `components`,
-//! `print-config`, `--version`; SIGTERM/SIGINT drain and stop, SIGHUP reloads.
+//! `featuregate`, `print-config`, `--version` (`-v`); SIGTERM/SIGINT drain
+//! and stop, SIGHUP reloads.
 
 use std::process::ExitCode;
 use std::sync::Arc;
@@ -56,7 +57,7 @@ struct Cli {
     /// Override a config value, e.g. --set processors.batch.timeout=2s (applied after every --config).
     #[arg(long = "set", global = true, value_name = "KEY=VALUE")]
     set: Vec<String>,
-    /// Comma-separated feature gates to enable (+id) or disable (-id).
+    /// Comma-separated feature gates to enable (+id) or disable (-id); see the `featuregate` subcommand.
     #[arg(long = "feature-gates", global = true, value_name = "GATES")]
     feature_gates: Option<String>,
     #[command(subcommand)]
@@ -71,6 +72,11 @@ enum Command {
     Components,
     /// Print the configured pipelines as a Mermaid flowchart.
     Graph,
+    /// List the feature gates of this build, or show one.
+    Featuregate {
+        /// A gate id to show in detail.
+        id: Option<String>,
+    },
     /// Print the resolved config (secrets redacted by default).
     #[command(alias = "print-initial-config")]
     PrintConfig {
@@ -80,6 +86,10 @@ enum Command {
         /// Whether to hide secrets.
         #[arg(long, value_enum, default_value_t = Mode::Redacted)]
         mode: Mode,
+        /// Validate the config first and print the typed config with every
+        /// default filled in (`--validate=false`: the resolved values as written).
+        #[arg(long, default_value_t = true, action = clap::ArgAction::Set, num_args = 0..=1, default_missing_value = "true")]
+        validate: bool,
     },
 }
 
@@ -100,29 +110,46 @@ pub fn run(distro: Distribution) -> ExitCode {
     let cmd = Cli::command()
         .name(distro.build_info.command.clone())
         .version(distro.build_info.version.clone())
-        .about(distro.build_info.description.clone());
+        .about(distro.build_info.description.clone())
+        // `-v` and `--version`, as Go's cobra command has (and clap's `-V`).
+        .disable_version_flag(true)
+        .arg(
+            clap::Arg::new("version")
+                .short('v')
+                .long("version")
+                .short_alias('V')
+                .action(clap::ArgAction::Version)
+                .help("Print version"),
+        );
     let matches = cmd.get_matches();
     let cli = match Cli::from_arg_matches(&matches) {
         Ok(c) => c,
         Err(e) => e.exit(),
     };
     if let Some(g) = &cli.feature_gates {
-        let unknown: Vec<&str> = g
-            .split(',')
-            .map(|s| s.trim().trim_start_matches(['+', '-']))
-            .filter(|s| !s.is_empty())
-            .collect();
-        if let Some(first) = unknown.first() {
-            eprint_redacted(format!(
-                "Error: no such feature gate {first:?} (this distribution has no feature gates)"
-            ));
-            return ExitCode::FAILURE;
+        match crate::featuregate::apply(g) {
+            Ok(notes) => notes
+                .into_iter()
+                .for_each(|n| eprint_redacted(format!("Note: {n}"))),
+            Err(errors) => {
+                for e in errors {
+                    eprint_redacted(format!("Error: {e}"));
+                }
+                return ExitCode::FAILURE;
+            }
         }
     }
     let factories = Arc::new(distro.factories);
-    // `components` needs no config, as in the Go collector.
-    if let Some(Command::Components) = cli.command {
-        return print_components(&distro.build_info, &factories);
+    // `components` and `featuregate` need no config, as in the Go collector.
+    match &cli.command {
+        Some(Command::Components) => return print_components(&distro.build_info, &factories),
+        Some(Command::Featuregate { id }) => return print_featuregates(id.as_deref()),
+        // Go's `validate` never falls back to a default config.
+        Some(Command::Validate) if cli.config.is_empty() => {
+            eprint_redacted("Error: at least one config flag must be provided".to_string());
+            return ExitCode::FAILURE;
+        }
+        _ => {}
     }
     let (sources, embedded) = match sources(&cli.config, distro.default_config) {
         Ok(s) => s,
@@ -133,6 +160,7 @@ pub fn run(distro: Distribution) -> ExitCode {
     };
     match cli.command {
         Some(Command::Components) => print_components(&distro.build_info, &factories),
+        Some(Command::Featuregate { id }) => print_featuregates(id.as_deref()),
         Some(Command::Validate) => validate_cmd(&sources, &cli.set, &factories, &distro.build_info),
         Some(Command::Graph) => match load_config(&sources, &cli.set, &factories) {
             Ok((_, cfg)) => {
@@ -144,7 +172,11 @@ pub fn run(distro: Distribution) -> ExitCode {
                 ExitCode::FAILURE
             }
         },
-        Some(Command::PrintConfig { format, mode }) => print_config(&sources, &cli.set, format, mode),
+        Some(Command::PrintConfig {
+            format,
+            mode,
+            validate,
+        }) => print_config(&sources, &cli.set, &factories, format, mode, validate),
         None => run_collector(
             factories,
             distro.build_info,
@@ -299,8 +331,12 @@ struct BuildInfoOut {
 #[derive(Serialize)]
 struct ComponentOut {
     name: String,
+    /// Deprecated names that also select this component.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     aliases: Vec<String>,
+    /// Set on the entry of a deprecated alias: the canonical name.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    deprecated_alias_of: Option<String>,
     module: String,
     stability: std::collections::BTreeMap<String, String>,
 }
@@ -311,10 +347,13 @@ struct ProviderOut {
     module: String,
 }
 
+/// Every component, and every deprecated alias as its own entry (marked
+/// with `deprecated_alias_of`), sorted by name.
 fn list<F: ?Sized + DynFactory>(reg: &Registry<F>, per_signal: bool) -> Vec<ComponentOut> {
-    reg.iter()
-        .map(|(name, f)| {
-            let stability = if per_signal {
+    let mut out: Vec<ComponentOut> = reg
+        .iter()
+        .flat_map(|(name, f)| {
+            let stability: std::collections::BTreeMap<String, String> = if per_signal {
                 Signal::ALL
                     .iter()
                     .map(|s| {
@@ -333,14 +372,47 @@ fn list<F: ?Sized + DynFactory>(reg: &Registry<F>, per_signal: bool) -> Vec<Comp
                 )]
                 .into()
             };
-            ComponentOut {
+            let canonical = ComponentOut {
                 name: name.clone(),
                 aliases: f.aliases().iter().map(|s| s.to_string()).collect(),
+                deprecated_alias_of: None,
                 module: f.module().to_string(),
-                stability,
-            }
+                stability: stability.clone(),
+            };
+            let aliases = f.aliases().iter().map(move |a| ComponentOut {
+                name: a.to_string(),
+                aliases: Vec::new(),
+                deprecated_alias_of: Some(name.clone()),
+                module: f.module().to_string(),
+                stability: stability.clone(),
+            });
+            std::iter::once(canonical).chain(aliases)
         })
-        .collect()
+        .collect();
+    out.sort_by(|a, b| a.name.cmp(&b.name));
+    out
+}
+
+fn print_featuregates(id: Option<&str>) -> ExitCode {
+    match id {
+        None => {
+            print!("{}", crate::featuregate::table());
+            ExitCode::SUCCESS
+        }
+        Some(id) => match crate::featuregate::find(id) {
+            Some(g) => {
+                print!("{}", crate::featuregate::details(g));
+                ExitCode::SUCCESS
+            }
+            None => {
+                eprint_redacted(format!(
+                    "Error: {}",
+                    crate::featuregate::GateError::Unknown(id.to_string())
+                ));
+                ExitCode::FAILURE
+            }
+        },
+    }
 }
 
 fn print_components(build_info: &BuildInfo, factories: &Factories) -> ExitCode {
@@ -387,15 +459,32 @@ pub fn redact(v: &mut serde_json::Value) {
     crate::redact::redact_config(v);
 }
 
-fn print_config(sources: &[ConfigSource], sets: &[String], format: Format, mode: Mode) -> ExitCode {
-    let resolved = match Resolved::resolve(sources, sets, &crate::config::expand::ProcessLookup) {
-        Ok(r) => r,
-        Err(e) => {
-            eprint_redacted(format!("Error: invalid configuration:\n{e}"));
-            return ExitCode::FAILURE;
+fn print_config(
+    sources: &[ConfigSource],
+    sets: &[String],
+    factories: &Factories,
+    format: Format,
+    mode: Mode,
+    validate: bool,
+) -> ExitCode {
+    let json = if validate {
+        match load_config(sources, sets, factories) {
+            Ok((_, cfg)) => typed_config(&cfg),
+            Err(e) => {
+                eprint_redacted(format!("Error: invalid configuration:\n{e}"));
+                return ExitCode::FAILURE;
+            }
+        }
+    } else {
+        match Resolved::resolve(sources, sets, &crate::config::expand::ProcessLookup) {
+            Ok(r) => serde_json::to_value(r.tree()).map_err(|e| e.to_string()),
+            Err(e) => {
+                eprint_redacted(format!("Error: invalid configuration:\n{e}"));
+                return ExitCode::FAILURE;
+            }
         }
     };
-    let mut json = match serde_json::to_value(resolved.tree()) {
+    let mut json = match json {
         Ok(j) => j,
         Err(e) => {
             eprint_redacted(format!("Error: {e}"));
@@ -421,4 +510,32 @@ fn print_config(sources: &[ConfigSource], sets: &[String], format: Format, mode:
             ExitCode::FAILURE
         }
     }
+}
+
+/// The validated config as typed values, every default filled in, in Go's
+/// section order; ids as written.
+fn typed_config(cfg: &crate::validate::ValidatedConfig) -> Result<serde_json::Value, String> {
+    fn section<F: ?Sized>(
+        m: &std::collections::BTreeMap<otelcol_component::ComponentId, crate::validate::Configured<F>>,
+    ) -> Result<serde_json::Value, String> {
+        let mut out = serde_json::Map::new();
+        for (id, c) in m {
+            let v = c
+                .config
+                .to_json()
+                .ok_or_else(|| format!("the config of {:?} cannot be printed", id.to_string()))?;
+            out.insert(id.to_string(), v.clone());
+        }
+        Ok(serde_json::Value::Object(out))
+    }
+    let mut top = serde_json::Map::new();
+    top.insert("receivers".into(), section(&cfg.receivers)?);
+    top.insert("processors".into(), section(&cfg.processors)?);
+    top.insert("exporters".into(), section(&cfg.exporters)?);
+    top.insert("extensions".into(), section(&cfg.extensions)?);
+    top.insert(
+        "service".into(),
+        serde_json::to_value(&cfg.service).map_err(|e| e.to_string())?,
+    );
+    Ok(serde_json::Value::Object(top))
 }

@@ -21,6 +21,7 @@ use crate::config::{ConfigIssue, Resolved};
 pub struct AnyConfig {
     value: Arc<dyn Any + Send + Sync>,
     debug: String,
+    json: Option<Arc<serde_json::Value>>,
 }
 
 impl fmt::Debug for AnyConfig {
@@ -33,8 +34,15 @@ impl AnyConfig {
     fn new<C: ComponentConfig>(c: C) -> Self {
         AnyConfig {
             debug: format!("{c:?}"),
+            json: serde_json::to_value(&c).ok().map(Arc::new),
             value: Arc::new(c),
         }
+    }
+
+    /// The typed config with every default filled in, as `print-config`
+    /// shows it (`None` if it could not be serialized).
+    pub fn to_json(&self) -> Option<&serde_json::Value> {
+        self.json.as_deref()
     }
 
     fn get<C: ComponentConfig>(&self) -> Result<&C, CreateError> {

@@ -15,6 +15,7 @@ pub mod cli;
 pub mod collector;
 pub mod config;
 pub mod factories;
+pub mod featuregate;
 pub mod graph;
 pub mod jsonlog;
 pub mod loss;

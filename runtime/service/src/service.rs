@@ -16,7 +16,7 @@ pub const DEFAULT_SHUTDOWN_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// A component failed to start.
 #[derive(Debug, thiserror::Error)]
-#[error("failed to start {kind} {id:?}: {source}")]
+#[error("failed to start {kind} \"{id}\": {source}")]
 pub struct StartError {
     /// The component's kind.
     pub kind: Kind,

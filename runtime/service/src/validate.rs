@@ -98,7 +98,8 @@ fn parse_section<F: ?Sized + DynFactory>(
         };
         if via_alias {
             warnings.push(format!(
-                "{kind} type {ty:?} is deprecated, use {:?} instead (id {raw:?})",
+                "{kind} type {ty:?} is a deprecated alias of {:?}; use {:?} instead (id {raw:?})",
+                factory.type_name(),
                 factory.type_name()
             ));
         }
@@ -195,10 +196,12 @@ pub fn validate(resolved: &Resolved, factories: &Factories) -> Result<ValidatedC
         ));
     }
 
+    let mut service_ok = true;
     let service: ServiceConfig = match resolved.extract_service() {
         Ok(s) => s,
         Err(mut e) => {
             issues.append(&mut e);
+            service_ok = false;
             ServiceConfig::default()
         }
     };
@@ -214,6 +217,9 @@ pub fn validate(resolved: &Resolved, factories: &Factories) -> Result<ValidatedC
             .filter_map(|s| s.parse().ok())
             .collect()
     };
+    // Connector ids were refused above; pipelines naming them are not
+    // reported again as dangling references.
+    let refused: BTreeSet<ComponentId> = configured("connectors");
     let (rec_ids, proc_ids, exp_ids, ext_ids) = (
         configured("receivers"),
         configured("processors"),
@@ -234,7 +240,9 @@ pub fn validate(resolved: &Resolved, factories: &Factories) -> Result<ValidatedC
         }
     }
 
-    if service.pipelines.is_empty() {
+    // A service that failed to decode has already been reported; an empty
+    // default in its place must not add a false "no pipeline" error.
+    if service_ok && service.pipelines.is_empty() {
         issues.push(ConfigIssue::new("", "service must have at least one pipeline"));
     }
     let mut pipelines = BTreeMap::new();
@@ -271,6 +279,7 @@ pub fn validate(resolved: &Resolved, factories: &Factories) -> Result<ValidatedC
             "receiver",
             &r,
             &rec_ids,
+            &refused,
             signal,
             |id| receivers.get(id).map(|c| c.factory.stability(signal)),
             &mut issues,
@@ -280,6 +289,7 @@ pub fn validate(resolved: &Resolved, factories: &Factories) -> Result<ValidatedC
             "processor",
             &pr,
             &proc_ids,
+            &refused,
             signal,
             |id| processors.get(id).map(|c| c.factory.stability(signal)),
             &mut issues,
@@ -289,6 +299,7 @@ pub fn validate(resolved: &Resolved, factories: &Factories) -> Result<ValidatedC
             "exporter",
             &e,
             &exp_ids,
+            &refused,
             signal,
             |id| exporters.get(id).map(|c| c.factory.stability(signal)),
             &mut issues,
@@ -348,11 +359,15 @@ fn check_refs(
     kind: &str,
     ids: &[ComponentId],
     configured: &BTreeSet<ComponentId>,
+    refused: &BTreeSet<ComponentId>,
     signal: Signal,
     stability: impl Fn(&ComponentId) -> Option<Option<otelcol_component::StabilityLevel>>,
     issues: &mut Vec<ConfigIssue>,
 ) {
     for id in ids {
+        if refused.contains(id) {
+            continue;
+        }
         if !configured.contains(id) {
             issues.push(ConfigIssue::new(
                 path,

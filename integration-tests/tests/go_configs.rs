@@ -1,0 +1,40 @@
+//! Public Go collector configs (tests/fixtures/go-configs/, each naming its
+//! source): `otelcol-rs validate` gives the Go collector's verdict, written
+//! in each file's first line as `# go-verdict: valid|invalid`.
+
+#![allow(clippy::unwrap_used)] // test code: a panic is a failed assertion
+
+use otelcol_integration_tests::*;
+
+#[test]
+fn validate_gives_go_verdict_on_every_fixture() {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/go-configs");
+    let mut seen = 0;
+    let mut failures = Vec::new();
+    for entry in std::fs::read_dir(&dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.extension().and_then(|e| e.to_str()) != Some("yaml") {
+            continue;
+        }
+        let text = std::fs::read_to_string(&path).unwrap();
+        let verdict = text
+            .lines()
+            .next()
+            .and_then(|l| l.strip_prefix("# go-verdict: "))
+            .unwrap_or_else(|| panic!("{} has no go-verdict line", path.display()))
+            .trim()
+            .to_string();
+        let (code, _, err) = run_cli(&["validate", "--config", path.to_str().unwrap()]);
+        let ok = match verdict.as_str() {
+            "valid" => code == 0,
+            "invalid" => code == 1,
+            v => panic!("{}: unknown verdict {v:?}", path.display()),
+        };
+        if !ok {
+            failures.push(format!("{} (Go: {verdict}, exit {code}):\n{err}", path.display()));
+        }
+        seen += 1;
+    }
+    assert!(seen >= 4, "fixtures found: {seen}");
+    assert!(failures.is_empty(), "{}", failures.join("\n\n"));
+}
