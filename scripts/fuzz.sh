@@ -58,7 +58,7 @@ for t in "${targets[@]}"; do
     fi
     execs=$(grep -o 'stat::number_of_executed_units: [0-9]*' "$log" | tail -1 | grep -o '[0-9]*$' ||
         grep -o '^#[0-9]*' "$log" | tail -1 | tr -d '#' || true)
-    rate=$(grep -o 'stat::average_exec_per_sec: [0-9]*' "$log" | tail -1 | grep -o '[0-9]*$' || true)
+    rate=$(grep -o 'stat::average_exec_per_sec: *[0-9]*' "$log" | tail -1 | grep -o '[0-9]*$' || true)
     summary+=("$(printf '%-16s %14s execs %8s/s  %s' "$t" "${execs:-?}" "${rate:-?}" "$status")")
 done
 

@@ -89,11 +89,11 @@ for name, doc in {
 # byte 1 the limit (255: the largest).
 for i, pb in enumerate(encodings[:2]):
     write("http_body", f"identity-{i}", bytes([0, 255]) + pb)
-    write("http_body", f"gzip-{i}", bytes([1, 255]) + gzip.compress(pb))
+    write("http_body", f"gzip-{i}", bytes([1, 255]) + gzip.compress(pb, mtime=0))
     write("http_body", f"zlib-{i}", bytes([2, 255]) + zlib.compress(pb))
     write("http_body", f"deflate-{i}", bytes([3, 255]) + zlib.compress(pb))
-write("http_body", "gzip-over-limit", bytes([1, 10]) + gzip.compress(b"\0" * 4096))
-write("http_body", "gzip-two-members", bytes([1, 130]) + gzip.compress(b"a" * 10) + gzip.compress(b"b" * 10))
+write("http_body", "gzip-over-limit", bytes([1, 10]) + gzip.compress(b"\0" * 4096, mtime=0))
+write("http_body", "gzip-two-members", bytes([1, 130]) + gzip.compress(b"a" * 10, mtime=0) + gzip.compress(b"b" * 10, mtime=0))
 write("http_body", "zstd-refused", bytes([4, 255]) + encodings[0])
 
 configs = [ROOT / "deploy/collector-config.yaml", ROOT / "distros/otelcol-rs/default-config.yaml"]
@@ -136,5 +136,12 @@ conditions = [
     'IsMatch(body, ".*password.*") and body.string != "\\u00e9"',
     "resource.attributes[\"a\"] == \"b\"\nspan.name == \"x\"\nspanevent.name == \"e\"",
 ]
+# ottl_parse: byte 0 picks the context (index % 7 into resource, scope, span,
+# spanevent, metric, datapoint, log) and the group's signal (index / 7 % 3).
+contexts = ["resource", "scope", "span", "spanevent", "metric", "datapoint", "log"]
 for i, c in enumerate(conditions):
-    write("ottl_parse", f"{i:02}", c)
+    first = c.split(".")[0].split("[")[0]
+    ctx = contexts.index(first) if first in contexts else 2
+    signal = 1 if ctx in (4, 5) or "METRIC" in c or "Datapoint" in c else 2 if ctx == 6 or "body" in c or "severity" in c else 0
+    ctx = 4 if signal == 1 and ctx == 2 else 6 if signal == 2 and ctx == 2 else ctx
+    write("ottl_parse", f"{i:02}", bytes([ctx + 7 * signal]) + c.encode())
