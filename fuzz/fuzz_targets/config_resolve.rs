@@ -57,10 +57,17 @@ static FACTORIES: LazyLock<Factories> = LazyLock::new(|| {
 });
 
 fuzz_target!(|data: &[u8]| {
-    let Ok(text) = std::str::from_utf8(data) else { return };
+    let Ok(text) = std::str::from_utf8(data) else {
+        return;
+    };
     let mut parts = text.split('\0');
     let yaml = parts.next().unwrap_or_default();
-    let sets: Vec<String> = parts.next().unwrap_or_default().lines().map(str::to_string).collect();
+    let sets: Vec<String> = parts
+        .next()
+        .unwrap_or_default()
+        .lines()
+        .map(str::to_string)
+        .collect();
     let lookup = FuzzLookup {
         file: parts.next().unwrap_or_default(),
         env: parts.next().unwrap_or_default(),

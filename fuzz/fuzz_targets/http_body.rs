@@ -10,7 +10,9 @@
 
 use libfuzzer_sys::fuzz_target;
 
-const ENCODINGS: [&[u8]; 8] = [b"", b"gzip", b"zlib", b"deflate", b"zstd", b"GZIP", b"snappy", b"\xff"];
+const ENCODINGS: [&[u8]; 8] = [
+    b"", b"gzip", b"zlib", b"deflate", b"zstd", b"GZIP", b"snappy", b"\xff",
+];
 
 fuzz_target!(|data: &[u8]| {
     let [pick, size, raw @ ..] = data else { return };

@@ -27,7 +27,11 @@ fn check<P: Payload>(
         Ok(r) => r,
         Err(e) => panic!("accepted JSON encodes to protobuf prost refuses: {e}"),
     };
-    assert_eq!(again.encode_to_vec(), proto, "protobuf round trip changed the message");
+    assert_eq!(
+        again.encode_to_vec(),
+        proto,
+        "protobuf round trip changed the message"
+    );
     let items = P::from_request(req.clone()).item_count();
     match walk(&proto) {
         Ok(n) => assert_eq!(n, items, "wire walk counts {n}, the request holds {items}"),

@@ -12,12 +12,14 @@
 
 use libfuzzer_sys::fuzz_target;
 use otelcol_component::proto::common::v1::any_value::Value as V;
-use otelcol_component::proto::common::v1::{AnyValue, ArrayValue, InstrumentationScope, KeyValue, KeyValueList};
+use otelcol_component::proto::common::v1::{
+    AnyValue, ArrayValue, InstrumentationScope, KeyValue, KeyValueList,
+};
 use otelcol_component::proto::logs::v1::LogRecord;
 use otelcol_component::proto::metrics::v1::{Metric, NumberDataPoint};
 use otelcol_component::proto::resource::v1::Resource;
-use otelcol_component::proto::trace::v1::span::Event;
 use otelcol_component::proto::trace::v1::Span;
+use otelcol_component::proto::trace::v1::span::Event;
 use otelcol_processor_filter::ottl::{Condition, ContextKind, EvalCtx, Point, parse_inferred};
 
 const CONTEXTS: [ContextKind; 7] = [
@@ -49,7 +51,12 @@ fn attributes() -> Vec<KeyValue> {
         kv("d", V::DoubleValue(f64::NAN)),
         kv("b", V::BoolValue(true)),
         kv("raw", V::BytesValue(vec![0, 0xff])),
-        kv("l", V::ArrayValue(ArrayValue { values: vec![s("a"), s("")] })),
+        kv(
+            "l",
+            V::ArrayValue(ArrayValue {
+                values: vec![s("a"), s("")],
+            }),
+        ),
         kv(
             "m",
             V::KvlistValue(KeyValueList {
@@ -60,14 +67,26 @@ fn attributes() -> Vec<KeyValue> {
 }
 
 const GROUPS: [&[ContextKind]; 3] = [
-    &[ContextKind::Resource, ContextKind::Scope, ContextKind::Span, ContextKind::SpanEvent],
-    &[ContextKind::Resource, ContextKind::Scope, ContextKind::Metric, ContextKind::DataPoint],
+    &[
+        ContextKind::Resource,
+        ContextKind::Scope,
+        ContextKind::Span,
+        ContextKind::SpanEvent,
+    ],
+    &[
+        ContextKind::Resource,
+        ContextKind::Scope,
+        ContextKind::Metric,
+        ContextKind::DataPoint,
+    ],
     &[ContextKind::Resource, ContextKind::Scope, ContextKind::Log],
 ];
 
 fuzz_target!(|data: &[u8]| {
     let [pick, text @ ..] = data else { return };
-    let Ok(src) = std::str::from_utf8(text) else { return };
+    let Ok(src) = std::str::from_utf8(text) else {
+        return;
+    };
     let pick = usize::from(*pick);
     let resource = Resource {
         attributes: attributes(),
