@@ -21,7 +21,7 @@ set -euo pipefail
 
 seconds=${1:-60}
 root=$(cd "$(dirname "$0")/.." && pwd)
-cache=$HOME/.cache/otelcol-rs
+cache=${OTELCOL_CACHE:-$HOME/.cache/otelcol-rs}
 export CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-$cache/target-fuzz-run}
 # cargo fuzz passes -Z flags (sanitizers, coverage options) that need
 # nightly; RUSTC_BOOTSTRAP lets the stable toolchain accept them.
