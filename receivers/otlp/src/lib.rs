@@ -33,6 +33,9 @@ pub use config::Config;
 pub use factory::{OtlpReceiverFactory, TYPE};
 pub use receiver::OtlpReceiver;
 
+#[doc(hidden)]
+pub use http::decode_body;
+
 /// The `otlp` receiver factory.
 pub fn factory() -> OtlpReceiverFactory {
     OtlpReceiverFactory

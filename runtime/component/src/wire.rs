@@ -733,6 +733,9 @@ fn walk(schema: &'static Schema, mut buf: &[u8], depth: u32) -> Result<Tally, Fa
     let mut data_tag = 0u32;
     // Elements of each repeated field (by tag), for their `Vec`'s capacity.
     let mut lengths = [0u64; 16];
+    // Bit `tag` is set once `lengths[tag]` counts something: the closing
+    // loop visits only those (most messages have no repeated field at all).
+    let mut seen = 0u16;
     while !buf.is_empty() {
         let (tag, wire_type) = match buf.first() {
             // One-byte keys (tags up to 15) are nearly all of them.
@@ -761,7 +764,10 @@ fn walk(schema: &'static Schema, mut buf: &[u8], depth: u32) -> Result<Tally, Fa
             && !(wire_type == LEN && matches!(kind, Kind::RepVarint | Kind::RepFixed64))
         {
             match lengths.get_mut(tag as usize) {
-                Some(n) => *n = n.saturating_add(1),
+                Some(n) => {
+                    *n = n.saturating_add(1);
+                    seen |= 1 << tag;
+                }
                 // No OTLP repeated field has a tag above 15; were there one,
                 // its element costs what a `Vec`'s growth can make it cost.
                 None => heap = heap.saturating_add(alloc_cost(4 * elem_size(kind))),
@@ -785,13 +791,14 @@ fn walk(schema: &'static Schema, mut buf: &[u8], depth: u32) -> Result<Tally, Fa
             count += n;
         }
     }
-    for (tag, &n) in lengths.iter().enumerate() {
-        if n > 0 {
-            // prost pushes one element at a time: `Vec` doubles from 4.
-            let capacity = n.max(4).checked_next_power_of_two().unwrap_or(u64::MAX);
-            let elem = elem_size(schema.kind(tag as u32));
-            heap = heap.saturating_add(alloc_cost(capacity.saturating_mul(elem)));
-        }
+    while seen != 0 {
+        let tag = seen.trailing_zeros();
+        seen &= seen - 1;
+        let n = lengths.get(tag as usize).copied().unwrap_or(0);
+        // prost pushes one element at a time: `Vec` doubles from 4.
+        let capacity = n.max(4).checked_next_power_of_two().unwrap_or(u64::MAX);
+        let elem = elem_size(schema.kind(tag));
+        heap = heap.saturating_add(alloc_cost(capacity.saturating_mul(elem)));
     }
     Ok(Tally { items: count, heap })
 }

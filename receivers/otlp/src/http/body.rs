@@ -270,6 +270,47 @@ fn concat(mut chunks: Vec<Bytes>, admitted: &mut Admitted) -> Result<Bytes, Body
     Ok(all.into())
 }
 
+/// The body path of [`BodyReader::read`] without the network: `raw` is the
+/// whole received body, `encoding` its `Content-Encoding` (default
+/// `compression_algorithms`), `max` the `max_request_body_size`. For the
+/// fuzz targets (`fuzz/`); not part of the API.
+#[doc(hidden)]
+pub fn decode_body(encoding: &[u8], raw: &[u8], max: usize) -> Result<Bytes, String> {
+    let cfg = HttpConfig {
+        max_request_body_size: i64::try_from(max).unwrap_or(i64::MAX),
+        ..Default::default()
+    };
+    let reader = BodyReader::new(&cfg);
+    let mut headers = HeaderMap::new();
+    if !encoding.is_empty() {
+        let value = http::HeaderValue::from_bytes(encoding).map_err(|e| e.to_string())?;
+        headers.insert(CONTENT_ENCODING, value);
+    }
+    let too_large = || BodyError::TooLarge(reader.max).to_string();
+    if raw.len() > reader.max {
+        return Err(too_large());
+    }
+    let mut admitted = unlimited().map_err(|e| e.to_string())?;
+    let body = match reader.decoder(&headers).map_err(|e| e.to_string())? {
+        Decoder::Identity => Bytes::copy_from_slice(raw),
+        Decoder::Gzip => {
+            decompress(MultiGzDecoder::new(raw), reader.max, 0, &mut admitted).map_err(|e| e.to_string())?
+        }
+        Decoder::Zlib => {
+            decompress(ZlibDecoder::new(raw), reader.max, 0, &mut admitted).map_err(|e| e.to_string())?
+        }
+    };
+    Ok(body)
+}
+
+/// Admission without gates (the fuzz path): nothing is refused.
+fn unlimited() -> Result<Admitted, ConsumeError> {
+    Admitted::admit(
+        std::sync::Arc::new(otelcol_component::AdmissionSet::new(Vec::new())),
+        0,
+    )
+}
+
 /// Reads the chunks of a body one after the other.
 struct Chunks<'a> {
     rest: &'a [Bytes],

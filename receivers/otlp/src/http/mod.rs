@@ -2,6 +2,8 @@
 //! that has a consumer, CORS and response headers around every answer.
 
 mod body;
+#[doc(hidden)]
+pub use body::decode_body;
 mod cors;
 mod handler;
 
