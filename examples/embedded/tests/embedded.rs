@@ -14,7 +14,7 @@ use tower::ServiceExt;
 /// The batch holds data for an hour: only shutdown can flush it.
 const CONFIG: &str = r#"
 receivers: {inprocess: }
-processors: {batch: {timeout: 1h, send_batch_size: 1000}}
+processors: {batch: {timeout: 1h, send_batch_size: 1000, send_when_idle: false}}
 exporters: {memory: }
 service:
   pipelines:
@@ -63,8 +63,9 @@ async fn requests_reach_the_exporter_and_shutdown_drains() {
     let (collector, store) = start().await;
     let handle = collector.handle().clone();
     let router = app::router(handle.clone());
-    // The batch processor answers a hand-off once its batch is exported, so
-    // each request stays open while its span sits in the batch.
+    // The batch processor answers a hand-off once its batch is exported and,
+    // with Go's send rule (`send_when_idle: false`) and a 1 h timeout, holds
+    // the spans until shutdown drains them, so each request stays open.
     let requests: Vec<_> = ["apples", "pears"]
         .into_iter()
         .map(|items| {
