@@ -11,22 +11,10 @@ use std::borrow::Cow;
 /// What a secret is replaced with.
 pub(crate) use otelcol_component::redact::REDACTED;
 
-/// Key parts whose values are secrets (substrings, case-insensitive): the
-/// settings Go types as `configopaque` and those named like credentials.
-const SECRET_HINTS: [&str; 12] = [
-    "password",
-    "secret",
-    "token",
-    "api_key",
-    "apikey",
-    "authorization",
-    "bearer",
-    "credential",
-    "private_key",
-    "headers",
-    "_pem",
-    "auth",
-];
+/// Key parts of settings Go types as `configopaque` (besides the credential
+/// names of [`otelcol_component::redact::CREDENTIAL_HINTS`]): header maps,
+/// inline PEM, auth blocks (substrings, case-insensitive).
+const OPAQUE_HINTS: [&str; 3] = ["headers", "_pem", "auth"];
 
 /// `text` with the password of every `scheme://user:password@` replaced.
 pub(crate) fn redact_text(text: &str) -> Cow<'_, str> {
@@ -35,7 +23,7 @@ pub(crate) fn redact_text(text: &str) -> Cow<'_, str> {
 
 fn is_secret_path(path: &str) -> bool {
     let p = path.to_ascii_lowercase();
-    SECRET_HINTS.iter().any(|h| p.contains(h))
+    otelcol_component::redact::names_a_credential(&p) || OPAQUE_HINTS.iter().any(|h| p.contains(h))
 }
 
 /// `KEY=VALUE` of `--set`, with the value redacted when the key is secret.

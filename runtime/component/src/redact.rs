@@ -6,6 +6,26 @@
 
 use std::borrow::Cow;
 
+/// Key parts that name a credential (matched as substrings of a lower-cased
+/// key): a value under such a key is a secret wherever it appears.
+pub const CREDENTIAL_HINTS: [&str; 9] = [
+    "password",
+    "secret",
+    "token",
+    "api_key",
+    "apikey",
+    "authorization",
+    "bearer",
+    "credential",
+    "private_key",
+];
+
+/// True when `key` (any case) contains one of [`CREDENTIAL_HINTS`].
+pub fn names_a_credential(key: &str) -> bool {
+    let k = key.to_ascii_lowercase();
+    CREDENTIAL_HINTS.iter().any(|h| k.contains(h))
+}
+
 /// What secrets are replaced with in messages (Go's `configopaque` mask).
 pub const REDACTED: &str = "[REDACTED]";
 

@@ -24,20 +24,6 @@ use serde_json::Value;
 /// What a secret is replaced with (Go's `configopaque` mask).
 pub use otelcol_component::redact::REDACTED;
 
-/// Keys whose values are secrets wherever they appear (matched as substrings,
-/// case-insensitively).
-const SECRET_HINTS: [&str; 9] = [
-    "password",
-    "secret",
-    "token",
-    "api_key",
-    "apikey",
-    "authorization",
-    "bearer",
-    "credential",
-    "private_key",
-];
-
 /// Keys the Go collector types as `configopaque.String` (configtls).
 const OPAQUE_KEYS: [&str; 3] = ["ca_pem", "cert_pem", "key_pem"];
 
@@ -46,8 +32,7 @@ const OPAQUE_KEYS: [&str; 3] = ["ca_pem", "cert_pem", "key_pem"];
 const OPAQUE_MAPS: [&str; 2] = ["headers", "response_headers"];
 
 fn is_secret_key(k: &str) -> bool {
-    let k = k.to_ascii_lowercase();
-    SECRET_HINTS.iter().any(|h| k.contains(h)) || OPAQUE_KEYS.contains(&k.as_str())
+    otelcol_component::redact::names_a_credential(k) || OPAQUE_KEYS.contains(&k.to_ascii_lowercase().as_str())
 }
 
 /// Replaces every secret in a config tree (see the module docs) with
