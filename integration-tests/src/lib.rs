@@ -489,6 +489,26 @@ pub fn start_deploy_collector(
     )
 }
 
+/// An OTLP/JSON trace request of `spans` spans named `{run}-{request}-{i}`
+/// (trace id `request + 1`, span ids `i + 1`) from one resource with
+/// `service.name: a`.
+pub fn json_traces_body(run: &str, request: usize, spans: usize) -> Vec<u8> {
+    let spans: Vec<String> = (0..spans)
+        .map(|i| {
+            format!(
+                r#"{{"traceId":"{:032x}","spanId":"{:016x}","name":"{run}-{request}-{i}","kind":1,"startTimeUnixNano":"1","endTimeUnixNano":"2"}}"#,
+                request + 1,
+                i + 1
+            )
+        })
+        .collect();
+    format!(
+        r#"{{"resourceSpans":[{{"resource":{{"attributes":[{{"key":"service.name","value":{{"stringValue":"a"}}}}]}},"scopeSpans":[{{"spans":[{}]}}]}}]}}"#,
+        spans.join(",")
+    )
+    .into_bytes()
+}
+
 /// Reads a file exporter's JSON-lines output: one parsed JSON value per line.
 pub fn read_json_lines(path: &Path) -> Vec<serde_json::Value> {
     let text = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("read {}: {e}", path.display()));

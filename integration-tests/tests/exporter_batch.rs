@@ -13,23 +13,6 @@ use std::time::{Duration, Instant};
 
 use otelcol_integration_tests::*;
 
-fn traces_body(run: &str, request: usize, spans: usize) -> Vec<u8> {
-    let spans: Vec<String> = (0..spans)
-        .map(|i| {
-            format!(
-                r#"{{"traceId":"{:032x}","spanId":"{:016x}","name":"{run}-{request}-{i}","kind":1,"startTimeUnixNano":"1","endTimeUnixNano":"2"}}"#,
-                request + 1,
-                i + 1
-            )
-        })
-        .collect();
-    format!(
-        r#"{{"resourceSpans":[{{"resource":{{"attributes":[{{"key":"service.name","value":{{"stringValue":"a"}}}}]}},"scopeSpans":[{{"spans":[{}]}}]}}]}}"#,
-        spans.join(",")
-    )
-    .into_bytes()
-}
-
 /// Collector A; `storage` adds a persistent queue. `batch:` has no value.
 fn collector_a(a_http: u16, b_grpc: u16, storage: Option<&Path>) -> String {
     let (queue_extra, extensions, service_extensions) = match storage {
@@ -90,7 +73,7 @@ fn send_all(a_addr: SocketAddr, run: &str, requests: usize, per: usize) {
             "POST",
             "/v1/traces",
             &[("Content-Type", "application/json")],
-            &traces_body(run, i, per),
+            &json_traces_body(run, i, per),
         );
         assert_eq!(r.status, 200, "A accepts: {}", String::from_utf8_lossy(&r.body));
     }

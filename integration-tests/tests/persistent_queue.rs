@@ -13,23 +13,6 @@ use std::time::{Duration, Instant};
 
 use otelcol_integration_tests::*;
 
-fn traces_body(run: &str, batch: usize, spans: usize) -> Vec<u8> {
-    let spans: Vec<String> = (0..spans)
-        .map(|i| {
-            format!(
-                r#"{{"traceId":"{:032x}","spanId":"{:016x}","name":"{run}-{batch}-{i}","kind":1,"startTimeUnixNano":"1","endTimeUnixNano":"2"}}"#,
-                batch + 1,
-                i + 1
-            )
-        })
-        .collect();
-    format!(
-        r#"{{"resourceSpans":[{{"resource":{{"attributes":[{{"key":"service.name","value":{{"stringValue":"a"}}}}]}},"scopeSpans":[{{"spans":[{}]}}]}}]}}"#,
-        spans.join(",")
-    )
-    .into_bytes()
-}
-
 fn collector_a(a_http: u16, b_grpc: u16, storage: &Path) -> String {
     collector_a_via(a_http, b_grpc, storage, Via::Grpc)
 }
@@ -101,7 +84,7 @@ fn send_all(a_addr: SocketAddr, run: &str, batches: usize, per: usize) {
             "POST",
             "/v1/traces",
             &[("Content-Type", "application/json")],
-            &traces_body(run, i, per),
+            &json_traces_body(run, i, per),
         );
         assert_eq!(
             r.status,
