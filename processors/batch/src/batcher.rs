@@ -197,7 +197,7 @@ impl<T: Payload> Batcher<T> {
     }
 
     /// Group commit: whenever items are pending and no export is in flight,
-    /// send them. Runs until every handle is gone, then flushes the rest.
+    /// send them. Runs until every handle is gone and nothing is pending.
     async fn run_when_idle(mut self) {
         loop {
             if self.pending.is_empty() {
@@ -225,8 +225,8 @@ impl<T: Payload> Batcher<T> {
             // meanwhile, and what did not fit, goes out on the next turn.
             self.export_one(trigger).await;
         }
-        // Go counts the shutdown flush as a timeout-triggered send.
-        self.flush_all(Trigger::Timeout).await;
+        // The loop ends only when nothing is pending and every handle is
+        // gone: everything was sent on the way.
     }
 
     /// Moves every entry already waiting in the channel to the pending batch.
