@@ -3,11 +3,10 @@
 
 use std::time::Duration;
 
+use otelcol_component::redact::{REDACTED, redact_endpoint};
 use otelcol_component::{ComponentConfig, ConfigError};
-use otelcol_exporterhelper::{
-    AuthConfig, Compression, Headers, MiddlewareConfig, QueueConfig, REDACTED, RetryConfig, TlsClientConfig,
-    redact_endpoint,
-};
+use otelcol_configgrpc::{AuthConfig, Compression, Headers, MiddlewareConfig, TlsClientConfig};
+use otelcol_exporterhelper::{QueueConfig, RetryConfig};
 use serde::{Deserialize, Serialize};
 use tonic::metadata::{AsciiMetadataValue, MetadataKey};
 
@@ -15,34 +14,9 @@ use tonic::metadata::{AsciiMetadataValue, MetadataKey};
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(5);
 /// Default `write_buffer_size` (512 KiB).
 pub const DEFAULT_WRITE_BUFFER_SIZE: usize = 512 * 1024;
-/// Default `keepalive::time` when a `keepalive` block is given.
-pub const DEFAULT_KEEPALIVE_TIME: Duration = Duration::from_secs(10);
-/// Default `keepalive::timeout` when a `keepalive` block is given.
-pub const DEFAULT_KEEPALIVE_TIMEOUT: Duration = Duration::from_secs(10);
-
-/// `keepalive`: HTTP/2 pings on the connection.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields, default)]
-pub struct KeepaliveConfig {
-    /// Ping after this long without activity. Default: 10s.
-    #[serde(with = "otelcol_exporterhelper::duration")]
-    pub time: Duration,
-    /// Close the connection if a ping is not answered within this. Default: 10s.
-    #[serde(with = "otelcol_exporterhelper::duration")]
-    pub timeout: Duration,
-    /// Ping even when no call is active. Default: false.
-    pub permit_without_stream: bool,
-}
-
-impl Default for KeepaliveConfig {
-    fn default() -> Self {
-        KeepaliveConfig {
-            time: DEFAULT_KEEPALIVE_TIME,
-            timeout: DEFAULT_KEEPALIVE_TIMEOUT,
-            permit_without_stream: false,
-        }
-    }
-}
+/// `keepalive`: HTTP/2 pings on the connection (Go `configgrpc.KeepaliveClientConfig`).
+pub use otelcol_configgrpc::KeepaliveClientConfig as KeepaliveConfig;
+pub use otelcol_configgrpc::{DEFAULT_KEEPALIVE_TIME, DEFAULT_KEEPALIVE_TIMEOUT};
 
 /// Config of the `otlp` exporter.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -231,7 +205,7 @@ impl ComponentConfig for OtlpExporterConfig {
                 ));
             }
         }
-        AuthConfig::refuse_unsupported(&self.auth)?;
+        AuthConfig::refuse_client(&self.auth)?;
         if !self.middlewares.is_empty() {
             return Err(ConfigError::at(
                 "middlewares",

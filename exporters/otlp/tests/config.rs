@@ -5,8 +5,9 @@ use std::time::Duration;
 
 use otelcol_component::{ComponentConfig, Factory};
 use otelcol_componenttest::parse_config;
+use otelcol_configgrpc::Compression;
 use otelcol_exporter_otlp::{OtlpExporterConfig, factory};
-use otelcol_exporterhelper::{BatchConfig, Compression, Sizer};
+use otelcol_exporterhelper::{BatchConfig, Sizer};
 
 fn err(yaml: &str) -> String {
     parse_config::<OtlpExporterConfig>(yaml).unwrap_err()

@@ -12,9 +12,10 @@ use http_body_util::{BodyExt, Full, Limited};
 use hyper_util::client::legacy::Client;
 use hyper_util::rt::{TokioExecutor, TokioTimer};
 use otelcol_component::{ConfigError, ConsumeError, Logs, Metrics, Settings, Signal, Traces, async_trait};
+use otelcol_confighttp::{Compression, UrlCredentials};
 use otelcol_configtls::rustls::ClientConfig;
 use otelcol_configtls::{ALPN_H2, ALPN_HTTP11, TlsClientConfig, client_config_with_alpn};
-use otelcol_exporterhelper::{Compression, Sender, UrlCredentials};
+use otelcol_exporterhelper::Sender;
 
 use crate::config::{Encoding, OtlpHttpExporterConfig, signal_url};
 use crate::connector::Connector;

@@ -5,10 +5,11 @@
 use std::time::Duration;
 
 use http::{HeaderName, HeaderValue, Uri};
+use otelcol_component::redact::redact_url;
 use otelcol_component::{ComponentConfig, ConfigError};
-use otelcol_exporterhelper::{
-    AuthConfig, Compression, Headers, MiddlewareConfig, QueueConfig, RetryConfig, TlsClientConfig, redact_url,
-};
+use otelcol_confighttp::{AuthConfig, Compression, Headers, MiddlewareConfig, TlsClientConfig};
+pub use otelcol_confighttp::{CompressionParams, CookiesConfig};
+use otelcol_exporterhelper::{QueueConfig, RetryConfig};
 use serde::{Deserialize, Serialize};
 
 /// Default `timeout` of one request.
@@ -29,22 +30,6 @@ pub enum Encoding {
     Proto,
     /// `application/json` (OTLP/JSON).
     Json,
-}
-
-/// `compression_params`.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields, default)]
-pub struct CompressionParams {
-    /// Compression level: 1 (fast) to 9 (small); 0 or -1 mean the default. Default: 0.
-    pub level: i64,
-}
-
-/// `cookies`.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields, default)]
-pub struct CookiesConfig {
-    /// Keep cookies the server sets. Default: false. Refused in this build.
-    pub enabled: bool,
 }
 
 /// Config of the `otlphttp` exporter.
@@ -219,7 +204,7 @@ impl OtlpHttpExporterConfig {
         if let Some(tls) = self.tls_settings(false) {
             tls.validate().map_err(|e| e.into_config_error("tls"))?;
         }
-        AuthConfig::refuse_unsupported(&self.auth)?;
+        AuthConfig::refuse_client(&self.auth)?;
         let refuse = |key: &str, what: &str| {
             Err(ConfigError::at(
                 key,

@@ -5,8 +5,8 @@ use std::time::Duration;
 
 use otelcol_component::{ComponentConfig, Factory};
 use otelcol_componenttest::parse_config;
+use otelcol_confighttp::Compression;
 use otelcol_exporter_otlphttp::{Encoding, OtlpHttpExporterConfig, factory};
-use otelcol_exporterhelper::Compression;
 
 fn err(yaml: &str) -> String {
     parse_config::<OtlpHttpExporterConfig>(yaml).unwrap_err()

@@ -13,7 +13,7 @@ use hyper_util::client::legacy::Client;
 use hyper_util::client::legacy::connect::HttpConnector;
 use hyper_util::rt::TokioExecutor;
 use otelcol_component::{BuildInfo, ConfigError};
-use otelcol_exporterhelper::UrlCredentials;
+use otelcol_confighttp::UrlCredentials;
 use prost::Message as _;
 
 use crate::config::PrwExporterConfig;

@@ -5,8 +5,9 @@ use std::fmt;
 use std::time::Duration;
 
 use http::{HeaderName, HeaderValue, Uri};
+use otelcol_component::redact::redact_url;
 use otelcol_component::{ComponentConfig, ConfigError};
-use otelcol_exporterhelper::{Headers, redact_url};
+use otelcol_confighttp::Headers;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 use crate::retry::RetryConfig;

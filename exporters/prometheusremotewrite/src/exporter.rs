@@ -166,7 +166,7 @@ impl PrwExporter {
         let concurrency = cfg.remote_write_queue.num_consumers.max(1);
         let id = set.id.to_string();
         // The endpoint label must not show a URL password on /metrics.
-        let endpoint = otelcol_exporterhelper::redact_url(&cfg.endpoint).into_owned();
+        let endpoint = otelcol_component::redact::redact_url(&cfg.endpoint).into_owned();
         metrics::gauge!(names::CONSUMERS, "exporter" => id.clone(), "endpoint" => endpoint.clone())
             .set(concurrency as f64);
         let pusher = Arc::new(Pusher {

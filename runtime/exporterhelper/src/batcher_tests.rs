@@ -11,7 +11,8 @@ use otelcol_component::{ClientInfo, RequestContext, Signal, Traces, async_trait}
 use tokio::sync::oneshot;
 
 use super::*;
-use crate::config::{PartitionConfig, RetryConfig};
+use crate::RetryConfig;
+use crate::config::PartitionConfig;
 use crate::sender::Sender;
 
 /// What one send saw.

@@ -1,6 +1,6 @@
-//! The reusable config blocks of an exporter: `sending_queue`,
-//! `retry_on_failure` and `timeout`, with the Go collector's keys, defaults
-//! and validation.
+//! The reusable config blocks of an exporter: `sending_queue` and
+//! `timeout`, with the Go collector's keys, defaults and validation.
+//! `retry_on_failure` is `otelcol-configretry`'s [`BackOffConfig`](otelcol_configretry::BackOffConfig).
 
 use std::time::Duration;
 
@@ -17,19 +17,6 @@ pub const DEFAULT_QUEUE_SIZE: i64 = 1000;
 pub const DEFAULT_BATCH_FLUSH_TIMEOUT: Duration = Duration::from_millis(200);
 /// Default of `sending_queue::batch::min_size`.
 pub const DEFAULT_BATCH_MIN_SIZE: i64 = 8192;
-
-/// Default of `retry_on_failure::enabled`.
-pub const DEFAULT_RETRY_ENABLED: bool = true;
-/// Default of `retry_on_failure::initial_interval`.
-pub const DEFAULT_INITIAL_INTERVAL: Duration = Duration::from_secs(5);
-/// Default of `retry_on_failure::randomization_factor`.
-pub const DEFAULT_RANDOMIZATION_FACTOR: f64 = 0.5;
-/// Default of `retry_on_failure::multiplier`.
-pub const DEFAULT_MULTIPLIER: f64 = 1.5;
-/// Default of `retry_on_failure::max_interval`.
-pub const DEFAULT_MAX_INTERVAL: Duration = Duration::from_secs(30);
-/// Default of `retry_on_failure::max_elapsed_time`.
-pub const DEFAULT_MAX_ELAPSED_TIME: Duration = Duration::from_secs(5 * 60);
 
 /// Default of `timeout` in exporterhelper (the `otlp` exporter uses it; the
 /// `otlphttp` exporter overrides it with 30s).
@@ -333,78 +320,6 @@ impl QueueConfig {
     }
 }
 
-/// `retry_on_failure`: exponential backoff for retryable failures.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields, default)]
-pub struct RetryConfig {
-    /// Whether retryable failures are retried. Default: true.
-    pub enabled: bool,
-    /// Wait after the first failure. Default: 5s.
-    #[serde(with = "crate::duration")]
-    pub initial_interval: Duration,
-    /// Jitter: each wait is `interval * (1 ± randomization_factor)`. Default: 0.5.
-    pub randomization_factor: f64,
-    /// Growth of the interval after each failure. Default: 1.5.
-    pub multiplier: f64,
-    /// Upper bound of the interval. Default: 30s.
-    #[serde(with = "crate::duration")]
-    pub max_interval: Duration,
-    /// Total time spent trying one request before it is dropped; 0 retries
-    /// forever. Default: 5m.
-    #[serde(with = "crate::duration")]
-    pub max_elapsed_time: Duration,
-}
-
-impl Default for RetryConfig {
-    fn default() -> Self {
-        RetryConfig {
-            enabled: DEFAULT_RETRY_ENABLED,
-            initial_interval: DEFAULT_INITIAL_INTERVAL,
-            randomization_factor: DEFAULT_RANDOMIZATION_FACTOR,
-            multiplier: DEFAULT_MULTIPLIER,
-            max_interval: DEFAULT_MAX_INTERVAL,
-            max_elapsed_time: DEFAULT_MAX_ELAPSED_TIME,
-        }
-    }
-}
-
-impl RetryConfig {
-    /// Checks the retry config as the Go collector's `configretry` does
-    /// (durations cannot be negative here, they are refused while parsing).
-    pub fn validate(&self) -> Result<(), ConfigError> {
-        if !self.enabled {
-            return Ok(());
-        }
-        if !(0.0..=1.0).contains(&self.randomization_factor) {
-            return Err(ConfigError::at(
-                "retry_on_failure::randomization_factor",
-                "'randomization_factor' must be within [0, 1]",
-            ));
-        }
-        if !(self.multiplier >= 0.0 && self.multiplier.is_finite()) {
-            return Err(ConfigError::at(
-                "retry_on_failure::multiplier",
-                "'multiplier' must be non-negative",
-            ));
-        }
-        if !self.max_elapsed_time.is_zero() {
-            if self.max_elapsed_time < self.initial_interval {
-                return Err(ConfigError::at(
-                    "retry_on_failure::max_elapsed_time",
-                    "'max_elapsed_time' must not be less than 'initial_interval'",
-                ));
-            }
-            if self.max_elapsed_time < self.max_interval {
-                return Err(ConfigError::at(
-                    "retry_on_failure::max_elapsed_time",
-                    "'max_elapsed_time' must not be less than 'max_interval'",
-                ));
-            }
-        }
-        Ok(())
-    }
-}
-
 /// `timeout`: the limit of one send attempt. Exporters embed the `timeout`
 /// key at their top level (Go squashes it) and build this from it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -444,13 +359,8 @@ mod tests {
         assert!(q.enabled && q.num_consumers == 10 && q.queue_size == 1000);
         assert_eq!(q.sizer, Sizer::Requests);
         assert!(!q.block_on_overflow && !q.wait_for_result && q.storage.is_none() && q.batch.is_none());
-        let r = RetryConfig::default();
-        assert_eq!(r.initial_interval, Duration::from_secs(5));
-        assert_eq!(r.max_interval, Duration::from_secs(30));
-        assert_eq!(r.max_elapsed_time, Duration::from_secs(300));
-        assert_eq!((r.randomization_factor, r.multiplier), (0.5, 1.5));
         assert_eq!(TimeoutConfig::default().timeout, Duration::from_secs(5));
-        assert!(q.validate().is_ok() && r.validate().is_ok());
+        assert!(q.validate().is_ok());
     }
 
     #[test]
@@ -458,12 +368,6 @@ mod tests {
         let q = queue("num_consumers: 2\nqueue_size: 50\nsizer: items\nblock_on_overflow: true\nbatch: {}\n");
         assert_eq!((q.num_consumers, q.queue_size, q.sizer), (2, 50, Sizer::Items));
         assert_eq!(q.batch, Some(BatchConfig::default()));
-        let r: RetryConfig =
-            serde_yaml::from_str("initial_interval: 200ms\nmax_interval: 1m\nmax_elapsed_time: 0").unwrap();
-        assert_eq!(r.initial_interval, Duration::from_millis(200));
-        assert_eq!(r.max_interval, Duration::from_secs(60));
-        assert!(r.max_elapsed_time.is_zero());
-        assert!(r.validate().is_ok(), "0 means retry forever");
         assert!(serde_yaml::from_str::<QueueConfig>("queue_sise: 3").is_err());
         assert!(serde_yaml::from_str::<QueueConfig>("sizer: lines").is_err());
     }
@@ -570,25 +474,5 @@ mod tests {
                 .validate()
                 .is_ok()
         );
-    }
-
-    #[test]
-    fn retry_validation_matches_go() {
-        let bad = |y: &str| {
-            serde_yaml::from_str::<RetryConfig>(y)
-                .unwrap()
-                .validate()
-                .unwrap_err()
-        };
-        assert!(bad("randomization_factor: 1.5").message.contains("[0, 1]"));
-        assert!(bad("multiplier: -1").message.contains("non-negative"));
-        assert!(bad("max_elapsed_time: 1s").message.contains("initial_interval"));
-        assert!(
-            bad("initial_interval: 1s\nmax_elapsed_time: 10s")
-                .message
-                .contains("max_interval")
-        );
-        let off: RetryConfig = serde_yaml::from_str("enabled: false\nmultiplier: -1").unwrap();
-        assert!(off.validate().is_ok());
     }
 }

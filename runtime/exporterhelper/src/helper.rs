@@ -8,7 +8,8 @@ use otelcol_component::{
     Component, ComponentError, ConfigError, ConsumeError, Consumer, Host, Payload, Settings,
 };
 
-use crate::config::{QueueConfig, RetryConfig, TimeoutConfig};
+use crate::RetryConfig;
+use crate::config::{QueueConfig, TimeoutConfig};
 use crate::queue::SendingQueue;
 use crate::retry::Delivery;
 use crate::sender::Sender;

@@ -24,9 +24,10 @@
 //!   (labels `exporter`, `data_type`), and with `batch` the histogram
 //!   `otelcol_exporter_queue_batch_send_size`.
 //!
-//! It also holds the client-side config blocks both OTLP exporters share
-//! ([`TlsClientConfig`], [`Headers`], [`Compression`], [`AuthConfig`]) and
-//! the Go-compatible duration serde module [`duration`].
+//! It re-exports the Go-compatible duration serde module [`duration`]. The
+//! client-side config blocks exporters share (`tls`, `headers`,
+//! `compression`, `auth`, `keepalive`) are in `otelcol-confighttp` and
+//! `otelcol-configgrpc`; `retry_on_failure` is `otelcol-configretry`.
 //!
 //! ```
 //! use std::sync::Arc;
@@ -57,7 +58,6 @@
 #![forbid(unsafe_code)]
 
 mod batcher;
-mod client;
 mod config;
 pub use otelcol_component::duration;
 mod helper;
@@ -67,17 +67,18 @@ mod retry;
 mod sender;
 mod telemetry;
 
-pub use client::{
-    AuthConfig, Compression, Headers, MiddlewareConfig, REDACTED, TlsClientConfig, TpmConfig, UrlCredentials,
-    redact_endpoint, redact_url,
-};
 pub use config::{
-    BatchConfig, DEFAULT_BATCH_FLUSH_TIMEOUT, DEFAULT_BATCH_MIN_SIZE, DEFAULT_INITIAL_INTERVAL,
-    DEFAULT_MAX_ELAPSED_TIME, DEFAULT_MAX_INTERVAL, DEFAULT_MULTIPLIER, DEFAULT_NUM_CONSUMERS,
-    DEFAULT_QUEUE_ENABLED, DEFAULT_QUEUE_SIZE, DEFAULT_RANDOMIZATION_FACTOR, DEFAULT_RETRY_ENABLED,
-    DEFAULT_TIMEOUT, PartitionConfig, QueueConfig, RetryConfig, Sizer, TimeoutConfig,
+    BatchConfig, DEFAULT_BATCH_FLUSH_TIMEOUT, DEFAULT_BATCH_MIN_SIZE, DEFAULT_NUM_CONSUMERS,
+    DEFAULT_QUEUE_ENABLED, DEFAULT_QUEUE_SIZE, DEFAULT_TIMEOUT, PartitionConfig, QueueConfig, Sizer,
+    TimeoutConfig,
 };
 pub use helper::ExporterHelper;
+/// `retry_on_failure`: Go's `configretry.BackOffConfig`, from `otelcol-configretry`.
+pub use otelcol_configretry::BackOffConfig as RetryConfig;
+pub use otelcol_configretry::{
+    DEFAULT_INITIAL_INTERVAL, DEFAULT_MAX_ELAPSED_TIME, DEFAULT_MAX_INTERVAL, DEFAULT_MULTIPLIER,
+    DEFAULT_RANDOMIZATION_FACTOR, DEFAULT_RETRY_ENABLED,
+};
 pub use persistent::{recovered_name, redelivered_name};
 pub use sender::Sender;
 pub use telemetry::{

@@ -12,7 +12,7 @@ use std::sync::{Arc, OnceLock};
 
 use otelcol_component::{ComponentId, Host, Kind, Signal, StatusEvent};
 
-use crate::client::redact_url;
+use otelcol_component::redact::redact_url;
 
 /// Reports the exporter's health to the host on transitions only: the first
 /// failed attempt after success reports `RecoverableError` (health_check's

@@ -220,10 +220,12 @@ where
 /// fuzz targets (`fuzz/`); not part of the API.
 #[doc(hidden)]
 pub fn decode_body(encoding: &[u8], raw: &[u8], max: usize) -> Result<Bytes, String> {
-    let cfg = HttpConfig {
+    let defaults = HttpConfig::default();
+    let server = otelcol_confighttp::ServerConfig {
         max_request_body_size: i64::try_from(max).unwrap_or(i64::MAX),
-        ..Default::default()
+        ..defaults.server.clone()
     };
+    let cfg = HttpConfig { server, ..defaults };
     let reader = BodyReader::new(&cfg);
     let mut headers = HeaderMap::new();
     if !encoding.is_empty() {
@@ -290,11 +292,13 @@ mod tests {
     }
 
     fn reader(max: i64, algs: Option<Vec<&str>>) -> BodyReader {
-        let cfg = HttpConfig {
+        let defaults = HttpConfig::default();
+        let server = otelcol_confighttp::ServerConfig {
             max_request_body_size: max,
             compression_algorithms: algs.map(|a| a.into_iter().map(String::from).collect()),
-            ..Default::default()
+            ..defaults.server.clone()
         };
+        let cfg = HttpConfig { server, ..defaults };
         BodyReader::new(&cfg)
     }
 

@@ -95,14 +95,8 @@ pub fn logs(n: usize) -> ExportLogsServiceRequest {
 pub fn loopback_config() -> Config {
     Config {
         protocols: Protocols {
-            grpc: Some(GrpcServerConfig {
-                endpoint: "127.0.0.1:0".into(),
-                ..Default::default()
-            }),
-            http: Some(HttpConfig {
-                endpoint: "127.0.0.1:0".into(),
-                ..Default::default()
-            }),
+            grpc: Some(GrpcServerConfig::with_endpoint("127.0.0.1:0")),
+            http: Some(HttpConfig::with_endpoint("127.0.0.1:0")),
         },
     }
 }
