@@ -18,7 +18,6 @@ use prost::Message as _;
 
 use crate::config::PrwExporterConfig;
 use crate::proto::WriteRequest;
-use crate::retry::AttemptError;
 
 /// Most of an error response body that is read for the log.
 const MAX_ERROR_BODY: usize = 1024;
@@ -156,6 +155,22 @@ impl RemoteWriteClient {
             }),
         }
     }
+}
+
+/// The outcome of one failed request.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum AttemptError {
+    /// Worth retrying (5xx, 429, connection errors), after `retry_after` if the server said so.
+    #[error("{message}")]
+    Retryable {
+        /// What happened.
+        message: String,
+        /// The server's `Retry-After`.
+        retry_after: Option<Duration>,
+    },
+    /// Never retried (4xx other than 429, encoding errors).
+    #[error("{0}")]
+    Permanent(String),
 }
 
 /// The error for a non-2xx answer.

@@ -10,7 +10,7 @@ use otelcol_component::{ComponentConfig, ConfigError};
 use otelcol_confighttp::Headers;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
-use crate::retry::RetryConfig;
+use otelcol_configretry::BackOffConfig;
 
 /// Default `timeout` (per push, retries included, as in Go).
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(5);
@@ -20,6 +20,21 @@ pub const DEFAULT_QUEUE_SIZE: usize = 10_000;
 pub const DEFAULT_NUM_CONSUMERS: usize = 5;
 /// Default `max_batch_size_bytes` (uncompressed protobuf per request).
 pub const DEFAULT_MAX_BATCH_SIZE_BYTES: usize = 3_000_000;
+
+/// Default `retry_on_failure::initial_interval` of this exporter (Go's remote-write default).
+pub const DEFAULT_INITIAL_INTERVAL: Duration = Duration::from_millis(50);
+
+/// Go's `configretry` defaults with remote write's 50ms first interval.
+fn default_retry() -> BackOffConfig {
+    BackOffConfig {
+        initial_interval: DEFAULT_INITIAL_INTERVAL,
+        ..BackOffConfig::default()
+    }
+}
+
+fn remote_write_retry<'de, D: Deserializer<'de>>(d: D) -> Result<BackOffConfig, D::Error> {
+    BackOffConfig::deserialize_over(d, default_retry())
+}
 
 /// `remote_write_queue`.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -117,8 +132,11 @@ pub struct PrwExporterConfig {
     pub compression: Option<String>,
     /// The sending queue. Default: enabled, 10000 batches, 5 consumers.
     pub remote_write_queue: RemoteWriteQueueConfig,
-    /// Retries of failed requests. Default: enabled, 50ms initial, 30s max, 5m elapsed.
-    pub retry_on_failure: RetryConfig,
+    /// Retries of failed requests (Go `configretry`), each request of a push
+    /// on its own. Default: enabled, 50ms initial (Go's remote-write
+    /// default), 30s max, 5m elapsed; keys left out keep these.
+    #[serde(deserialize_with = "remote_write_retry")]
+    pub retry_on_failure: BackOffConfig,
     /// `target_info` series. Default: `{enabled: true}`.
     pub target_info: TargetInfoConfig,
     /// Add unit and type suffixes to names. Default: true.
@@ -167,7 +185,7 @@ impl Default for PrwExporterConfig {
             write_buffer_size: None,
             compression: None,
             remote_write_queue: RemoteWriteQueueConfig::default(),
-            retry_on_failure: RetryConfig::default(),
+            retry_on_failure: default_retry(),
             target_info: TargetInfoConfig::default(),
             add_metric_suffixes: true,
             send_metadata: false,
@@ -295,6 +313,13 @@ mod tests {
         assert!(c.target_info.enabled && c.add_metric_suffixes && !c.send_metadata);
         assert_eq!(c.max_batch_size_bytes, 3_000_000);
         assert_eq!(c.retry_on_failure.initial_interval, Duration::from_millis(50));
+        // Keys left out of a given block keep the remote-write defaults.
+        let c = parse_config::<PrwExporterConfig>(
+            "endpoint: http://h:1/w\nretry_on_failure: {max_interval: 10s}",
+        )
+        .unwrap();
+        assert_eq!(c.retry_on_failure.initial_interval, Duration::from_millis(50));
+        assert_eq!(c.retry_on_failure.max_interval, Duration::from_secs(10));
     }
 
     #[test]

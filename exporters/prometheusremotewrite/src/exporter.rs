@@ -1,14 +1,20 @@
-//! The exporter: translate, batch, compress and send, behind the optional
-//! `remote_write_queue` (one background consumer, so pushes stay in order).
+//! The exporter: translate, batch, compress and send, behind the shared
+//! `otelcol-exporterhelper` queue.
 //!
-//! Delivery seam: [`PrwExporter::push`] does one push with this crate's own
-//! retry loop ([`crate::retry::with_retry`]) and the queue is the small one
-//! in this file. Both are meant to give way to `otelcol-exporterhelper`
-//! (its queue and retry sender around a `Sender` that calls `push` without
-//! retries) once that crate's API is settled.
+//! Go's remote-write settings map onto the helper as Go maps them:
+//! `remote_write_queue` becomes the sending queue (`enabled`, `queue_size`
+//! in requests, **one** consumer so pushes stay in order), and
+//! `remote_write_queue::num_consumers` is the number of requests of one push
+//! sent in parallel. `retry_on_failure` (Go `configretry`, with remote
+//! write's 50ms first interval) retries each request of a push on its own
+//! with [`otelcol_configretry::BackOff`], so a request already accepted is
+//! never sent again; the helper's own retry is off, as in Go. `timeout`
+//! bounds a whole push, its requests and retries included, as Go's helper
+//! timeout wraps the push there; the push enforces it so that running out
+//! of time fails with what the last request said.
 
-use std::sync::{Arc, Mutex, PoisonError};
-use std::time::Instant;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 use bytes::Bytes;
 use futures::StreamExt as _;
@@ -16,15 +22,14 @@ use otelcol_component::{
     Component, ComponentError, ConsumeError, Consumer, CreateError, Exporter, Host, Metrics, Payload,
     Settings, SharedConsumer, async_trait,
 };
+use otelcol_configretry::{BackOff, BackOffConfig};
+use otelcol_exporterhelper::{ExporterHelper, QueueConfig, RetryConfig, Sender, Sizer, TimeoutConfig};
 use otelcol_prometheus::MetricNamer;
 use otelcol_prometheus::naming::sanitize_label_name;
-use tokio::sync::mpsc;
-use tokio::task::JoinHandle;
 
 use crate::batch::batch;
-use crate::client::{RemoteWriteClient, encode};
+use crate::client::{AttemptError, RemoteWriteClient, encode};
 use crate::config::PrwExporterConfig;
-use crate::retry::{AttemptError, RetryConfig, with_retry};
 use crate::translate::{Settings as TranslateSettings, translate};
 
 /// Self-metric names (Go's, with the `otelcol_` prefix).
@@ -45,15 +50,15 @@ pub mod names {
     pub const CONSUMERS: &str = "otelcol_exporter_prometheusremotewrite_consumers";
 }
 
-/// Everything one push needs, shared with the queue consumer.
+/// Everything one push needs: the exporter's [`Sender`].
 #[derive(Debug)]
 struct Pusher {
     id: String,
     endpoint: String,
     settings: TranslateSettings,
     client: RemoteWriteClient,
-    retry: RetryConfig,
-    timeout: std::time::Duration,
+    retry: BackOffConfig,
+    timeout: Duration,
     max_batch_size_bytes: usize,
     concurrency: usize,
 }
@@ -80,7 +85,7 @@ impl Pusher {
             .map_err(ConsumeError::permanent)?;
         let deadline = (!self.timeout.is_zero()).then(|| Instant::now() + self.timeout);
         let errors: Vec<String> = futures::stream::iter(bodies)
-            .map(|body| self.send(body, deadline))
+            .map(|body| self.send_with_retry(body, deadline))
             .buffer_unordered(self.concurrency.max(1))
             .filter_map(|r| async move { r.err().map(|e| e.to_string()) })
             .collect()
@@ -92,65 +97,59 @@ impl Pusher {
         }
     }
 
-    async fn send(&self, body: Bytes, deadline: Option<Instant>) -> Result<(), AttemptError> {
-        with_retry(&self.retry, deadline, || {
-            let body = body.clone();
-            async move {
-                let timeout = deadline.map(|d| d.saturating_duration_since(Instant::now()));
-                let r = self.client.post(body, timeout).await;
-                metrics::counter!(names::SENT_BATCHES, "exporter" => self.id.clone(), "endpoint" => self.endpoint.clone())
-                    .increment(1);
-                if let Err(e) = &r {
-                    tracing::warn!(exporter = %self.id, error = %e, "failed to send WriteRequest to remote endpoint");
-                }
-                r
+    /// Sends one request until it is accepted, refused for good, the backoff
+    /// runs past `max_elapsed_time` or the push's `deadline` would pass. A
+    /// server's `Retry-After` replaces the backoff wait.
+    async fn send_with_retry(&self, body: Bytes, deadline: Option<Instant>) -> Result<(), AttemptError> {
+        let started = Instant::now();
+        let mut backoff = BackOff::new(&self.retry);
+        let mut attempts = 0u32;
+        loop {
+            attempts += 1;
+            let timeout = deadline.map(|d| d.saturating_duration_since(Instant::now()));
+            let r = self.client.post(body.clone(), timeout).await;
+            metrics::counter!(names::SENT_BATCHES, "exporter" => self.id.clone(), "endpoint" => self.endpoint.clone())
+                .increment(1);
+            let err = match r {
+                Ok(()) => return Ok(()),
+                Err(e) => e,
+            };
+            tracing::warn!(exporter = %self.id, error = %err, "failed to send WriteRequest to remote endpoint");
+            let AttemptError::Retryable { message, retry_after } = &err else {
+                return Err(err);
+            };
+            if !self.retry.enabled {
+                return Err(err);
             }
-        })
-        .await
-    }
-
-    /// Pushes and records the outcome.
-    async fn push_counted(&self, data: &Metrics) -> Result<(), ConsumeError> {
-        let items = data.item_count() as u64;
-        let r = self.push(data).await;
-        let name = if r.is_ok() {
-            names::SENT
-        } else {
-            names::SEND_FAILED
-        };
-        metrics::counter!(name, "exporter" => self.id.clone()).increment(items);
-        r
-    }
-}
-
-/// Aborts the queue consumer if shutdown is abandoned.
-#[derive(Debug)]
-struct Worker(Option<JoinHandle<()>>);
-
-impl Drop for Worker {
-    fn drop(&mut self) {
-        if let Some(h) = self.0.take() {
-            h.abort();
+            let wait = retry_after.unwrap_or_else(|| backoff.next_delay());
+            let max = self.retry.max_elapsed_time;
+            if !max.is_zero() && started.elapsed() + wait > max {
+                return Err(AttemptError::Permanent(format!(
+                    "giving up after {attempts} attempts: {message}"
+                )));
+            }
+            if deadline.is_some_and(|d| Instant::now() + wait > d) {
+                return Err(AttemptError::Permanent(format!(
+                    "timeout reached after {attempts} attempts: {message}"
+                )));
+            }
+            tracing::debug!(error = %message, ?wait, "remote write failed; retrying");
+            tokio::time::sleep(wait).await;
         }
     }
 }
 
-#[derive(Debug)]
-struct Queue {
-    tx: Option<mpsc::Sender<Metrics>>,
-    rx: Option<mpsc::Receiver<Metrics>>,
-    worker: Worker,
+#[async_trait]
+impl Sender<Metrics> for Pusher {
+    async fn send(&self, data: Metrics) -> Result<(), ConsumeError> {
+        self.push(&data).await
+    }
 }
 
 /// The `prometheusremotewrite` exporter.
 #[derive(Debug)]
 pub struct PrwExporter {
-    pusher: Arc<Pusher>,
-    queue: Option<Mutex<Queue>>,
-}
-
-fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
-    m.lock().unwrap_or_else(PoisonError::into_inner)
+    helper: Arc<ExporterHelper<Metrics>>,
 }
 
 impl PrwExporter {
@@ -185,88 +184,55 @@ impl PrwExporter {
             max_batch_size_bytes: cfg.max_batch_size_bytes,
             concurrency,
         });
-        let queue = cfg.remote_write_queue.enabled.then(|| {
-            let (tx, rx) = mpsc::channel(cfg.remote_write_queue.queue_size.max(1));
-            Mutex::new(Queue {
-                tx: Some(tx),
-                rx: Some(rx),
-                worker: Worker(None),
-            })
-        });
-        Ok(PrwExporter { pusher, queue })
+        let helper = ExporterHelper::new(
+            set,
+            queue_config(cfg),
+            RetryConfig {
+                enabled: false,
+                ..RetryConfig::default()
+            },
+            TimeoutConfig::new(Duration::ZERO),
+            pusher,
+        )?;
+        Ok(PrwExporter {
+            helper: Arc::new(helper),
+        })
+    }
+}
+
+/// `remote_write_queue` as the helper's queue, as Go maps it: one consumer
+/// (pushes stay in order), `queue_size` requests.
+fn queue_config(cfg: &PrwExporterConfig) -> QueueConfig {
+    let q = &cfg.remote_write_queue;
+    QueueConfig {
+        enabled: q.enabled,
+        num_consumers: 1,
+        queue_size: i64::try_from(q.queue_size).unwrap_or(i64::MAX),
+        sizer: Sizer::Requests,
+        ..QueueConfig::default()
     }
 }
 
 #[async_trait]
 impl Component for PrwExporter {
-    async fn start(&self, _host: Arc<dyn Host>) -> Result<(), ComponentError> {
-        let Some(queue) = &self.queue else { return Ok(()) };
-        let mut q = lock(queue);
-        let Some(mut rx) = q.rx.take() else {
-            return Err(ComponentError::new("exporter already started"));
-        };
-        let pusher = self.pusher.clone();
-        q.worker = Worker(Some(tokio::spawn(async move {
-            while let Some(data) = rx.recv().await {
-                if let Err(e) = pusher.push_counted(&data).await {
-                    tracing::error!(exporter = %pusher.id, error = %e, dropped_items = data.item_count(),
-                        "Exporting failed. Dropping data.");
-                }
-            }
-        })));
-        Ok(())
+    async fn start(&self, host: Arc<dyn Host>) -> Result<(), ComponentError> {
+        self.helper.start(host).await
     }
 
     async fn shutdown(&self) -> Result<(), ComponentError> {
-        let Some(queue) = &self.queue else { return Ok(()) };
-        // Closing the channel lets the consumer drain what is queued, then stop.
-        let handle = {
-            let mut q = lock(queue);
-            q.tx = None;
-            q.rx = None;
-            q.worker.0.take()
-        };
-        if let Some(h) = handle {
-            let mut guard = Worker(Some(h));
-            if let Some(h) = guard.0.as_mut() {
-                let _ = h.await;
-            }
-            guard.0 = None;
-        }
-        Ok(())
+        self.helper.shutdown().await
     }
 }
 
 #[async_trait]
 impl Consumer<Metrics> for PrwExporter {
     async fn consume(&self, data: Metrics) -> Result<(), ConsumeError> {
-        if data.is_empty() {
-            return Ok(());
-        }
-        let Some(queue) = &self.queue else {
-            return self.pusher.push_counted(&data).await;
-        };
-        let tx = lock(queue).tx.clone();
-        let Some(tx) = tx else {
-            return Err(ConsumeError::permanent("shutdown has been called"));
-        };
-        let items = data.item_count() as u64;
-        match tx.try_send(data) {
-            Ok(()) => Ok(()),
-            Err(mpsc::error::TrySendError::Full(_)) => {
-                metrics::counter!(names::ENQUEUE_FAILED, "exporter" => self.pusher.id.clone())
-                    .increment(items);
-                Err(ConsumeError::retryable("sending queue is full"))
-            }
-            Err(mpsc::error::TrySendError::Closed(_)) => {
-                Err(ConsumeError::permanent("shutdown has been called"))
-            }
-        }
+        self.helper.consume(data).await
     }
 }
 
 impl Exporter for PrwExporter {
     fn metrics(self: Arc<Self>) -> Option<SharedConsumer<Metrics>> {
-        Some(self)
+        Some(self.helper.clone())
     }
 }

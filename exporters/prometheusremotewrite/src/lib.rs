@@ -21,14 +21,16 @@ mod exporter;
 mod factory;
 mod points;
 pub mod proto;
-pub mod retry;
 mod translate;
 
 pub use batch::batch;
-pub use client::{REMOTE_WRITE_VERSION, RemoteWriteClient, encode, parse_retry_after, user_agent};
+pub use client::{
+    AttemptError, REMOTE_WRITE_VERSION, RemoteWriteClient, encode, parse_retry_after, user_agent,
+};
 pub use config::{
-    DEFAULT_MAX_BATCH_SIZE_BYTES, DEFAULT_NUM_CONSUMERS, DEFAULT_QUEUE_SIZE, DEFAULT_TIMEOUT,
-    PrwExporterConfig, RemoteWriteQueueConfig, ResourceToTelemetryConfig, TargetInfoConfig, Unsupported,
+    DEFAULT_INITIAL_INTERVAL, DEFAULT_MAX_BATCH_SIZE_BYTES, DEFAULT_NUM_CONSUMERS, DEFAULT_QUEUE_SIZE,
+    DEFAULT_TIMEOUT, PrwExporterConfig, RemoteWriteQueueConfig, ResourceToTelemetryConfig, TargetInfoConfig,
+    Unsupported,
 };
 pub use exporter::{PrwExporter, names};
 pub use factory::{ALIASES, PrwExporterFactory, TYPE};
