@@ -18,6 +18,9 @@
 //!   honouring the retry-after of a throttling error, bounded by
 //!   `max_elapsed_time`;
 //! - `timeout` ([`TimeoutConfig`]) per attempt;
+//! - [`SignalExporter`]: one exporter for every signal it is used for, from
+//!   one client ([`ExportClient`]) and one helper per signal; shutdown stops
+//!   every helper and closes the client even when one fails;
 //! - the self-metrics `otelcol_exporter_sent_*`, `otelcol_exporter_send_failed_*`,
 //!   `otelcol_exporter_enqueue_failed_*` (label `exporter`) and the gauges
 //!   `otelcol_exporter_queue_size` / `otelcol_exporter_queue_capacity`
@@ -65,6 +68,7 @@ mod persistent;
 mod queue;
 mod retry;
 mod sender;
+mod signals;
 mod telemetry;
 
 pub use config::{
@@ -81,6 +85,7 @@ pub use otelcol_configretry::{
 };
 pub use persistent::{recovered_name, redelivered_name};
 pub use sender::Sender;
+pub use signals::{ExportClient, SignalExporter};
 pub use telemetry::{
     QUEUE_BATCH_SEND_SIZE, QUEUE_BATCH_SEND_SIZE_BYTES, QUEUE_CAPACITY, QUEUE_SIZE, counter_names,
 };
