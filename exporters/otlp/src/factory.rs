@@ -5,7 +5,7 @@ use std::sync::Arc;
 use otelcol_component::{CreateError, Exporter, ExporterFactory, Factory, Settings, Signal, StabilityLevel};
 
 use crate::config::OtlpExporterConfig;
-use crate::exporter::OtlpExporter;
+use crate::exporter;
 
 /// The component type name used in config (Go's canonical name).
 pub const TYPE: &str = "otlp_grpc";
@@ -17,7 +17,7 @@ pub const ALIASES: &[&str] = &["otlp"];
 /// Stability of every signal, as the Go collector declares it.
 pub const STABILITY: StabilityLevel = StabilityLevel::Stable;
 
-/// Creates [`OtlpExporter`]s.
+/// Creates [`OtlpExporter`](crate::OtlpExporter)s.
 #[derive(Clone, Copy, Debug, Default)]
 pub struct OtlpExporterFactory;
 
@@ -50,6 +50,6 @@ impl ExporterFactory for OtlpExporterFactory {
         cfg: &OtlpExporterConfig,
         signals: &[Signal],
     ) -> Result<Arc<dyn Exporter>, CreateError> {
-        Ok(Arc::new(OtlpExporter::new(set, cfg, signals)?))
+        Ok(Arc::new(exporter::new_exporter(set, cfg, signals)?))
     }
 }

@@ -38,7 +38,7 @@ pub use config::{
     DEFAULT_KEEPALIVE_TIME, DEFAULT_KEEPALIVE_TIMEOUT, DEFAULT_TIMEOUT, DEFAULT_WRITE_BUFFER_SIZE,
     KeepaliveConfig, OtlpExporterConfig,
 };
-pub use exporter::OtlpExporter;
+pub use exporter::{OtlpExporter, new_exporter};
 pub use factory::{ALIASES, OtlpExporterFactory, STABILITY, TYPE};
 
 /// The factory of the `otlp` exporter.

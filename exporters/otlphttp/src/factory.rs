@@ -5,7 +5,7 @@ use std::sync::Arc;
 use otelcol_component::{CreateError, Exporter, ExporterFactory, Factory, Settings, Signal, StabilityLevel};
 
 use crate::config::OtlpHttpExporterConfig;
-use crate::exporter::OtlpHttpExporter;
+use crate::exporter;
 
 /// The component type name used in config (Go's canonical name).
 pub const TYPE: &str = "otlp_http";
@@ -16,7 +16,7 @@ pub const ALIASES: &[&str] = &["otlphttp"];
 /// Stability of every signal, as the Go collector declares it.
 pub const STABILITY: StabilityLevel = StabilityLevel::Stable;
 
-/// Creates [`OtlpHttpExporter`]s.
+/// Creates [`OtlpHttpExporter`](crate::OtlpHttpExporter)s.
 #[derive(Clone, Copy, Debug, Default)]
 pub struct OtlpHttpExporterFactory;
 
@@ -52,6 +52,6 @@ impl ExporterFactory for OtlpHttpExporterFactory {
         for w in cfg.unapplied_settings() {
             tracing::warn!(id = %set.id, "{w}");
         }
-        Ok(Arc::new(OtlpHttpExporter::new(set, cfg, signals)?))
+        Ok(Arc::new(exporter::new_exporter(set, cfg, signals)?))
     }
 }

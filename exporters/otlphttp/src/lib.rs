@@ -39,7 +39,7 @@ pub use config::{
     CompressionParams, CookiesConfig, DEFAULT_IDLE_CONN_TIMEOUT, DEFAULT_MAX_IDLE_CONNS, DEFAULT_TIMEOUT,
     DEFAULT_WRITE_BUFFER_SIZE, Encoding, OtlpHttpExporterConfig,
 };
-pub use exporter::OtlpHttpExporter;
+pub use exporter::{OtlpHttpExporter, new_exporter};
 pub use factory::{ALIASES, OtlpHttpExporterFactory, STABILITY, TYPE};
 pub use response::{classify, parse_retry_after};
 
