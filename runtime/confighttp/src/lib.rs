@@ -47,7 +47,9 @@ pub use credentials::UrlCredentials;
 pub use headers::{Headers, header_map};
 pub use otelcol_component::redact::{REDACTED, redact_endpoint, redact_url};
 pub use otelcol_configtls::{TlsClientConfig, TlsServerConfig, TpmConfig};
-pub use overlay::{GoDuration, Overlay, deserialize_over, next_or_default, null_as_default, present_as_some};
+pub use overlay::{
+    GoDuration, Overlay, concat_fields, deserialize_over, next_or_default, null_as_default, present_as_some,
+};
 pub use server::{
     CorsConfig, DEFAULT_IDLE_TIMEOUT, DEFAULT_MAX_REQUEST_BODY_SIZE, DEFAULT_READ_HEADER_TIMEOUT,
     DEFAULT_WRITE_TIMEOUT, ServerConfig,

@@ -26,6 +26,32 @@ pub trait Overlay: Sized {
     fn set_field<'de, A: MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<bool, A::Error>;
 }
 
+/// The keys of a block followed by a component's own, for the
+/// [`Overlay::FIELDS`] of a type that embeds the block:
+/// `const FIELDS: &[&str] = &concat_fields::<18>(ServerConfig::FIELDS, &["traces_url_path", ...])`.
+/// `N` must be the sum of both lengths; a mismatch fails to compile.
+pub const fn concat_fields<const N: usize>(
+    block: &[&'static str],
+    own: &[&'static str],
+) -> [&'static str; N] {
+    assert!(
+        block.len() + own.len() == N,
+        "N must be the number of keys of both lists"
+    );
+    let mut out = [""; N];
+    let mut i = 0;
+    while i < block.len() {
+        out[i] = block[i];
+        i += 1;
+    }
+    let mut j = 0;
+    while j < own.len() {
+        out[i + j] = own[j];
+        j += 1;
+    }
+    out
+}
+
 /// Deserializes a block over `init` (null: `init` itself); unknown keys are refused.
 pub fn deserialize_over<'de, D: Deserializer<'de>, T: Overlay>(d: D, init: T) -> Result<T, D::Error> {
     d.deserialize_option(OverlayVisitor(init))
@@ -59,6 +85,17 @@ impl<'de, T: Overlay> Visitor<'de> for OverlayVisitor<T> {
             }
         }
         Ok(self.0)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fields_concatenate_in_order() {
+        const BOTH: [&str; 3] = concat_fields(&["a", "b"], &["c"]);
+        assert_eq!(BOTH, ["a", "b", "c"]);
     }
 }
 

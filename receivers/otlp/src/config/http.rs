@@ -5,7 +5,9 @@ use std::ops::{Deref, DerefMut};
 use std::time::Duration;
 
 use otelcol_component::ConfigError;
-use otelcol_confighttp::{DEFAULT_MAX_REQUEST_BODY_SIZE, Overlay, ServerConfig, deserialize_over};
+use otelcol_confighttp::{
+    DEFAULT_MAX_REQUEST_BODY_SIZE, Overlay, ServerConfig, concat_fields, deserialize_over,
+};
 use serde::de::MapAccess;
 use serde::{Deserialize, Deserializer, Serialize};
 
@@ -68,26 +70,10 @@ impl DerefMut for HttpConfig {
 }
 
 impl Overlay for HttpConfig {
-    const FIELDS: &'static [&'static str] = &[
-        "endpoint",
-        "tls",
-        "cors",
-        "auth",
-        "max_request_body_size",
-        "include_metadata",
-        "response_headers",
-        "compression_algorithms",
-        "read_timeout",
-        "read_header_timeout",
-        "write_timeout",
-        "idle_timeout",
-        "max_connections",
-        "keep_alives_enabled",
-        "middlewares",
-        "traces_url_path",
-        "metrics_url_path",
-        "logs_url_path",
-    ];
+    const FIELDS: &'static [&'static str] = &concat_fields::<{ ServerConfig::FIELDS.len() + 3 }>(
+        ServerConfig::FIELDS,
+        &["traces_url_path", "metrics_url_path", "logs_url_path"],
+    );
     const EXPECTING: &'static str = "the OTLP/HTTP server settings (a map)";
 
     fn set_field<'de, A: MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<bool, A::Error> {
