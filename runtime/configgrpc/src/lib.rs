@@ -8,7 +8,10 @@
 //!   `keepalive{server_parameters, enforcement_policy}`, `include_metadata`,
 //!   `auth`, `middlewares`, and this build's `max_connections`); it gives the
 //!   connection limits `otelcol-httpserver` enforces;
-//! - [`KeepaliveClientConfig`]: a client's `keepalive`;
+//! - [`ClientConfig`]: a gRPC client (`endpoint`, `compression`, `tls`,
+//!   `keepalive` ([`KeepaliveClientConfig`]), buffer sizes, `wait_for_ready`,
+//!   `headers`, `user_agent`, `balancer_name`, `authority`, `auth`,
+//!   `middlewares`), with Go's endpoint prefix and TLS rules;
 //! - re-exported from `otelcol-confighttp`, where they are defined once for
 //!   both protocols: [`AuthConfig`], [`MiddlewareConfig`], [`Compression`],
 //!   [`Headers`].
@@ -30,7 +33,10 @@
 mod client;
 mod server;
 
-pub use client::{DEFAULT_KEEPALIVE_TIME, DEFAULT_KEEPALIVE_TIMEOUT, KeepaliveClientConfig};
+pub use client::{
+    ClientConfig, DEFAULT_BALANCER_NAME, DEFAULT_KEEPALIVE_TIME, DEFAULT_KEEPALIVE_TIMEOUT,
+    KeepaliveClientConfig,
+};
 pub use otelcol_confighttp::{
     AuthConfig, Compression, Headers, MiddlewareConfig, TlsClientConfig, TlsServerConfig,
 };

@@ -8,6 +8,9 @@
 //!   `compression_algorithms`, the timeouts, `keep_alives_enabled`,
 //!   `middlewares`, and this build's `max_connections`); it gives the
 //!   connection limits `otelcol-httpserver` enforces;
+//! - [`ClientConfig`]: an HTTP client (`endpoint`, `proxy_url`, `tls`,
+//!   `timeout`, `headers`, `compression`, the connection pool keys,
+//!   `cookies`, `auth`, `middlewares`, ...);
 //! - client blocks: [`Headers`] (Go `configopaque.MapList`, values
 //!   redacted), [`Compression`], [`CompressionParams`], [`CookiesConfig`],
 //!   [`UrlCredentials`] (userinfo → `Authorization: Basic`);
@@ -39,7 +42,7 @@ mod overlay;
 mod server;
 
 pub use auth::{AuthConfig, MiddlewareConfig, check_server_security};
-pub use client::CookiesConfig;
+pub use client::{ClientConfig, CookiesConfig, DEFAULT_IDLE_CONN_TIMEOUT, DEFAULT_MAX_IDLE_CONNS};
 pub use compression::{
     Compression, CompressionParams, DEFAULT_COMPRESSION_ALGORITHMS, SUPPORTED_COMPRESSION,
 };
