@@ -1,13 +1,17 @@
 //! The `otlp` exporter's config: the Go collector's `configgrpc.ClientConfig`
 //! keys, `timeout`, `sending_queue` and `retry_on_failure`, all at the top level.
 
+use std::ops::{Deref, DerefMut};
 use std::time::Duration;
 
 use otelcol_component::redact::{REDACTED, redact_endpoint};
 use otelcol_component::{ComponentConfig, ConfigError};
-use otelcol_configgrpc::{AuthConfig, Compression, Headers, MiddlewareConfig, TlsClientConfig};
+
+use otelcol_configgrpc::{AuthConfig, ClientConfig, Compression};
+use otelcol_confighttp::{GoDuration, Overlay, concat_fields, deserialize_over};
 use otelcol_exporterhelper::{QueueConfig, RetryConfig};
-use serde::{Deserialize, Serialize};
+use serde::de::MapAccess;
+use serde::{Deserialize, Deserializer, Serialize};
 use tonic::metadata::{AsciiMetadataValue, MetadataKey};
 
 /// Default `timeout` of one export call.
@@ -18,38 +22,21 @@ pub const DEFAULT_WRITE_BUFFER_SIZE: usize = 512 * 1024;
 pub use otelcol_configgrpc::KeepaliveClientConfig as KeepaliveConfig;
 pub use otelcol_configgrpc::{DEFAULT_KEEPALIVE_TIME, DEFAULT_KEEPALIVE_TIMEOUT};
 
-/// Config of the `otlp` exporter.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields, default)]
+/// Config of the `otlp` exporter: Go's `configgrpc.ClientConfig` keys
+/// (`client`, reached through `Deref`, written at the top level) with the
+/// exporter's defaults, plus `timeout`, `sending_queue` and `retry_on_failure`.
+#[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct OtlpExporterConfig {
-    /// `host:port` of the OTLP/gRPC backend; `http://`, `https://` and
-    /// `dns:///` prefixes are stripped (`https://` means TLS). Required.
-    pub endpoint: String,
-    /// `gzip`, `none` or `""`. Default: `gzip`. (`zstd`, `snappy`: refused in this build.)
-    pub compression: Compression,
-    /// TLS settings. Default: TLS on with the system roots; `insecure: true` for plaintext.
-    pub tls: TlsClientConfig,
-    /// HTTP/2 keepalive pings. Default: absent (none).
-    pub keepalive: Option<KeepaliveConfig>,
-    /// Read buffer size of the connection. Default: 0. Accepted; no effect in this build.
-    pub read_buffer_size: usize,
-    /// Write buffer size of the connection. Default: 524288. Accepted; no effect in this build.
-    pub write_buffer_size: usize,
-    /// Wait for the connection to be ready instead of failing fast. Default: false.
-    /// Accepted; calls fail fast and the retry policy takes over.
-    pub wait_for_ready: bool,
-    /// Metadata sent with every call. Default: none.
-    pub headers: Headers,
-    /// `User-Agent`; empty means `<distribution description>/<version> (<os>/<arch>)`. Default: empty.
-    pub user_agent: String,
-    /// Load-balancing policy: `""`, `pick_first` or `round_robin`. Default: `""`.
-    pub balancer_name: String,
-    /// Overrides the `:authority` pseudo-header. Default: empty (the endpoint).
-    pub authority: String,
-    /// Client authenticator extension. Default: none. Refused in this build.
-    pub auth: Option<AuthConfig>,
-    /// Client middleware extensions. Default: none. Refused in this build.
-    pub middlewares: Vec<MiddlewareConfig>,
+    /// The gRPC client settings. Defaults: `compression: gzip`, TLS on with
+    /// the system roots, no `keepalive`, `write_buffer_size: 524288`,
+    /// `balancer_name: ""`. `endpoint` is required; `http://`, `https://`
+    /// and `dns:///` prefixes are stripped (`https://` means TLS).
+    /// `read_buffer_size`, `write_buffer_size` and `wait_for_ready` are
+    /// accepted with no effect (calls fail fast and the retry policy takes
+    /// over); `zstd`/`snappy` compression, `auth` and `middlewares` are
+    /// refused by this build.
+    #[serde(flatten)]
+    pub client: ClientConfig,
     /// Limit of one export call. Default: 5s.
     #[serde(with = "otelcol_exporterhelper::duration")]
     pub timeout: Duration,
@@ -62,19 +49,13 @@ pub struct OtlpExporterConfig {
 impl Default for OtlpExporterConfig {
     fn default() -> Self {
         OtlpExporterConfig {
-            endpoint: String::new(),
-            compression: Compression::Gzip,
-            tls: TlsClientConfig::default(),
-            keepalive: None,
-            read_buffer_size: 0,
-            write_buffer_size: DEFAULT_WRITE_BUFFER_SIZE,
-            wait_for_ready: false,
-            headers: Headers::default(),
-            user_agent: String::new(),
-            balancer_name: String::new(),
-            authority: String::new(),
-            auth: None,
-            middlewares: Vec::new(),
+            client: ClientConfig {
+                compression: Compression::Gzip,
+                keepalive: None,
+                write_buffer_size: DEFAULT_WRITE_BUFFER_SIZE,
+                balancer_name: String::new(),
+                ..ClientConfig::default()
+            },
             timeout: DEFAULT_TIMEOUT,
             sending_queue: QueueConfig::default(),
             retry_on_failure: RetryConfig::default(),
@@ -82,42 +63,44 @@ impl Default for OtlpExporterConfig {
     }
 }
 
+impl Deref for OtlpExporterConfig {
+    type Target = ClientConfig;
+    fn deref(&self) -> &ClientConfig {
+        &self.client
+    }
+}
+
+impl DerefMut for OtlpExporterConfig {
+    fn deref_mut(&mut self) -> &mut ClientConfig {
+        &mut self.client
+    }
+}
+
+impl Overlay for OtlpExporterConfig {
+    const FIELDS: &'static [&'static str] = &concat_fields::<{ ClientConfig::FIELDS.len() + 3 }>(
+        ClientConfig::FIELDS,
+        &["timeout", "sending_queue", "retry_on_failure"],
+    );
+    const EXPECTING: &'static str = "the otlp exporter settings (a map)";
+
+    fn set_field<'de, A: MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<bool, A::Error> {
+        match key {
+            "timeout" => self.timeout = map.next_value::<GoDuration>()?.0,
+            "sending_queue" => self.sending_queue = map.next_value()?,
+            "retry_on_failure" => self.retry_on_failure = map.next_value()?,
+            _ => return self.client.set_field(key, map),
+        }
+        Ok(true)
+    }
+}
+
+impl<'de> Deserialize<'de> for OtlpExporterConfig {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        deserialize_over(d, OtlpExporterConfig::default())
+    }
+}
+
 impl OtlpExporterConfig {
-    /// The endpoint without its `http://`, `https://` or `dns://[/]` prefix (Go's rule).
-    pub fn sanitized_endpoint(&self) -> &str {
-        let e = self.endpoint.as_str();
-        if let Some(rest) = e.strip_prefix("http://") {
-            rest
-        } else if let Some(rest) = e.strip_prefix("https://") {
-            rest
-        } else if let Some(rest) = e.strip_prefix("dns://") {
-            rest.strip_prefix('/').unwrap_or(rest)
-        } else {
-            e
-        }
-    }
-
-    /// True when the connection is plaintext: an `http://` endpoint, or
-    /// `tls::insecure: true` without a CA and without an `https://` endpoint.
-    pub fn is_plaintext(&self) -> bool {
-        self.endpoint.starts_with("http://")
-            || (self.tls.insecure
-                && self.tls.ca_file.is_empty()
-                && self.tls.ca_pem.is_empty()
-                && !self.endpoint.starts_with("https://"))
-    }
-
-    /// The TLS settings to connect with, `None` for plaintext. An `https://`
-    /// endpoint forces TLS even with `insecure: true`.
-    pub fn tls_settings(&self) -> Option<TlsClientConfig> {
-        if self.is_plaintext() {
-            return None;
-        }
-        let mut tls = self.tls.clone();
-        tls.insecure = false;
-        Some(tls)
-    }
-
     fn validate_endpoint(&self) -> Result<(), ConfigError> {
         let endpoint = self.sanitized_endpoint();
         if endpoint.is_empty() {

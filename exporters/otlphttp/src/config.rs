@@ -2,24 +2,26 @@
 //! keys at the top level, the per-signal endpoints, `encoding`,
 //! `sending_queue` and `retry_on_failure`.
 
+use std::ops::{Deref, DerefMut};
 use std::time::Duration;
 
 use http::{HeaderName, HeaderValue, Uri};
 use otelcol_component::redact::redact_url;
 use otelcol_component::{ComponentConfig, ConfigError};
-use otelcol_confighttp::{AuthConfig, Compression, Headers, MiddlewareConfig, TlsClientConfig};
-pub use otelcol_confighttp::{CompressionParams, CookiesConfig};
+use otelcol_confighttp::{
+    AuthConfig, ClientConfig, Compression, Overlay, TlsClientConfig, concat_fields, deserialize_over,
+};
+pub use otelcol_confighttp::{
+    CompressionParams, CookiesConfig, DEFAULT_IDLE_CONN_TIMEOUT, DEFAULT_MAX_IDLE_CONNS,
+};
 use otelcol_exporterhelper::{QueueConfig, RetryConfig};
-use serde::{Deserialize, Serialize};
+use serde::de::MapAccess;
+use serde::{Deserialize, Deserializer, Serialize};
 
 /// Default `timeout` of one request.
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
 /// Default `write_buffer_size` (512 KiB).
 pub const DEFAULT_WRITE_BUFFER_SIZE: usize = 512 * 1024;
-/// Default `max_idle_conns`.
-pub const DEFAULT_MAX_IDLE_CONNS: i64 = 100;
-/// Default `idle_conn_timeout`.
-pub const DEFAULT_IDLE_CONN_TIMEOUT: Duration = Duration::from_secs(90);
 
 /// `encoding`: how requests are serialized.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -32,12 +34,22 @@ pub enum Encoding {
     Json,
 }
 
-/// Config of the `otlphttp` exporter.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields, default)]
+/// Config of the `otlphttp` exporter: Go's `confighttp.ClientConfig` keys
+/// (`client`, reached through `Deref`, written at the top level) with the
+/// exporter's defaults, plus the per-signal endpoints, `encoding`,
+/// `sending_queue` and `retry_on_failure`.
+#[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct OtlpHttpExporterConfig {
-    /// Base URL; `/v1/traces`, `/v1/metrics`, `/v1/logs` are appended. Default: empty.
-    pub endpoint: String,
+    /// The HTTP client settings. `endpoint` is the base URL (`/v1/traces`,
+    /// `/v1/metrics`, `/v1/logs` are appended). Defaults: `timeout: 30s`,
+    /// `compression: gzip`, `write_buffer_size: 524288`, `max_idle_conns:
+    /// 100`, `idle_conn_timeout: 90s`, `force_attempt_http2: true`. Accepted
+    /// and not applied: `proxy_url` (warned at creation), the buffer sizes,
+    /// the HTTP/2 ping keys (plaintext uses HTTP/1.1); refused by this build:
+    /// `auth`, `middlewares`, `cookies::enabled`, `max_conns_per_host`,
+    /// compressions other than gzip, zlib, deflate, none.
+    #[serde(flatten)]
+    pub client: ClientConfig,
     /// URL for traces, instead of `endpoint` + `/v1/traces`. Default: empty.
     pub traces_endpoint: String,
     /// URL for metrics, instead of `endpoint` + `/v1/metrics`. Default: empty.
@@ -48,50 +60,6 @@ pub struct OtlpHttpExporterConfig {
     pub profiles_endpoint: String,
     /// `proto` or `json`. Default: `proto`.
     pub encoding: Encoding,
-    /// Proxy for all requests. Default: empty. Accepted, **not applied**
-    /// (requests go straight to the endpoint); the exporter logs a warning
-    /// when it is created.
-    pub proxy_url: String,
-    /// TLS settings, used for `https://` URLs. Default: system roots, verification on.
-    pub tls: TlsClientConfig,
-    /// Read buffer size. Default: 0. Accepted; no effect in this build.
-    pub read_buffer_size: usize,
-    /// Write buffer size. Default: 524288. Accepted; no effect in this build.
-    pub write_buffer_size: usize,
-    /// Limit of one request. Default: 30s.
-    #[serde(with = "otelcol_exporterhelper::duration")]
-    pub timeout: Duration,
-    /// Headers sent with every request (a `Host` entry sets the Host header). Default: none.
-    pub headers: Headers,
-    /// Client authenticator extension. Default: none. Refused in this build.
-    pub auth: Option<AuthConfig>,
-    /// `gzip`, `zlib`, `deflate`, `none` or `""`. Default: `gzip`.
-    pub compression: Compression,
-    /// Compression level. Default: the algorithm's default.
-    pub compression_params: CompressionParams,
-    /// Idle connections kept in total. Default: 100. Accepted; the pool is bounded per host.
-    pub max_idle_conns: i64,
-    /// Idle connections kept per host; 0 means no limit here. Default: 0.
-    pub max_idle_conns_per_host: i64,
-    /// Connections per host; 0 means no limit. Default: 0. Other values refused in this build.
-    pub max_conns_per_host: i64,
-    /// Close idle connections after this long; 0 never. Default: 90s.
-    #[serde(with = "otelcol_exporterhelper::duration")]
-    pub idle_conn_timeout: Duration,
-    /// Use a new connection for every request. Default: false.
-    pub disable_keep_alives: bool,
-    /// HTTP/2 health-check ping interval. Default: 0. Accepted; plaintext uses HTTP/1.1.
-    #[serde(with = "otelcol_exporterhelper::duration")]
-    pub http2_read_idle_timeout: Duration,
-    /// HTTP/2 ping timeout. Default: 0. Accepted; plaintext uses HTTP/1.1.
-    #[serde(with = "otelcol_exporterhelper::duration")]
-    pub http2_ping_timeout: Duration,
-    /// Cookie handling. Default: disabled.
-    pub cookies: CookiesConfig,
-    /// Try HTTP/2 over TLS (ALPN `h2`). Default: true. Plaintext uses HTTP/1.1 (as in Go).
-    pub force_attempt_http2: bool,
-    /// Client middleware extensions. Default: none. Refused in this build.
-    pub middlewares: Vec<MiddlewareConfig>,
     /// The sending queue. Default: enabled, 10 consumers, 1000 requests.
     pub sending_queue: QueueConfig,
     /// Retries of failed requests. Default: enabled, 5s → 30s, for up to 5m.
@@ -101,34 +69,69 @@ pub struct OtlpHttpExporterConfig {
 impl Default for OtlpHttpExporterConfig {
     fn default() -> Self {
         OtlpHttpExporterConfig {
-            endpoint: String::new(),
+            client: ClientConfig {
+                timeout: DEFAULT_TIMEOUT,
+                compression: Compression::Gzip,
+                write_buffer_size: DEFAULT_WRITE_BUFFER_SIZE,
+                ..ClientConfig::default()
+            },
             traces_endpoint: String::new(),
             metrics_endpoint: String::new(),
             logs_endpoint: String::new(),
             profiles_endpoint: String::new(),
             encoding: Encoding::Proto,
-            proxy_url: String::new(),
-            tls: TlsClientConfig::default(),
-            read_buffer_size: 0,
-            write_buffer_size: DEFAULT_WRITE_BUFFER_SIZE,
-            timeout: DEFAULT_TIMEOUT,
-            headers: Headers::default(),
-            auth: None,
-            compression: Compression::Gzip,
-            compression_params: CompressionParams::default(),
-            max_idle_conns: DEFAULT_MAX_IDLE_CONNS,
-            max_idle_conns_per_host: 0,
-            max_conns_per_host: 0,
-            idle_conn_timeout: DEFAULT_IDLE_CONN_TIMEOUT,
-            disable_keep_alives: false,
-            http2_read_idle_timeout: Duration::ZERO,
-            http2_ping_timeout: Duration::ZERO,
-            cookies: CookiesConfig::default(),
-            force_attempt_http2: true,
-            middlewares: Vec::new(),
             sending_queue: QueueConfig::default(),
             retry_on_failure: RetryConfig::default(),
         }
+    }
+}
+
+impl Deref for OtlpHttpExporterConfig {
+    type Target = ClientConfig;
+    fn deref(&self) -> &ClientConfig {
+        &self.client
+    }
+}
+
+impl DerefMut for OtlpHttpExporterConfig {
+    fn deref_mut(&mut self) -> &mut ClientConfig {
+        &mut self.client
+    }
+}
+
+impl Overlay for OtlpHttpExporterConfig {
+    const FIELDS: &'static [&'static str] = &concat_fields::<{ ClientConfig::FIELDS.len() + 7 }>(
+        ClientConfig::FIELDS,
+        &[
+            "traces_endpoint",
+            "metrics_endpoint",
+            "logs_endpoint",
+            "profiles_endpoint",
+            "encoding",
+            "sending_queue",
+            "retry_on_failure",
+        ],
+    );
+    const EXPECTING: &'static str = "the otlp_http exporter settings (a map)";
+
+    fn set_field<'de, A: MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<bool, A::Error> {
+        match key {
+            "traces_endpoint" => self.traces_endpoint = map.next_value()?,
+            "metrics_endpoint" => self.metrics_endpoint = map.next_value()?,
+            "logs_endpoint" => self.logs_endpoint = map.next_value()?,
+            "profiles_endpoint" => self.profiles_endpoint = map.next_value()?,
+            "encoding" => self.encoding = map.next_value()?,
+            "sending_queue" => self.sending_queue = map.next_value()?,
+            "retry_on_failure" => self.retry_on_failure = map.next_value()?,
+            _ => return self.client.set_field(key, map),
+        }
+        Ok(true)
+    }
+}
+
+impl<'de> Deserialize<'de> for OtlpHttpExporterConfig {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        deserialize_over(d, OtlpHttpExporterConfig::default())
     }
 }
 
