@@ -110,7 +110,8 @@ impl Overlay for ServerConfig {
             "write_buffer_size" => self.write_buffer_size = map.next_value()?,
             "keepalive" => self.keepalive = next_or_default(map)?,
             "include_metadata" => self.include_metadata = map.next_value()?,
-            "auth" => self.auth = map.next_value()?,
+            // A null `auth:` is an error, not "no auth": it must name an authenticator.
+            "auth" => self.auth = Some(map.next_value()?),
             "middlewares" => self.middlewares = map.next_value()?,
             _ => return Ok(false),
         }

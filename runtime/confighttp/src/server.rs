@@ -147,7 +147,8 @@ impl Overlay for ServerConfig {
             "endpoint" => self.endpoint = map.next_value()?,
             "tls" => self.tls = Some(next_or_default(map)?),
             "cors" => self.cors = Some(next_or_default(map)?),
-            "auth" => self.auth = map.next_value()?,
+            // A null `auth:` is an error, not "no auth": it must name an authenticator.
+            "auth" => self.auth = Some(map.next_value()?),
             "max_request_body_size" => self.max_request_body_size = map.next_value()?,
             "include_metadata" => self.include_metadata = map.next_value()?,
             "response_headers" => {
@@ -353,6 +354,11 @@ mod tests {
             .validate("p")
             .unwrap_err();
         assert_eq!(e.key.as_deref(), Some("p::response_headers::bad header"));
+        let e = serde_yaml::from_str::<ServerConfig>("auth:\n").unwrap_err();
+        assert!(
+            e.to_string().contains("missing field `authenticator`"),
+            "a null auth block is refused: {e}"
+        );
         let c = parse("compression_algorithms: [\"\", zstd]\n");
         assert_eq!(c.unapplied_keys(), ["compression_algorithms: zstd"]);
         assert!(ServerConfig::default().unapplied_keys().is_empty());
