@@ -32,7 +32,8 @@ use crate::client::{AttemptError, RemoteWriteClient, encode};
 use crate::config::PrwExporterConfig;
 use crate::translate::{Settings as TranslateSettings, translate};
 
-/// Self-metric names (Go's, with the `otelcol_` prefix).
+/// Self-metric names (Go's, with the `otelcol_` prefix). The first three are
+/// counted by the shared `otelcol-exporterhelper`, the others by this exporter.
 pub mod names {
     /// Points sent.
     pub const SENT: &str = "otelcol_exporter_sent_metric_points";

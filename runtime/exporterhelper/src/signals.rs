@@ -143,6 +143,9 @@ impl<C: ExportClient> SignalExporter<C> {
     {
         let mut exporter = SignalExporter::new(client);
         for signal in signals {
+            if exporter.signals().contains(signal) {
+                continue;
+            }
             exporter = match signal {
                 Signal::Traces => exporter.with_signal::<Traces>(settings, queue, retry, timeout)?,
                 Signal::Metrics => exporter.with_signal::<Metrics>(settings, queue, retry, timeout)?,
@@ -468,7 +471,7 @@ mod tests {
                 &queue,
                 &RetryConfig::default(),
                 TimeoutConfig::default(),
-                &[Signal::Metrics, Signal::Logs],
+                &[Signal::Metrics, Signal::Logs, Signal::Metrics],
             )
             .unwrap(),
         );
