@@ -145,6 +145,13 @@ fn exporter_configs_map_onto_the_pipeline_exporters() {
 }
 
 #[test]
+fn telemetry_exporters_are_recognised_by_id() {
+    assert!(is_telemetry_exporter("otlp_grpc/_telemetry_metrics_0"));
+    assert!(!is_telemetry_exporter("otlp/_other"));
+    assert!(!is_telemetry_exporter("otlp"));
+}
+
+#[test]
 fn signal_urls_keep_a_given_path() {
     assert_eq!(
         signal_url("http://b:4318", Signal::Metrics),
