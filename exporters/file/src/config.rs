@@ -176,7 +176,8 @@ impl FileConfig {
         }
     }
 
-    fn compressed(&self) -> bool {
+    /// True with `compression: zstd` (the only codec, as in Go).
+    pub fn compressed(&self) -> bool {
         !(self.compression.is_empty() || self.compression == "none")
     }
 
@@ -207,13 +208,10 @@ impl ComponentConfig for FileConfig {
                 "append and rotation enabled at the same time is not supported",
             ));
         }
-        if self.compressed() {
+        if self.compressed() && self.compression != "zstd" {
             return Err(ConfigError::at(
                 "compression",
-                match self.compression.as_str() {
-                    "zstd" => "compression zstd is not supported by this build yet".to_string(),
-                    other => format!("compression is not supported: \"{other}\""),
-                },
+                format!("compression is not supported: \"{}\"", self.compression),
             ));
         }
         if self.create_directory {

@@ -69,10 +69,6 @@ fn validate_errors() {
             "append and rotation enabled at the same time is not supported",
         ),
         ("path: x\nformat: xml", "format type is not supported"),
-        (
-            "path: x\ncompression: zstd",
-            "compression: compression zstd is not supported by this build yet",
-        ),
         ("path: x\ncompression: gzip", "compression is not supported"),
         (
             "path: x\nencoding: otlp_encoding",
@@ -126,4 +122,11 @@ fn localtime_is_accepted_and_warned_about() {
     );
     let c = parse_config::<FileConfig>("path: x\nrotation: {}").unwrap();
     assert!(c.unapplied_settings().is_empty());
+}
+
+#[test]
+fn zstd_compression_is_accepted() {
+    let cfg: FileConfig = parse_config("path: x\ncompression: zstd").unwrap();
+    assert!(otelcol_component::ComponentConfig::validate(&cfg).is_ok());
+    assert!(cfg.compressed());
 }

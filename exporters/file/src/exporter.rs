@@ -85,6 +85,7 @@ impl FileExporter {
             self.id.clone(),
             sink,
             self.cfg.format,
+            self.cfg.compressed(),
             self.cfg.effective_flush_interval(),
             failure.clone(),
         );

@@ -58,33 +58,49 @@ impl Item {
         }
     }
 
-    /// The record written to the file: a JSON line, or a length-prefixed message.
-    pub(crate) fn encode(&self, format: Format) -> Vec<u8> {
-        match format {
-            Format::Json => {
-                let mut out = match self {
-                    Item::Traces(t) => otelcol_otlp_json::encode_traces(t.request()),
-                    Item::Metrics(m) => otelcol_otlp_json::encode_metrics(m.request()),
-                    Item::Logs(l) => otelcol_otlp_json::encode_logs(l.request()),
-                };
-                out.push(b'\n');
-                out
+    /// The record written to the file: a JSON line, or a length-prefixed
+    /// message. With `compress`, the JSON (without its newline) or protobuf
+    /// message is one zstd frame, length-prefixed in both formats (Go's
+    /// `compression: zstd`).
+    pub(crate) fn encode(&self, format: Format, compress: bool) -> Vec<u8> {
+        let mut body = match format {
+            Format::Json => match self {
+                Item::Traces(t) => otelcol_otlp_json::encode_traces(t.request()),
+                Item::Metrics(m) => otelcol_otlp_json::encode_metrics(m.request()),
+                Item::Logs(l) => otelcol_otlp_json::encode_logs(l.request()),
+            },
+            Format::Proto => match self {
+                Item::Traces(t) => t.encode_to_vec(),
+                Item::Metrics(m) => m.encode_to_vec(),
+                Item::Logs(l) => l.encode_to_vec(),
+            },
+        };
+        if compress {
+            // zstd into a Vec cannot fail for valid levels; should it, the
+            // record is written uncompressed rather than lost.
+            match compress_zstd(&body) {
+                Ok(z) => body = z,
+                Err(e) => tracing::error!(error = %e, "zstd compression failed; record written uncompressed"),
             }
-            Format::Proto => {
-                let body = match self {
-                    Item::Traces(t) => t.encode_to_vec(),
-                    Item::Metrics(m) => m.encode_to_vec(),
-                    Item::Logs(l) => l.encode_to_vec(),
-                };
-                // The caller refuses payloads whose encoding exceeds u32::MAX.
-                let len = u32::try_from(body.len()).unwrap_or(u32::MAX);
-                let mut out = Vec::with_capacity(body.len() + 4);
-                out.extend_from_slice(&len.to_be_bytes());
-                out.extend_from_slice(&body);
-                out
-            }
+        } else if format == Format::Json {
+            body.push(b'\n');
+            return body;
         }
+        // The caller refuses payloads whose encoding exceeds u32::MAX.
+        let len = u32::try_from(body.len()).unwrap_or(u32::MAX);
+        let mut out = Vec::with_capacity(body.len() + 4);
+        out.extend_from_slice(&len.to_be_bytes());
+        out.extend_from_slice(&body);
+        out
     }
+}
+
+fn compress_zstd(body: &[u8]) -> Result<Vec<u8>, otelcol_configcompression::CompressError> {
+    otelcol_configcompression::compress(
+        otelcol_configcompression::CompressionType::Zstd,
+        otelcol_configcompression::CompressionParams::default(),
+        body,
+    )
 }
 
 /// One queued payload and the queue slot it holds until the writer takes it.
@@ -112,6 +128,7 @@ pub(crate) struct Writer {
     pub(crate) exporter_id: String,
     pub(crate) sink: Sink,
     pub(crate) format: Format,
+    pub(crate) compress: bool,
     pub(crate) flush_interval: Duration,
     pub(crate) failure: Failure,
     sent: [Counter; 3],
@@ -123,6 +140,7 @@ impl Writer {
         exporter_id: String,
         sink: Sink,
         format: Format,
+        compress: bool,
         flush_interval: Duration,
         failure: Failure,
     ) -> Self {
@@ -141,6 +159,7 @@ impl Writer {
             exporter_id,
             sink,
             format,
+            compress,
             flush_interval,
             failure,
         }
@@ -175,7 +194,7 @@ impl Writer {
             tracing::error!(exporter = %self.exporter_id, lost_items = count, "file exporter drops data queued after a write error");
             return;
         }
-        let record = item.encode(self.format);
+        let record = item.encode(self.format, self.compress);
         match self.sink.write_record(&record) {
             Ok(()) => self.sent[signal].increment(count),
             Err(e) => {

@@ -284,6 +284,49 @@ async fn proto_is_length_prefixed() {
     assert_eq!(ExportLogsServiceRequest::decode(frames[2]).unwrap(), log_req());
 }
 
+#[tokio::test]
+async fn zstd_records_are_length_prefixed_frames_in_both_formats() {
+    use otelcol_configcompression::{CompressionType, decompress};
+    for format in ["json", "proto"] {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("out.zst");
+        let e = create(&config(&format!(
+            "path: {}\nformat: {format}\ncompression: zstd",
+            yaml_path(&path)
+        )));
+        e.start(NopHost::new()).await.unwrap();
+        for name in ["a", "b"] {
+            e.clone()
+                .traces()
+                .unwrap()
+                .consume(Traces::from_request(trace_req(2, name)))
+                .await
+                .unwrap();
+        }
+        e.shutdown().await.unwrap();
+        let bytes = std::fs::read(&path).unwrap();
+        let frames = read_frames(&bytes);
+        assert_eq!(frames.len(), 2, "{format}");
+        for (frame, name) in frames.iter().zip(["a", "b"]) {
+            assert!(
+                frame.starts_with(&[0x28, 0xb5, 0x2f, 0xfd]),
+                "{format}: a zstd frame"
+            );
+            let plain = decompress(CompressionType::Zstd, frame, 1 << 20).unwrap();
+            let req = if format == "json" {
+                assert!(
+                    !plain.ends_with(b"\n"),
+                    "no newline inside a compressed JSON record"
+                );
+                otelcol_otlp_json::decode_traces(&plain).unwrap()
+            } else {
+                ExportTraceServiceRequest::decode(&plain[..]).unwrap()
+            };
+            assert_eq!(req, trace_req(2, name), "{format}");
+        }
+    }
+}
+
 async fn write_one(cfg: &FileConfig, name: &str) {
     let e = create(cfg);
     e.start(NopHost::new()).await.unwrap();

@@ -225,6 +225,13 @@ fn run_collector(
         .and_then(|r| r.extract_service::<crate::config::model::ServiceConfig>().ok())
         .map(|s| s.telemetry.logs)
         .unwrap_or_default();
+    let log_export = crate::selftelemetry::LogExport::for_config(&logs);
+    let mut layers = layers;
+    if let Some(export) = &log_export {
+        use tracing_subscriber::Layer as _;
+        let filter = tracing_subscriber::EnvFilter::new(logs.level.directive());
+        layers.push(export.layer().with_filter(filter).boxed());
+    }
     if let Err(e) = init_logging(&logs, layers) {
         eprint_redacted(format!("Error: {e}"));
         return ExitCode::FAILURE;
@@ -243,9 +250,12 @@ fn run_collector(
             build_info.command
         );
     }
-    let collector = Collector::new(factories, build_info)
+    let mut collector = Collector::new(factories, build_info)
         .with_sources(sources)
         .with_sets(sets);
+    if let Some(export) = log_export {
+        collector = collector.with_log_export(export);
+    }
     let result = runtime.block_on(async move {
         let stop = CancellationToken::new();
         let (reload_tx, reload_rx) = tokio::sync::mpsc::channel(1);

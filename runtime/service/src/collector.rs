@@ -27,6 +27,7 @@ use crate::factories::Factories;
 use crate::graph::{BuildError, build};
 use crate::loss::{LossReport, Snapshot};
 use crate::selfmetrics::{self, Registry, TelemetryServer};
+use crate::selftelemetry::{self, SelfTelemetry, SelfTelemetryInputs};
 use crate::service::{Service, StartError};
 use crate::validate::{ValidatedConfig, validate};
 
@@ -67,6 +68,7 @@ pub struct Collector {
     sources: Vec<ConfigSource>,
     sets: Vec<String>,
     self_metrics: bool,
+    log_export: Option<crate::selftelemetry::LogExport>,
 }
 
 impl Collector {
@@ -80,6 +82,7 @@ impl Collector {
             sources: Vec::new(),
             sets: Vec::new(),
             self_metrics: true,
+            log_export: None,
         }
     }
 
@@ -87,6 +90,14 @@ impl Collector {
     /// that embed the runtime and handle the `metrics` crate themselves).
     pub fn without_self_metrics(mut self) -> Self {
         self.self_metrics = false;
+        self
+    }
+
+    /// The queue the log subscriber's [`LogExport::layer`](crate::selftelemetry::LogExport::layer)
+    /// fills, so `service::telemetry::logs::processors` can export the
+    /// collector's own logs (the CLI sets this up).
+    pub fn with_log_export(mut self, export: crate::selftelemetry::LogExport) -> Self {
+        self.log_export = Some(export);
         self
     }
 
@@ -104,7 +115,7 @@ impl Collector {
 
     /// Resolves, validates, builds and starts the service once.
     pub async fn start_service(&self) -> Result<Service, CollectorError> {
-        self.start_service_with(&mut None).await
+        self.start_service_with(&mut Telemetry::default()).await
     }
 
     /// Makes the `/metrics` endpoint match the config: kept if unchanged,
@@ -113,6 +124,7 @@ impl Collector {
         &self,
         cfg: &ValidatedConfig,
         current: &mut Option<TelemetryServer>,
+        resource: &[(String, String)],
     ) -> Result<(), CollectorError> {
         if !self.self_metrics {
             return Ok(());
@@ -126,7 +138,9 @@ impl Collector {
         otelcol_component::set_detailed_metrics(
             wanted.is_some() && level == crate::config::model::MetricsLevel::Detailed,
         );
-        if current.as_ref().map(|s| (s.endpoint(), s.level())) == wanted.as_deref().map(|w| (w, level)) {
+        if current.as_ref().map(|s| (s.endpoint(), s.level(), s.resource()))
+            == wanted.as_deref().map(|w| (w, level, resource))
+        {
             return Ok(());
         }
         if let Some(old) = current.take() {
@@ -142,24 +156,51 @@ impl Collector {
             return Ok(());
         };
         *current = Some(
-            TelemetryServer::start(&endpoint, level, recorder.registry())
+            TelemetryServer::start(&endpoint, level, recorder.registry(), resource.to_vec())
                 .await
                 .map_err(CollectorError::Telemetry)?,
         );
         Ok(())
     }
 
-    async fn start_service_with(
-        &self,
-        telemetry: &mut Option<TelemetryServer>,
-    ) -> Result<Service, CollectorError> {
+    async fn start_service_with(&self, telemetry: &mut Telemetry) -> Result<Service, CollectorError> {
         let (resolved, cfg) = load_config(&self.sources, &self.sets, &self.factories)?;
         for w in &cfg.warnings {
             tracing::warn!("{w}");
         }
         log_summary(&resolved, &cfg);
+        let resource = selftelemetry::resource_attributes(&self.build_info, &cfg.service.telemetry.resource);
         // The recorder must exist before components create their metric handles.
-        self.ensure_telemetry(&cfg, telemetry).await?;
+        self.ensure_telemetry(&cfg, &mut telemetry.server, &resource)
+            .await?;
+        if let Some(old) = telemetry.otlp.take() {
+            old.stop().await;
+        }
+        let parsed = selftelemetry::parse(&cfg.service.telemetry).map_err(|issues| {
+            CollectorError::Telemetry(
+                issues
+                    .iter()
+                    .map(|i| format!("{}: {}", i.path, i.message))
+                    .collect::<Vec<_>>()
+                    .join("; "),
+            )
+        })?;
+        if !parsed.readers.is_empty() || !parsed.log_processors.is_empty() {
+            let inputs = SelfTelemetryInputs {
+                config: &parsed,
+                factories: &self.factories,
+                build_info: &self.build_info,
+                registry: self.registry(),
+                level: cfg.service.telemetry.metrics.level,
+                logs: self.log_export.clone(),
+                resource,
+            };
+            telemetry.otlp = Some(
+                SelfTelemetry::start(inputs)
+                    .await
+                    .map_err(CollectorError::Telemetry)?,
+            );
+        }
         let graph = build(&cfg, &self.build_info)?;
         let service = Service::new(graph);
         service.start().await?;
@@ -189,7 +230,7 @@ impl Collector {
         shutdown: CancellationToken,
         mut reload: Option<mpsc::Receiver<()>>,
     ) -> Result<Option<LossReport>, CollectorError> {
-        let mut telemetry = None;
+        let mut telemetry = Telemetry::default();
         let mut service = self.start_service_with(&mut telemetry).await?;
         let registry = self.registry();
         let start = registry.as_deref().map(Snapshot::take);
@@ -212,7 +253,10 @@ impl Collector {
                         Some(r) => Some(settled(r).await),
                         None => None,
                     };
-                    if let Some(t) = telemetry.take() {
+                    if let Some(t) = telemetry.otlp.take() {
+                        t.stop().await;
+                    }
+                    if let Some(t) = telemetry.server.take() {
                         t.stop().await;
                     }
                     let report = match (start, at_shutdown, end) {
@@ -246,6 +290,14 @@ impl Collector {
         }
         selfmetrics::install().map(|r| r.registry())
     }
+}
+
+/// The collector's own telemetry outlets that outlive a config reload when
+/// unchanged: the `/metrics` server and the OTLP exports.
+#[derive(Debug, Default)]
+struct Telemetry {
+    server: Option<TelemetryServer>,
+    otlp: Option<SelfTelemetry>,
 }
 
 /// The send-failed counters once they stop moving (consumers aborted at the

@@ -22,6 +22,7 @@ pub mod loss;
 pub mod mermaid;
 pub mod redact;
 pub mod selfmetrics;
+pub mod selftelemetry;
 pub mod service;
 pub mod telemetry;
 pub mod validate;

@@ -49,6 +49,11 @@ impl Snapshot {
                     .find(|(k, _)| k == "exporter")
                     .map(|(_, v)| v.clone())
                     .unwrap_or_default();
+                // The exporters of the collector's own telemetry
+                // (`selftelemetry`) carry no user data: not a loss to report.
+                if crate::selftelemetry::is_telemetry_exporter(&exporter) {
+                    continue;
+                }
                 *m.entry((exporter, signal)).or_insert(0) += v;
             }
         }

@@ -195,6 +195,191 @@ impl Registry {
     }
 }
 
+impl Registry {
+    /// The series `level` includes, with the process metrics, as one OTLP
+    /// request (for the periodic OTLP readers of `service::telemetry`):
+    /// counters as cumulative monotonic sums, gauges as gauges, histograms
+    /// as cumulative explicit-bucket histograms; labels become attributes.
+    /// `start` is when counting began (Unix nanoseconds), `now` the time of
+    /// the data points.
+    pub fn to_otlp(
+        &self,
+        level: MetricsLevel,
+        resource: &otelcol_component::proto::resource::v1::Resource,
+        start: u64,
+        now: u64,
+    ) -> otelcol_component::proto::collector::metrics::v1::ExportMetricsServiceRequest {
+        use otelcol_component::proto::collector::metrics::v1::ExportMetricsServiceRequest;
+        use otelcol_component::proto::common::v1::{AnyValue, InstrumentationScope, KeyValue, any_value};
+        use otelcol_component::proto::metrics::v1::{
+            AggregationTemporality, Gauge as OtlpGauge, Histogram as OtlpHistogram, HistogramDataPoint,
+            Metric, NumberDataPoint, ResourceMetrics, ScopeMetrics, Sum, metric, number_data_point,
+        };
+        let help = lock(&self.help).clone();
+        let describe = |name: &str| {
+            help.get(name)
+                .cloned()
+                .unwrap_or_else(|| default_help(name).to_string())
+        };
+        let attrs = |l: &[(String, String)]| -> Vec<KeyValue> {
+            l.iter()
+                .map(|(k, v)| KeyValue {
+                    key: k.clone(),
+                    value: Some(AnyValue {
+                        value: Some(any_value::Value::StringValue(v.clone())),
+                    }),
+                    ..Default::default()
+                })
+                .collect()
+        };
+        let point = |l: &[(String, String)], v: number_data_point::Value| NumberDataPoint {
+            attributes: attrs(l),
+            start_time_unix_nano: start,
+            time_unix_nano: now,
+            value: Some(v),
+            ..Default::default()
+        };
+        let cumulative = AggregationTemporality::Cumulative as i32;
+        let mut metrics = Vec::new();
+        for (name, series) in lock(&self.counters).iter().filter(|(n, _)| included(n, level)) {
+            let data_points = series
+                .iter()
+                .map(|(l, c)| {
+                    let v = i64::try_from(c.0.load(Ordering::Relaxed)).unwrap_or(i64::MAX);
+                    point(l, number_data_point::Value::AsInt(v))
+                })
+                .collect();
+            metrics.push(Metric {
+                name: name.clone(),
+                description: describe(name),
+                data: Some(metric::Data::Sum(Sum {
+                    data_points,
+                    aggregation_temporality: cumulative,
+                    is_monotonic: true,
+                })),
+                ..Default::default()
+            });
+        }
+        for (name, series) in lock(&self.gauges).iter().filter(|(n, _)| included(n, level)) {
+            let data_points = series
+                .iter()
+                .map(|(l, g)| {
+                    let v = f64::from_bits(g.0.load(Ordering::Relaxed));
+                    let mut p = point(l, number_data_point::Value::AsDouble(v));
+                    p.start_time_unix_nano = 0;
+                    p
+                })
+                .collect();
+            metrics.push(Metric {
+                name: name.clone(),
+                description: describe(name),
+                data: Some(metric::Data::Gauge(OtlpGauge { data_points })),
+                ..Default::default()
+            });
+        }
+        for (name, series) in lock(&self.histograms).iter().filter(|(n, _)| included(n, level)) {
+            let data_points = series
+                .iter()
+                .map(|(l, h)| {
+                    let s = lock(&h.state).clone();
+                    let mut bucket_counts = s.counts.clone();
+                    let in_bounds: u64 = s.counts.iter().sum();
+                    bucket_counts.push(s.count.saturating_sub(in_bounds));
+                    HistogramDataPoint {
+                        attributes: attrs(l),
+                        start_time_unix_nano: start,
+                        time_unix_nano: now,
+                        count: s.count,
+                        sum: Some(s.sum),
+                        bucket_counts,
+                        explicit_bounds: h.bounds.to_vec(),
+                        ..Default::default()
+                    }
+                })
+                .collect();
+            metrics.push(Metric {
+                name: name.clone(),
+                description: describe(name),
+                data: Some(metric::Data::Histogram(OtlpHistogram {
+                    data_points,
+                    aggregation_temporality: cumulative,
+                })),
+                ..Default::default()
+            });
+        }
+        if level != MetricsLevel::None {
+            let uptime = now.saturating_sub(start) as f64 / 1e9;
+            let mut process = vec![(
+                "otelcol_process_uptime",
+                "Uptime of the process (in seconds).",
+                true,
+                number_data_point::Value::AsDouble(uptime),
+            )];
+            if let Some(cpu) = cpu_seconds() {
+                process.push((
+                    "otelcol_process_cpu_seconds",
+                    "Total CPU user and system time in seconds.",
+                    true,
+                    number_data_point::Value::AsDouble(cpu),
+                ));
+            }
+            if let Some(rss) = rss_bytes() {
+                process.push((
+                    "otelcol_process_memory_rss",
+                    "Total physical memory (resident set size) (in bytes).",
+                    false,
+                    number_data_point::Value::AsInt(i64::try_from(rss).unwrap_or(i64::MAX)),
+                ));
+            }
+            for (name, description, is_sum, v) in process {
+                let p = point(&[], v);
+                let data = if is_sum {
+                    metric::Data::Sum(Sum {
+                        data_points: vec![p],
+                        aggregation_temporality: cumulative,
+                        is_monotonic: true,
+                    })
+                } else {
+                    metric::Data::Gauge(OtlpGauge { data_points: vec![p] })
+                };
+                metrics.push(Metric {
+                    name: name.into(),
+                    description: description.into(),
+                    data: Some(data),
+                    ..Default::default()
+                });
+            }
+        }
+        ExportMetricsServiceRequest {
+            resource_metrics: vec![ResourceMetrics {
+                resource: Some(resource.clone()),
+                scope_metrics: vec![ScopeMetrics {
+                    scope: Some(InstrumentationScope {
+                        name: "go.opentelemetry.io/collector/service".into(),
+                        ..Default::default()
+                    }),
+                    metrics,
+                    ..Default::default()
+                }],
+                ..Default::default()
+            }],
+        }
+    }
+}
+
+/// The `target_info` gauge: value 1, one label per resource attribute
+/// (names made valid Prometheus labels), as Go's Prometheus reader serves it.
+pub fn render_target_info(out: &mut String, resource: &[(String, String)]) {
+    if resource.is_empty() {
+        return;
+    }
+    let _ = writeln!(
+        out,
+        "# HELP target_info Target metadata\n# TYPE target_info gauge"
+    );
+    let _ = writeln!(out, "target_info{} 1", fmt_labels(resource, None));
+}
+
 /// Whether a metric belongs to `level` (see [`Registry::render_level`]).
 pub fn included(name: &str, level: MetricsLevel) -> bool {
     let level_of = if name.starts_with("otelcol_processor_") {
@@ -414,47 +599,17 @@ pub fn rss_bytes() -> Option<u64> {
     Some(kb * 1024)
 }
 
-/// Where to serve `/metrics`, from `service::telemetry::metrics`; `None` when disabled.
+/// Where to serve `/metrics`, from `service::telemetry::metrics`; `None`
+/// when disabled or when only periodic (push) readers are configured.
+/// Errors name the key (`service::telemetry::metrics::readers::0::...`).
 pub fn endpoint(cfg: &crate::config::model::MetricsConfig) -> Result<Option<String>, String> {
-    use crate::config::model::MetricsLevel;
-    if cfg.level == MetricsLevel::None {
-        return Ok(None);
+    let mut out = crate::selftelemetry::SelfTelemetryConfig::default();
+    let mut issues = Vec::new();
+    crate::selftelemetry::parse_metrics(cfg, &mut out, &mut issues);
+    match issues.first() {
+        Some(i) => Err(format!("{}: {}", i.path, i.message)),
+        None => Ok(out.pull),
     }
-    if cfg.readers.is_empty() {
-        return Ok(Some(
-            cfg.address
-                .clone()
-                .unwrap_or_else(|| "localhost:8888".to_string()),
-        ));
-    }
-    let mut found = None;
-    for (i, r) in cfg.readers.iter().enumerate() {
-        let prom = r
-            .get("pull")
-            .and_then(|p| p.get("exporter"))
-            .and_then(|e| e.get("prometheus"));
-        let Some(prom) = prom else {
-            return Err(format!(
-                "service::telemetry::metrics::readers::{i}: only pull readers with a prometheus exporter are supported by this build"
-            ));
-        };
-        let host = prom.get("host").and_then(|h| h.as_str()).unwrap_or("localhost");
-        let port = prom
-            .get("port")
-            .and_then(|p| p.as_u64().or_else(|| p.as_str().and_then(|s| s.parse().ok())))
-            .unwrap_or(8888);
-        if found.is_some() {
-            return Err(
-                "service::telemetry::metrics::readers: only one prometheus pull reader is supported".into(),
-            );
-        }
-        found = Some(if host.contains(':') {
-            format!("[{host}]:{port}")
-        } else {
-            format!("{host}:{port}")
-        });
-    }
-    Ok(found)
 }
 
 /// Resolves `host:port` (with `localhost`) to a socket address to bind.
@@ -574,6 +729,7 @@ mod tests {
 pub struct TelemetryServer {
     endpoint: String,
     level: MetricsLevel,
+    resource: Vec<(String, String)>,
     addr: SocketAddr,
     stop: tokio_util::sync::CancellationToken,
     task: tokio::task::JoinHandle<()>,
@@ -581,7 +737,12 @@ pub struct TelemetryServer {
 
 impl TelemetryServer {
     /// Binds `endpoint` and serves the registry's metrics on `/metrics`.
-    pub async fn start(endpoint: &str, level: MetricsLevel, registry: Arc<Registry>) -> Result<Self, String> {
+    pub async fn start(
+        endpoint: &str,
+        level: MetricsLevel,
+        registry: Arc<Registry>,
+        resource: Vec<(String, String)>,
+    ) -> Result<Self, String> {
         use hyper::service::service_fn;
         use hyper_util::rt::{TokioExecutor, TokioIo};
 
@@ -593,6 +754,7 @@ impl TelemetryServer {
         let stop = tokio_util::sync::CancellationToken::new();
         let started = Instant::now();
         let token = stop.clone();
+        let served = resource.clone();
         let task = tokio::spawn(async move {
             loop {
                 let (stream, _) = tokio::select! {
@@ -603,13 +765,16 @@ impl TelemetryServer {
                     },
                 };
                 let registry = registry.clone();
+                let resource = resource.clone();
                 let svc = service_fn(move |req: hyper::Request<hyper::body::Incoming>| {
                     let registry = registry.clone();
+                    let resource = resource.clone();
                     async move {
                         let (status, body) = if req.uri().path() == "/metrics" {
                             let mut out = String::with_capacity(16 * 1024);
                             registry.render_level(&mut out, level);
                             render_process(&mut out, started);
+                            render_target_info(&mut out, &resource);
                             (hyper::StatusCode::OK, out)
                         } else {
                             (hyper::StatusCode::NOT_FOUND, "404 page not found\n".to_string())
@@ -636,6 +801,7 @@ impl TelemetryServer {
         Ok(TelemetryServer {
             endpoint: endpoint.to_string(),
             level,
+            resource: served,
             addr,
             stop,
             task,
@@ -650,6 +816,11 @@ impl TelemetryServer {
     /// The level it serves.
     pub fn level(&self) -> MetricsLevel {
         self.level
+    }
+
+    /// The resource attributes `target_info` carries.
+    pub fn resource(&self) -> &[(String, String)] {
+        &self.resource
     }
 
     /// The bound address.

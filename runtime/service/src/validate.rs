@@ -206,8 +206,12 @@ pub fn validate(resolved: &Resolved, factories: &Factories) -> Result<ValidatedC
         }
     };
 
-    if let Err(e) = crate::selfmetrics::endpoint(&service.telemetry.metrics) {
-        issues.push(ConfigIssue::new("", e));
+    match crate::selftelemetry::parse(&service.telemetry) {
+        Ok(telemetry) => {
+            issues.extend(crate::selftelemetry::check(&telemetry, factories));
+            warnings.extend(telemetry.warnings);
+        }
+        Err(mut e) => issues.append(&mut e),
     }
 
     let configured = |section: &str| -> BTreeSet<ComponentId> {

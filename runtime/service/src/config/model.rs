@@ -36,7 +36,8 @@ pub struct TelemetryConfig {
     pub logs: LogsConfig,
     /// The collector's own metrics.
     pub metrics: MetricsConfig,
-    /// The collector's own traces (otel-go declarative schema). Accepted; not exported yet.
+    /// The collector's own traces (otel-go declarative schema): `processors`
+    /// are checked; otelcol-rs records no spans of its own yet.
     pub traces: Option<serde_json::Value>,
     /// Resource attributes for the collector's own telemetry.
     pub resource: BTreeMap<String, Option<String>>,
@@ -108,6 +109,10 @@ pub struct LogsConfig {
     pub error_output_paths: Vec<String>,
     /// Fields added to every log line.
     pub initial_fields: BTreeMap<String, serde_json::Value>,
+    /// Log processors that export the collector's own logs (`[{batch:
+    /// {exporter: {otlp: ...}}}]`, the OpenTelemetry declarative config);
+    /// see [`crate::selftelemetry`].
+    pub processors: Vec<serde_json::Value>,
 }
 
 impl Default for LogsConfig {
@@ -122,6 +127,7 @@ impl Default for LogsConfig {
             output_paths: vec!["stderr".into()],
             error_output_paths: vec!["stderr".into()],
             initial_fields: BTreeMap::new(),
+            processors: Vec::new(),
         }
     }
 }
@@ -149,6 +155,8 @@ pub struct MetricsConfig {
     pub level: MetricsLevel,
     /// The older form: `host:port` to serve `/metrics` on.
     pub address: Option<String>,
-    /// The current form: `[{pull: {exporter: {prometheus: {host, port}}}}]`.
+    /// The current form: `[{pull: {exporter: {prometheus: {host, port}}}}]`
+    /// and `[{periodic: {interval, exporter: {otlp: ...}}}]` (see
+    /// [`crate::selftelemetry`]).
     pub readers: Vec<serde_json::Value>,
 }

@@ -1,0 +1,191 @@
+//! The collector's own telemetry over OTLP (`service::telemetry` readers and
+//! log processors, issue 15 item 1): a collector pushes its self-metrics
+//! over OTLP/gRPC and its logs over OTLP/HTTP to a second otelcol-rs, and
+//! serves `target_info` with the configured resource on `/metrics`.
+
+use std::net::SocketAddr;
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+use otelcol_integration_tests::{Collector, free_port, http_request, otlp_to_files_config, read_json_lines};
+
+fn addr(port: u16) -> SocketAddr {
+    format!("127.0.0.1:{port}").parse().expect("addr")
+}
+
+/// Waits until `path` has a JSON line for which `found` is true.
+fn wait_for_line(path: &Path, what: &str, found: impl Fn(&serde_json::Value) -> bool) -> serde_json::Value {
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while Instant::now() < deadline {
+        if path.exists() {
+            if let Some(v) = read_json_lines(path).into_iter().find(|v| found(v)) {
+                return v;
+            }
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    panic!("no {what} in {} within 30 s", path.display());
+}
+
+fn attr<'a>(attrs: &'a serde_json::Value, key: &str) -> Option<&'a str> {
+    attrs
+        .as_array()?
+        .iter()
+        .find(|a| a["key"] == key)
+        .and_then(|a| a["value"]["stringValue"].as_str())
+}
+
+#[test]
+fn own_metrics_and_logs_go_out_over_otlp_and_target_info_is_served() {
+    let (bg, bh) = (free_port(), free_port());
+    let backend = Collector::start(&otlp_to_files_config(bg, bh), &[], &[addr(bg), addr(bh)]);
+
+    let (http, prom) = (free_port(), free_port());
+    let config = format!(
+        r#"
+receivers:
+  otlp:
+    protocols:
+      http: {{endpoint: "127.0.0.1:{http}"}}
+exporters:
+  nop:
+service:
+  pipelines:
+    traces: {{receivers: [otlp], exporters: [nop]}}
+  telemetry:
+    resource:
+      deployment.environment: selftest
+    metrics:
+      level: detailed
+      readers:
+        - pull:
+            exporter:
+              prometheus: {{host: 127.0.0.1, port: {prom}}}
+        - periodic:
+            interval: 300
+            exporter:
+              otlp: {{protocol: grpc, endpoint: "http://127.0.0.1:{bg}", insecure: true}}
+    logs:
+      processors:
+        - batch:
+            schedule_delay: 200
+            exporter:
+              otlp:
+                protocol: http/protobuf
+                endpoint: "http://127.0.0.1:{bh}/v1/logs"
+                headers: [{{name: x-tenant, value: "t$1"}}]
+"#
+    );
+    // `telemetry` in an argument keeps the harness from adding its own address.
+    let mut collector = Collector::start(
+        &config,
+        &["--set", "service.telemetry.metrics.level=detailed"],
+        &[addr(http), addr(prom)],
+    );
+    let logs = collector.logs();
+    assert!(
+        !logs.contains("deprecated"),
+        "no deprecation for the current forms:\n{logs}"
+    );
+
+    // Something to count: one span accepted.
+    let body = br#"{"resourceSpans":[{"scopeSpans":[{"spans":[{"traceId":"5b8efff798038103d269b633813fc60c","spanId":"eee19b7ec3c1b174","name":"s","startTimeUnixNano":"1","endTimeUnixNano":"2"}]}]}]}"#;
+    let r = http_request(
+        addr(http),
+        "POST",
+        "/v1/traces",
+        &[("Content-Type", "application/json")],
+        body,
+    );
+    assert_eq!(r.status, 200);
+
+    // Metrics: the accepted span arrives as a cumulative sum with the resource.
+    let metrics = backend.dir.path().join("metrics.jsonl");
+    let line = wait_for_line(&metrics, "otelcol_receiver_accepted_spans = 1", |v| {
+        v["resourceMetrics"].as_array().into_iter().flatten().any(|rm| {
+            rm["scopeMetrics"].as_array().into_iter().flatten().any(|sm| {
+                sm["metrics"].as_array().into_iter().flatten().any(|m| {
+                    m["name"] == "otelcol_receiver_accepted_spans"
+                        && m["sum"]["isMonotonic"] == true
+                        && m["sum"]["dataPoints"][0]["asInt"] == "1"
+                })
+            })
+        })
+    });
+    let resource = &line["resourceMetrics"][0]["resource"]["attributes"];
+    assert_eq!(
+        attr(resource, "deployment.environment"),
+        Some("selftest"),
+        "{line}"
+    );
+    assert_eq!(attr(resource, "service.name"), Some("otelcol-rs"), "{line}");
+    let instance = attr(resource, "service.instance.id")
+        .expect("service.instance.id")
+        .to_string();
+
+    // Logs: the collector's startup line, with severity.
+    let logs_path = backend.dir.path().join("logs.jsonl");
+    let line = wait_for_line(&logs_path, "the startup log record", |v| {
+        v.to_string().contains("Everything is ready")
+    });
+    let text = line.to_string();
+    assert!(text.contains("\"severityText\":\"INFO\""), "{text}");
+    assert!(text.contains(&instance), "same resource as the metrics: {text}");
+
+    // target_info on the pull endpoint, with the same resource.
+    let page = http_request(addr(prom), "GET", "/metrics", &[], b"");
+    let page = String::from_utf8_lossy(&page.body);
+    let target_info = page
+        .lines()
+        .find(|l| l.starts_with("target_info{"))
+        .unwrap_or_else(|| panic!("no target_info:\n{page}"));
+    assert!(
+        target_info.contains("deployment_environment=\"selftest\""),
+        "{target_info}"
+    );
+    assert!(
+        target_info.contains(&format!("service_instance_id=\"{instance}\"")),
+        "{target_info}"
+    );
+    assert!(target_info.ends_with(" 1"), "{target_info}");
+
+    let (status, out) = collector.stop();
+    assert!(status.success(), "{out}");
+}
+
+#[test]
+fn deprecated_address_is_warned_and_bad_telemetry_config_names_the_key() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("c.yaml");
+    let base = "receivers: {otlp: {protocols: {http: {endpoint: 127.0.0.1:0}}}}\nexporters: {nop: {}}\n";
+    std::fs::write(
+        &path,
+        format!(
+            "{base}service:\n  pipelines: {{traces: {{receivers: [otlp], exporters: [nop]}}}}\n  telemetry: {{metrics: {{address: 127.0.0.1:0}}}}\n"
+        ),
+    )
+    .expect("write");
+    let (code, _out, err) =
+        otelcol_integration_tests::run_cli(&["validate", "--config", &path.display().to_string()]);
+    assert_eq!(code, 0, "{err}");
+    assert!(err.contains("metrics::address is deprecated"), "{err}");
+
+    std::fs::write(
+        &path,
+        format!(
+            "{base}service:\n  pipelines: {{traces: {{receivers: [otlp], exporters: [nop]}}}}\n  telemetry:\n    metrics:\n      readers:\n        - periodic: {{exporter: {{otlp: {{protocol: grpc}}}}}}\n"
+        ),
+    )
+    .expect("write");
+    let (code, _out, err) =
+        otelcol_integration_tests::run_cli(&["validate", "--config", &path.display().to_string()]);
+    assert_ne!(code, 0);
+    assert!(
+        err.contains("service::telemetry::metrics::readers::0::periodic::exporter::otlp::endpoint"),
+        "{err}"
+    );
+    assert!(
+        !err.contains("at least one pipeline"),
+        "no follow-on noise: {err}"
+    );
+}
