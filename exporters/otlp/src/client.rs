@@ -196,6 +196,7 @@ impl GrpcClient {
         }
         let compression = match cfg.compression {
             Compression::Gzip => Some(CompressionEncoding::Gzip),
+            Compression::Zstd => Some(CompressionEncoding::Zstd),
             _ => None,
         };
         Ok(GrpcClient {

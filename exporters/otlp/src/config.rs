@@ -171,14 +171,11 @@ impl ComponentConfig for OtlpExporterConfig {
         self.validate_endpoint()?;
         self.validate_tls()?;
         match self.compression {
-            Compression::Gzip | Compression::None | Compression::Empty => {}
-            Compression::Zstd | Compression::Snappy => {
+            Compression::Gzip | Compression::Zstd | Compression::None | Compression::Empty => {}
+            Compression::Snappy => {
                 return Err(ConfigError::at(
                     "compression",
-                    format!(
-                        "compression {:?} is not supported by this build yet; use gzip or none",
-                        self.compression.as_str()
-                    ),
+                    "compression \"snappy\" is not supported by this build's gRPC client; use zstd, gzip or none",
                 ));
             }
             other => {

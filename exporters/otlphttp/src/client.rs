@@ -2,7 +2,6 @@
 //! encoding and compression, and the classification of responses.
 
 use std::fmt;
-use std::io::Write;
 use std::sync::Arc;
 
 use bytes::Bytes;
@@ -80,7 +79,7 @@ pub struct HttpClient {
     user_agent: HeaderValue,
     encoding: Encoding,
     compression: Compression,
-    level: flate2::Compression,
+    params: otelcol_confighttp::CompressionParams,
 }
 
 impl fmt::Debug for HttpClient {
@@ -156,10 +155,6 @@ impl HttpClient {
         });
         let tls = Arc::new(std::sync::OnceLock::new());
         let connector = Connector::new(tls.clone(), cfg.tls.server_name_override.clone());
-        let level = match u32::try_from(cfg.compression_params.level) {
-            Ok(l @ 1..=9) => flate2::Compression::new(l),
-            _ => flate2::Compression::default(),
-        };
         Ok(HttpClient {
             client: builder.build(connector),
             tls_settings,
@@ -171,7 +166,7 @@ impl HttpClient {
             user_agent,
             encoding: cfg.encoding,
             compression: cfg.compression,
-            level,
+            params: cfg.compression_params,
         })
     }
 
@@ -198,21 +193,15 @@ impl HttpClient {
         }
     }
 
-    fn compress(&self, body: Vec<u8>) -> std::io::Result<(Vec<u8>, Option<&'static str>)> {
-        let out = Vec::with_capacity(body.len() / 4 + 64);
-        match self.compression {
-            Compression::Gzip => {
-                let mut w = flate2::write::GzEncoder::new(out, self.level);
-                w.write_all(&body)?;
-                Ok((w.finish()?, Some("gzip")))
-            }
-            Compression::Zlib | Compression::Deflate => {
-                let mut w = flate2::write::ZlibEncoder::new(out, self.level);
-                w.write_all(&body)?;
-                Ok((w.finish()?, Some(self.compression.as_str())))
-            }
-            _ => Ok((body, None)),
+    fn compress(
+        &self,
+        body: Vec<u8>,
+    ) -> Result<(Vec<u8>, Option<&'static str>), otelcol_configcompression::CompressError> {
+        if !self.compression.is_compressed() {
+            return Ok((body, None));
         }
+        let out = otelcol_configcompression::compress(self.compression, self.params, &body)?;
+        Ok((out, Some(self.compression.as_str())))
     }
 
     fn request(&self, target: &Target, body: Vec<u8>) -> Result<Request<Full<Bytes>>, ConsumeError> {

@@ -223,31 +223,9 @@ impl OtlpHttpExporterConfig {
         if self.max_conns_per_host != 0 {
             return refuse("max_conns_per_host", "a limit on connections per host");
         }
-        match self.compression {
-            Compression::Gzip
-            | Compression::Zlib
-            | Compression::Deflate
-            | Compression::None
-            | Compression::Empty => {}
-            other => {
-                return Err(ConfigError::at(
-                    "compression",
-                    format!(
-                        "compression {:?} is not supported by this build yet; use gzip, zlib, deflate or none",
-                        other.as_str()
-                    ),
-                ));
-            }
-        }
-        if !(-1..=9).contains(&self.compression_params.level) {
-            return Err(ConfigError::at(
-                "compression_params::level",
-                format!(
-                    "unsupported compression level {}: expected 1 to 9 (0 or -1 for the default)",
-                    self.compression_params.level
-                ),
-            ));
-        }
+        self.compression
+            .validate_params(self.compression_params)
+            .map_err(|e| ConfigError::at("compression_params::level", e.to_string()))?;
         Ok(())
     }
 }

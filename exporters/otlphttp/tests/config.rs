@@ -91,8 +91,11 @@ fn unsupported_settings_are_refused_loudly() {
     let cases = [
         ("tls: {ca_file: /ca.pem, ca_pem: x}", "tls::ca_file"),
         ("tls: {reload_interval: 1m}", "tls::reload_interval"),
-        ("compression: zstd", "not supported by this build yet"),
-        ("compression: snappy", "not supported by this build yet"),
+        ("compression: brotli", "unsupported compression type \"brotli\""),
+        (
+            "compression: snappy\ncompression_params: {level: 1}",
+            "compression_params::level",
+        ),
         ("compression_params: {level: 11}", "compression_params::level"),
         ("auth: {authenticator: oauth2client}", "auth::authenticator"),
         ("middlewares: [{id: m}]", "middlewares"),

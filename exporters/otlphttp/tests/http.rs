@@ -73,14 +73,10 @@ async fn handle(b: Arc<Backend>, req: Request<Incoming>) -> Result<Response<Full
     let (parts, body) = req.into_parts();
     let raw = body.collect().await.unwrap().to_bytes();
     let body = match parts.headers.get("content-encoding").map(|v| v.to_str().unwrap()) {
-        Some("gzip") => {
-            let mut out = Vec::new();
-            flate2::read::GzDecoder::new(&raw[..])
-                .read_to_end(&mut out)
-                .unwrap();
-            out
+        Some(name) => {
+            let ty: otelcol_configcompression::CompressionType = name.parse().unwrap();
+            otelcol_configcompression::decompress(ty, &raw, 64 << 20).unwrap()
         }
-        Some(other) => panic!("unexpected content-encoding {other}"),
         None => raw.to_vec(),
     };
     b.seen.lock().unwrap().push(Seen {
@@ -229,6 +225,49 @@ async fn delivers_every_signal_as_gzipped_protobuf_with_headers() {
             ),
         }
     }
+}
+
+#[tokio::test]
+async fn every_compression_is_sent_with_its_content_encoding() {
+    for (name, level) in [
+        ("zstd", 5),
+        ("snappy", 0),
+        ("x-snappy-framed", 0),
+        ("lz4", 0),
+        ("zlib", 9),
+        ("deflate", 1),
+        ("gzip", -1),
+    ] {
+        let (backend, port) = start_backend(vec![]).await;
+        let extra = format!(
+            "compression: {name}\ncompression_params: {{level: {level}}}\n{}",
+            no_queue()
+        );
+        let e = exporter("otlphttp_codecs", &config(port, &extra));
+        e.start(NopHost::new()).await.unwrap();
+        e.clone().traces().unwrap().consume(spans(5)).await.unwrap();
+        e.shutdown().await.unwrap();
+        let seen = backend.seen.lock().unwrap();
+        assert_eq!(seen[0].headers["content-encoding"], name);
+        assert_eq!(
+            ExportTraceServiceRequest::decode(&seen[0].body[..]).unwrap(),
+            *spans(5).request(),
+            "{name}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn levels_a_codec_does_not_take_are_refused_with_gos_message() {
+    let err = otelcol_componenttest::parse_config::<OtlpHttpExporterConfig>(
+        "endpoint: http://127.0.0.1:1\ncompression: lz4\ncompression_params: {level: 3}",
+    )
+    .and_then(|c| otelcol_component::ComponentConfig::validate(&c).map_err(|e| e.to_string()))
+    .unwrap_err();
+    assert!(
+        err.contains("unsupported parameters {Level:3} for compression type \"lz4\""),
+        "{err}"
+    );
 }
 
 #[tokio::test]

@@ -42,7 +42,7 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 pub enum CompressionType {
     /// `""`: not set (no compression).
     #[default]
-    Blank,
+    Empty,
     /// `none`: no compression.
     None,
     /// `gzip`.
@@ -79,7 +79,7 @@ impl CompressionType {
     /// The name as written in config and in `Content-Encoding` / `grpc-encoding`.
     pub fn name(self) -> &'static str {
         match self {
-            CompressionType::Blank => "",
+            CompressionType::Empty => "",
             CompressionType::None => "none",
             CompressionType::Gzip => "gzip",
             CompressionType::Zlib => "zlib",
@@ -91,9 +91,14 @@ impl CompressionType {
         }
     }
 
+    /// The same as [`name`](Self::name).
+    pub fn as_str(self) -> &'static str {
+        self.name()
+    }
+
     /// False for `none` and `""`, true for every codec.
     pub fn is_compressed(self) -> bool {
-        !matches!(self, CompressionType::Blank | CompressionType::None)
+        !matches!(self, CompressionType::Empty | CompressionType::None)
     }
 
     /// Checks `compression_params` against the method, as Go's
@@ -128,7 +133,7 @@ impl FromStr for CompressionType {
 
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(match s {
-            "" => CompressionType::Blank,
+            "" => CompressionType::Empty,
             "none" => CompressionType::None,
             "gzip" => CompressionType::Gzip,
             "zlib" => CompressionType::Zlib,
@@ -239,7 +244,7 @@ pub fn compress(
     ty.validate_params(params)?;
     let codec = |source: io::Error| CompressError::Codec { ty, source };
     let out = match ty {
-        CompressionType::Blank | CompressionType::None => input.to_vec(),
+        CompressionType::Empty | CompressionType::None => input.to_vec(),
         CompressionType::Gzip => {
             let mut w =
                 flate2::write::GzEncoder::new(Vec::with_capacity(input.len() / 4), flate_level(params.level));
@@ -285,7 +290,7 @@ const SNAPPY_FRAMED_MAGIC: &[u8] = b"\xff\x06\x00\x00sNaPpY";
 /// return the input (checked against `limit` too).
 pub fn decompress(ty: CompressionType, input: &[u8], limit: usize) -> Result<Vec<u8>, DecompressError> {
     match ty {
-        CompressionType::Blank | CompressionType::None => {
+        CompressionType::Empty | CompressionType::None => {
             if input.len() > limit {
                 return Err(DecompressError::TooLarge { limit });
             }
@@ -326,7 +331,7 @@ pub fn decoder<'a, R: Read + 'a>(
 ) -> Result<Box<dyn Read + 'a>, DecompressError> {
     let corrupt = |message: String| DecompressError::Corrupt { ty, message };
     Ok(match ty {
-        CompressionType::Blank | CompressionType::None => Box::new(input),
+        CompressionType::Empty | CompressionType::None => Box::new(input),
         CompressionType::Gzip => Box::new(flate2::read::MultiGzDecoder::new(input)),
         CompressionType::Zlib | CompressionType::Deflate => Box::new(flate2::read::ZlibDecoder::new(input)),
         CompressionType::Zstd => {

@@ -37,7 +37,7 @@ fn names_round_trip_and_unknown_names_are_refused_with_gos_message() {
         "names are case-sensitive, as in Go"
     );
     assert!(!CompressionType::None.is_compressed());
-    assert!(!CompressionType::Blank.is_compressed());
+    assert!(!CompressionType::Empty.is_compressed());
     assert!(CompressionType::Lz4.is_compressed());
 }
 
@@ -53,7 +53,7 @@ fn serde_reads_names_and_null() {
     assert_eq!(c.compression, CompressionType::Zstd);
     assert_eq!(c.compression_params.level, 9);
     let c: C = serde_yaml::from_str("compression:").unwrap();
-    assert_eq!(c.compression, CompressionType::Blank);
+    assert_eq!(c.compression, CompressionType::Empty);
     let err = serde_yaml::from_str::<C>("compression: lzma")
         .err()
         .unwrap()
@@ -122,7 +122,7 @@ fn every_codec_round_trips_at_several_levels() {
             );
         }
     }
-    for ty in [CompressionType::None, CompressionType::Blank] {
+    for ty in [CompressionType::None, CompressionType::Empty] {
         assert_eq!(compress(ty, CompressionParams::default(), &data).unwrap(), data);
         assert_eq!(decompress(ty, &data, data.len()).unwrap(), data);
         assert!(matches!(

@@ -574,7 +574,8 @@ fn prepare(
 /// True for the id of an exporter of the collector's own telemetry
 /// (`otlp_grpc/_telemetry_metrics_0`), which the shutdown loss report leaves out.
 pub fn is_telemetry_exporter(id: &str) -> bool {
-    id.split_once('/').is_some_and(|(_, name)| name.starts_with("_telemetry_"))
+    id.split_once('/')
+        .is_some_and(|(_, name)| name.starts_with("_telemetry_"))
 }
 
 /// Checks every OTLP exporter of `cfg` against the distribution's
