@@ -5,6 +5,7 @@
 //! [`ComponentConfig::validate`], then calls the create function for each
 //! signal the component is used for.
 
+use std::any::Any;
 use std::fmt;
 use std::sync::Arc;
 
@@ -154,24 +155,24 @@ pub trait ExtensionFactory: Factory {
     fn create(&self, set: &Settings, cfg: &Self::Config) -> Result<Arc<dyn Extension>, CreateError>;
 }
 
-/// Signal-generic access to exporters' consumers.
-pub trait ExporterSlot: Payload {
-    /// The exporter's consumer for this signal.
-    fn exporter_consumer(e: Arc<dyn Exporter>) -> Option<SharedConsumer<Self>>;
+impl dyn Exporter {
+    /// The exporter's consumer for payload type `T`, if it supports that signal.
+    pub fn consumer<T: Payload>(self: Arc<Self>) -> Option<SharedConsumer<T>> {
+        let mut out: Option<SharedConsumer<T>> = None;
+        let slot: &mut dyn Any = &mut out;
+        match T::SIGNAL {
+            Signal::Traces => set_any(slot, self.traces()),
+            Signal::Metrics => set_any(slot, self.metrics()),
+            Signal::Logs => set_any(slot, self.logs()),
+        }
+        out
+    }
 }
 
-impl ExporterSlot for Traces {
-    fn exporter_consumer(e: Arc<dyn Exporter>) -> Option<SharedConsumer<Self>> {
-        e.traces()
-    }
-}
-impl ExporterSlot for Metrics {
-    fn exporter_consumer(e: Arc<dyn Exporter>) -> Option<SharedConsumer<Self>> {
-        e.metrics()
-    }
-}
-impl ExporterSlot for Logs {
-    fn exporter_consumer(e: Arc<dyn Exporter>) -> Option<SharedConsumer<Self>> {
-        e.logs()
+/// Stores `value` in `slot` when `slot` holds a value of the same type
+/// (the bridge from a concrete signal to a generic `T` of the same signal).
+fn set_any<V: 'static>(slot: &mut dyn Any, value: V) {
+    if let Some(s) = slot.downcast_mut::<V>() {
+        *s = value;
     }
 }

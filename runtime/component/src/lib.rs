@@ -47,6 +47,7 @@ mod factory;
 mod id;
 mod pdata;
 pub mod redact;
+mod signal;
 pub mod storage;
 mod wire;
 
@@ -54,15 +55,16 @@ pub use admission::{Admission, AdmissionPermit, AdmissionSet};
 pub use component::{
     BuildInfo, Component, Extension, Host, PipelineInfo, ServiceInfo, Settings, StabilityLevel, StatusEvent,
 };
-pub use consumer::{Capabilities, Consumer, ConsumerSlot, Consumers, SharedConsumer};
+pub use consumer::{Capabilities, Consumer, Consumers, SharedConsumer};
 pub use context::{ClientInfo, MetadataPartition, PartitionKey, RequestContext};
 pub use error::{ComponentError, ConfigError, ConsumeError, ConsumeErrorKind, CreateError};
 pub use factory::{
-    ComponentConfig, Exporter, ExporterFactory, ExporterSlot, ExtensionFactory, Factory, Processor,
-    ProcessorFactory, ReceiverFactory,
+    ComponentConfig, Exporter, ExporterFactory, ExtensionFactory, Factory, Processor, ProcessorFactory,
+    ReceiverFactory,
 };
 pub use id::{ComponentId, ComponentType, IdError, Kind, PipelineId, Signal};
 pub use pdata::{Logs, Metrics, Payload, Traces};
+pub use signal::{JsonError, PartialSuccess};
 /// Whether the service's self-metrics level is `detailed`, for metrics that
 /// cost work to measure (Go records its byte-size histograms only then).
 /// Set by the runtime before it creates components; false until then.

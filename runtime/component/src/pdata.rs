@@ -28,6 +28,7 @@ use crate::proto::collector::trace::v1::ExportTraceServiceRequest;
 use crate::proto::logs::v1::{LogRecord, ResourceLogs, ScopeLogs};
 use crate::proto::metrics::v1::{Metric, ResourceMetrics, ScopeMetrics, metric::Data};
 use crate::proto::trace::v1::{ResourceSpans, ScopeSpans, Span};
+use crate::signal::{JsonError, PartialSuccess};
 use crate::wire::WireError;
 
 /// Behaviour shared by the three signal payloads; the runtime is generic over it.
@@ -35,8 +36,30 @@ pub trait Payload: Clone + Default + fmt::Debug + Send + Sync + 'static {
     /// The OTLP export request this payload wraps.
     type Request: Message + Default + Clone + PartialEq + Send + Sync + 'static;
 
+    /// The OTLP export response answering [`Request`](Payload::Request).
+    type Response: Message + Default + Clone + PartialEq + Send + Sync + 'static;
+
     /// The signal this payload carries.
     const SIGNAL: Signal;
+    /// The OTLP gRPC service (`opentelemetry.proto.collector.trace.v1.TraceService`).
+    const GRPC_SERVICE: &'static str;
+    /// The gRPC path of the service's `Export` method.
+    const GRPC_PATH: &'static str;
+    /// The default OTLP/HTTP path (`/v1/traces`).
+    const HTTP_PATH: &'static str;
+
+    /// An export response; `partial` sets its `partial_success`.
+    fn response(partial: Option<PartialSuccess>) -> Self::Response;
+    /// The `partial_success` of a response, if it has one.
+    fn partial_success(resp: &Self::Response) -> Option<PartialSuccess>;
+    /// The OTLP/JSON encoding of the request.
+    fn to_json(&self) -> Vec<u8>;
+    /// Decodes an OTLP/JSON request.
+    fn from_json(bytes: &[u8]) -> Result<Self, JsonError>;
+    /// The OTLP/JSON encoding of a response.
+    fn response_to_json(resp: &Self::Response) -> Vec<u8>;
+    /// Decodes an OTLP/JSON response.
+    fn response_from_json(bytes: &[u8]) -> Result<Self::Response, JsonError>;
 
     /// Wraps a request.
     fn from_request(req: Self::Request) -> Self;
@@ -195,7 +218,7 @@ fn chunk_of<R: Message>(req: &R, items: usize) -> (Bytes, usize) {
 }
 
 macro_rules! payload_type {
-    ($(#[$doc:meta])* $name:ident, $req:ty, $signal:expr, $field:ident, $validate:path) => {
+    ($(#[$doc:meta])* $name:ident, $req:ty, $resp:ty, $signal:expr, $field:ident, $validate:path) => {
         $(#[$doc])*
         #[derive(Clone, Default)]
         pub struct $name {
@@ -247,7 +270,30 @@ macro_rules! payload_type {
 
         impl Payload for $name {
             type Request = $req;
+            type Response = $resp;
             const SIGNAL: Signal = $signal;
+            const GRPC_SERVICE: &'static str = <$req as crate::signal::Facts>::GRPC_SERVICE;
+            const GRPC_PATH: &'static str = <$req as crate::signal::Facts>::GRPC_PATH;
+            const HTTP_PATH: &'static str = <$req as crate::signal::Facts>::HTTP_PATH;
+
+            fn response(partial: Option<PartialSuccess>) -> Self::Response {
+                <$req as crate::signal::Facts>::response(partial)
+            }
+            fn partial_success(resp: &Self::Response) -> Option<PartialSuccess> {
+                <$req as crate::signal::Facts>::partial_success(resp)
+            }
+            fn to_json(&self) -> Vec<u8> {
+                <$req as crate::signal::Facts>::to_json(self.request())
+            }
+            fn from_json(bytes: &[u8]) -> Result<Self, JsonError> {
+                <$req as crate::signal::Facts>::from_json(bytes).map(Self::from_request)
+            }
+            fn response_to_json(resp: &Self::Response) -> Vec<u8> {
+                <$req as crate::signal::Facts>::response_to_json(resp)
+            }
+            fn response_from_json(bytes: &[u8]) -> Result<Self::Response, JsonError> {
+                <$req as crate::signal::Facts>::response_from_json(bytes)
+            }
 
             fn from_request(req: $req) -> Self {
                 $name { data: Repr::Decoded(Arc::new(req)), ctx: RequestContext::default() }
@@ -422,6 +468,7 @@ payload_type!(
     /// A batch of spans: an OTLP `ExportTraceServiceRequest`.
     Traces,
     ExportTraceServiceRequest,
+    crate::proto::collector::trace::v1::ExportTraceServiceResponse,
     Signal::Traces,
     resource_spans,
     crate::wire::validate_traces
@@ -430,6 +477,7 @@ payload_type!(
     /// A batch of metrics: an OTLP `ExportMetricsServiceRequest`. Items are data points.
     Metrics,
     ExportMetricsServiceRequest,
+    crate::proto::collector::metrics::v1::ExportMetricsServiceResponse,
     Signal::Metrics,
     resource_metrics,
     crate::wire::validate_metrics
@@ -438,6 +486,7 @@ payload_type!(
     /// A batch of log records: an OTLP `ExportLogsServiceRequest`.
     Logs,
     ExportLogsServiceRequest,
+    crate::proto::collector::logs::v1::ExportLogsServiceResponse,
     Signal::Logs,
     resource_logs,
     crate::wire::validate_logs

@@ -3,8 +3,8 @@
 use std::sync::Arc;
 
 use otelcol_component::{
-    ComponentConfig, Consumers, ExporterFactory, ExporterSlot, Kind, Logs, Metrics, Payload,
-    ProcessorFactory, ReceiverFactory, Signal, Traces,
+    ComponentConfig, Consumers, ExporterFactory, Kind, Logs, Metrics, Payload, ProcessorFactory,
+    ReceiverFactory, Signal, Traces,
 };
 
 use crate::{NopHost, Sink, nop_settings};
@@ -103,8 +103,10 @@ pub async fn check_processor_lifecycle<F: ProcessorFactory>(
     Ok(())
 }
 
-async fn exporter_signal<T: ExporterSlot>(e: &Arc<dyn otelcol_component::Exporter>) -> Result<(), String> {
-    let c = T::exporter_consumer(e.clone())
+async fn exporter_signal<T: Payload>(e: &Arc<dyn otelcol_component::Exporter>) -> Result<(), String> {
+    let c = e
+        .clone()
+        .consumer::<T>()
         .ok_or_else(|| format!("exporter declares {} but offers no consumer", T::SIGNAL))?;
     c.consume(sample::<T>())
         .await

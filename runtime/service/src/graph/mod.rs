@@ -11,12 +11,10 @@ use std::fmt;
 use std::sync::Arc;
 
 use otelcol_component::{
-    BuildInfo, Component, ComponentId, ConsumerSlot, Consumers, CreateError, Exporter, ExporterSlot,
-    Extension, Kind, Logs, Metrics, PipelineId, PipelineInfo, Processor, ServiceInfo, Settings,
-    SharedConsumer, Signal, Traces,
+    BuildInfo, Component, ComponentId, Consumers, CreateError, Exporter, Extension, Kind, Logs, Metrics,
+    Payload, PipelineId, PipelineInfo, ServiceInfo, Settings, SharedConsumer, Signal, Traces,
 };
 
-use crate::factories::{AnyConfig, DynProcessorFactory};
 use crate::validate::{Pipeline, ValidatedConfig};
 use fanout::fanout;
 use obs::Counted;
@@ -34,48 +32,6 @@ pub struct BuildError {
     /// The factory's error.
     #[source]
     pub source: CreateError,
-}
-
-/// Payload types the graph can build pipelines for.
-pub trait GraphSignal: ConsumerSlot + ExporterSlot {
-    /// Calls the processor factory's create function for this signal.
-    fn create_processor(
-        f: &dyn DynProcessorFactory,
-        set: &Settings,
-        cfg: &AnyConfig,
-        next: SharedConsumer<Self>,
-    ) -> Result<Arc<dyn Processor<Self>>, CreateError>;
-}
-
-impl GraphSignal for Traces {
-    fn create_processor(
-        f: &dyn DynProcessorFactory,
-        set: &Settings,
-        cfg: &AnyConfig,
-        next: SharedConsumer<Self>,
-    ) -> Result<Arc<dyn Processor<Self>>, CreateError> {
-        f.create_traces(set, cfg, next)
-    }
-}
-impl GraphSignal for Metrics {
-    fn create_processor(
-        f: &dyn DynProcessorFactory,
-        set: &Settings,
-        cfg: &AnyConfig,
-        next: SharedConsumer<Self>,
-    ) -> Result<Arc<dyn Processor<Self>>, CreateError> {
-        f.create_metrics(set, cfg, next)
-    }
-}
-impl GraphSignal for Logs {
-    fn create_processor(
-        f: &dyn DynProcessorFactory,
-        set: &Settings,
-        cfg: &AnyConfig,
-        next: SharedConsumer<Self>,
-    ) -> Result<Arc<dyn Processor<Self>>, CreateError> {
-        f.create_logs(set, cfg, next)
-    }
 }
 
 /// The processors of one pipeline, first to last.
@@ -132,13 +88,13 @@ fn settings(id: &ComponentId, kind: Kind, build: &BuildInfo) -> Settings {
     Settings::new(id.clone(), kind, build.clone())
 }
 
-struct BuiltPipeline<T: GraphSignal> {
+struct BuiltPipeline<T: Payload> {
     entry: SharedConsumer<T>,
     processors: Vec<(ComponentId, Arc<dyn Component>)>,
     mutates: bool,
 }
 
-fn build_pipeline<T: GraphSignal>(
+fn build_pipeline<T: Payload>(
     pid: &PipelineId,
     p: &Pipeline,
     cfg: &ValidatedConfig,
@@ -156,7 +112,9 @@ fn build_pipeline<T: GraphSignal>(
         let e = exporters
             .get(id)
             .ok_or_else(|| err(Kind::Exporter, id, CreateError::Other("not built".into())))?;
-        let c = T::exporter_consumer(e.clone())
+        let c = e
+            .clone()
+            .consumer::<T>()
             .ok_or_else(|| err(Kind::Exporter, id, CreateError::SignalNotSupported(T::SIGNAL)))?;
         outs.push(c);
     }
@@ -174,13 +132,10 @@ fn build_pipeline<T: GraphSignal>(
             .get(id)
             .ok_or_else(|| err(Kind::Processor, id, CreateError::Other("not configured".into())))?;
         let out: SharedConsumer<T> = Arc::new(Counted::outgoing(id, next));
-        let proc = T::create_processor(
-            c.factory.as_ref(),
-            &settings(id, Kind::Processor, build),
-            &c.config,
-            out,
-        )
-        .map_err(|e| err(Kind::Processor, id, e))?;
+        let proc = c
+            .factory
+            .create::<T>(&settings(id, Kind::Processor, build), &c.config, out)
+            .map_err(|e| err(Kind::Processor, id, e))?;
         mutates |= proc.capabilities().mutates_data;
         let as_consumer: SharedConsumer<T> = proc.clone();
         next = Arc::new(Counted::incoming(id, as_consumer));
