@@ -3,12 +3,12 @@
 use std::sync::Arc;
 
 use otelcol_component::{
-    CreateError, Factory, Logs, Metrics, Processor, ProcessorFactory, Settings, SharedConsumer, Signal,
-    StabilityLevel, Traces,
+    CreateError, Factory, Logs, Metrics, Payload, Processor, ProcessorFactory, Settings, SharedConsumer,
+    Signal, StabilityLevel, Traces,
 };
 
 use crate::config::RedactionConfig;
-use crate::processor::{Redact, RedactionProcessor, Redactor};
+use crate::processor::{RedactionProcessor, Redactor};
 
 /// The component type name used in config.
 pub const TYPE: &str = "redaction";
@@ -32,7 +32,7 @@ impl Factory for RedactionProcessorFactory {
     }
 }
 
-fn create<T: Redact>(
+fn create<T: Payload>(
     set: &Settings,
     cfg: &RedactionConfig,
     next: SharedConsumer<T>,

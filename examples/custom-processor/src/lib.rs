@@ -21,7 +21,7 @@ mod processor;
 
 pub use config::{DEFAULT_MASK, RedactionConfig};
 pub use factory::{RedactionProcessorFactory, STABILITY, TYPE};
-pub use processor::{Redact, RedactionProcessor, Redactor};
+pub use processor::{RedactionProcessor, Redactor};
 
 /// The factory to register in a distribution (the builder calls
 /// `otelcol_example_custom_processor::factory()` by default).

@@ -5,10 +5,9 @@ use std::fmt;
 use std::sync::Arc;
 
 use otelcol_component::proto::common::v1::{AnyValue, KeyValue, any_value::Value};
-use otelcol_component::proto::metrics::v1::metric::Data;
 use otelcol_component::{
-    Capabilities, Component, ConfigError, ConsumeError, Consumer, Logs, Metrics, Payload, SharedConsumer,
-    Traces, async_trait,
+    AttributesOf, Capabilities, Component, ConfigError, ConsumeError, Consumer, Payload, SharedConsumer,
+    async_trait,
 };
 use regex::Regex;
 
@@ -62,83 +61,15 @@ impl Redactor {
         }
     }
 
-    fn resource(&self, attrs: &mut [KeyValue]) {
-        if self.include_resource {
-            self.attributes(attrs);
-        }
-    }
-}
-
-/// A payload the redactor can rewrite.
-pub trait Redact: Payload {
-    /// Rewrites every attribute list of the payload.
-    fn redact(&mut self, r: &Redactor);
-}
-
-impl Redact for Traces {
-    fn redact(&mut self, r: &Redactor) {
-        for rs in &mut self.request_mut().resource_spans {
-            if let Some(res) = rs.resource.as_mut() {
-                r.resource(&mut res.attributes);
-            }
-            for span in rs.scope_spans.iter_mut().flat_map(|ss| ss.spans.iter_mut()) {
-                r.attributes(&mut span.attributes);
-                span.events
-                    .iter_mut()
-                    .for_each(|e| r.attributes(&mut e.attributes));
-                span.links
-                    .iter_mut()
-                    .for_each(|l| r.attributes(&mut l.attributes));
-            }
-        }
-    }
-}
-
-impl Redact for Logs {
-    fn redact(&mut self, r: &Redactor) {
-        for rl in &mut self.request_mut().resource_logs {
-            if let Some(res) = rl.resource.as_mut() {
-                r.resource(&mut res.attributes);
-            }
-            for log in rl.scope_logs.iter_mut().flat_map(|sl| sl.log_records.iter_mut()) {
-                r.attributes(&mut log.attributes);
-            }
-        }
-    }
-}
-
-impl Redact for Metrics {
-    fn redact(&mut self, r: &Redactor) {
-        for rm in &mut self.request_mut().resource_metrics {
-            if let Some(res) = rm.resource.as_mut() {
-                r.resource(&mut res.attributes);
-            }
-            for m in rm.scope_metrics.iter_mut().flat_map(|sm| sm.metrics.iter_mut()) {
-                match m.data.as_mut() {
-                    Some(Data::Gauge(g)) => g
-                        .data_points
-                        .iter_mut()
-                        .for_each(|p| r.attributes(&mut p.attributes)),
-                    Some(Data::Sum(s)) => s
-                        .data_points
-                        .iter_mut()
-                        .for_each(|p| r.attributes(&mut p.attributes)),
-                    Some(Data::Histogram(h)) => h
-                        .data_points
-                        .iter_mut()
-                        .for_each(|p| r.attributes(&mut p.attributes)),
-                    Some(Data::ExponentialHistogram(h)) => h
-                        .data_points
-                        .iter_mut()
-                        .for_each(|p| r.attributes(&mut p.attributes)),
-                    Some(Data::Summary(s)) => s
-                        .data_points
-                        .iter_mut()
-                        .for_each(|p| r.attributes(&mut p.attributes)),
-                    None => {}
-                }
-            }
-        }
+    /// Redacts every attribute list of a payload of any signal: items'
+    /// (spans with their events and links, data points, log records) and,
+    /// with `include_resource`, resources'.
+    pub fn payload<T: Payload>(&self, data: &mut T) {
+        data.for_each_attributes_mut(|of, attrs| match of {
+            AttributesOf::Resource if !self.include_resource => {}
+            AttributesOf::Scope => {}
+            _ => self.attributes(attrs),
+        });
     }
 }
 
@@ -165,9 +96,9 @@ impl<T: Payload> fmt::Debug for RedactionProcessor<T> {
 }
 
 #[async_trait]
-impl<T: Redact> Consumer<T> for RedactionProcessor<T> {
+impl<T: Payload> Consumer<T> for RedactionProcessor<T> {
     async fn consume(&self, mut data: T) -> Result<(), ConsumeError> {
-        data.redact(&self.redactor);
+        self.redactor.payload(&mut data);
         self.next.consume(data).await
     }
 

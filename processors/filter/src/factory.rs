@@ -3,13 +3,13 @@
 use std::sync::Arc;
 
 use otelcol_component::{
-    CreateError, Factory, Logs, Metrics, Processor, ProcessorFactory, Settings, SharedConsumer, Signal,
-    StabilityLevel, Traces,
+    CreateError, Factory, Logs, Metrics, Payload, Processor, ProcessorFactory, Settings, SharedConsumer,
+    Signal, StabilityLevel, Traces,
 };
 
 use crate::compile::compile;
 use crate::config::FilterConfig;
-use crate::processor::{FilterProcessor, Filterable};
+use crate::processor::FilterProcessor;
 
 /// The component type name used in config.
 pub const TYPE: &str = "filter";
@@ -33,13 +33,13 @@ impl Factory for FilterProcessorFactory {
     }
 }
 
-fn create<T: Filterable>(
+fn create<T: Payload>(
     set: &Settings,
     cfg: &FilterConfig,
     next: SharedConsumer<T>,
 ) -> Result<Arc<FilterProcessor<T>>, CreateError> {
     let plan = compile(cfg)?;
-    tracing::debug!(id = %set.id, signal = %T::SIGNAL, passes = T::passes(&plan).len(), "created filter processor");
+    tracing::debug!(id = %set.id, signal = %T::SIGNAL, passes = plan.passes(T::SIGNAL).len(), "created filter processor");
     Ok(Arc::new(FilterProcessor::new(
         set.id.to_string(),
         Arc::new(plan),

@@ -3,12 +3,12 @@
 use std::sync::Arc;
 
 use otelcol_component::{
-    CreateError, Factory, Logs, Metrics, Processor, ProcessorFactory, Settings, SharedConsumer, Signal,
-    StabilityLevel, Traces,
+    CreateError, Factory, Logs, Metrics, Payload, Processor, ProcessorFactory, Settings, SharedConsumer,
+    Signal, StabilityLevel, Traces,
 };
 
 use crate::config::ResourceConfig;
-use crate::processor::{HasResources, ResourceProcessor};
+use crate::processor::ResourceProcessor;
 
 /// The component type name used in config.
 pub const TYPE: &str = "resource";
@@ -32,7 +32,7 @@ impl Factory for ResourceProcessorFactory {
     }
 }
 
-fn create<T: HasResources>(
+fn create<T: Payload>(
     set: &Settings,
     cfg: &ResourceConfig,
     next: SharedConsumer<T>,

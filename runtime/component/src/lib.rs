@@ -49,6 +49,7 @@ mod pdata;
 pub mod redact;
 mod signal;
 pub mod storage;
+mod visit;
 mod wire;
 
 pub use admission::{Admission, AdmissionPermit, AdmissionSet};
@@ -65,6 +66,7 @@ pub use factory::{
 pub use id::{ComponentId, ComponentType, IdError, Kind, PipelineId, Signal};
 pub use pdata::{Logs, Metrics, Payload, Traces};
 pub use signal::{JsonError, PartialSuccess};
+pub use visit::{AttributesOf, ItemMut, ResourceRef, Retain, ScopeRef, Visitor, for_each_point_attributes};
 /// Whether the service's self-metrics level is `detailed`, for metrics that
 /// cost work to measure (Go records its byte-size histograms only then).
 /// Set by the runtime before it creates components; false until then.

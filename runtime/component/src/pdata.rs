@@ -25,10 +25,13 @@ use crate::id::Signal;
 use crate::proto::collector::logs::v1::ExportLogsServiceRequest;
 use crate::proto::collector::metrics::v1::ExportMetricsServiceRequest;
 use crate::proto::collector::trace::v1::ExportTraceServiceRequest;
+use crate::proto::common::v1::{InstrumentationScope, KeyValue};
 use crate::proto::logs::v1::{LogRecord, ResourceLogs, ScopeLogs};
 use crate::proto::metrics::v1::{Metric, ResourceMetrics, ScopeMetrics, metric::Data};
+use crate::proto::resource::v1::Resource;
 use crate::proto::trace::v1::{ResourceSpans, ScopeSpans, Span};
 use crate::signal::{JsonError, PartialSuccess};
+use crate::visit::{AttributesOf, ItemMut, ResourceRef, ScopeRef, Visitor};
 use crate::wire::WireError;
 
 /// Behaviour shared by the three signal payloads; the runtime is generic over it.
@@ -82,6 +85,25 @@ pub trait Payload: Clone + Default + fmt::Debug + Send + Sync + 'static {
     fn split(self, max_items: usize) -> Vec<Self>;
     /// True when both handles point at the same shared data (no copy was made).
     fn shares_data_with(&self, other: &Self) -> bool;
+
+    /// Resource entries carried (decoding an encoded payload).
+    fn resource_count(&self) -> usize;
+    /// Calls `f` on every resource. An absent resource is offered as an
+    /// empty one and stays absent if `f` leaves it empty.
+    fn for_each_resource_mut(&mut self, f: impl FnMut(&mut Resource));
+    /// Calls `f` on every instrumentation scope, with its resource. An
+    /// absent scope is offered as an empty one and stays absent if `f`
+    /// leaves it empty.
+    fn for_each_scope_mut(&mut self, f: impl FnMut(ResourceRef<'_>, &mut InstrumentationScope));
+    /// Calls `f` on every item (span, metric or log record) with its
+    /// resource and scope.
+    fn for_each_item_mut(&mut self, f: impl FnMut(ResourceRef<'_>, ScopeRef<'_>, ItemMut<'_>));
+    /// Calls `f` on every attribute list: resources', scopes', and the
+    /// items' (spans with their events and links, data points, log records).
+    fn for_each_attributes_mut(&mut self, f: impl FnMut(AttributesOf, &mut Vec<KeyValue>));
+    /// Keeps what `visitor` decides to keep, top-down; scopes and resources
+    /// left empty by it are removed.
+    fn retain(&mut self, visitor: &mut impl Visitor);
 
     /// True when the payload carries no items.
     fn is_empty(&self) -> bool {
@@ -293,6 +315,24 @@ macro_rules! payload_type {
             }
             fn response_from_json(bytes: &[u8]) -> Result<Self::Response, JsonError> {
                 <$req as crate::signal::Facts>::response_from_json(bytes)
+            }
+            fn resource_count(&self) -> usize {
+                self.request().$field.len()
+            }
+            fn for_each_resource_mut(&mut self, f: impl FnMut(&mut Resource)) {
+                crate::visit::resources(&mut self.request_mut().$field, f)
+            }
+            fn for_each_scope_mut(&mut self, f: impl FnMut(ResourceRef<'_>, &mut InstrumentationScope)) {
+                crate::visit::scopes(&mut self.request_mut().$field, f)
+            }
+            fn for_each_item_mut(&mut self, f: impl FnMut(ResourceRef<'_>, ScopeRef<'_>, ItemMut<'_>)) {
+                crate::visit::items(&mut self.request_mut().$field, f)
+            }
+            fn for_each_attributes_mut(&mut self, f: impl FnMut(AttributesOf, &mut Vec<KeyValue>)) {
+                crate::visit::attributes(&mut self.request_mut().$field, f)
+            }
+            fn retain(&mut self, visitor: &mut impl Visitor) {
+                crate::visit::retain(&mut self.request_mut().$field, visitor)
             }
 
             fn from_request(req: $req) -> Self {
