@@ -1,7 +1,6 @@
 //! The `redaction` processor: rewrites attribute values, then hands the data on.
 
 use std::collections::HashSet;
-use std::fmt;
 use std::sync::Arc;
 
 use otelcol_component::proto::common::v1::{AnyValue, KeyValue, any_value::Value};
@@ -23,23 +22,35 @@ pub struct Redactor {
 }
 
 impl Redactor {
-    /// Compiles a config.
+    /// Compiles a config; errors name the bad regex (`blocked_values::1`).
     pub fn new(cfg: &RedactionConfig) -> Result<Self, ConfigError> {
+        let values = cfg.blocked_values.iter().enumerate().map(|(i, r)| {
+            Regex::new(r).map_err(|e| ConfigError::at(format!("blocked_values::{i}"), e.to_string()))
+        });
         Ok(Redactor {
             keys: cfg.blocked_keys.iter().cloned().collect(),
-            values: cfg.regexes()?,
+            values: values.collect::<Result<_, _>>()?,
             mask: cfg.mask.clone(),
             include_resource: cfg.include_resource,
         })
     }
 
-    /// Redacts a list of attributes in place.
-    pub fn attributes(&self, attrs: &mut [KeyValue]) {
+    /// Redacts every attribute list of a payload of any signal: the items'
+    /// (spans with their events and links, data points, log records) and,
+    /// with `include_resource`, the resources'.
+    pub fn payload<T: Payload>(&self, data: &mut T) {
+        data.for_each_attributes_mut(|of, attrs| match of {
+            AttributesOf::Scope => {}
+            AttributesOf::Resource if !self.include_resource => {}
+            _ => self.attributes(attrs),
+        });
+    }
+
+    fn attributes(&self, attrs: &mut [KeyValue]) {
         for kv in attrs {
             if self.keys.contains(&kv.key) {
-                kv.value = Some(AnyValue {
-                    value: Some(Value::StringValue(self.mask.clone())),
-                });
+                let masked = Value::StringValue(self.mask.clone());
+                kv.value = Some(AnyValue { value: Some(masked) });
             } else if let Some(v) = kv.value.as_mut() {
                 self.value(v);
             }
@@ -60,51 +71,24 @@ impl Redactor {
             _ => {}
         }
     }
-
-    /// Redacts every attribute list of a payload of any signal: items'
-    /// (spans with their events and links, data points, log records) and,
-    /// with `include_resource`, resources'.
-    pub fn payload<T: Payload>(&self, data: &mut T) {
-        data.for_each_attributes_mut(|of, attrs| match of {
-            AttributesOf::Resource if !self.include_resource => {}
-            AttributesOf::Scope => {}
-            _ => self.attributes(attrs),
-        });
-    }
 }
 
-/// One pipeline's `redaction` processor for payload type `T`.
+/// One pipeline's `redaction` processor for payload type `T` (any signal).
+#[derive(Debug)]
 pub struct RedactionProcessor<T: Payload> {
-    redactor: Arc<Redactor>,
-    next: SharedConsumer<T>,
-}
-
-impl<T: Payload> RedactionProcessor<T> {
-    /// A processor that redacts with `redactor` and feeds `next`.
-    pub fn new(redactor: Arc<Redactor>, next: SharedConsumer<T>) -> Self {
-        RedactionProcessor { redactor, next }
-    }
-}
-
-impl<T: Payload> fmt::Debug for RedactionProcessor<T> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("RedactionProcessor")
-            .field("signal", &T::SIGNAL)
-            .field("redactor", &self.redactor)
-            .finish()
-    }
+    pub(crate) redactor: Arc<Redactor>,
+    pub(crate) next: SharedConsumer<T>,
 }
 
 #[async_trait]
 impl<T: Payload> Consumer<T> for RedactionProcessor<T> {
     async fn consume(&self, mut data: T) -> Result<(), ConsumeError> {
-        self.redactor.payload(&mut data);
-        self.next.consume(data).await
+        self.redactor.payload(&mut data); // decodes and copies-on-write as needed
+        self.next.consume(data).await // back-pressure is the await
     }
 
     fn capabilities(&self) -> Capabilities {
-        // It rewrites its input: fan-out must give it a private copy.
-        Capabilities { mutates_data: true }
+        Capabilities { mutates_data: true } // fan-out must give it a private copy
     }
 }
 

@@ -4,8 +4,8 @@ use std::sync::Arc;
 
 use otelcol_attraction::{MatchConfig, MatchError, Matcher};
 use otelcol_component::{
-    CreateError, Factory, Logs, Metrics, Payload, Processor, ProcessorFactory, Settings, SharedConsumer,
-    Signal, StabilityLevel, Traces,
+    CreateError, Factory, Payload, Processor, ProcessorFactory, Settings, SharedConsumer, Signal,
+    StabilityLevel,
 };
 
 use crate::config::AttributesConfig;
@@ -64,30 +64,17 @@ impl ProcessorFactory for AttributesProcessorFactory {
         }
     }
 
-    fn create_traces(
+    fn create<T: Payload>(
         &self,
         set: &Settings,
         cfg: &AttributesConfig,
-        next: SharedConsumer<Traces>,
-    ) -> Result<Arc<dyn Processor<Traces>>, CreateError> {
-        Ok(create(set, cfg, next, Matcher::for_spans)?)
-    }
-
-    fn create_metrics(
-        &self,
-        set: &Settings,
-        cfg: &AttributesConfig,
-        next: SharedConsumer<Metrics>,
-    ) -> Result<Arc<dyn Processor<Metrics>>, CreateError> {
-        Ok(create(set, cfg, next, Matcher::for_metrics)?)
-    }
-
-    fn create_logs(
-        &self,
-        set: &Settings,
-        cfg: &AttributesConfig,
-        next: SharedConsumer<Logs>,
-    ) -> Result<Arc<dyn Processor<Logs>>, CreateError> {
-        Ok(create(set, cfg, next, Matcher::for_logs)?)
+        next: SharedConsumer<T>,
+    ) -> Result<Arc<dyn Processor<T>>, CreateError> {
+        let build = match T::SIGNAL {
+            Signal::Traces => Matcher::for_spans,
+            Signal::Metrics => Matcher::for_metrics,
+            Signal::Logs => Matcher::for_logs,
+        };
+        Ok(create(set, cfg, next, build)?)
     }
 }

@@ -3,8 +3,8 @@
 use std::sync::Arc;
 
 use otelcol_component::{
-    CreateError, Factory, Logs, Metrics, Payload, Processor, ProcessorFactory, Settings, SharedConsumer,
-    Signal, StabilityLevel, Traces,
+    CreateError, Factory, Payload, Processor, ProcessorFactory, Settings, SharedConsumer, Signal,
+    StabilityLevel,
 };
 
 use crate::compile::compile;
@@ -54,30 +54,12 @@ impl ProcessorFactory for FilterProcessorFactory {
         }
     }
 
-    fn create_traces(
+    fn create<T: Payload>(
         &self,
         set: &Settings,
         cfg: &FilterConfig,
-        next: SharedConsumer<Traces>,
-    ) -> Result<Arc<dyn Processor<Traces>>, CreateError> {
-        Ok(create(set, cfg, next)?)
-    }
-
-    fn create_metrics(
-        &self,
-        set: &Settings,
-        cfg: &FilterConfig,
-        next: SharedConsumer<Metrics>,
-    ) -> Result<Arc<dyn Processor<Metrics>>, CreateError> {
-        Ok(create(set, cfg, next)?)
-    }
-
-    fn create_logs(
-        &self,
-        set: &Settings,
-        cfg: &FilterConfig,
-        next: SharedConsumer<Logs>,
-    ) -> Result<Arc<dyn Processor<Logs>>, CreateError> {
+        next: SharedConsumer<T>,
+    ) -> Result<Arc<dyn Processor<T>>, CreateError> {
         Ok(create(set, cfg, next)?)
     }
 }

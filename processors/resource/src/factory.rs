@@ -3,8 +3,8 @@
 use std::sync::Arc;
 
 use otelcol_component::{
-    CreateError, Factory, Logs, Metrics, Payload, Processor, ProcessorFactory, Settings, SharedConsumer,
-    Signal, StabilityLevel, Traces,
+    CreateError, Factory, Payload, Processor, ProcessorFactory, Settings, SharedConsumer, Signal,
+    StabilityLevel,
 };
 
 use crate::config::ResourceConfig;
@@ -49,30 +49,12 @@ impl ProcessorFactory for ResourceProcessorFactory {
         }
     }
 
-    fn create_traces(
+    fn create<T: Payload>(
         &self,
         set: &Settings,
         cfg: &ResourceConfig,
-        next: SharedConsumer<Traces>,
-    ) -> Result<Arc<dyn Processor<Traces>>, CreateError> {
-        create(set, cfg, next)
-    }
-
-    fn create_metrics(
-        &self,
-        set: &Settings,
-        cfg: &ResourceConfig,
-        next: SharedConsumer<Metrics>,
-    ) -> Result<Arc<dyn Processor<Metrics>>, CreateError> {
-        create(set, cfg, next)
-    }
-
-    fn create_logs(
-        &self,
-        set: &Settings,
-        cfg: &ResourceConfig,
-        next: SharedConsumer<Logs>,
-    ) -> Result<Arc<dyn Processor<Logs>>, CreateError> {
+        next: SharedConsumer<T>,
+    ) -> Result<Arc<dyn Processor<T>>, CreateError> {
         create(set, cfg, next)
     }
 }

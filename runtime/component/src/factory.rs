@@ -75,41 +75,64 @@ pub trait ReceiverFactory: Factory {
 pub trait Processor<T: Payload>: Consumer<T> + Component {}
 impl<T: Payload, P: Consumer<T> + Component> Processor<T> for P {}
 
-/// Creates processors: one instance per (pipeline, id), so each create
-/// function is called once for every pipeline that lists the processor.
+/// Creates processors: one instance per (pipeline, id), so `create` is
+/// called once for every pipeline that lists the processor.
+///
+/// A processor is written once, generically over the payload type: the
+/// signals it supports are those [`stability`](ProcessorFactory::stability)
+/// answers for, and the runtime calls `create` only for those. A processor
+/// whose code differs per signal builds the concrete one with [`for_signal`].
 pub trait ProcessorFactory: Factory {
     /// Stability per signal; `None` means the signal is not supported.
     fn stability(&self, signal: Signal) -> Option<StabilityLevel>;
 
-    /// Creates a traces processor feeding `next`.
-    fn create_traces(
+    /// Creates a processor of payload type `T` feeding `next`.
+    fn create<T: Payload>(
         &self,
-        _set: &Settings,
-        _cfg: &Self::Config,
-        _next: SharedConsumer<Traces>,
-    ) -> Result<Arc<dyn Processor<Traces>>, CreateError> {
-        Err(CreateError::SignalNotSupported(Signal::Traces))
-    }
+        set: &Settings,
+        cfg: &Self::Config,
+        next: SharedConsumer<T>,
+    ) -> Result<Arc<dyn Processor<T>>, CreateError>;
+}
 
-    /// Creates a metrics processor feeding `next`.
-    fn create_metrics(
-        &self,
-        _set: &Settings,
-        _cfg: &Self::Config,
-        _next: SharedConsumer<Metrics>,
-    ) -> Result<Arc<dyn Processor<Metrics>>, CreateError> {
-        Err(CreateError::SignalNotSupported(Signal::Metrics))
-    }
+/// Inside a signal-generic `create`, builds the processor of the concrete
+/// payload type `S` when `T` is `S`: `make` gets `next` as a consumer of `S`,
+/// and the processor it returns is handed back as a processor of `T`.
+/// Fails with [`CreateError::SignalNotSupported`] when `T` is another signal.
+///
+/// ```
+/// # use std::sync::Arc;
+/// # use otelcol_component::*;
+/// # #[derive(Debug)] struct SpansOnly(SharedConsumer<Traces>);
+/// # #[async_trait] impl Consumer<Traces> for SpansOnly {
+/// #     async fn consume(&self, d: Traces) -> Result<(), ConsumeError> { self.0.consume(d).await }
+/// # }
+/// # impl Component for SpansOnly {}
+/// fn create<T: Payload>(next: SharedConsumer<T>) -> Result<Arc<dyn Processor<T>>, CreateError> {
+///     for_signal::<Traces, T>(next, |next| Ok(Arc::new(SpansOnly(next))))
+/// }
+/// # assert!(create::<Logs>(Arc::new(SpansOnlySink)).is_err());
+/// # #[derive(Debug)] struct SpansOnlySink;
+/// # #[async_trait] impl Consumer<Logs> for SpansOnlySink {
+/// #     async fn consume(&self, _: Logs) -> Result<(), ConsumeError> { Ok(()) }
+/// # }
+/// ```
+pub fn for_signal<S: Payload, T: Payload>(
+    next: SharedConsumer<T>,
+    make: impl FnOnce(SharedConsumer<S>) -> Result<Arc<dyn Processor<S>>, CreateError>,
+) -> Result<Arc<dyn Processor<T>>, CreateError> {
+    let next = cast::<SharedConsumer<T>, SharedConsumer<S>>(next)
+        .ok_or(CreateError::SignalNotSupported(T::SIGNAL))?;
+    cast::<Arc<dyn Processor<S>>, Arc<dyn Processor<T>>>(make(next)?)
+        .ok_or(CreateError::SignalNotSupported(T::SIGNAL))
+}
 
-    /// Creates a logs processor feeding `next`.
-    fn create_logs(
-        &self,
-        _set: &Settings,
-        _cfg: &Self::Config,
-        _next: SharedConsumer<Logs>,
-    ) -> Result<Arc<dyn Processor<Logs>>, CreateError> {
-        Err(CreateError::SignalNotSupported(Signal::Logs))
-    }
+/// `a` as a `B` when `A` and `B` are the same type (no allocation).
+fn cast<A: 'static, B: 'static>(a: A) -> Option<B> {
+    let mut a = Some(a);
+    (&mut a as &mut dyn Any)
+        .downcast_mut::<Option<B>>()
+        .and_then(Option::take)
 }
 
 /// An exporter: one instance per id, offering a consumer for each signal it supports.

@@ -61,7 +61,7 @@ pub use context::{ClientInfo, MetadataPartition, PartitionKey, RequestContext};
 pub use error::{ComponentError, ConfigError, ConsumeError, ConsumeErrorKind, CreateError};
 pub use factory::{
     ComponentConfig, Exporter, ExporterFactory, ExtensionFactory, Factory, Processor, ProcessorFactory,
-    ReceiverFactory,
+    ReceiverFactory, for_signal,
 };
 pub use id::{ComponentId, ComponentType, IdError, Kind, PipelineId, Signal};
 pub use pdata::{Logs, Metrics, Payload, Traces};

@@ -213,16 +213,25 @@ impl<F: ProcessorFactory> DynProcessorFactory for Tagged<F, ProcessorKind> {
         next: Box<dyn Any + Send>,
     ) -> Result<Box<dyn Any + Send>, CreateError> {
         let cfg = cfg.get::<F::Config>()?;
-        fn next_of<T: Payload>(next: Box<dyn Any + Send>) -> Result<SharedConsumer<T>, CreateError> {
-            next.downcast::<SharedConsumer<T>>()
-                .map(|n| *n)
-                .map_err(|_| erased_mismatch())
+        if self.0.stability(signal).is_none() {
+            return Err(CreateError::SignalNotSupported(signal));
         }
-        Ok(match signal {
-            Signal::Traces => Box::new(self.0.create_traces(set, cfg, next_of::<Traces>(next)?)?),
-            Signal::Metrics => Box::new(self.0.create_metrics(set, cfg, next_of::<Metrics>(next)?)?),
-            Signal::Logs => Box::new(self.0.create_logs(set, cfg, next_of::<Logs>(next)?)?),
-        })
+        fn one<F: ProcessorFactory, T: Payload>(
+            f: &F,
+            set: &Settings,
+            cfg: &F::Config,
+            next: Box<dyn Any + Send>,
+        ) -> Result<Box<dyn Any + Send>, CreateError> {
+            let next = next
+                .downcast::<SharedConsumer<T>>()
+                .map_err(|_| erased_mismatch())?;
+            Ok(Box::new(f.create::<T>(set, cfg, *next)?))
+        }
+        match signal {
+            Signal::Traces => one::<F, Traces>(&self.0, set, cfg, next),
+            Signal::Metrics => one::<F, Metrics>(&self.0, set, cfg, next),
+            Signal::Logs => one::<F, Logs>(&self.0, set, cfg, next),
+        }
     }
 }
 

@@ -145,19 +145,21 @@ impl ProcessorFactory for ProcessorFactoryT {
     fn stability(&self, s: Signal) -> Option<StabilityLevel> {
         (s == Signal::Traces).then_some(StabilityLevel::Beta)
     }
-    fn create_traces(
+    fn create<T: Payload>(
         &self,
         set: &Settings,
         cfg: &TestConfig,
-        next: SharedConsumer<Traces>,
-    ) -> Result<Arc<dyn Processor<Traces>>, CreateError> {
+        next: SharedConsumer<T>,
+    ) -> Result<Arc<dyn Processor<T>>, CreateError> {
         *self.creates.lock().unwrap() += 1;
-        Ok(Arc::new(TagProcessor {
-            id: set.id.to_string(),
-            tag: cfg.tag.clone(),
-            journal: self.journal.clone(),
-            next,
-        }))
+        for_signal::<Traces, T>(next, |next| {
+            Ok(Arc::new(TagProcessor {
+                id: set.id.to_string(),
+                tag: cfg.tag.clone(),
+                journal: self.journal.clone(),
+                next,
+            }))
+        })
     }
 }
 
