@@ -8,7 +8,7 @@ use async_trait::async_trait;
 
 use crate::error::ConsumeError;
 use crate::id::Signal;
-use crate::pdata::{Logs, Metrics, Payload, Traces};
+use otelcol_pdata::{Logs, Metrics, Payload, Traces};
 
 /// What a consumer does with the data it is handed.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]

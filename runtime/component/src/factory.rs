@@ -16,7 +16,7 @@ use crate::component::{Component, Extension, Settings, StabilityLevel};
 use crate::consumer::{Consumer, Consumers, SharedConsumer};
 use crate::error::{ConfigError, CreateError};
 use crate::id::Signal;
-use crate::pdata::{Logs, Metrics, Payload, Traces};
+use otelcol_pdata::{Logs, Metrics, Payload, Traces};
 
 /// A component's config: a serde struct with `#[serde(deny_unknown_fields, default)]`
 /// and a hand-written `Default` holding the documented defaults.

@@ -40,33 +40,31 @@
 mod admission;
 mod component;
 mod consumer;
-mod context;
 pub mod duration;
 mod error;
 mod factory;
 mod id;
-mod pdata;
 pub mod redact;
-mod signal;
 pub mod storage;
-mod visit;
-mod wire;
 
 pub use admission::{Admission, AdmissionPermit, AdmissionSet};
 pub use component::{
     BuildInfo, Component, Extension, Host, PipelineInfo, ServiceInfo, Settings, StabilityLevel, StatusEvent,
 };
 pub use consumer::{Capabilities, Consumer, Consumers, SharedConsumer};
-pub use context::{ClientInfo, MetadataPartition, PartitionKey, RequestContext};
 pub use error::{ComponentError, ConfigError, ConsumeError, ConsumeErrorKind, CreateError};
 pub use factory::{
     ComponentConfig, Exporter, ExporterFactory, ExtensionFactory, Factory, Processor, ProcessorFactory,
     ReceiverFactory, for_signal,
 };
-pub use id::{ComponentId, ComponentType, IdError, Kind, PipelineId, Signal};
-pub use pdata::{Logs, Metrics, Payload, Traces};
-pub use signal::{JsonError, PartialSuccess};
-pub use visit::{AttributesOf, ItemMut, ResourceRef, Retain, ScopeRef, Visitor, for_each_point_attributes};
+pub use id::{ComponentId, ComponentType, IdError, Kind, PipelineId};
+// The data model, from otelcol-pdata.
+pub use otelcol_pdata::{
+    AttributesOf, ClientInfo, ItemMut, JsonError, Logs, MetadataPartition, Metrics, PartialSuccess,
+    PartitionKey, Payload, RequestContext, ResourceRef, Retain, ScopeRef, Signal, Traces, Visitor, WireError,
+    for_each_point_attributes, validate_logs, validate_metrics, validate_traces,
+};
+
 /// Whether the service's self-metrics level is `detailed`, for metrics that
 /// cost work to measure (Go records its byte-size histograms only then).
 /// Set by the runtime before it creates components; false until then.
@@ -82,14 +80,13 @@ pub fn set_detailed_metrics(on: bool) {
 static DETAILED_METRICS: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
 
 pub use storage::{StorageClient, StorageError, StorageExtension, StorageOp};
-pub use wire::{WireError, validate_logs, validate_metrics, validate_traces};
 
-/// The OTLP protobuf types (`opentelemetry-proto`'s tonic module), re-exported
-/// so components use the same version as the runtime.
-pub use opentelemetry_proto::tonic as proto;
+/// The OTLP protobuf types the payloads wrap (from `otelcol-pdata`), so
+/// components use the same version as the runtime.
+pub use otelcol_pdata::proto;
 
 /// Re-exported so components use the same `prost` as the payload types.
-pub use prost;
+pub use otelcol_pdata::prost;
 
 /// Re-exported for implementing the async traits.
 pub use async_trait::async_trait;
