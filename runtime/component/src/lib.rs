@@ -50,6 +50,7 @@ pub mod storage;
 pub use admission::{Admission, AdmissionPermit, AdmissionSet};
 pub use component::{
     BuildInfo, Component, Extension, Host, PipelineInfo, ServiceInfo, Settings, StabilityLevel, StatusEvent,
+    TelemetrySettings,
 };
 pub use consumer::{Capabilities, Consumer, Consumers, SharedConsumer};
 pub use error::{ComponentError, ConfigError, ConsumeError, ConsumeErrorKind, CreateError};
@@ -64,20 +65,6 @@ pub use otelcol_pdata::{
     PartitionKey, Payload, RequestContext, ResourceRef, Retain, ScopeRef, Signal, Traces, Visitor, WireError,
     for_each_point_attributes, validate_logs, validate_metrics, validate_traces,
 };
-
-/// Whether the service's self-metrics level is `detailed`, for metrics that
-/// cost work to measure (Go records its byte-size histograms only then).
-/// Set by the runtime before it creates components; false until then.
-pub fn detailed_metrics() -> bool {
-    DETAILED_METRICS.load(std::sync::atomic::Ordering::Relaxed)
-}
-
-/// Sets what [`detailed_metrics`] answers (the runtime calls this).
-pub fn set_detailed_metrics(on: bool) {
-    DETAILED_METRICS.store(on, std::sync::atomic::Ordering::Relaxed);
-}
-
-static DETAILED_METRICS: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
 
 pub use storage::{StorageClient, StorageError, StorageExtension, StorageOp};
 

@@ -12,7 +12,8 @@ use std::sync::Arc;
 
 use otelcol_component::{
     BuildInfo, Component, ComponentId, Consumers, CreateError, Exporter, Extension, Kind, Logs, Metrics,
-    Payload, PipelineId, PipelineInfo, ServiceInfo, Settings, SharedConsumer, Signal, Traces,
+    Payload, PipelineId, PipelineInfo, ServiceInfo, Settings, SharedConsumer, Signal, TelemetrySettings,
+    Traces,
 };
 
 use crate::validate::{Pipeline, ValidatedConfig};
@@ -84,8 +85,25 @@ impl fmt::Debug for Graph {
     }
 }
 
-fn settings(id: &ComponentId, kind: Kind, build: &BuildInfo) -> Settings {
-    Settings::new(id.clone(), kind, build.clone())
+/// What every component's [`Settings`] share.
+struct Common<'a> {
+    build: &'a BuildInfo,
+    telemetry: TelemetrySettings,
+}
+
+impl Common<'_> {
+    fn settings(&self, id: &ComponentId, kind: Kind) -> Settings {
+        Settings::new(id.clone(), kind, self.build.clone()).with_telemetry(self.telemetry)
+    }
+}
+
+/// The telemetry settings of `cfg`'s components: `detailed` metrics when
+/// the level is `detailed` and the self-metrics are served.
+pub(crate) fn telemetry_settings(cfg: &ValidatedConfig) -> TelemetrySettings {
+    let metrics = &cfg.service.telemetry.metrics;
+    let served = crate::selfmetrics::endpoint(metrics).is_ok_and(|e| e.is_some());
+    TelemetrySettings::default()
+        .with_detailed_metrics(served && metrics.level == crate::config::model::MetricsLevel::Detailed)
 }
 
 struct BuiltPipeline<T: Payload> {
@@ -99,7 +117,7 @@ fn build_pipeline<T: Payload>(
     p: &Pipeline,
     cfg: &ValidatedConfig,
     exporters: &BTreeMap<ComponentId, Arc<dyn Exporter>>,
-    build: &BuildInfo,
+    common: &Common<'_>,
 ) -> Result<BuiltPipeline<T>, BuildError> {
     let err = |kind: Kind, id: &ComponentId, source: CreateError| BuildError {
         kind,
@@ -134,7 +152,7 @@ fn build_pipeline<T: Payload>(
         let out: SharedConsumer<T> = Arc::new(Counted::outgoing(id, next));
         let proc = c
             .factory
-            .create::<T>(&settings(id, Kind::Processor, build), &c.config, out)
+            .create::<T>(&common.settings(id, Kind::Processor), &c.config, out)
             .map_err(|e| err(Kind::Processor, id, e))?;
         mutates |= proc.capabilities().mutates_data;
         let as_consumer: SharedConsumer<T> = proc.clone();
@@ -151,6 +169,10 @@ fn build_pipeline<T: Payload>(
 
 /// Creates every component and wires the pipelines. Nothing is started.
 pub fn build(cfg: &ValidatedConfig, build: &BuildInfo) -> Result<Graph, BuildError> {
+    let common = Common {
+        build,
+        telemetry: telemetry_settings(cfg),
+    };
     let mut extensions = Vec::new();
     for id in &cfg.service_extensions {
         let c = cfg.extensions.get(id).ok_or_else(|| BuildError {
@@ -161,7 +183,7 @@ pub fn build(cfg: &ValidatedConfig, build: &BuildInfo) -> Result<Graph, BuildErr
         })?;
         let e = c
             .factory
-            .create(&settings(id, Kind::Extension, build), &c.config)
+            .create(&common.settings(id, Kind::Extension), &c.config)
             .map_err(|source| BuildError {
                 kind: Kind::Extension,
                 id: id.to_string(),
@@ -192,7 +214,7 @@ pub fn build(cfg: &ValidatedConfig, build: &BuildInfo) -> Result<Graph, BuildErr
         })?;
         let e = c
             .factory
-            .create(&settings(id, Kind::Exporter, build), &c.config, signals)
+            .create(&common.settings(id, Kind::Exporter), &c.config, signals)
             .map_err(|source| BuildError {
                 kind: Kind::Exporter,
                 id: id.to_string(),
@@ -210,17 +232,17 @@ pub fn build(cfg: &ValidatedConfig, build: &BuildInfo) -> Result<Graph, BuildErr
         let mut slot = Consumers::default();
         let (procs, mutates) = match pid.signal() {
             Signal::Traces => {
-                let b = build_pipeline::<Traces>(pid, p, cfg, &exporters, build)?;
+                let b = build_pipeline::<Traces>(pid, p, cfg, &exporters, &common)?;
                 slot.set(b.entry);
                 (b.processors, b.mutates)
             }
             Signal::Metrics => {
-                let b = build_pipeline::<Metrics>(pid, p, cfg, &exporters, build)?;
+                let b = build_pipeline::<Metrics>(pid, p, cfg, &exporters, &common)?;
                 slot.set(b.entry);
                 (b.processors, b.mutates)
             }
             Signal::Logs => {
-                let b = build_pipeline::<Logs>(pid, p, cfg, &exporters, build)?;
+                let b = build_pipeline::<Logs>(pid, p, cfg, &exporters, &common)?;
                 slot.set(b.entry);
                 (b.processors, b.mutates)
             }
@@ -264,7 +286,7 @@ pub fn build(cfg: &ValidatedConfig, build: &BuildInfo) -> Result<Graph, BuildErr
         };
         let r = c
             .factory
-            .create(&settings(id, Kind::Receiver, build), &c.config, next)
+            .create(&common.settings(id, Kind::Receiver), &c.config, next)
             .map_err(|source| BuildError {
                 kind: Kind::Receiver,
                 id: id.to_string(),

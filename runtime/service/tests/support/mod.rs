@@ -134,6 +134,8 @@ impl Component for TagProcessor {
 pub struct ProcessorFactoryT {
     pub journal: Journal,
     pub creates: Arc<Mutex<usize>>,
+    /// `Settings::telemetry.detailed_metrics` of each create.
+    pub detailed: Arc<Mutex<Vec<bool>>>,
 }
 impl Factory for ProcessorFactoryT {
     type Config = TestConfig;
@@ -152,6 +154,7 @@ impl ProcessorFactory for ProcessorFactoryT {
         next: SharedConsumer<T>,
     ) -> Result<Arc<dyn Processor<T>>, CreateError> {
         *self.creates.lock().unwrap() += 1;
+        self.detailed.lock().unwrap().push(set.telemetry.detailed_metrics);
         for_signal::<Traces, T>(next, |next| {
             Ok(Arc::new(TagProcessor {
                 id: set.id.to_string(),
