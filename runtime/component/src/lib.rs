@@ -14,26 +14,49 @@
 //! bodies; enums that may grow are `#[non_exhaustive]`.
 //!
 //! ## A processor in a few lines
+//! One generic type serves the three signals; the factory's one `create`
+//! is generic over the payload type too.
 //! ```
 //! use std::sync::Arc;
 //! use otelcol_component::*;
 //!
+//! /// Drops the `secret` attribute everywhere: spans, data points, log records, resources.
 //! #[derive(Debug)]
-//! struct Rename { next: SharedConsumer<Traces> }
+//! struct DropSecret<T: Payload> { next: SharedConsumer<T> }
 //!
-//! #[async_trait::async_trait]
-//! impl Consumer<Traces> for Rename {
-//!     async fn consume(&self, mut data: Traces) -> Result<(), ConsumeError> {
-//!         for rs in &mut data.request_mut().resource_spans {
-//!             for ss in &mut rs.scope_spans {
-//!                 for span in &mut ss.spans { span.name.make_ascii_uppercase(); }
-//!             }
-//!         }
+//! #[async_trait]
+//! impl<T: Payload> Consumer<T> for DropSecret<T> {
+//!     async fn consume(&self, mut data: T) -> Result<(), ConsumeError> {
+//!         data.for_each_attributes_mut(|_, attrs| attrs.retain(|kv| kv.key != "secret"));
 //!         self.next.consume(data).await
 //!     }
 //!     fn capabilities(&self) -> Capabilities { Capabilities { mutates_data: true } }
 //! }
-//! impl Component for Rename {}
+//! impl<T: Payload> Component for DropSecret<T> {}
+//!
+//! #[derive(Clone, Debug, Default, serde::Serialize, serde::Deserialize)]
+//! #[serde(deny_unknown_fields, default)]
+//! struct DropSecretConfig {}
+//! impl ComponentConfig for DropSecretConfig {}
+//!
+//! struct DropSecretFactory;
+//! impl Factory for DropSecretFactory {
+//!     type Config = DropSecretConfig;
+//!     fn type_name(&self) -> &'static str { "dropsecret" }
+//! }
+//! impl ProcessorFactory for DropSecretFactory {
+//!     fn stability(&self, _signal: Signal) -> Option<StabilityLevel> {
+//!         Some(StabilityLevel::Development) // every signal
+//!     }
+//!     fn create<T: Payload>(
+//!         &self,
+//!         _set: &Settings,
+//!         _cfg: &DropSecretConfig,
+//!         next: SharedConsumer<T>,
+//!     ) -> Result<Arc<dyn Processor<T>>, CreateError> {
+//!         Ok(Arc::new(DropSecret { next }))
+//!     }
+//! }
 //! ```
 #![forbid(unsafe_code)]
 
