@@ -75,9 +75,9 @@ pub(crate) struct Pass {
 #[derive(Clone, Debug)]
 pub(crate) enum Legacy {
     /// Spans or log records (`spans`, `logs.include`/`logs.exclude`).
-    Items(Matcher),
+    Items(Box<Matcher>),
     /// Metrics (`metrics.include`/`metrics.exclude`).
-    Metrics(MetricMatchers),
+    Metrics(Box<MetricMatchers>),
 }
 
 impl Pass {
@@ -264,7 +264,7 @@ pub(crate) fn compile(cfg: &FilterConfig) -> Result<Plan, ConfigError> {
             scope: None,
             item: list(&t.span, ContextKind::Span, "traces::span", mode)?,
             sub: list(&t.spanevent, ContextKind::SpanEvent, "traces::spanevent", mode)?,
-            legacy: span_matcher(&cfg.spans)?.map(Legacy::Items),
+            legacy: span_matcher(&cfg.spans)?.map(|m| Legacy::Items(Box::new(m))),
         };
         push_if_any(&mut plan.traces, pass);
     }
@@ -284,7 +284,8 @@ pub(crate) fn compile(cfg: &FilterConfig) -> Result<Plan, ConfigError> {
             scope: None,
             item: list(&m.metric, ContextKind::Metric, "metrics::metric", mode)?,
             sub: list(&m.datapoint, ContextKind::DataPoint, "metrics::datapoint", mode)?,
-            legacy: (legacy.names.is_some() || legacy.resources.is_some()).then_some(Legacy::Metrics(legacy)),
+            legacy: (legacy.names.is_some() || legacy.resources.is_some())
+                .then(|| Legacy::Metrics(Box::new(legacy))),
         };
         push_if_any(&mut plan.metrics, pass);
     }
@@ -298,7 +299,7 @@ pub(crate) fn compile(cfg: &FilterConfig) -> Result<Plan, ConfigError> {
             scope: None,
             item: list(&l.log_record, ContextKind::Log, "logs::log_record", mode)?,
             sub: None,
-            legacy: log_matcher(l.include.as_ref(), l.exclude.as_ref())?.map(Legacy::Items),
+            legacy: log_matcher(l.include.as_ref(), l.exclude.as_ref())?.map(|m| Legacy::Items(Box::new(m))),
         };
         push_if_any(&mut plan.logs, pass);
     }
