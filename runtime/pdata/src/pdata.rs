@@ -240,7 +240,7 @@ fn chunk_of<R: Message>(req: &R, items: usize) -> (Bytes, usize) {
 }
 
 macro_rules! payload_type {
-    ($(#[$doc:meta])* $name:ident, $req:ty, $resp:ty, $signal:expr, $field:ident, $validate:path) => {
+    ($(#[$doc:meta])* $name:ident, $req:ty, $facts:ident, $signal:expr, $field:ident, $validate:path) => {
         $(#[$doc])*
         #[derive(Clone, Default)]
         pub struct $name {
@@ -292,30 +292,9 @@ macro_rules! payload_type {
 
         impl Payload for $name {
             type Request = $req;
-            type Response = $resp;
             const SIGNAL: Signal = $signal;
-            const GRPC_SERVICE: &'static str = <$req as crate::signal::Facts>::GRPC_SERVICE;
-            const GRPC_PATH: &'static str = <$req as crate::signal::Facts>::GRPC_PATH;
-            const HTTP_PATH: &'static str = <$req as crate::signal::Facts>::HTTP_PATH;
+            crate::signal::payload_facts!($facts);
 
-            fn response(partial: Option<PartialSuccess>) -> Self::Response {
-                <$req as crate::signal::Facts>::response(partial)
-            }
-            fn partial_success(resp: &Self::Response) -> Option<PartialSuccess> {
-                <$req as crate::signal::Facts>::partial_success(resp)
-            }
-            fn to_json(&self) -> Vec<u8> {
-                <$req as crate::signal::Facts>::to_json(self.request())
-            }
-            fn from_json(bytes: &[u8]) -> Result<Self, JsonError> {
-                <$req as crate::signal::Facts>::from_json(bytes).map(Self::from_request)
-            }
-            fn response_to_json(resp: &Self::Response) -> Vec<u8> {
-                <$req as crate::signal::Facts>::response_to_json(resp)
-            }
-            fn response_from_json(bytes: &[u8]) -> Result<Self::Response, JsonError> {
-                <$req as crate::signal::Facts>::response_from_json(bytes)
-            }
             fn resource_count(&self) -> usize {
                 self.request().$field.len()
             }
@@ -508,7 +487,7 @@ payload_type!(
     /// A batch of spans: an OTLP `ExportTraceServiceRequest`.
     Traces,
     ExportTraceServiceRequest,
-    crate::proto::collector::trace::v1::ExportTraceServiceResponse,
+    traces,
     Signal::Traces,
     resource_spans,
     crate::wire::validate_traces
@@ -517,7 +496,7 @@ payload_type!(
     /// A batch of metrics: an OTLP `ExportMetricsServiceRequest`. Items are data points.
     Metrics,
     ExportMetricsServiceRequest,
-    crate::proto::collector::metrics::v1::ExportMetricsServiceResponse,
+    metrics,
     Signal::Metrics,
     resource_metrics,
     crate::wire::validate_metrics
@@ -526,7 +505,7 @@ payload_type!(
     /// A batch of log records: an OTLP `ExportLogsServiceRequest`.
     Logs,
     ExportLogsServiceRequest,
-    crate::proto::collector::logs::v1::ExportLogsServiceResponse,
+    logs,
     Signal::Logs,
     resource_logs,
     crate::wire::validate_logs

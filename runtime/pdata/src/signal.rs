@@ -3,16 +3,6 @@
 //! OTLP/JSON codec. [`Payload`](crate::Payload) exposes these facts, so
 //! receivers and exporters are written once, generically over the signal.
 
-use crate::proto::collector::logs::v1::{
-    ExportLogsPartialSuccess, ExportLogsServiceRequest, ExportLogsServiceResponse,
-};
-use crate::proto::collector::metrics::v1::{
-    ExportMetricsPartialSuccess, ExportMetricsServiceRequest, ExportMetricsServiceResponse,
-};
-use crate::proto::collector::trace::v1::{
-    ExportTracePartialSuccess, ExportTraceServiceRequest, ExportTraceServiceResponse,
-};
-
 /// Why an OTLP/JSON document could not be decoded (with the JSON path of
 /// the offending value).
 pub use otelcol_otlp_json::DecodeError as JsonError;
@@ -43,95 +33,88 @@ impl PartialSuccess {
     }
 }
 
-/// The per-signal facts, keyed by request type (the payload macro reads them).
-pub(crate) trait Facts: Sized {
-    type Response;
-    const GRPC_SERVICE: &'static str;
-    const GRPC_PATH: &'static str;
-    const HTTP_PATH: &'static str;
-    fn response(partial: Option<PartialSuccess>) -> Self::Response;
-    fn partial_success(resp: &Self::Response) -> Option<PartialSuccess>;
-    fn to_json(&self) -> Vec<u8>;
-    fn from_json(bytes: &[u8]) -> Result<Self, JsonError>;
-    fn response_to_json(resp: &Self::Response) -> Vec<u8>;
-    fn response_from_json(bytes: &[u8]) -> Result<Self::Response, JsonError>;
-}
-
-macro_rules! facts {
+/// The `Payload` items that differ per signal; expanded inside each
+/// payload's `impl Payload` (`payload_facts!(traces)`).
+macro_rules! payload_facts {
+    (traces) => {
+        $crate::signal::payload_facts!(
+            trace,
+            ExportTraceServiceResponse,
+            ExportTracePartialSuccess,
+            rejected_spans,
+            "opentelemetry.proto.collector.trace.v1.TraceService",
+            "/v1/traces",
+            encode_traces,
+            decode_traces,
+            encode_trace_response,
+            decode_trace_response
+        );
+    };
+    (metrics) => {
+        $crate::signal::payload_facts!(
+            metrics,
+            ExportMetricsServiceResponse,
+            ExportMetricsPartialSuccess,
+            rejected_data_points,
+            "opentelemetry.proto.collector.metrics.v1.MetricsService",
+            "/v1/metrics",
+            encode_metrics,
+            decode_metrics,
+            encode_metrics_response,
+            decode_metrics_response
+        );
+    };
+    (logs) => {
+        $crate::signal::payload_facts!(
+            logs,
+            ExportLogsServiceResponse,
+            ExportLogsPartialSuccess,
+            rejected_log_records,
+            "opentelemetry.proto.collector.logs.v1.LogsService",
+            "/v1/logs",
+            encode_logs,
+            decode_logs,
+            encode_logs_response,
+            decode_logs_response
+        );
+    };
     (
-        $req:ty, $resp:ident, $partial:ident, $rejected:ident, $service:literal, $http:literal,
+        $module:ident, $resp:ident, $partial:ident, $rejected:ident, $service:literal, $http:literal,
         $enc:ident, $dec:ident, $enc_resp:ident, $dec_resp:ident
     ) => {
-        impl Facts for $req {
-            type Response = $resp;
-            const GRPC_SERVICE: &'static str = $service;
-            const GRPC_PATH: &'static str = concat!("/", $service, "/Export");
-            const HTTP_PATH: &'static str = $http;
-            fn response(partial: Option<PartialSuccess>) -> $resp {
-                $resp {
-                    partial_success: partial.map(|p| $partial {
-                        $rejected: p.rejected,
-                        error_message: p.error_message,
-                    }),
-                }
+        type Response = $crate::proto::collector::$module::v1::$resp;
+        const GRPC_SERVICE: &'static str = $service;
+        const GRPC_PATH: &'static str = concat!("/", $service, "/Export");
+        const HTTP_PATH: &'static str = $http;
+
+        fn response(partial: Option<$crate::PartialSuccess>) -> Self::Response {
+            Self::Response {
+                partial_success: partial.map(|p| $crate::proto::collector::$module::v1::$partial {
+                    $rejected: p.rejected,
+                    error_message: p.error_message,
+                }),
             }
-            fn partial_success(resp: &$resp) -> Option<PartialSuccess> {
-                resp.partial_success
-                    .as_ref()
-                    .map(|p| PartialSuccess::new(p.$rejected, p.error_message.as_str()))
-            }
-            fn to_json(&self) -> Vec<u8> {
-                otelcol_otlp_json::$enc(self)
-            }
-            fn from_json(bytes: &[u8]) -> Result<Self, JsonError> {
-                otelcol_otlp_json::$dec(bytes)
-            }
-            fn response_to_json(resp: &$resp) -> Vec<u8> {
-                otelcol_otlp_json::$enc_resp(resp)
-            }
-            fn response_from_json(bytes: &[u8]) -> Result<$resp, JsonError> {
-                otelcol_otlp_json::$dec_resp(bytes)
-            }
+        }
+        fn partial_success(resp: &Self::Response) -> Option<$crate::PartialSuccess> {
+            resp.partial_success
+                .as_ref()
+                .map(|p| $crate::PartialSuccess::new(p.$rejected, p.error_message.as_str()))
+        }
+        fn to_json(&self) -> Vec<u8> {
+            otelcol_otlp_json::$enc(self.request())
+        }
+        fn from_json(bytes: &[u8]) -> Result<Self, $crate::JsonError> {
+            otelcol_otlp_json::$dec(bytes).map(Self::from_request)
+        }
+        fn response_to_json(resp: &Self::Response) -> Vec<u8> {
+            otelcol_otlp_json::$enc_resp(resp)
+        }
+        fn response_from_json(bytes: &[u8]) -> Result<Self::Response, $crate::JsonError> {
+            otelcol_otlp_json::$dec_resp(bytes)
         }
     };
 }
-
-facts!(
-    ExportTraceServiceRequest,
-    ExportTraceServiceResponse,
-    ExportTracePartialSuccess,
-    rejected_spans,
-    "opentelemetry.proto.collector.trace.v1.TraceService",
-    "/v1/traces",
-    encode_traces,
-    decode_traces,
-    encode_trace_response,
-    decode_trace_response
-);
-facts!(
-    ExportMetricsServiceRequest,
-    ExportMetricsServiceResponse,
-    ExportMetricsPartialSuccess,
-    rejected_data_points,
-    "opentelemetry.proto.collector.metrics.v1.MetricsService",
-    "/v1/metrics",
-    encode_metrics,
-    decode_metrics,
-    encode_metrics_response,
-    decode_metrics_response
-);
-facts!(
-    ExportLogsServiceRequest,
-    ExportLogsServiceResponse,
-    ExportLogsPartialSuccess,
-    rejected_log_records,
-    "opentelemetry.proto.collector.logs.v1.LogsService",
-    "/v1/logs",
-    encode_logs,
-    decode_logs,
-    encode_logs_response,
-    decode_logs_response
-);
+pub(crate) use payload_facts;
 
 #[cfg(test)]
 mod tests {

@@ -137,8 +137,14 @@ pub trait Visitor {
 pub(crate) trait Levels {
     type Scope;
     type Item;
-    fn parts(&mut self) -> (&mut Option<Resource>, &str, &mut Vec<Self::Scope>);
-    fn scope_parts(s: &mut Self::Scope) -> (&mut Option<InstrumentationScope>, &str, &mut Vec<Self::Item>);
+    /// The resource to write, and the scopes.
+    fn resource_mut(&mut self) -> (&mut Option<Resource>, &mut Vec<Self::Scope>);
+    /// The resource to read, and the scopes.
+    fn view(&mut self) -> (ResourceRef<'_>, &mut Vec<Self::Scope>);
+    /// The scope to write, and the items.
+    fn scope_mut(s: &mut Self::Scope) -> (&mut Option<InstrumentationScope>, &mut Vec<Self::Item>);
+    /// The scope to read, and the items.
+    fn scope_view(s: &mut Self::Scope) -> (ScopeRef<'_>, &mut Vec<Self::Item>);
     fn item(i: &mut Self::Item) -> ItemMut<'_>;
 }
 
@@ -147,11 +153,25 @@ macro_rules! levels {
         impl Levels for $res {
             type Scope = $scope;
             type Item = $item;
-            fn parts(&mut self) -> (&mut Option<Resource>, &str, &mut Vec<$scope>) {
-                (&mut self.resource, &self.schema_url, &mut self.$scopes)
+            fn resource_mut(&mut self) -> (&mut Option<Resource>, &mut Vec<$scope>) {
+                (&mut self.resource, &mut self.$scopes)
             }
-            fn scope_parts(s: &mut $scope) -> (&mut Option<InstrumentationScope>, &str, &mut Vec<$item>) {
-                (&mut s.scope, &s.schema_url, &mut s.$items)
+            fn view(&mut self) -> (ResourceRef<'_>, &mut Vec<$scope>) {
+                let r = ResourceRef {
+                    resource: self.resource.as_ref(),
+                    schema_url: &self.schema_url,
+                };
+                (r, &mut self.$scopes)
+            }
+            fn scope_mut(s: &mut $scope) -> (&mut Option<InstrumentationScope>, &mut Vec<$item>) {
+                (&mut s.scope, &mut s.$items)
+            }
+            fn scope_view(s: &mut $scope) -> (ScopeRef<'_>, &mut Vec<$item>) {
+                let r = ScopeRef {
+                    scope: s.scope.as_ref(),
+                    schema_url: &s.schema_url,
+                };
+                (r, &mut s.$items)
             }
             fn item(i: &mut $item) -> ItemMut<'_> {
                 ItemMut::$variant(i)
@@ -184,36 +204,24 @@ fn with_default<T: Default + PartialEq>(slot: &mut Option<T>, f: &mut impl FnMut
 
 pub(crate) fn resources<R: Levels>(rs: &mut [R], mut f: impl FnMut(&mut Resource)) {
     for r in rs {
-        with_default(r.parts().0, &mut f);
+        with_default(r.resource_mut().0, &mut f);
     }
 }
 
 pub(crate) fn scopes<R: Levels>(rs: &mut [R], mut f: impl FnMut(ResourceRef<'_>, &mut InstrumentationScope)) {
     for r in rs {
-        let (resource, schema_url, scopes) = r.parts();
-        let rref = ResourceRef {
-            resource: resource.as_ref(),
-            schema_url,
-        };
+        let (rref, scopes) = r.view();
         for s in scopes {
-            with_default(R::scope_parts(s).0, &mut |scope| f(rref, scope));
+            with_default(R::scope_mut(s).0, &mut |scope| f(rref, scope));
         }
     }
 }
 
 pub(crate) fn items<R: Levels>(rs: &mut [R], mut f: impl FnMut(ResourceRef<'_>, ScopeRef<'_>, ItemMut<'_>)) {
     for r in rs {
-        let (resource, schema_url, scopes) = r.parts();
-        let rref = ResourceRef {
-            resource: resource.as_ref(),
-            schema_url,
-        };
+        let (rref, scopes) = r.view();
         for s in scopes {
-            let (scope, schema_url, items) = R::scope_parts(s);
-            let sref = ScopeRef {
-                scope: scope.as_ref(),
-                schema_url,
-            };
+            let (sref, items) = R::scope_view(s);
             for i in items {
                 f(rref, sref, R::item(i));
             }
@@ -223,12 +231,12 @@ pub(crate) fn items<R: Levels>(rs: &mut [R], mut f: impl FnMut(ResourceRef<'_>, 
 
 pub(crate) fn attributes<R: Levels>(rs: &mut [R], mut f: impl FnMut(AttributesOf, &mut Vec<KeyValue>)) {
     for r in rs {
-        let (resource, _, scopes) = r.parts();
+        let (resource, scopes) = r.resource_mut();
         if let Some(res) = resource {
             f(AttributesOf::Resource, &mut res.attributes);
         }
         for s in scopes {
-            let (scope, _, items) = R::scope_parts(s);
+            let (scope, items) = R::scope_mut(s);
             if let Some(scope) = scope {
                 f(AttributesOf::Scope, &mut scope.attributes);
             }
@@ -241,22 +249,14 @@ pub(crate) fn attributes<R: Levels>(rs: &mut [R], mut f: impl FnMut(AttributesOf
 
 pub(crate) fn retain<R: Levels>(rs: &mut Vec<R>, v: &mut impl Visitor) {
     rs.retain_mut(|r| {
-        let (resource, schema_url, scopes) = r.parts();
-        let rref = ResourceRef {
-            resource: resource.as_ref(),
-            schema_url,
-        };
+        let (rref, scopes) = r.view();
         match v.resource(rref) {
             Retain::Drop => return false,
             Retain::Keep => return true,
             Retain::Descend => {}
         }
         scopes.retain_mut(|s| {
-            let (scope, schema_url, items) = R::scope_parts(s);
-            let sref = ScopeRef {
-                scope: scope.as_ref(),
-                schema_url,
-            };
+            let (sref, items) = R::scope_view(s);
             match v.scope(rref, sref) {
                 Retain::Drop => return false,
                 Retain::Keep => return true,
