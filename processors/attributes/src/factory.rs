@@ -2,7 +2,7 @@
 
 use std::sync::Arc;
 
-use otelcol_attraction::{MatchConfig, MatchError, Matcher};
+use otelcol_attraction::Matcher;
 use otelcol_component::{
     CreateError, Factory, Payload, Processor, ProcessorFactory, Settings, SharedConsumer, Signal,
     StabilityLevel,
@@ -34,29 +34,6 @@ impl Factory for AttributesProcessorFactory {
     }
 }
 
-fn create<T: Payload>(
-    set: &Settings,
-    cfg: &AttributesConfig,
-    next: SharedConsumer<T>,
-    build: fn(&MatchConfig) -> Result<Matcher, MatchError>,
-) -> Result<Arc<AttributesProcessor<T>>, CreateError> {
-    cfg.validate_for_build()?;
-    let attr_proc = cfg.attr_proc()?;
-    let matcher = build(&cfg.match_config()).map_err(|e| e.to_config_error())?;
-    tracing::debug!(
-        id = %set.id,
-        signal = %T::SIGNAL,
-        actions = attr_proc.len(),
-        filtered = !matcher.matches_everything(),
-        "created attributes processor"
-    );
-    Ok(Arc::new(AttributesProcessor::new(
-        Arc::new(attr_proc),
-        matcher,
-        next,
-    )))
-}
-
 impl ProcessorFactory for AttributesProcessorFactory {
     fn stability(&self, signal: Signal) -> Option<StabilityLevel> {
         match signal {
@@ -75,6 +52,20 @@ impl ProcessorFactory for AttributesProcessorFactory {
             Signal::Metrics => Matcher::for_metrics,
             Signal::Logs => Matcher::for_logs,
         };
-        Ok(create(set, cfg, next, build)?)
+        cfg.validate_for_build()?;
+        let attr_proc = cfg.attr_proc()?;
+        let matcher = build(&cfg.match_config()).map_err(|e| e.to_config_error())?;
+        tracing::debug!(
+            id = %set.id,
+            signal = %T::SIGNAL,
+            actions = attr_proc.len(),
+            filtered = !matcher.matches_everything(),
+            "created attributes processor"
+        );
+        Ok(Arc::new(AttributesProcessor::new(
+            Arc::new(attr_proc),
+            matcher,
+            next,
+        )))
     }
 }

@@ -33,20 +33,6 @@ impl Factory for FilterProcessorFactory {
     }
 }
 
-fn create<T: Payload>(
-    set: &Settings,
-    cfg: &FilterConfig,
-    next: SharedConsumer<T>,
-) -> Result<Arc<FilterProcessor<T>>, CreateError> {
-    let plan = compile(cfg)?;
-    tracing::debug!(id = %set.id, signal = %T::SIGNAL, passes = plan.passes(T::SIGNAL).len(), "created filter processor");
-    Ok(Arc::new(FilterProcessor::new(
-        set.id.to_string(),
-        Arc::new(plan),
-        next,
-    )))
-}
-
 impl ProcessorFactory for FilterProcessorFactory {
     fn stability(&self, signal: Signal) -> Option<StabilityLevel> {
         match signal {
@@ -60,6 +46,12 @@ impl ProcessorFactory for FilterProcessorFactory {
         cfg: &FilterConfig,
         next: SharedConsumer<T>,
     ) -> Result<Arc<dyn Processor<T>>, CreateError> {
-        Ok(create(set, cfg, next)?)
+        let plan = compile(cfg)?;
+        tracing::debug!(id = %set.id, signal = %T::SIGNAL, passes = plan.passes(T::SIGNAL).len(), "created filter processor");
+        Ok(Arc::new(FilterProcessor::new(
+            set.id.to_string(),
+            Arc::new(plan),
+            next,
+        )))
     }
 }

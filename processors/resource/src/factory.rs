@@ -32,16 +32,6 @@ impl Factory for ResourceProcessorFactory {
     }
 }
 
-fn create<T: Payload>(
-    set: &Settings,
-    cfg: &ResourceConfig,
-    next: SharedConsumer<T>,
-) -> Result<Arc<dyn Processor<T>>, CreateError> {
-    let attr_proc = cfg.attr_proc()?;
-    tracing::debug!(id = %set.id, signal = %T::SIGNAL, actions = attr_proc.len(), "created resource processor");
-    Ok(Arc::new(ResourceProcessor::new(Arc::new(attr_proc), next)))
-}
-
 impl ProcessorFactory for ResourceProcessorFactory {
     fn stability(&self, signal: Signal) -> Option<StabilityLevel> {
         match signal {
@@ -55,6 +45,8 @@ impl ProcessorFactory for ResourceProcessorFactory {
         cfg: &ResourceConfig,
         next: SharedConsumer<T>,
     ) -> Result<Arc<dyn Processor<T>>, CreateError> {
-        create(set, cfg, next)
+        let attr_proc = cfg.attr_proc()?;
+        tracing::debug!(id = %set.id, signal = %T::SIGNAL, actions = attr_proc.len(), "created resource processor");
+        Ok(Arc::new(ResourceProcessor::new(Arc::new(attr_proc), next)))
     }
 }
