@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use otelcol_attraction::{AttrProc, Matcher};
 use otelcol_component::{
-    AttributesOf, Capabilities, Component, ConsumeError, Consumer, Payload, SharedConsumer, async_trait,
+    Capabilities, Component, ConsumeError, Consumer, Payload, SharedConsumer, async_trait,
 };
 
 /// Applies the configured actions to the items `matcher` selects, then hands
@@ -47,16 +47,8 @@ impl<T: Payload> Consumer<T> for AttributesProcessor<T> {
             let ctx = data.context().clone();
             data.for_each_item_mut(|resource, scope, mut item| {
                 if self.matcher.matches_item(resource, scope, &item) {
-                    // The item's own attributes: a span's (not its events'
-                    // or links'), a log record's, every data point's.
-                    item.for_each_attributes_mut(|of, attrs| {
-                        if matches!(
-                            of,
-                            AttributesOf::Span | AttributesOf::LogRecord | AttributesOf::DataPoint
-                        ) {
-                            self.attr_proc.process(attrs, &ctx);
-                        }
-                    });
+                    // A span's (not its events' or links'), a log record's, every data point's.
+                    item.for_each_own_attributes_mut(|attrs| self.attr_proc.process(attrs, &ctx));
                 }
             });
         }

@@ -81,13 +81,13 @@ impl ItemMut<'_> {
         }
     }
 
-    /// The item's own attribute list, for items that have one (spans and
-    /// log records; a metric's attributes are on its data points).
-    pub fn attributes_mut(&mut self) -> Option<&mut Vec<KeyValue>> {
+    /// Calls `f` on the item's own attribute lists: a span's (not its
+    /// events' or links'), a log record's, or every data point's of a metric.
+    pub fn for_each_own_attributes_mut(&mut self, mut f: impl FnMut(&mut Vec<KeyValue>)) {
         match self {
-            ItemMut::Span(s) => Some(&mut s.attributes),
-            ItemMut::Log(l) => Some(&mut l.attributes),
-            ItemMut::Metric(_) => None,
+            ItemMut::Span(s) => f(&mut s.attributes),
+            ItemMut::Log(l) => f(&mut l.attributes),
+            ItemMut::Metric(m) => for_each_point_attributes(m, f),
         }
     }
 }
@@ -350,6 +350,12 @@ mod tests {
         );
         // Second resource has neither resource nor scope: only its span's lists.
         assert_eq!(seen.len(), 5 + 3 + 3);
+        // A span's own list only, not its events' or links'.
+        let mut own = Vec::new();
+        t.for_each_item_mut(|_, _, mut item| {
+            item.for_each_own_attributes_mut(|a| own.push(a[0].key.clone()))
+        });
+        assert_eq!(own, ["span", "span", "span"]);
 
         let mut m = Metrics::from_request(ExportMetricsServiceRequest {
             resource_metrics: vec![ResourceMetrics {
