@@ -199,3 +199,58 @@ fn set_any<V: 'static>(slot: &mut dyn Any, value: V) {
         *s = value;
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use async_trait::async_trait;
+
+    use super::*;
+    use crate::error::ConsumeError;
+
+    #[derive(Debug)]
+    struct TracesOnly;
+    #[async_trait]
+    impl Consumer<Traces> for TracesOnly {
+        async fn consume(&self, _data: Traces) -> Result<(), ConsumeError> {
+            Ok(())
+        }
+    }
+    impl Component for TracesOnly {}
+    impl Exporter for TracesOnly {
+        fn traces(self: Arc<Self>) -> Option<SharedConsumer<Traces>> {
+            Some(self)
+        }
+    }
+
+    #[derive(Debug)]
+    struct Any<T>(std::marker::PhantomData<fn() -> T>);
+    #[async_trait]
+    impl<T: Payload> Consumer<T> for Any<T> {
+        async fn consume(&self, _data: T) -> Result<(), ConsumeError> {
+            Ok(())
+        }
+    }
+
+    #[test]
+    fn exporter_consumer_of_the_signal_it_offers() {
+        let e: Arc<dyn Exporter> = Arc::new(TracesOnly);
+        assert!(e.clone().consumer::<Traces>().is_some());
+        assert!(e.clone().consumer::<Metrics>().is_none());
+        assert!(e.consumer::<Logs>().is_none());
+    }
+
+    fn create<T: Payload>(next: SharedConsumer<T>) -> Result<Arc<dyn Processor<T>>, CreateError> {
+        for_signal::<Traces, T>(next, |_next| Ok(Arc::new(TracesOnly)))
+    }
+
+    #[test]
+    fn for_signal_builds_only_its_signal() {
+        assert!(create::<Traces>(Arc::new(Any(std::marker::PhantomData))).is_ok());
+        assert!(matches!(
+            create::<Logs>(Arc::new(Any(std::marker::PhantomData))),
+            Err(CreateError::SignalNotSupported(Signal::Logs))
+        ));
+        assert_eq!(cast::<u8, u8>(7), Some(7));
+        assert_eq!(cast::<u8, u16>(7), None);
+    }
+}
