@@ -35,10 +35,9 @@ impl Factory for AttributesProcessorFactory {
 }
 
 impl ProcessorFactory for AttributesProcessorFactory {
-    fn stability(&self, signal: Signal) -> Option<StabilityLevel> {
-        match signal {
-            Signal::Traces | Signal::Metrics | Signal::Logs => Some(STABILITY),
-        }
+    /// Every signal, at [`STABILITY`].
+    fn stability(&self, _signal: Signal) -> Option<StabilityLevel> {
+        Some(STABILITY)
     }
 
     fn create<T: Payload>(

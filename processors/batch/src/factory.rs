@@ -33,10 +33,9 @@ impl Factory for BatchProcessorFactory {
 }
 
 impl ProcessorFactory for BatchProcessorFactory {
-    fn stability(&self, signal: Signal) -> Option<StabilityLevel> {
-        match signal {
-            Signal::Traces | Signal::Metrics | Signal::Logs => Some(STABILITY),
-        }
+    /// Every signal, at [`STABILITY`].
+    fn stability(&self, _signal: Signal) -> Option<StabilityLevel> {
+        Some(STABILITY)
     }
 
     fn create<T: Payload>(
