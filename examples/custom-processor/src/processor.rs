@@ -1,14 +1,12 @@
 //! The `redaction` processor: rewrites attribute values, then hands the data on.
 
 use std::collections::HashSet;
-use std::fmt;
 use std::sync::Arc;
 
 use otelcol_component::proto::common::v1::{AnyValue, KeyValue, any_value::Value};
-use otelcol_component::proto::metrics::v1::metric::Data;
 use otelcol_component::{
-    Capabilities, Component, ConfigError, ConsumeError, Consumer, Logs, Metrics, Payload, SharedConsumer,
-    Traces, async_trait,
+    AttributesOf, Capabilities, Component, ConfigError, ConsumeError, Consumer, Payload, SharedConsumer,
+    async_trait,
 };
 use regex::Regex;
 
@@ -24,23 +22,35 @@ pub struct Redactor {
 }
 
 impl Redactor {
-    /// Compiles a config.
+    /// Compiles a config; errors name the bad regex (`blocked_values::1`).
     pub fn new(cfg: &RedactionConfig) -> Result<Self, ConfigError> {
+        let values = cfg.blocked_values.iter().enumerate().map(|(i, r)| {
+            Regex::new(r).map_err(|e| ConfigError::at(format!("blocked_values::{i}"), e.to_string()))
+        });
         Ok(Redactor {
             keys: cfg.blocked_keys.iter().cloned().collect(),
-            values: cfg.regexes()?,
+            values: values.collect::<Result<_, _>>()?,
             mask: cfg.mask.clone(),
             include_resource: cfg.include_resource,
         })
     }
 
-    /// Redacts a list of attributes in place.
-    pub fn attributes(&self, attrs: &mut [KeyValue]) {
+    /// Redacts every attribute list of a payload of any signal: the items'
+    /// (spans with their events and links, data points, log records) and,
+    /// with `include_resource`, the resources'.
+    pub fn payload<T: Payload>(&self, data: &mut T) {
+        data.for_each_attributes_mut(|of, attrs| match of {
+            AttributesOf::Scope => {}
+            AttributesOf::Resource if !self.include_resource => {}
+            _ => self.attributes(attrs),
+        });
+    }
+
+    fn attributes(&self, attrs: &mut [KeyValue]) {
         for kv in attrs {
             if self.keys.contains(&kv.key) {
-                kv.value = Some(AnyValue {
-                    value: Some(Value::StringValue(self.mask.clone())),
-                });
+                let masked = Value::StringValue(self.mask.clone());
+                kv.value = Some(AnyValue { value: Some(masked) });
             } else if let Some(v) = kv.value.as_mut() {
                 self.value(v);
             }
@@ -61,119 +71,24 @@ impl Redactor {
             _ => {}
         }
     }
-
-    fn resource(&self, attrs: &mut [KeyValue]) {
-        if self.include_resource {
-            self.attributes(attrs);
-        }
-    }
 }
 
-/// A payload the redactor can rewrite.
-pub trait Redact: Payload {
-    /// Rewrites every attribute list of the payload.
-    fn redact(&mut self, r: &Redactor);
-}
-
-impl Redact for Traces {
-    fn redact(&mut self, r: &Redactor) {
-        for rs in &mut self.request_mut().resource_spans {
-            if let Some(res) = rs.resource.as_mut() {
-                r.resource(&mut res.attributes);
-            }
-            for span in rs.scope_spans.iter_mut().flat_map(|ss| ss.spans.iter_mut()) {
-                r.attributes(&mut span.attributes);
-                span.events
-                    .iter_mut()
-                    .for_each(|e| r.attributes(&mut e.attributes));
-                span.links
-                    .iter_mut()
-                    .for_each(|l| r.attributes(&mut l.attributes));
-            }
-        }
-    }
-}
-
-impl Redact for Logs {
-    fn redact(&mut self, r: &Redactor) {
-        for rl in &mut self.request_mut().resource_logs {
-            if let Some(res) = rl.resource.as_mut() {
-                r.resource(&mut res.attributes);
-            }
-            for log in rl.scope_logs.iter_mut().flat_map(|sl| sl.log_records.iter_mut()) {
-                r.attributes(&mut log.attributes);
-            }
-        }
-    }
-}
-
-impl Redact for Metrics {
-    fn redact(&mut self, r: &Redactor) {
-        for rm in &mut self.request_mut().resource_metrics {
-            if let Some(res) = rm.resource.as_mut() {
-                r.resource(&mut res.attributes);
-            }
-            for m in rm.scope_metrics.iter_mut().flat_map(|sm| sm.metrics.iter_mut()) {
-                match m.data.as_mut() {
-                    Some(Data::Gauge(g)) => g
-                        .data_points
-                        .iter_mut()
-                        .for_each(|p| r.attributes(&mut p.attributes)),
-                    Some(Data::Sum(s)) => s
-                        .data_points
-                        .iter_mut()
-                        .for_each(|p| r.attributes(&mut p.attributes)),
-                    Some(Data::Histogram(h)) => h
-                        .data_points
-                        .iter_mut()
-                        .for_each(|p| r.attributes(&mut p.attributes)),
-                    Some(Data::ExponentialHistogram(h)) => h
-                        .data_points
-                        .iter_mut()
-                        .for_each(|p| r.attributes(&mut p.attributes)),
-                    Some(Data::Summary(s)) => s
-                        .data_points
-                        .iter_mut()
-                        .for_each(|p| r.attributes(&mut p.attributes)),
-                    None => {}
-                }
-            }
-        }
-    }
-}
-
-/// One pipeline's `redaction` processor for payload type `T`.
+/// One pipeline's `redaction` processor for payload type `T` (any signal).
+#[derive(Debug)]
 pub struct RedactionProcessor<T: Payload> {
-    redactor: Arc<Redactor>,
-    next: SharedConsumer<T>,
-}
-
-impl<T: Payload> RedactionProcessor<T> {
-    /// A processor that redacts with `redactor` and feeds `next`.
-    pub fn new(redactor: Arc<Redactor>, next: SharedConsumer<T>) -> Self {
-        RedactionProcessor { redactor, next }
-    }
-}
-
-impl<T: Payload> fmt::Debug for RedactionProcessor<T> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("RedactionProcessor")
-            .field("signal", &T::SIGNAL)
-            .field("redactor", &self.redactor)
-            .finish()
-    }
+    pub(crate) redactor: Arc<Redactor>,
+    pub(crate) next: SharedConsumer<T>,
 }
 
 #[async_trait]
-impl<T: Redact> Consumer<T> for RedactionProcessor<T> {
+impl<T: Payload> Consumer<T> for RedactionProcessor<T> {
     async fn consume(&self, mut data: T) -> Result<(), ConsumeError> {
-        data.redact(&self.redactor);
-        self.next.consume(data).await
+        self.redactor.payload(&mut data); // decodes and copies-on-write as needed
+        self.next.consume(data).await // back-pressure is the await
     }
 
     fn capabilities(&self) -> Capabilities {
-        // It rewrites its input: fan-out must give it a private copy.
-        Capabilities { mutates_data: true }
+        Capabilities { mutates_data: true } // fan-out must give it a private copy
     }
 }
 

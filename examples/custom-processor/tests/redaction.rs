@@ -67,7 +67,7 @@ async fn lifecycle_contract() {
 async fn traces_are_redacted() {
     let sink = Sink::<Traces>::new();
     let set = nop_settings(TYPE, Kind::Processor);
-    let p = factory().create_traces(&set, &cfg(), sink.clone()).unwrap();
+    let p = factory().create::<Traces>(&set, &cfg(), sink.clone()).unwrap();
     p.start(NopHost::new()).await.unwrap();
     assert!(p.capabilities().mutates_data);
     let req = ExportTraceServiceRequest {
@@ -102,7 +102,7 @@ async fn logs_are_redacted_and_resource_can_be_kept() {
     let set = nop_settings(TYPE, Kind::Processor);
     let mut c = cfg();
     c.include_resource = false;
-    let p = factory().create_logs(&set, &c, sink.clone()).unwrap();
+    let p = factory().create::<Logs>(&set, &c, sink.clone()).unwrap();
     let req = ExportLogsServiceRequest {
         resource_logs: vec![ResourceLogs {
             resource: Some(Resource {
@@ -133,7 +133,7 @@ async fn logs_are_redacted_and_resource_can_be_kept() {
 async fn metric_points_are_redacted() {
     let sink = Sink::<Metrics>::new();
     let set = nop_settings(TYPE, Kind::Processor);
-    let p = factory().create_metrics(&set, &cfg(), sink.clone()).unwrap();
+    let p = factory().create::<Metrics>(&set, &cfg(), sink.clone()).unwrap();
     let req = ExportMetricsServiceRequest {
         resource_metrics: vec![ResourceMetrics {
             scope_metrics: vec![ScopeMetrics {
@@ -164,8 +164,38 @@ async fn metric_points_are_redacted() {
 async fn downstream_errors_are_returned() {
     let set = nop_settings(TYPE, Kind::Processor);
     let p = factory()
-        .create_traces(&set, &cfg(), otelcol_componenttest::ErrConsumer::permanent())
+        .create::<Traces>(&set, &cfg(), otelcol_componenttest::ErrConsumer::permanent())
         .unwrap();
     let e = p.consume(Traces::default()).await.unwrap_err();
     assert!(e.is_permanent());
+}
+
+mod config {
+    use super::*;
+
+    #[test]
+    fn defaults_and_full_config() {
+        let d = RedactionConfig::default();
+        assert_eq!(d.mask, "****");
+        assert!(d.include_resource);
+        let c = parse_config::<RedactionConfig>(
+            "blocked_keys: [password]\nblocked_values: ['\\d{4}']\nmask: X\ninclude_resource: false",
+        )
+        .unwrap();
+        assert_eq!(c.blocked_keys, vec!["password"]);
+        assert_eq!(c.mask, "X");
+        assert!(!c.include_resource);
+    }
+
+    #[test]
+    fn refuses_bad_configs() {
+        let e = parse_config::<RedactionConfig>("").unwrap_err();
+        assert!(e.contains("at least one of"), "{e}");
+        let e = parse_config::<RedactionConfig>("blocked_keys: [a]\nmasks: x").unwrap_err();
+        assert!(e.contains("unknown field `masks`"), "{e}");
+        let e = parse_config::<RedactionConfig>("blocked_values: ['ok', '(']").unwrap_err();
+        assert!(e.contains("blocked_values::1"), "{e}");
+        let e = parse_config::<RedactionConfig>("blocked_keys: ['']").unwrap_err();
+        assert!(e.contains("blocked_keys::0"), "{e}");
+    }
 }

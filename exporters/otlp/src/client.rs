@@ -9,10 +9,7 @@ use otelcol_configtls::rustls::ClientConfig;
 use otelcol_configtls::rustls::pki_types::ServerName;
 use otelcol_configtls::{ALPN_H2, TlsClientConfig, client_config_with_alpn};
 
-use otelcol_component::proto::collector::logs::v1::ExportLogsServiceResponse;
-use otelcol_component::proto::collector::metrics::v1::ExportMetricsServiceResponse;
-use otelcol_component::proto::collector::trace::v1::ExportTraceServiceResponse;
-use otelcol_component::{ConsumeError, Logs, Metrics, Payload, Settings, Traces, async_trait};
+use otelcol_component::{ConsumeError, Payload, Settings, async_trait};
 use otelcol_configgrpc::Compression;
 use otelcol_exporterhelper::Sender;
 use otelcol_otlp_status::rpc::{RETRY_INFO_TYPE_URL, Status as RpcStatus};
@@ -27,46 +24,6 @@ use tonic::{Code, Status};
 use crate::config::{OtlpExporterConfig, split_host_port};
 use crate::tls::tls_connector;
 
-/// What differs between the three OTLP services.
-pub(crate) trait GrpcSignal: Payload {
-    /// The service's response message.
-    type Response: Message + Default + Send + 'static;
-    /// The `Export` method's path.
-    const PATH: &'static str;
-    /// `(rejected, error_message)` of the response's partial success.
-    fn partial(resp: &Self::Response) -> Option<(i64, &str)>;
-}
-
-impl GrpcSignal for Traces {
-    type Response = ExportTraceServiceResponse;
-    const PATH: &'static str = "/opentelemetry.proto.collector.trace.v1.TraceService/Export";
-    fn partial(r: &Self::Response) -> Option<(i64, &str)> {
-        r.partial_success
-            .as_ref()
-            .map(|p| (p.rejected_spans, p.error_message.as_str()))
-    }
-}
-
-impl GrpcSignal for Metrics {
-    type Response = ExportMetricsServiceResponse;
-    const PATH: &'static str = "/opentelemetry.proto.collector.metrics.v1.MetricsService/Export";
-    fn partial(r: &Self::Response) -> Option<(i64, &str)> {
-        r.partial_success
-            .as_ref()
-            .map(|p| (p.rejected_data_points, p.error_message.as_str()))
-    }
-}
-
-impl GrpcSignal for Logs {
-    type Response = ExportLogsServiceResponse;
-    const PATH: &'static str = "/opentelemetry.proto.collector.logs.v1.LogsService/Export";
-    fn partial(r: &Self::Response) -> Option<(i64, &str)> {
-        r.partial_success
-            .as_ref()
-            .map(|p| (p.rejected_log_records, p.error_message.as_str()))
-    }
-}
-
 /// Encodes a payload straight from its shared data (its received bytes when
 /// nothing decoded it; no copy of the payload, even when the retry loop
 /// still holds it) and decodes the response.
@@ -74,7 +31,7 @@ struct PayloadCodec<T>(PhantomData<fn() -> T>);
 struct PayloadEncoder<T>(PhantomData<fn() -> T>);
 struct ResponseDecoder<R>(PhantomData<fn() -> R>);
 
-impl<T: GrpcSignal> Codec for PayloadCodec<T> {
+impl<T: Payload> Codec for PayloadCodec<T> {
     type Encode = T;
     type Decode = T::Response;
     type Encoder = PayloadEncoder<T>;
@@ -87,7 +44,7 @@ impl<T: GrpcSignal> Codec for PayloadCodec<T> {
     }
 }
 
-impl<T: GrpcSignal> Encoder for PayloadEncoder<T> {
+impl<T: Payload> Encoder for PayloadEncoder<T> {
     type Item = T;
     type Error = Status;
     fn encode(&mut self, item: T, dst: &mut EncodeBuf<'_>) -> Result<(), Status> {
@@ -249,7 +206,7 @@ impl GrpcClient {
             .take();
     }
 
-    async fn export<T: GrpcSignal>(&self, data: T) -> Result<(), ConsumeError> {
+    async fn export<T: Payload>(&self, data: T) -> Result<(), ConsumeError> {
         let channel = self
             .channel
             .read()
@@ -265,15 +222,16 @@ impl GrpcClient {
             .map_err(|e| ConsumeError::retryable(format!("gRPC channel not ready: {}", chain(&e))))?;
         let mut req = tonic::Request::new(data);
         *req.metadata_mut() = self.metadata.clone();
-        let path = PathAndQuery::from_static(T::PATH);
+        let path = PathAndQuery::from_static(T::GRPC_PATH);
         let resp = grpc
             .unary(req, path, PayloadCodec::<T>(PhantomData))
             .await
             .map_err(|s| classify(&s))?;
-        match T::partial(resp.get_ref()) {
-            Some((rejected, msg)) if rejected != 0 || !msg.is_empty() => Err(
-                ConsumeError::partially_rejected(u64::try_from(rejected).unwrap_or(0), msg),
-            ),
+        match T::partial_success(resp.get_ref()) {
+            Some(p) if !p.is_empty() => Err(ConsumeError::partially_rejected(
+                u64::try_from(p.rejected).unwrap_or(0),
+                p.error_message,
+            )),
             _ => Ok(()),
         }
     }
@@ -336,22 +294,8 @@ pub fn classify(status: &Status) -> ConsumeError {
 }
 
 #[async_trait]
-impl Sender<Traces> for GrpcClient {
-    async fn send(&self, data: Traces) -> Result<(), ConsumeError> {
-        self.export(data).await
-    }
-}
-
-#[async_trait]
-impl Sender<Metrics> for GrpcClient {
-    async fn send(&self, data: Metrics) -> Result<(), ConsumeError> {
-        self.export(data).await
-    }
-}
-
-#[async_trait]
-impl Sender<Logs> for GrpcClient {
-    async fn send(&self, data: Logs) -> Result<(), ConsumeError> {
+impl<T: Payload> Sender<T> for GrpcClient {
+    async fn send(&self, data: T) -> Result<(), ConsumeError> {
         self.export(data).await
     }
 }

@@ -10,7 +10,7 @@ use http::{HeaderMap, HeaderName, HeaderValue, Request, Uri};
 use http_body_util::{BodyExt, Full, Limited};
 use hyper_util::client::legacy::Client;
 use hyper_util::rt::{TokioExecutor, TokioTimer};
-use otelcol_component::{ConfigError, ConsumeError, Logs, Metrics, Settings, Signal, Traces, async_trait};
+use otelcol_component::{ConfigError, ConsumeError, Payload, Settings, Signal, async_trait};
 use otelcol_confighttp::{Compression, UrlCredentials};
 use otelcol_configtls::rustls::ClientConfig;
 use otelcol_configtls::{ALPN_H2, ALPN_HTTP11, TlsClientConfig, client_config_with_alpn};
@@ -19,7 +19,6 @@ use otelcol_exporterhelper::Sender;
 use crate::config::{Encoding, OtlpHttpExporterConfig, signal_url};
 use crate::connector::Connector;
 use crate::response::{JSON, PROTOBUF, classify, error_message, media_type, partial_success};
-use crate::signal::HttpSignal;
 
 /// The most of a response body that is read (as the Go exporter).
 pub const MAX_RESPONSE_BYTES: usize = 64 * 1024;
@@ -237,14 +236,14 @@ impl HttpClient {
         Ok(req)
     }
 
-    async fn export<T: HttpSignal>(&self, data: T) -> Result<(), ConsumeError> {
+    async fn export<T: Payload>(&self, data: T) -> Result<(), ConsumeError> {
         let target = self
             .url(T::SIGNAL)
             .ok_or_else(|| ConsumeError::permanent(format!("no URL for {}", T::SIGNAL)))?;
         let url = &target.url;
         let body = match self.encoding {
             Encoding::Proto => data.encode_to_vec(),
-            Encoding::Json => data.encode_json(),
+            Encoding::Json => data.to_json(),
         };
         drop(data);
         let req = self.request(target, body)?;
@@ -300,22 +299,8 @@ fn chain(e: &dyn std::error::Error) -> String {
 }
 
 #[async_trait]
-impl Sender<Traces> for HttpClient {
-    async fn send(&self, data: Traces) -> Result<(), ConsumeError> {
-        self.export(data).await
-    }
-}
-
-#[async_trait]
-impl Sender<Metrics> for HttpClient {
-    async fn send(&self, data: Metrics) -> Result<(), ConsumeError> {
-        self.export(data).await
-    }
-}
-
-#[async_trait]
-impl Sender<Logs> for HttpClient {
-    async fn send(&self, data: Logs) -> Result<(), ConsumeError> {
+impl<T: Payload> Sender<T> for HttpClient {
+    async fn send(&self, data: T) -> Result<(), ConsumeError> {
         self.export(data).await
     }
 }

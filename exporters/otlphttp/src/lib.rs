@@ -32,7 +32,6 @@ mod connector;
 mod exporter;
 mod factory;
 mod response;
-mod signal;
 
 pub use client::{HttpClient, MAX_RESPONSE_BYTES};
 pub use config::{

@@ -5,12 +5,10 @@ use std::time::{Duration, SystemTime};
 
 use http::header::CONTENT_TYPE;
 use http::{HeaderMap, HeaderValue, StatusCode};
-use otelcol_component::ConsumeError;
+use otelcol_component::{ConsumeError, Payload};
 use otelcol_otlp_status::rpc::Status as RpcStatus;
 use otelcol_otlp_status::status::is_retryable_http;
 use prost::Message;
-
-use crate::signal::HttpSignal;
 
 /// `Content-Type` of protobuf bodies.
 pub(crate) const PROTOBUF: &str = "application/x-protobuf";
@@ -57,7 +55,7 @@ pub(crate) fn media_type(h: &HeaderMap) -> String {
 }
 
 /// The `(rejected, message)` of a 2xx response body, when it reports a partial success.
-pub(crate) fn partial_success<T: HttpSignal>(
+pub(crate) fn partial_success<T: Payload>(
     content_type: &str,
     body: &[u8],
 ) -> Result<Option<(u64, String)>, String> {
@@ -66,13 +64,11 @@ pub(crate) fn partial_success<T: HttpSignal>(
     }
     let resp = match content_type {
         PROTOBUF => T::Response::decode(body).map_err(|e| format!("error parsing protobuf response: {e}"))?,
-        JSON => T::decode_json_response(body).map_err(|e| format!("error parsing json response: {e}"))?,
+        JSON => T::response_from_json(body).map_err(|e| format!("error parsing json response: {e}"))?,
         _ => return Ok(None),
     };
-    Ok(match T::partial(&resp) {
-        Some((rejected, msg)) if rejected != 0 || !msg.is_empty() => {
-            Some((u64::try_from(rejected).unwrap_or(0), msg.to_string()))
-        }
+    Ok(match T::partial_success(&resp) {
+        Some(p) if !p.is_empty() => Some((u64::try_from(p.rejected).unwrap_or(0), p.error_message)),
         _ => None,
     })
 }

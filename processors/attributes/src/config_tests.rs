@@ -3,7 +3,7 @@
 use otelcol_attraction::{
     ActionConfig, AttributeMatchConfig, ConfigValue, LibraryMatchConfig, MatchProperties,
 };
-use otelcol_component::{Kind, ProcessorFactory};
+use otelcol_component::{Kind, Logs, Metrics, ProcessorFactory, Traces};
 use otelcol_componenttest::{Sink, nop_settings, parse_config};
 
 use crate::{AttributesConfig, factory};
@@ -228,9 +228,9 @@ fn go_examples_parse_and_create() {
         let cfg = parse_config::<AttributesConfig>(yaml).unwrap_or_else(|e| panic!("{name}: {e}"));
         for signal in *signals {
             let created = match *signal {
-                "traces" => f.create_traces(&set, &cfg, Sink::new()).map(|_| ()),
-                "logs" => f.create_logs(&set, &cfg, Sink::new()).map(|_| ()),
-                _ => f.create_metrics(&set, &cfg, Sink::new()).map(|_| ()),
+                "traces" => f.create::<Traces>(&set, &cfg, Sink::new()).map(|_| ()),
+                "logs" => f.create::<Logs>(&set, &cfg, Sink::new()).map(|_| ()),
+                _ => f.create::<Metrics>(&set, &cfg, Sink::new()).map(|_| ()),
             };
             created.unwrap_or_else(|e| panic!("{name} for {signal}: {e}"));
         }
@@ -312,15 +312,15 @@ fn signal_specific_properties_are_checked_at_create() {
     let f = factory();
     let set = nop_settings("attributes", Kind::Processor);
     let logs_only = parse_config::<AttributesConfig>(EXAMPLES[10].1).unwrap();
-    let err = f.create_traces(&set, &logs_only, Sink::new()).unwrap_err();
+    let err = f.create::<Traces>(&set, &logs_only, Sink::new()).unwrap_err();
     assert_eq!(
         err.to_string(),
         "include: log_bodies should not be specified for trace spans"
     );
-    let err = f.create_metrics(&set, &logs_only, Sink::new()).unwrap_err();
+    let err = f.create::<Metrics>(&set, &logs_only, Sink::new()).unwrap_err();
     assert!(err.to_string().ends_with("are not valid for metrics"), "{err}");
     let spans_only = parse_config::<AttributesConfig>(EXAMPLES[5].1).unwrap();
-    let err = f.create_logs(&set, &spans_only, Sink::new()).unwrap_err();
+    let err = f.create::<Logs>(&set, &spans_only, Sink::new()).unwrap_err();
     assert_eq!(
         err.to_string(),
         "exclude: services, span_names, span_kinds and metric_names are not valid for log records"
@@ -328,7 +328,7 @@ fn signal_specific_properties_are_checked_at_create() {
     let no_type =
         parse_config::<AttributesConfig>("actions: [{key: a, action: delete}]\ninclude: {services: [svc]}")
             .unwrap();
-    let err = f.create_traces(&set, &no_type, Sink::new()).unwrap_err();
+    let err = f.create::<Traces>(&set, &no_type, Sink::new()).unwrap_err();
     assert_eq!(
         err.to_string(),
         "include: error creating service name filters: unrecognized match_type: '', valid types are: [regexp strict]"

@@ -2,10 +2,10 @@
 
 use std::sync::Arc;
 
-use otelcol_attraction::{MatchConfig, MatchError, Matcher};
+use otelcol_attraction::Matcher;
 use otelcol_component::{
-    CreateError, Factory, Logs, Metrics, Payload, Processor, ProcessorFactory, Settings, SharedConsumer,
-    Signal, StabilityLevel, Traces,
+    CreateError, Factory, Payload, Processor, ProcessorFactory, Settings, SharedConsumer, Signal,
+    StabilityLevel,
 };
 
 use crate::config::AttributesConfig;
@@ -34,60 +34,37 @@ impl Factory for AttributesProcessorFactory {
     }
 }
 
-fn create<T: Payload>(
-    set: &Settings,
-    cfg: &AttributesConfig,
-    next: SharedConsumer<T>,
-    build: fn(&MatchConfig) -> Result<Matcher, MatchError>,
-) -> Result<Arc<AttributesProcessor<T>>, CreateError> {
-    cfg.validate_for_build()?;
-    let attr_proc = cfg.attr_proc()?;
-    let matcher = build(&cfg.match_config()).map_err(|e| e.to_config_error())?;
-    tracing::debug!(
-        id = %set.id,
-        signal = %T::SIGNAL,
-        actions = attr_proc.len(),
-        filtered = !matcher.matches_everything(),
-        "created attributes processor"
-    );
-    Ok(Arc::new(AttributesProcessor::new(
-        Arc::new(attr_proc),
-        matcher,
-        next,
-    )))
-}
-
 impl ProcessorFactory for AttributesProcessorFactory {
-    fn stability(&self, signal: Signal) -> Option<StabilityLevel> {
-        match signal {
-            Signal::Traces | Signal::Metrics | Signal::Logs => Some(STABILITY),
-        }
+    /// Every signal, at [`STABILITY`].
+    fn stability(&self, _signal: Signal) -> Option<StabilityLevel> {
+        Some(STABILITY)
     }
 
-    fn create_traces(
+    fn create<T: Payload>(
         &self,
         set: &Settings,
         cfg: &AttributesConfig,
-        next: SharedConsumer<Traces>,
-    ) -> Result<Arc<dyn Processor<Traces>>, CreateError> {
-        Ok(create(set, cfg, next, Matcher::for_spans)?)
-    }
-
-    fn create_metrics(
-        &self,
-        set: &Settings,
-        cfg: &AttributesConfig,
-        next: SharedConsumer<Metrics>,
-    ) -> Result<Arc<dyn Processor<Metrics>>, CreateError> {
-        Ok(create(set, cfg, next, Matcher::for_metrics)?)
-    }
-
-    fn create_logs(
-        &self,
-        set: &Settings,
-        cfg: &AttributesConfig,
-        next: SharedConsumer<Logs>,
-    ) -> Result<Arc<dyn Processor<Logs>>, CreateError> {
-        Ok(create(set, cfg, next, Matcher::for_logs)?)
+        next: SharedConsumer<T>,
+    ) -> Result<Arc<dyn Processor<T>>, CreateError> {
+        let build = match T::SIGNAL {
+            Signal::Traces => Matcher::for_spans,
+            Signal::Metrics => Matcher::for_metrics,
+            Signal::Logs => Matcher::for_logs,
+        };
+        cfg.validate_for_build()?;
+        let attr_proc = cfg.attr_proc()?;
+        let matcher = build(&cfg.match_config()).map_err(|e| e.to_config_error())?;
+        tracing::debug!(
+            id = %set.id,
+            signal = %T::SIGNAL,
+            actions = attr_proc.len(),
+            filtered = !matcher.matches_everything(),
+            "created attributes processor"
+        );
+        Ok(Arc::new(AttributesProcessor::new(
+            Arc::new(attr_proc),
+            matcher,
+            next,
+        )))
     }
 }

@@ -87,7 +87,7 @@ actions:
   - {key: processed, value: true, action: insert}
 "#);
     let sink = Sink::<Traces>::new();
-    let p = factory().create_traces(&set(), &c, sink.clone()).unwrap();
+    let p = factory().create::<Traces>(&set(), &c, sink.clone()).unwrap();
     assert!(p.capabilities().mutates_data);
     let card = || kv("credit_card", s("1234"));
     p.consume(traces(vec![
@@ -116,7 +116,7 @@ actions:
   - {key: token, action: delete}
 "#);
     let sink = Sink::<Traces>::new();
-    let p = factory().create_traces(&set(), &c, sink.clone()).unwrap();
+    let p = factory().create::<Traces>(&set(), &c, sink.clone()).unwrap();
     let secrets = || vec![kv("password", s("p")), kv("token", s("t"))];
     let mut data = traces(vec![("auth-svc", secrets()), ("billing", secrets())]);
     data.request_mut().resource_spans.push(ResourceSpans {
@@ -147,7 +147,7 @@ actions:
   - {key: tenant, from_context: metadata.tenant, default_value: default-tenant, action: upsert}
 "#);
     let sink = Sink::<Traces>::new();
-    let p = factory().create_traces(&set(), &c, sink.clone()).unwrap();
+    let p = factory().create::<Traces>(&set(), &c, sink.clone()).unwrap();
     let mut info = ClientInfo::with_address(Some("10.1.2.3:5555".parse().unwrap()));
     info.metadata.insert("origin".into(), vec!["edge".into()]);
     let mut data = traces(vec![("svc", vec![])]);
@@ -180,7 +180,7 @@ actions:
   - {key: token, action: delete}
 "#);
     let sink = Sink::<Logs>::new();
-    let p = factory().create_logs(&set(), &c, sink.clone()).unwrap();
+    let p = factory().create::<Logs>(&set(), &c, sink.clone()).unwrap();
     let secrets = || vec![kv("password", s("p")), kv("token", s("t"))];
     let data = Logs::from_request(ExportLogsServiceRequest {
         resource_logs: vec![ResourceLogs {
@@ -285,7 +285,7 @@ actions:
   - {key: code, action: convert, converted_type: int}
 "#);
     let sink = Sink::<Metrics>::new();
-    let p = factory().create_metrics(&set(), &c, sink.clone()).unwrap();
+    let p = factory().create::<Metrics>(&set(), &c, sink.clone()).unwrap();
     let mut metrics = all_point_types("http");
     metrics.extend(all_point_types("rpc"));
     let data = Metrics::from_request(ExportMetricsServiceRequest {
@@ -323,7 +323,7 @@ actions:
 async fn empty_payloads_pass_through_unchanged() {
     let c = cfg("actions: [{key: a, value: 1, action: insert}]");
     let sink = Sink::<Metrics>::new();
-    let p = factory().create_metrics(&set(), &c, sink.clone()).unwrap();
+    let p = factory().create::<Metrics>(&set(), &c, sink.clone()).unwrap();
     let empty = Metrics::default();
     p.consume(empty.clone()).await.unwrap();
     assert!(sink.all()[0].shares_data_with(&empty));
@@ -333,7 +333,7 @@ async fn empty_payloads_pass_through_unchanged() {
 async fn downstream_errors_are_returned() {
     let c = cfg("actions: [{key: a, action: delete}]");
     let p = factory()
-        .create_traces(&set(), &c, ErrConsumer::retryable())
+        .create::<Traces>(&set(), &c, ErrConsumer::retryable())
         .unwrap();
     assert!(
         p.consume(traces(vec![("s", vec![])]))
@@ -342,7 +342,7 @@ async fn downstream_errors_are_returned() {
             .is_retryable()
     );
     let p = factory()
-        .create_logs(&set(), &c, ErrConsumer::permanent())
+        .create::<Logs>(&set(), &c, ErrConsumer::permanent())
         .unwrap();
     assert!(p.consume(Logs::default()).await.unwrap_err().is_permanent());
 }

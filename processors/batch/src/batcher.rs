@@ -300,7 +300,7 @@ impl<T: Payload> Batcher<T> {
         }
         // Measuring the encoding costs a walk of a decoded batch; Go records
         // the byte-size histogram only at the `detailed` level too.
-        let bytes = otelcol_component::detailed_metrics().then(|| batch.encoded_len());
+        let bytes = self.telemetry.detailed.then(|| batch.encoded_len());
         let result = self.next.consume(batch).await;
         match &result {
             Ok(()) => self.telemetry.record_send(trigger, items, bytes),

@@ -3,8 +3,8 @@
 use std::sync::Arc;
 
 use otelcol_component::{
-    CreateError, Factory, Logs, Metrics, Processor, ProcessorFactory, Settings, SharedConsumer, Signal,
-    StabilityLevel, Traces,
+    CreateError, Factory, Payload, Processor, ProcessorFactory, Settings, SharedConsumer, Signal,
+    StabilityLevel,
 };
 
 use crate::config::BatchConfig;
@@ -33,36 +33,17 @@ impl Factory for BatchProcessorFactory {
 }
 
 impl ProcessorFactory for BatchProcessorFactory {
-    fn stability(&self, signal: Signal) -> Option<StabilityLevel> {
-        match signal {
-            Signal::Traces | Signal::Metrics | Signal::Logs => Some(STABILITY),
-        }
+    /// Every signal, at [`STABILITY`].
+    fn stability(&self, _signal: Signal) -> Option<StabilityLevel> {
+        Some(STABILITY)
     }
 
-    fn create_traces(
+    fn create<T: Payload>(
         &self,
         set: &Settings,
         cfg: &BatchConfig,
-        next: SharedConsumer<Traces>,
-    ) -> Result<Arc<dyn Processor<Traces>>, CreateError> {
-        Ok(Arc::new(BatchProcessor::new(set, cfg, next)))
-    }
-
-    fn create_metrics(
-        &self,
-        set: &Settings,
-        cfg: &BatchConfig,
-        next: SharedConsumer<Metrics>,
-    ) -> Result<Arc<dyn Processor<Metrics>>, CreateError> {
-        Ok(Arc::new(BatchProcessor::new(set, cfg, next)))
-    }
-
-    fn create_logs(
-        &self,
-        set: &Settings,
-        cfg: &BatchConfig,
-        next: SharedConsumer<Logs>,
-    ) -> Result<Arc<dyn Processor<Logs>>, CreateError> {
+        next: SharedConsumer<T>,
+    ) -> Result<Arc<dyn Processor<T>>, CreateError> {
         Ok(Arc::new(BatchProcessor::new(set, cfg, next)))
     }
 }

@@ -29,11 +29,14 @@ pub(crate) const METADATA_CARDINALITY: &str = "otelcol_processor_batch_metadata_
 #[derive(Clone, Debug)]
 pub(crate) struct Telemetry {
     id: String,
+    /// Whether the metrics level is `detailed` (`Settings::telemetry`):
+    /// only then are batches measured in bytes.
+    pub(crate) detailed: bool,
 }
 
 impl Telemetry {
-    pub(crate) fn new(id: String) -> Self {
-        Telemetry { id }
+    pub(crate) fn new(id: String, detailed: bool) -> Self {
+        Telemetry { id, detailed }
     }
 
     /// Records a successful export, as Go does (failed exports are not recorded).

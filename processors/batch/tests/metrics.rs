@@ -13,7 +13,9 @@ use metrics::{
     Counter, CounterFn, Gauge, GaugeFn, Histogram, HistogramFn, Key, KeyName, Metadata, Recorder,
     SharedString, Unit,
 };
-use otelcol_component::{BuildInfo, Component, ComponentId, ComponentType, Consumer, Kind, Settings, Traces};
+use otelcol_component::{
+    BuildInfo, Component, ComponentId, ComponentType, Consumer, Kind, Settings, TelemetrySettings, Traces,
+};
 use otelcol_componenttest::{ErrConsumer, Sink};
 use otelcol_processor_batch::{BatchConfig, BatchProcessor};
 
@@ -96,9 +98,9 @@ async fn self_metrics_have_go_names_and_the_processor_label() {
     let rec = Rec::default();
     metrics::set_global_recorder(rec.clone()).unwrap();
     // The byte-size histogram is recorded at the `detailed` level only.
-    otelcol_component::set_detailed_metrics(true);
     let id = ComponentId::with_name(ComponentType::new("batch").unwrap(), "m").unwrap();
-    let set = Settings::new(id, Kind::Processor, BuildInfo::default());
+    let set = Settings::new(id, Kind::Processor, BuildInfo::default())
+        .with_telemetry(TelemetrySettings::default().with_detailed_metrics(true));
     let sink = Sink::<Traces>::new();
     let p = Arc::new(BatchProcessor::new(&set, &cfg(4, 4, 1000), sink.clone()));
 
@@ -138,6 +140,17 @@ async fn self_metrics_have_go_names_and_the_processor_label() {
             .unwrap(),
         1.0
     );
+    // The level is per component: one at the default level, in the same
+    // process, records no bytes.
+    let basic_id = ComponentId::with_name(ComponentType::new("batch").unwrap(), "basic").unwrap();
+    let basic_set = Settings::new(basic_id, Kind::Processor, BuildInfo::default());
+    let basic = BatchProcessor::new(&basic_set, &cfg(4, 4, 1000), Sink::<Traces>::new());
+    basic.consume(traces("b", 4)).await.unwrap();
+    let sizes = |name: &str| rec.get_labeled(name, "batch/basic").values.lock().unwrap().len();
+    assert_eq!(sizes("otelcol_processor_batch_batch_send_size"), 1);
+    assert_eq!(sizes("otelcol_processor_batch_batch_send_size_bytes"), 0);
+    basic.shutdown().await.unwrap();
+
     p.shutdown().await.unwrap();
     assert_eq!(
         *rec.get("otelcol_processor_batch_metadata_cardinality")

@@ -2,7 +2,7 @@
 //! bad condition never reaches runtime) and by the factory.
 
 use otelcol_attraction::Matcher;
-use otelcol_component::ConfigError;
+use otelcol_component::{ConfigError, Signal};
 
 use crate::config::{ConditionsEntry, ErrorMode, FilterConfig};
 use crate::legacy::{MetricMatchers, log_matcher, metric_matchers, span_matcher};
@@ -61,17 +61,26 @@ impl CondSeq {
 /// One traversal of a payload: conditions per level (a match drops the
 /// item and everything under it) and a deprecated include/exclude matcher.
 #[derive(Clone, Debug, Default)]
-pub(crate) struct Pass<L> {
+pub(crate) struct Pass {
     pub(crate) resource: Option<CondSeq>,
     pub(crate) scope: Option<CondSeq>,
     /// Spans, metrics or log records.
     pub(crate) item: Option<CondSeq>,
     /// Span events or data points.
     pub(crate) sub: Option<CondSeq>,
-    pub(crate) legacy: Option<L>,
+    pub(crate) legacy: Option<Legacy>,
 }
 
-impl<L> Pass<L> {
+/// The deprecated include/exclude matching of a pass.
+#[derive(Clone, Debug)]
+pub(crate) enum Legacy {
+    /// Spans or log records (`spans`, `logs.include`/`logs.exclude`).
+    Items(Box<Matcher>),
+    /// Metrics (`metrics.include`/`metrics.exclude`).
+    Metrics(Box<MetricMatchers>),
+}
+
+impl Pass {
     fn with(ctx: ContextKind, seq: CondSeq) -> Self {
         let mut p = Pass {
             resource: None,
@@ -93,9 +102,20 @@ impl<L> Pass<L> {
 /// Everything the processor evaluates, per signal, in order.
 #[derive(Clone, Debug, Default)]
 pub(crate) struct Plan {
-    pub(crate) traces: Vec<Pass<Matcher>>,
-    pub(crate) metrics: Vec<Pass<MetricMatchers>>,
-    pub(crate) logs: Vec<Pass<Matcher>>,
+    pub(crate) traces: Vec<Pass>,
+    pub(crate) metrics: Vec<Pass>,
+    pub(crate) logs: Vec<Pass>,
+}
+
+impl Plan {
+    /// The passes of `signal`, in order.
+    pub(crate) fn passes(&self, signal: Signal) -> &[Pass] {
+        match signal {
+            Signal::Traces => &self.traces,
+            Signal::Metrics => &self.metrics,
+            Signal::Logs => &self.logs,
+        }
+    }
 }
 
 fn parse_err(key: String, src: &str, e: impl std::fmt::Display) -> ConfigError {
@@ -121,12 +141,12 @@ fn list(
 }
 
 /// `*_conditions`: one pass per group (all plain strings form one group).
-fn groups<L>(
+fn groups(
     entries: &[ConditionsEntry],
     key: &str,
     allowed: &[ContextKind],
     mode: ErrorMode,
-) -> Result<Vec<Pass<L>>, ConfigError> {
+) -> Result<Vec<Pass>, ConfigError> {
     let flat: Vec<String> = entries
         .iter()
         .filter_map(|e| match e {
@@ -244,7 +264,7 @@ pub(crate) fn compile(cfg: &FilterConfig) -> Result<Plan, ConfigError> {
             scope: None,
             item: list(&t.span, ContextKind::Span, "traces::span", mode)?,
             sub: list(&t.spanevent, ContextKind::SpanEvent, "traces::spanevent", mode)?,
-            legacy: span_matcher(&cfg.spans)?,
+            legacy: span_matcher(&cfg.spans)?.map(|m| Legacy::Items(Box::new(m))),
         };
         push_if_any(&mut plan.traces, pass);
     }
@@ -264,7 +284,8 @@ pub(crate) fn compile(cfg: &FilterConfig) -> Result<Plan, ConfigError> {
             scope: None,
             item: list(&m.metric, ContextKind::Metric, "metrics::metric", mode)?,
             sub: list(&m.datapoint, ContextKind::DataPoint, "metrics::datapoint", mode)?,
-            legacy: (legacy.names.is_some() || legacy.resources.is_some()).then_some(legacy),
+            legacy: (legacy.names.is_some() || legacy.resources.is_some())
+                .then(|| Legacy::Metrics(Box::new(legacy))),
         };
         push_if_any(&mut plan.metrics, pass);
     }
@@ -278,14 +299,14 @@ pub(crate) fn compile(cfg: &FilterConfig) -> Result<Plan, ConfigError> {
             scope: None,
             item: list(&l.log_record, ContextKind::Log, "logs::log_record", mode)?,
             sub: None,
-            legacy: log_matcher(l.include.as_ref(), l.exclude.as_ref())?,
+            legacy: log_matcher(l.include.as_ref(), l.exclude.as_ref())?.map(|m| Legacy::Items(Box::new(m))),
         };
         push_if_any(&mut plan.logs, pass);
     }
     Ok(plan)
 }
 
-fn push_if_any<L>(passes: &mut Vec<Pass<L>>, p: Pass<L>) {
+fn push_if_any(passes: &mut Vec<Pass>, p: Pass) {
     if p.resource.is_some() || p.scope.is_some() || p.item.is_some() || p.sub.is_some() || p.legacy.is_some()
     {
         passes.push(p);

@@ -3,13 +3,13 @@
 use std::sync::Arc;
 
 use otelcol_component::{
-    CreateError, Factory, Logs, Metrics, Processor, ProcessorFactory, Settings, SharedConsumer, Signal,
-    StabilityLevel, Traces,
+    CreateError, Factory, Payload, Processor, ProcessorFactory, Settings, SharedConsumer, Signal,
+    StabilityLevel,
 };
 
 use crate::compile::compile;
 use crate::config::FilterConfig;
-use crate::processor::{FilterProcessor, Filterable};
+use crate::processor::FilterProcessor;
 
 /// The component type name used in config.
 pub const TYPE: &str = "filter";
@@ -33,51 +33,24 @@ impl Factory for FilterProcessorFactory {
     }
 }
 
-fn create<T: Filterable>(
-    set: &Settings,
-    cfg: &FilterConfig,
-    next: SharedConsumer<T>,
-) -> Result<Arc<FilterProcessor<T>>, CreateError> {
-    let plan = compile(cfg)?;
-    tracing::debug!(id = %set.id, signal = %T::SIGNAL, passes = T::passes(&plan).len(), "created filter processor");
-    Ok(Arc::new(FilterProcessor::new(
-        set.id.to_string(),
-        Arc::new(plan),
-        next,
-    )))
-}
-
 impl ProcessorFactory for FilterProcessorFactory {
-    fn stability(&self, signal: Signal) -> Option<StabilityLevel> {
-        match signal {
-            Signal::Traces | Signal::Metrics | Signal::Logs => Some(STABILITY),
-        }
+    /// Every signal, at [`STABILITY`].
+    fn stability(&self, _signal: Signal) -> Option<StabilityLevel> {
+        Some(STABILITY)
     }
 
-    fn create_traces(
+    fn create<T: Payload>(
         &self,
         set: &Settings,
         cfg: &FilterConfig,
-        next: SharedConsumer<Traces>,
-    ) -> Result<Arc<dyn Processor<Traces>>, CreateError> {
-        Ok(create(set, cfg, next)?)
-    }
-
-    fn create_metrics(
-        &self,
-        set: &Settings,
-        cfg: &FilterConfig,
-        next: SharedConsumer<Metrics>,
-    ) -> Result<Arc<dyn Processor<Metrics>>, CreateError> {
-        Ok(create(set, cfg, next)?)
-    }
-
-    fn create_logs(
-        &self,
-        set: &Settings,
-        cfg: &FilterConfig,
-        next: SharedConsumer<Logs>,
-    ) -> Result<Arc<dyn Processor<Logs>>, CreateError> {
-        Ok(create(set, cfg, next)?)
+        next: SharedConsumer<T>,
+    ) -> Result<Arc<dyn Processor<T>>, CreateError> {
+        let plan = compile(cfg)?;
+        tracing::debug!(id = %set.id, signal = %T::SIGNAL, passes = plan.passes(T::SIGNAL).len(), "created filter processor");
+        Ok(Arc::new(FilterProcessor::new(
+            set.id.to_string(),
+            Arc::new(plan),
+            next,
+        )))
     }
 }

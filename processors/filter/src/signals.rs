@@ -1,4 +1,5 @@
-//! Applying a [`Pass`] to each signal's payload, in place.
+//! Applying a [`Pass`] to a payload of any signal, in place, through the
+//! payload's [`Visitor`] walk.
 //!
 //! Levels are checked top-down: a dropped resource or scope is not looked
 //! into; a span, metric or log record is checked before its events or data
@@ -7,16 +8,10 @@
 //! stays. Evaluation errors (only reported in `propagate` mode) keep the item
 //! and are returned after the whole payload has been walked.
 
-use otelcol_attraction::Matcher;
-use otelcol_component::proto::collector::logs::v1::ExportLogsServiceRequest;
-use otelcol_component::proto::collector::metrics::v1::ExportMetricsServiceRequest;
-use otelcol_component::proto::collector::trace::v1::ExportTraceServiceRequest;
-use otelcol_component::proto::logs::v1::{ResourceLogs, ScopeLogs};
-use otelcol_component::proto::metrics::v1::{Metric, ResourceMetrics, ScopeMetrics, metric::Data};
-use otelcol_component::proto::trace::v1::{ResourceSpans, ScopeSpans};
+use otelcol_component::proto::metrics::v1::{Metric, metric::Data};
+use otelcol_component::{ItemMut, Payload, ResourceRef, Retain, ScopeRef, Visitor};
 
-use crate::compile::{CondSeq, Pass};
-use crate::legacy::MetricMatchers;
+use crate::compile::{CondSeq, Legacy, Pass};
 use crate::ottl::{EvalCtx, EvalError, Point};
 
 /// Collects the first evaluation error; failed checks count as "keep".
@@ -46,7 +41,7 @@ fn retain_unmasked<T>(items: &mut Vec<T>, mask: Vec<bool>) {
     items.retain(|_| !drop.next().unwrap_or(false));
 }
 
-impl<L> Pass<L> {
+impl Pass {
     fn below_resource(&self) -> bool {
         self.scope.is_some() || self.item.is_some() || self.sub.is_some() || self.legacy.is_some()
     }
@@ -56,48 +51,67 @@ impl<L> Pass<L> {
     }
 }
 
-/// Filters spans and span events.
-pub(crate) fn traces(req: &mut ExportTraceServiceRequest, pass: &Pass<Matcher>) -> Result<(), EvalError> {
-    let mut errs = Errors::default();
-    req.resource_spans.retain_mut(|rs| {
-        let ResourceSpans {
-            resource,
-            scope_spans,
-            schema_url,
-        } = rs;
-        let rctx = EvalCtx {
-            resource: resource.as_ref(),
-            resource_schema_url: schema_url,
-            ..Default::default()
-        };
-        if errs.check(pass.resource.as_ref(), &rctx) {
-            return false;
+/// Applies `pass` to `data`: drops what its conditions match, top-down.
+pub(crate) fn apply<T: Payload>(data: &mut T, pass: &Pass) -> Result<(), EvalError> {
+    let mut run = Run {
+        pass,
+        errs: Errors::default(),
+    };
+    data.retain(&mut run);
+    run.errs.result()
+}
+
+/// One walk of a pass over a payload.
+struct Run<'p> {
+    pass: &'p Pass,
+    errs: Errors,
+}
+
+fn resource_ctx<'a>(r: ResourceRef<'a>) -> EvalCtx<'a> {
+    EvalCtx {
+        resource: r.resource,
+        resource_schema_url: r.schema_url,
+        ..Default::default()
+    }
+}
+
+fn scope_ctx<'a>(r: ResourceRef<'a>, s: ScopeRef<'a>) -> EvalCtx<'a> {
+    EvalCtx {
+        scope: s.scope,
+        scope_schema_url: s.schema_url,
+        ..resource_ctx(r)
+    }
+}
+
+impl Visitor for Run<'_> {
+    fn resource(&mut self, r: ResourceRef<'_>) -> Retain {
+        let legacy_drop =
+            matches!(&self.pass.legacy, Some(Legacy::Metrics(l)) if l.drop_resource(r.resource));
+        if legacy_drop || self.errs.check(self.pass.resource.as_ref(), &resource_ctx(r)) {
+            Retain::Drop
+        } else if self.pass.below_resource() {
+            Retain::Descend
+        } else {
+            Retain::Keep
         }
-        if !pass.below_resource() {
-            return true;
+    }
+
+    fn scope(&mut self, r: ResourceRef<'_>, s: ScopeRef<'_>) -> Retain {
+        if self.errs.check(self.pass.scope.as_ref(), &scope_ctx(r, s)) {
+            Retain::Drop
+        } else if self.pass.below_scope() {
+            Retain::Descend
+        } else {
+            Retain::Keep
         }
-        scope_spans.retain_mut(|ss| {
-            let ScopeSpans {
-                scope,
-                spans,
-                schema_url,
-            } = ss;
-            let sctx = EvalCtx {
-                scope: scope.as_ref(),
-                scope_schema_url: schema_url,
-                ..rctx
-            };
-            if errs.check(pass.scope.as_ref(), &sctx) {
-                return false;
-            }
-            if !pass.below_scope() {
-                return true;
-            }
-            spans.retain_mut(|span| {
-                if pass
-                    .legacy
-                    .as_ref()
-                    .is_some_and(|m| !m.matches_span(sctx.resource, sctx.scope, span))
+    }
+
+    fn item(&mut self, r: ResourceRef<'_>, s: ScopeRef<'_>, item: ItemMut<'_>) -> bool {
+        let sctx = scope_ctx(r, s);
+        let (pass, errs) = (self.pass, &mut self.errs);
+        match item {
+            ItemMut::Span(span) => {
+                if matches!(&pass.legacy, Some(Legacy::Items(m)) if !m.matches_span(r.resource, s.scope, span))
                 {
                     return false;
                 }
@@ -123,56 +137,27 @@ pub(crate) fn traces(req: &mut ExportTraceServiceRequest, pass: &Pass<Matcher>) 
                     retain_unmasked(&mut span.events, mask);
                 }
                 true
-            });
-            !spans.is_empty()
-        });
-        !scope_spans.is_empty()
-    });
-    errs.result()
-}
-
-/// Filters log records.
-pub(crate) fn logs(req: &mut ExportLogsServiceRequest, pass: &Pass<Matcher>) -> Result<(), EvalError> {
-    let mut errs = Errors::default();
-    req.resource_logs.retain_mut(|rl| {
-        let ResourceLogs {
-            resource,
-            scope_logs,
-            schema_url,
-        } = rl;
-        let rctx = EvalCtx {
-            resource: resource.as_ref(),
-            resource_schema_url: schema_url,
-            ..Default::default()
-        };
-        if errs.check(pass.resource.as_ref(), &rctx) {
-            return false;
-        }
-        if !pass.below_resource() {
-            return true;
-        }
-        scope_logs.retain_mut(|sl| {
-            let ScopeLogs {
-                scope,
-                log_records,
-                schema_url,
-            } = sl;
-            let sctx = EvalCtx {
-                scope: scope.as_ref(),
-                scope_schema_url: schema_url,
-                ..rctx
-            };
-            if errs.check(pass.scope.as_ref(), &sctx) {
-                return false;
             }
-            if !pass.below_scope() {
-                return true;
+            ItemMut::Metric(metric) => {
+                if matches!(&pass.legacy, Some(Legacy::Metrics(l)) if l.drop_metric(r.resource, s.scope, metric))
+                {
+                    return false;
+                }
+                let mctx = EvalCtx {
+                    metric: Some(metric),
+                    ..sctx
+                };
+                if errs.check(pass.item.as_ref(), &mctx) {
+                    return false;
+                }
+                let Some(seq) = pass.sub.as_ref() else {
+                    return true;
+                };
+                let mask = point_mask(metric, &mctx, seq, errs);
+                apply_point_mask(metric, mask)
             }
-            log_records.retain(|log| {
-                if pass
-                    .legacy
-                    .as_ref()
-                    .is_some_and(|m| !m.matches_log(sctx.resource, sctx.scope, log))
+            ItemMut::Log(log) => {
+                if matches!(&pass.legacy, Some(Legacy::Items(m)) if !m.matches_log(r.resource, s.scope, log))
                 {
                     return false;
                 }
@@ -181,12 +166,10 @@ pub(crate) fn logs(req: &mut ExportLogsServiceRequest, pass: &Pass<Matcher>) -> 
                     ..sctx
                 };
                 !errs.check(pass.item.as_ref(), &ctx)
-            });
-            !log_records.is_empty()
-        });
-        !scope_logs.is_empty()
-    });
-    errs.result()
+            }
+            _ => true,
+        }
+    }
 }
 
 /// Drop decisions for every data point of `m`, in order.
@@ -237,77 +220,4 @@ fn apply_point_mask(m: &mut Metric, mask: Vec<bool>) -> bool {
             !s.data_points.is_empty()
         }
     }
-}
-
-/// Filters metrics and data points.
-pub(crate) fn metrics(
-    req: &mut ExportMetricsServiceRequest,
-    pass: &Pass<MetricMatchers>,
-) -> Result<(), EvalError> {
-    let mut errs = Errors::default();
-    req.resource_metrics.retain_mut(|rm| {
-        let ResourceMetrics {
-            resource,
-            scope_metrics,
-            schema_url,
-        } = rm;
-        let rctx = EvalCtx {
-            resource: resource.as_ref(),
-            resource_schema_url: schema_url,
-            ..Default::default()
-        };
-        if pass
-            .legacy
-            .as_ref()
-            .is_some_and(|l| l.drop_resource(rctx.resource))
-            || errs.check(pass.resource.as_ref(), &rctx)
-        {
-            return false;
-        }
-        if !pass.below_resource() {
-            return true;
-        }
-        scope_metrics.retain_mut(|sm| {
-            let ScopeMetrics {
-                scope,
-                metrics,
-                schema_url,
-            } = sm;
-            let sctx = EvalCtx {
-                scope: scope.as_ref(),
-                scope_schema_url: schema_url,
-                ..rctx
-            };
-            if errs.check(pass.scope.as_ref(), &sctx) {
-                return false;
-            }
-            if !pass.below_scope() {
-                return true;
-            }
-            metrics.retain_mut(|metric| {
-                if pass
-                    .legacy
-                    .as_ref()
-                    .is_some_and(|l| l.drop_metric(sctx.resource, sctx.scope, metric))
-                {
-                    return false;
-                }
-                let mctx = EvalCtx {
-                    metric: Some(metric),
-                    ..sctx
-                };
-                if errs.check(pass.item.as_ref(), &mctx) {
-                    return false;
-                }
-                let Some(seq) = pass.sub.as_ref() else {
-                    return true;
-                };
-                let mask = point_mask(metric, &mctx, seq, &mut errs);
-                apply_point_mask(metric, mask)
-            });
-            !metrics.is_empty()
-        });
-        !scope_metrics.is_empty()
-    });
-    errs.result()
 }

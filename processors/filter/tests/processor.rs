@@ -98,21 +98,21 @@ fn processor<T: Payload>(
 
 fn traces_processor(yaml: &str) -> (Arc<dyn Processor<Traces>>, Arc<Sink<Traces>>) {
     processor(yaml, |f, c, s| {
-        f.create_traces(&nop_settings("filter", Kind::Processor), c, s)
+        f.create::<Traces>(&nop_settings("filter", Kind::Processor), c, s)
             .unwrap()
     })
 }
 
 fn metrics_processor(yaml: &str) -> (Arc<dyn Processor<Metrics>>, Arc<Sink<Metrics>>) {
     processor(yaml, |f, c, s| {
-        f.create_metrics(&nop_settings("filter", Kind::Processor), c, s)
+        f.create::<Metrics>(&nop_settings("filter", Kind::Processor), c, s)
             .unwrap()
     })
 }
 
 fn logs_processor(yaml: &str) -> (Arc<dyn Processor<Logs>>, Arc<Sink<Logs>>) {
     processor(yaml, |f, c, s| {
-        f.create_logs(&nop_settings("filter", Kind::Processor), c, s)
+        f.create::<Logs>(&nop_settings("filter", Kind::Processor), c, s)
             .unwrap()
     })
 }

@@ -62,7 +62,7 @@ fn counts_dropped_log_records_with_the_filter_label() {
             let cfg = parse_config::<FilterConfig>("log_conditions: ['log.severity_number < 13']").unwrap();
             let sink = Sink::<Logs>::new();
             let p = factory()
-                .create_logs(&nop_settings("filter", Kind::Processor), &cfg, sink.clone())
+                .create::<Logs>(&nop_settings("filter", Kind::Processor), &cfg, sink.clone())
                 .unwrap();
             let records = [5, 9, 17].map(|s| LogRecord {
                 severity_number: s,

@@ -3,8 +3,8 @@
 use std::sync::Arc;
 
 use otelcol_component::{
-    CreateError, Factory, Logs, Metrics, Payload, Processor, ProcessorFactory, Settings, SharedConsumer,
-    Signal, StabilityLevel, Traces,
+    CreateError, Factory, Payload, Processor, ProcessorFactory, Settings, SharedConsumer, Signal,
+    StabilityLevel,
 };
 
 use crate::config::MemoryLimiterConfig;
@@ -49,7 +49,7 @@ impl MemoryLimiterProcessorFactory {
         }
     }
 
-    fn create<T: Payload>(
+    fn build<T: Payload>(
         &self,
         set: &Settings,
         cfg: &MemoryLimiterConfig,
@@ -80,36 +80,17 @@ impl Factory for MemoryLimiterProcessorFactory {
 }
 
 impl ProcessorFactory for MemoryLimiterProcessorFactory {
-    fn stability(&self, signal: Signal) -> Option<StabilityLevel> {
-        match signal {
-            Signal::Traces | Signal::Metrics | Signal::Logs => Some(STABILITY),
-        }
+    /// Every signal, at [`STABILITY`].
+    fn stability(&self, _signal: Signal) -> Option<StabilityLevel> {
+        Some(STABILITY)
     }
 
-    fn create_traces(
+    fn create<T: Payload>(
         &self,
         set: &Settings,
         cfg: &MemoryLimiterConfig,
-        next: SharedConsumer<Traces>,
-    ) -> Result<Arc<dyn Processor<Traces>>, CreateError> {
-        self.create(set, cfg, next)
-    }
-
-    fn create_metrics(
-        &self,
-        set: &Settings,
-        cfg: &MemoryLimiterConfig,
-        next: SharedConsumer<Metrics>,
-    ) -> Result<Arc<dyn Processor<Metrics>>, CreateError> {
-        self.create(set, cfg, next)
-    }
-
-    fn create_logs(
-        &self,
-        set: &Settings,
-        cfg: &MemoryLimiterConfig,
-        next: SharedConsumer<Logs>,
-    ) -> Result<Arc<dyn Processor<Logs>>, CreateError> {
-        self.create(set, cfg, next)
+        next: SharedConsumer<T>,
+    ) -> Result<Arc<dyn Processor<T>>, CreateError> {
+        self.build(set, cfg, next)
     }
 }

@@ -168,7 +168,7 @@ async fn consume_refuses_over_the_soft_limit_and_passes_under() {
     let rec = TestRecorder::default();
     let sink = Sink::<Traces>::new();
     let p = metrics::with_local_recorder(&rec, || {
-        f.create_traces(&settings(None), &config(100), sink.clone())
+        f.create::<Traces>(&settings(None), &config(100), sink.clone())
     })
     .unwrap();
     let host = Arc::new(TestHost::default());
@@ -213,11 +213,11 @@ async fn pipelines_share_one_limiter_per_id() {
     let (f, mem) = setup(10 * MIB);
     let cfg = config(100);
     let set = settings(None);
-    let traces = f.create_traces(&set, &cfg, Sink::<Traces>::new()).unwrap();
-    let metrics = f.create_metrics(&set, &cfg, Sink::<Metrics>::new()).unwrap();
-    let logs = f.create_logs(&set, &cfg, Sink::<Logs>::new()).unwrap();
+    let traces = f.create::<Traces>(&set, &cfg, Sink::<Traces>::new()).unwrap();
+    let metrics = f.create::<Metrics>(&set, &cfg, Sink::<Metrics>::new()).unwrap();
+    let logs = f.create::<Logs>(&set, &cfg, Sink::<Logs>::new()).unwrap();
     let other = f
-        .create_traces(&settings(Some("other")), &cfg, Sink::<Traces>::new())
+        .create::<Traces>(&settings(Some("other")), &cfg, Sink::<Traces>::new())
         .unwrap();
     let host = Arc::new(TestHost::default());
     for p in [&traces, &other] {
@@ -264,7 +264,7 @@ async fn pipelines_share_one_limiter_per_id() {
         before,
         "no task left after the last shutdown"
     );
-    let again = f.create_traces(&set, &cfg, Sink::<Traces>::new()).unwrap();
+    let again = f.create::<Traces>(&set, &cfg, Sink::<Traces>::new()).unwrap();
     let host2 = Arc::new(TestHost::default());
     again.start(host2.clone()).await.unwrap();
     assert_eq!(host2.gates.lock().unwrap().len(), 1);
@@ -276,10 +276,10 @@ async fn a_changed_config_gets_its_own_limiter() {
     let (f, _) = setup(10 * MIB);
     let set = settings(None);
     let a = f
-        .create_traces(&set, &config(100), Sink::<Traces>::new())
+        .create::<Traces>(&set, &config(100), Sink::<Traces>::new())
         .unwrap();
     let b = f
-        .create_traces(&set, &config(200), Sink::<Traces>::new())
+        .create::<Traces>(&set, &config(200), Sink::<Traces>::new())
         .unwrap();
     let host = Arc::new(TestHost::default());
     a.start(host.clone()).await.unwrap();
@@ -293,7 +293,7 @@ async fn a_changed_config_gets_its_own_limiter() {
 async fn the_gate_refuses_large_requests_before_decoding() {
     let (f, mem) = setup(40 * MIB);
     let p = f
-        .create_traces(&settings(None), &config(100), Sink::<Traces>::new())
+        .create::<Traces>(&settings(None), &config(100), Sink::<Traces>::new())
         .unwrap();
     let host = Arc::new(TestHost::default());
     p.start(host.clone()).await.unwrap();
@@ -337,7 +337,7 @@ async fn percentage_config_fails_to_create_without_total_memory() {
         ..Default::default()
     };
     let e = f
-        .create_traces(&settings(None), &cfg, Sink::<Traces>::new())
+        .create::<Traces>(&settings(None), &cfg, Sink::<Traces>::new())
         .unwrap_err();
     assert_eq!(
         e.to_string(),

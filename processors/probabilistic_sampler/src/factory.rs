@@ -3,8 +3,8 @@
 use std::sync::Arc;
 
 use otelcol_component::{
-    ComponentConfig, CreateError, Factory, Logs, Processor, ProcessorFactory, Settings, SharedConsumer,
-    Signal, StabilityLevel, Traces,
+    ComponentConfig, CreateError, Factory, Logs, Payload, Processor, ProcessorFactory, Settings,
+    SharedConsumer, Signal, StabilityLevel, Traces, for_signal,
 };
 
 use crate::config::ProbabilisticSamplerConfig;
@@ -40,27 +40,31 @@ impl ProcessorFactory for ProbabilisticSamplerProcessorFactory {
         }
     }
 
-    fn create_traces(
+    fn create<T: Payload>(
         &self,
         set: &Settings,
         cfg: &ProbabilisticSamplerConfig,
-        next: SharedConsumer<Traces>,
-    ) -> Result<Arc<dyn Processor<Traces>>, CreateError> {
+        next: SharedConsumer<T>,
+    ) -> Result<Arc<dyn Processor<T>>, CreateError> {
         cfg.validate()?;
-        let p = ProbabilisticSamplerProcessor::new(set.id.to_string(), cfg, next);
-        tracing::debug!(id = %set.id, sampler = ?p.sampler(), "created probabilistic_sampler traces processor");
-        Ok(Arc::new(p))
+        match T::SIGNAL {
+            Signal::Traces => for_signal::<Traces, T>(next, |next| Ok(sampler(set, cfg, next))),
+            Signal::Logs => for_signal::<Logs, T>(next, |next| Ok(sampler(set, cfg, next))),
+            Signal::Metrics => Err(CreateError::SignalNotSupported(Signal::Metrics)),
+        }
     }
+}
 
-    fn create_logs(
-        &self,
-        set: &Settings,
-        cfg: &ProbabilisticSamplerConfig,
-        next: SharedConsumer<Logs>,
-    ) -> Result<Arc<dyn Processor<Logs>>, CreateError> {
-        cfg.validate()?;
-        let p = ProbabilisticSamplerProcessor::new(set.id.to_string(), cfg, next);
-        tracing::debug!(id = %set.id, sampler = ?p.sampler(), "created probabilistic_sampler logs processor");
-        Ok(Arc::new(p))
-    }
+/// The sampler of traces or logs.
+fn sampler<S: Payload>(
+    set: &Settings,
+    cfg: &ProbabilisticSamplerConfig,
+    next: SharedConsumer<S>,
+) -> Arc<dyn Processor<S>>
+where
+    ProbabilisticSamplerProcessor<S>: Processor<S>,
+{
+    let p = ProbabilisticSamplerProcessor::new(set.id.to_string(), cfg, next);
+    tracing::debug!(id = %set.id, signal = %S::SIGNAL, sampler = ?p.sampler(), "created probabilistic_sampler processor");
+    Arc::new(p)
 }

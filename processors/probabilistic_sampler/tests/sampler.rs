@@ -55,7 +55,7 @@ fn traces(layout: Vec<Vec<Vec<Span>>>) -> Traces {
 
 fn traces_processor(yaml: &str, sink: Arc<Sink<Traces>>) -> Arc<dyn Processor<Traces>> {
     factory()
-        .create_traces(
+        .create::<Traces>(
             &nop_settings("probabilistic_sampler", Kind::Processor),
             &cfg(yaml),
             sink,
@@ -81,13 +81,16 @@ fn factory_basics() {
     assert_eq!(f.stability(Signal::Logs), Some(StabilityLevel::Alpha));
     assert_eq!(f.stability(Signal::Metrics), None);
     let set = nop_settings("probabilistic_sampler", Kind::Processor);
-    assert!(f.create_metrics(&set, &cfg(""), Sink::new()).is_err());
+    assert!(
+        f.create::<otelcol_component::Metrics>(&set, &cfg(""), Sink::new())
+            .is_err()
+    );
     let bad = ProbabilisticSamplerConfig {
         sampling_precision: 0,
         ..Default::default()
     };
     assert!(
-        f.create_traces(&set, &bad, Sink::new()).is_err(),
+        f.create::<Traces>(&set, &bad, Sink::new()).is_err(),
         "create validates"
     );
     assert!(traces_processor("", Sink::new()).capabilities().mutates_data);
@@ -161,7 +164,7 @@ async fn drops_empty_scopes_and_resources_and_forwards_nothing_when_empty() {
 async fn downstream_errors_pass_through_and_shared_input_is_untouched() {
     let set = nop_settings("probabilistic_sampler", Kind::Processor);
     let p = factory()
-        .create_traces(&set, &cfg("sampling_percentage: 100"), ErrConsumer::permanent())
+        .create::<Traces>(&set, &cfg("sampling_percentage: 100"), ErrConsumer::permanent())
         .unwrap();
     let e = p
         .consume(traces(vec![vec![vec![span([1; 16])]]]))
@@ -257,7 +260,7 @@ fn attr(key: &str, v: &str) -> KeyValue {
 async fn samples_logs_by_record_attribute() {
     let sink = Sink::<Logs>::new();
     let p = factory()
-        .create_logs(
+        .create::<Logs>(
             &nop_settings("probabilistic_sampler", Kind::Processor),
             &cfg("sampling_percentage: 25\nhash_seed: 22\nattribute_source: record\nfrom_attribute: foo"),
             sink.clone(),
@@ -366,7 +369,7 @@ fn counts_sampled_and_dropped_items_with_gos_names() {
             ];
             p.consume(traces(vec![vec![spans]])).await.unwrap();
             let l = factory()
-                .create_logs(
+                .create::<Logs>(
                     &nop_settings("probabilistic_sampler", Kind::Processor),
                     &cfg("sampling_percentage: 100\nattribute_source: record\nfrom_attribute: foo"),
                     Sink::new(),

@@ -3,12 +3,12 @@
 use std::sync::Arc;
 
 use otelcol_component::{
-    CreateError, Factory, Logs, Metrics, Processor, ProcessorFactory, Settings, SharedConsumer, Signal,
-    StabilityLevel, Traces,
+    CreateError, Factory, Payload, Processor, ProcessorFactory, Settings, SharedConsumer, Signal,
+    StabilityLevel,
 };
 
 use crate::config::ResourceConfig;
-use crate::processor::{HasResources, ResourceProcessor};
+use crate::processor::ResourceProcessor;
 
 /// The component type name used in config.
 pub const TYPE: &str = "resource";
@@ -32,47 +32,20 @@ impl Factory for ResourceProcessorFactory {
     }
 }
 
-fn create<T: HasResources>(
-    set: &Settings,
-    cfg: &ResourceConfig,
-    next: SharedConsumer<T>,
-) -> Result<Arc<dyn Processor<T>>, CreateError> {
-    let attr_proc = cfg.attr_proc()?;
-    tracing::debug!(id = %set.id, signal = %T::SIGNAL, actions = attr_proc.len(), "created resource processor");
-    Ok(Arc::new(ResourceProcessor::new(Arc::new(attr_proc), next)))
-}
-
 impl ProcessorFactory for ResourceProcessorFactory {
-    fn stability(&self, signal: Signal) -> Option<StabilityLevel> {
-        match signal {
-            Signal::Traces | Signal::Metrics | Signal::Logs => Some(STABILITY),
-        }
+    /// Every signal, at [`STABILITY`].
+    fn stability(&self, _signal: Signal) -> Option<StabilityLevel> {
+        Some(STABILITY)
     }
 
-    fn create_traces(
+    fn create<T: Payload>(
         &self,
         set: &Settings,
         cfg: &ResourceConfig,
-        next: SharedConsumer<Traces>,
-    ) -> Result<Arc<dyn Processor<Traces>>, CreateError> {
-        create(set, cfg, next)
-    }
-
-    fn create_metrics(
-        &self,
-        set: &Settings,
-        cfg: &ResourceConfig,
-        next: SharedConsumer<Metrics>,
-    ) -> Result<Arc<dyn Processor<Metrics>>, CreateError> {
-        create(set, cfg, next)
-    }
-
-    fn create_logs(
-        &self,
-        set: &Settings,
-        cfg: &ResourceConfig,
-        next: SharedConsumer<Logs>,
-    ) -> Result<Arc<dyn Processor<Logs>>, CreateError> {
-        create(set, cfg, next)
+        next: SharedConsumer<T>,
+    ) -> Result<Arc<dyn Processor<T>>, CreateError> {
+        let attr_proc = cfg.attr_proc()?;
+        tracing::debug!(id = %set.id, signal = %T::SIGNAL, actions = attr_proc.len(), "created resource processor");
+        Ok(Arc::new(ResourceProcessor::new(Arc::new(attr_proc), next)))
     }
 }

@@ -30,7 +30,7 @@ mod processor;
 
 pub use config::ResourceConfig;
 pub use factory::{ResourceProcessorFactory, STABILITY, TYPE};
-pub use processor::{HasResources, ResourceProcessor};
+pub use processor::ResourceProcessor;
 
 /// The factory of the `resource` processor.
 pub fn factory() -> ResourceProcessorFactory {

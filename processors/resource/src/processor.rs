@@ -4,35 +4,9 @@ use std::fmt;
 use std::sync::Arc;
 
 use otelcol_attraction::AttrProc;
-use otelcol_component::proto::resource::v1::Resource;
 use otelcol_component::{
-    Capabilities, Component, ConsumeError, Consumer, Logs, Metrics, Payload, SharedConsumer, Traces,
-    async_trait,
+    Capabilities, Component, ConsumeError, Consumer, Payload, SharedConsumer, async_trait,
 };
-
-/// Payloads whose resources the processor can visit.
-pub trait HasResources: Payload {
-    /// Calls `f` on the resource of every resource entry of `req`.
-    fn for_each_resource(req: &mut Self::Request, f: &mut dyn FnMut(&mut Option<Resource>));
-}
-
-impl HasResources for Traces {
-    fn for_each_resource(req: &mut Self::Request, f: &mut dyn FnMut(&mut Option<Resource>)) {
-        req.resource_spans.iter_mut().for_each(|r| f(&mut r.resource));
-    }
-}
-
-impl HasResources for Metrics {
-    fn for_each_resource(req: &mut Self::Request, f: &mut dyn FnMut(&mut Option<Resource>)) {
-        req.resource_metrics.iter_mut().for_each(|r| f(&mut r.resource));
-    }
-}
-
-impl HasResources for Logs {
-    fn for_each_resource(req: &mut Self::Request, f: &mut dyn FnMut(&mut Option<Resource>)) {
-        req.resource_logs.iter_mut().for_each(|r| f(&mut r.resource));
-    }
-}
 
 /// Applies the configured actions to the resource attributes of every
 /// payload, then hands the payload to the next consumer and returns its result.
@@ -60,18 +34,11 @@ impl<T: Payload> fmt::Debug for ResourceProcessor<T> {
 impl<T: Payload> Component for ResourceProcessor<T> {}
 
 #[async_trait]
-impl<T: HasResources> Consumer<T> for ResourceProcessor<T> {
+impl<T: Payload> Consumer<T> for ResourceProcessor<T> {
     async fn consume(&self, mut data: T) -> Result<(), ConsumeError> {
         let ctx = data.context().clone();
-        T::for_each_resource(data.request_mut(), &mut |resource| {
-            let had_resource = resource.is_some();
-            let r = resource.get_or_insert_with(Resource::default);
-            self.attr_proc.process(&mut r.attributes, &ctx);
-            // Do not leave an empty resource behind where there was none.
-            if !had_resource && *r == Resource::default() {
-                *resource = None;
-            }
-        });
+        // An absent resource left empty by the actions stays absent.
+        data.for_each_resource_mut(|r| self.attr_proc.process(&mut r.attributes, &ctx));
         self.next.consume(data).await
     }
 

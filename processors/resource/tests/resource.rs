@@ -86,7 +86,7 @@ fn traces() -> Traces {
 async fn traces_resources_are_rewritten() {
     let sink = Sink::<Traces>::new();
     let p = factory()
-        .create_traces(
+        .create::<Traces>(
             &nop_settings("resource", Kind::Processor),
             &config(),
             sink.clone(),
@@ -116,7 +116,7 @@ async fn traces_resources_are_rewritten() {
 async fn shared_input_is_not_modified() {
     let sink = Sink::<Traces>::new();
     let p = factory()
-        .create_traces(
+        .create::<Traces>(
             &nop_settings("resource", Kind::Processor),
             &config(),
             sink.clone(),
@@ -139,7 +139,7 @@ async fn shared_input_is_not_modified() {
 async fn metrics_resources_are_rewritten() {
     let sink = Sink::<Metrics>::new();
     let p = factory()
-        .create_metrics(
+        .create::<Metrics>(
             &nop_settings("resource", Kind::Processor),
             &config(),
             sink.clone(),
@@ -179,7 +179,7 @@ async fn metrics_resources_are_rewritten() {
 async fn logs_resources_get_context_values() {
     let sink = Sink::<Logs>::new();
     let p = factory()
-        .create_logs(
+        .create::<Logs>(
             &nop_settings("resource", Kind::Processor),
             &config(),
             sink.clone(),
@@ -222,7 +222,7 @@ async fn empty_resource_is_not_created_for_nothing() {
     let cfg: ResourceConfig = parse_config("attributes: [{key: gone, action: delete}]").unwrap();
     let sink = Sink::<Traces>::new();
     let p = factory()
-        .create_traces(&nop_settings("resource", Kind::Processor), &cfg, sink.clone())
+        .create::<Traces>(&nop_settings("resource", Kind::Processor), &cfg, sink.clone())
         .unwrap();
     p.consume(traces()).await.unwrap();
     assert_eq!(sink.all()[0].request().resource_spans[1].resource, None);
@@ -231,7 +231,7 @@ async fn empty_resource_is_not_created_for_nothing() {
 #[tokio::test]
 async fn downstream_errors_are_returned() {
     let p = factory()
-        .create_logs(
+        .create::<Logs>(
             &nop_settings("resource", Kind::Processor),
             &config(),
             ErrConsumer::permanent(),
@@ -240,7 +240,7 @@ async fn downstream_errors_are_returned() {
     let err: ConsumeError = p.consume(Logs::default()).await.unwrap_err();
     assert!(err.is_permanent());
     let p = factory()
-        .create_traces(
+        .create::<Traces>(
             &nop_settings("resource", Kind::Processor),
             &config(),
             ErrConsumer::retryable(),
@@ -265,7 +265,7 @@ fn invalid_actions_fail_create() {
         attributes: vec![ActionConfig::new("k", "bogus")],
     };
     let err = factory()
-        .create_traces(
+        .create::<Traces>(
             &nop_settings("resource", Kind::Processor),
             &cfg,
             Sink::<Traces>::new(),

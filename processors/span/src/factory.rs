@@ -3,8 +3,8 @@
 use std::sync::Arc;
 
 use otelcol_component::{
-    CreateError, Factory, Processor, ProcessorFactory, Settings, SharedConsumer, Signal, StabilityLevel,
-    Traces,
+    CreateError, Factory, Payload, Processor, ProcessorFactory, Settings, SharedConsumer, Signal,
+    StabilityLevel, Traces, for_signal,
 };
 
 use crate::config::SpanConfig;
@@ -40,23 +40,25 @@ impl ProcessorFactory for SpanProcessorFactory {
         }
     }
 
-    fn create_traces(
+    fn create<T: Payload>(
         &self,
         set: &Settings,
         cfg: &SpanConfig,
-        next: SharedConsumer<Traces>,
-    ) -> Result<Arc<dyn Processor<Traces>>, CreateError> {
-        cfg.validate_for_build()?;
-        let matcher = cfg.matcher()?;
-        let rules = cfg.to_attribute_rules()?;
-        tracing::debug!(
-            id = %set.id,
-            from_attributes = cfg.name.from_attributes.len(),
-            rules = rules.len(),
-            status = cfg.status.is_some(),
-            filtered = !matcher.matches_everything(),
-            "created span processor"
-        );
-        Ok(Arc::new(SpanProcessor::new(cfg, matcher, rules, next)))
+        next: SharedConsumer<T>,
+    ) -> Result<Arc<dyn Processor<T>>, CreateError> {
+        for_signal::<Traces, T>(next, |next| {
+            cfg.validate_for_build()?;
+            let matcher = cfg.matcher()?;
+            let rules = cfg.to_attribute_rules()?;
+            tracing::debug!(
+                id = %set.id,
+                from_attributes = cfg.name.from_attributes.len(),
+                rules = rules.len(),
+                status = cfg.status.is_some(),
+                filtered = !matcher.matches_everything(),
+                "created span processor"
+            );
+            Ok(Arc::new(SpanProcessor::new(cfg, matcher, rules, next)))
+        })
     }
 }

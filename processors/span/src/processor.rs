@@ -5,7 +5,7 @@ use std::fmt;
 use otelcol_attraction::Matcher;
 use otelcol_component::proto::trace::v1::{Span, Status, status::StatusCode};
 use otelcol_component::{
-    Capabilities, Component, ConsumeError, Consumer, Payload, SharedConsumer, Traces, async_trait,
+    Capabilities, Component, ConsumeError, Consumer, ItemMut, Payload, SharedConsumer, Traces, async_trait,
 };
 
 use crate::config::{NameConfig, STATUS_CODE_ERROR, STATUS_CODE_OK, SpanConfig, StatusConfig};
@@ -111,17 +111,13 @@ impl Component for SpanProcessor {}
 impl Consumer<Traces> for SpanProcessor {
     async fn consume(&self, mut data: Traces) -> Result<(), ConsumeError> {
         if !data.is_empty() {
-            for rs in &mut data.request_mut().resource_spans {
-                let resource = rs.resource.as_ref();
-                for ss in &mut rs.scope_spans {
-                    let scope = ss.scope.as_ref();
-                    for span in &mut ss.spans {
-                        if self.matcher.matches_span(resource, scope, span) {
-                            self.process_span(span);
-                        }
+            data.for_each_item_mut(|resource, scope, item| {
+                if let ItemMut::Span(span) = item {
+                    if self.matcher.matches_span(resource.resource, scope.scope, span) {
+                        self.process_span(span);
                     }
                 }
-            }
+            });
         }
         self.next.consume(data).await
     }

@@ -64,7 +64,7 @@ fn span(name: &str, attrs: Vec<KeyValue>) -> Span {
 async fn process(yaml: &str, data: Traces) -> Vec<Span> {
     let sink = Sink::<Traces>::new();
     let p = factory()
-        .create_traces(&nop_settings("span", Kind::Processor), &cfg(yaml), sink.clone())
+        .create::<Traces>(&nop_settings("span", Kind::Processor), &cfg(yaml), sink.clone())
         .unwrap();
     assert!(p.capabilities().mutates_data);
     p.consume(data).await.unwrap();
@@ -86,8 +86,14 @@ fn factory_basics() {
     assert!(f.module().starts_with("otelcol-processor-span "));
     let set = nop_settings("span", Kind::Processor);
     let c = cfg("status: {code: Ok}");
-    assert!(f.create_metrics(&set, &c, Sink::new()).is_err());
-    assert!(f.create_logs(&set, &c, Sink::new()).is_err());
+    assert!(
+        f.create::<otelcol_component::Metrics>(&set, &c, Sink::new())
+            .is_err()
+    );
+    assert!(
+        f.create::<otelcol_component::Logs>(&set, &c, Sink::new())
+            .is_err()
+    );
 }
 
 #[test]
@@ -383,7 +389,7 @@ status: {code: Ok}
 async fn downstream_errors_pass_through_and_shared_data_is_not_modified() {
     let set = nop_settings("span", Kind::Processor);
     let p = factory()
-        .create_traces(&set, &cfg("status: {code: Ok}"), ErrConsumer::retryable())
+        .create::<Traces>(&set, &cfg("status: {code: Ok}"), ErrConsumer::retryable())
         .unwrap();
     let e: ConsumeError = p
         .consume(traces("svc", vec![span("x", vec![])]))
@@ -393,7 +399,7 @@ async fn downstream_errors_pass_through_and_shared_data_is_not_modified() {
 
     let sink = Sink::<Traces>::new();
     let p = factory()
-        .create_traces(&set, &cfg("name: {from_attributes: [a]}"), sink.clone())
+        .create::<Traces>(&set, &cfg("name: {from_attributes: [a]}"), sink.clone())
         .unwrap();
     let original = traces("svc", vec![span("x", vec![kv("a", s("renamed"))])]);
     p.consume(original.clone()).await.unwrap();

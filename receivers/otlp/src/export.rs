@@ -10,12 +10,12 @@ use std::time::Duration;
 use http::HeaderMap;
 use metrics::Counter;
 use otelcol_component::{
-    ClientInfo, ComponentId, ConsumeError, Consumers, Logs, Metrics, Payload, RequestContext, SharedConsumer,
-    Traces,
+    ClientInfo, ComponentId, ConsumeError, Consumers, Logs, Metrics, PartialSuccess, Payload, RequestContext,
+    SharedConsumer, Traces,
 };
 
 use crate::rpc;
-pub(crate) use crate::signal::OtlpSignal;
+
 use crate::status::{Code, consume_error_code};
 
 /// A failed export, as a gRPC code with message and optional retry delay.
@@ -109,7 +109,7 @@ impl<T: Payload> SignalPipeline<T> {
     }
 }
 
-impl<T: OtlpSignal> SignalPipeline<T> {
+impl<T: Payload> SignalPipeline<T> {
     /// Hands `payload` to the pipeline and waits for the outcome.
     pub(crate) async fn export(
         &self,
@@ -135,7 +135,7 @@ impl<T: OtlpSignal> SignalPipeline<T> {
                 items, rejected, error = %err, "request partially rejected by the pipeline"
             );
             let rejected = i64::try_from(rejected).unwrap_or(i64::MAX);
-            return Ok(T::response(Some((rejected, err.message().to_string()))));
+            return Ok(T::response(Some(PartialSuccess::new(rejected, err.message()))));
         }
         self.refused.increment(items);
         tracing::debug!(

@@ -27,8 +27,9 @@ use tonic::transport::server::TcpConnectInfo;
 use tower::ServiceExt;
 
 use crate::config::GrpcServerConfig;
-use crate::export::{ExportFailure, OtlpSignal, Pipelines, SignalPipeline, client_info};
+use crate::export::{ExportFailure, Pipelines, SignalPipeline, client_info};
 use crate::grpc_admission::AdmissionLayer;
+use otelcol_component::Payload;
 
 /// grpc-go's server keepalive defaults, used when the config says 0.
 const DEFAULT_KEEPALIVE_TIME: Duration = Duration::from_secs(2 * 60 * 60);
@@ -37,7 +38,7 @@ const DEFAULT_KEEPALIVE_TIMEOUT: Duration = Duration::from_secs(20);
 /// Runs one export over gRPC: the message checked and kept encoded, client
 /// info from the request, the pipeline's outcome as a response or a status.
 /// Admission (the memory limiter) has happened before, in [`AdmissionLayer`].
-async fn export<T: OtlpSignal>(
+async fn export<T: Payload>(
     pipeline: &SignalPipeline<T>,
     request: tonic::Request<Bytes>,
 ) -> Result<tonic::Response<T::Response>, tonic::Status> {
@@ -112,12 +113,12 @@ impl<R: Message> Encoder for ResponseEncoder<R> {
 }
 
 /// One signal's OTLP/gRPC service (`opentelemetry.proto.collector.*.v1.*Service`).
-struct ExportService<T: OtlpSignal> {
+struct ExportService<T: Payload> {
     pipeline: Arc<SignalPipeline<T>>,
     max_message_size: usize,
 }
 
-impl<T: OtlpSignal> Clone for ExportService<T> {
+impl<T: Payload> Clone for ExportService<T> {
     fn clone(&self) -> Self {
         ExportService {
             pipeline: self.pipeline.clone(),
@@ -126,14 +127,14 @@ impl<T: OtlpSignal> Clone for ExportService<T> {
     }
 }
 
-impl<T: OtlpSignal> tonic::server::NamedService for ExportService<T> {
+impl<T: Payload> tonic::server::NamedService for ExportService<T> {
     const NAME: &'static str = T::GRPC_SERVICE;
 }
 
 /// The `Export` method of one service.
-struct ExportMethod<T: OtlpSignal>(Arc<SignalPipeline<T>>);
+struct ExportMethod<T: Payload>(Arc<SignalPipeline<T>>);
 
-impl<T: OtlpSignal> tonic::server::UnaryService<Bytes> for ExportMethod<T> {
+impl<T: Payload> tonic::server::UnaryService<Bytes> for ExportMethod<T> {
     type Response = T::Response;
     type Future = BoxFuture<'static, Result<tonic::Response<T::Response>, tonic::Status>>;
     fn call(&mut self, request: tonic::Request<Bytes>) -> Self::Future {
@@ -142,7 +143,7 @@ impl<T: OtlpSignal> tonic::server::UnaryService<Bytes> for ExportMethod<T> {
     }
 }
 
-impl<T: OtlpSignal, B> tower::Service<http::Request<B>> for ExportService<T>
+impl<T: Payload, B> tower::Service<http::Request<B>> for ExportService<T>
 where
     B: http_body::Body + Send + 'static,
     B::Error: Into<Box<dyn std::error::Error + Send + Sync>> + Send + 'static,
@@ -244,7 +245,7 @@ pub(crate) async fn serve(
     shutdown: CancellationToken,
 ) {
     let limit = cfg.max_recv_msg_size();
-    fn service<T: OtlpSignal>(p: Option<Arc<SignalPipeline<T>>>, limit: usize) -> Option<ExportService<T>> {
+    fn service<T: Payload>(p: Option<Arc<SignalPipeline<T>>>, limit: usize) -> Option<ExportService<T>> {
         p.map(|pipeline| ExportService {
             pipeline,
             max_message_size: limit,

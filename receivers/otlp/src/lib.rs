@@ -25,7 +25,6 @@ mod grpc_admission;
 mod http;
 mod receiver;
 pub use otelcol_otlp_status::rpc;
-mod signal;
 mod tls;
 pub use otelcol_otlp_status::status;
 

@@ -238,11 +238,43 @@ pub struct Settings {
     pub kind: Kind,
     /// Build information of the distribution.
     pub build_info: BuildInfo,
+    /// How the component's self-telemetry is to be recorded.
+    pub telemetry: TelemetrySettings,
 }
 
 impl Settings {
-    /// Settings for a component.
+    /// Settings for a component (default telemetry settings).
     pub fn new(id: ComponentId, kind: Kind, build_info: BuildInfo) -> Self {
-        Settings { id, kind, build_info }
+        Settings {
+            id,
+            kind,
+            build_info,
+            telemetry: TelemetrySettings::default(),
+        }
+    }
+
+    /// The same settings with `telemetry`.
+    pub fn with_telemetry(mut self, telemetry: TelemetrySettings) -> Self {
+        self.telemetry = telemetry;
+        self
+    }
+}
+
+/// How a component records its self-telemetry, set by the runtime per
+/// component (so two collectors in one process can differ).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct TelemetrySettings {
+    /// Whether the service's self-metrics level is `detailed` (and metrics
+    /// are served): record the metrics that cost work to measure (Go records
+    /// its byte-size histograms only then). Default false.
+    pub detailed_metrics: bool,
+}
+
+impl TelemetrySettings {
+    /// Telemetry settings with `detailed_metrics` set to `on`.
+    pub fn with_detailed_metrics(mut self, on: bool) -> Self {
+        self.detailed_metrics = on;
+        self
     }
 }

@@ -1,12 +1,14 @@
 //! The consumer: the one interface data flows through.
 
+use std::any::Any;
 use std::fmt;
 use std::sync::Arc;
 
 use async_trait::async_trait;
 
 use crate::error::ConsumeError;
-use crate::pdata::{Logs, Metrics, Payload, Traces};
+use crate::id::Signal;
+use otelcol_pdata::{Logs, Metrics, Payload, Traces};
 
 /// What a consumer does with the data it is handed.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -57,48 +59,64 @@ impl fmt::Debug for Consumers {
     }
 }
 
-/// Selects the slot of a [`Consumers`] for a payload type, so code can be
-/// written once, generically over the signal.
-pub trait ConsumerSlot: Payload {
-    /// The consumer for this signal, if any.
-    fn slot(c: &Consumers) -> Option<&SharedConsumer<Self>>;
-    /// The consumer slot for this signal.
-    fn slot_mut(c: &mut Consumers) -> &mut Option<SharedConsumer<Self>>;
-}
-
-impl ConsumerSlot for Traces {
-    fn slot(c: &Consumers) -> Option<&SharedConsumer<Self>> {
-        c.traces.as_ref()
-    }
-    fn slot_mut(c: &mut Consumers) -> &mut Option<SharedConsumer<Self>> {
-        &mut c.traces
-    }
-}
-impl ConsumerSlot for Metrics {
-    fn slot(c: &Consumers) -> Option<&SharedConsumer<Self>> {
-        c.metrics.as_ref()
-    }
-    fn slot_mut(c: &mut Consumers) -> &mut Option<SharedConsumer<Self>> {
-        &mut c.metrics
-    }
-}
-impl ConsumerSlot for Logs {
-    fn slot(c: &Consumers) -> Option<&SharedConsumer<Self>> {
-        c.logs.as_ref()
-    }
-    fn slot_mut(c: &mut Consumers) -> &mut Option<SharedConsumer<Self>> {
-        &mut c.logs
-    }
-}
-
 impl Consumers {
-    /// The consumer for payload type `T`.
-    pub fn get<T: ConsumerSlot>(&self) -> Option<&SharedConsumer<T>> {
-        T::slot(self)
+    /// The slot of payload type `T`, seen as `Any` so that one generic
+    /// accessor serves the three signals.
+    fn slot_mut<T: Payload>(&mut self) -> &mut dyn Any {
+        match T::SIGNAL {
+            Signal::Traces => &mut self.traces,
+            Signal::Metrics => &mut self.metrics,
+            Signal::Logs => &mut self.logs,
+        }
+    }
+
+    /// The consumer for payload type `T`, if any.
+    pub fn get<T: Payload>(&self) -> Option<&SharedConsumer<T>> {
+        let slot: &dyn Any = match T::SIGNAL {
+            Signal::Traces => &self.traces,
+            Signal::Metrics => &self.metrics,
+            Signal::Logs => &self.logs,
+        };
+        slot.downcast_ref::<Option<SharedConsumer<T>>>()?.as_ref()
     }
 
     /// Sets the consumer for payload type `T`.
-    pub fn set<T: ConsumerSlot>(&mut self, consumer: SharedConsumer<T>) {
-        *T::slot_mut(self) = Some(consumer);
+    pub fn set<T: Payload>(&mut self, consumer: SharedConsumer<T>) {
+        if let Some(slot) = self.slot_mut::<T>().downcast_mut::<Option<SharedConsumer<T>>>() {
+            *slot = Some(consumer);
+        }
+    }
+
+    /// Takes the consumer for payload type `T` out, leaving `None`.
+    pub fn take<T: Payload>(&mut self) -> Option<SharedConsumer<T>> {
+        self.slot_mut::<T>()
+            .downcast_mut::<Option<SharedConsumer<T>>>()
+            .and_then(Option::take)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[derive(Debug)]
+    struct Nop;
+    #[async_trait]
+    impl<T: Payload> Consumer<T> for Nop {
+        async fn consume(&self, _data: T) -> Result<(), ConsumeError> {
+            Ok(())
+        }
+    }
+
+    #[test]
+    fn generic_access_reaches_the_signal_slot() {
+        let mut c = Consumers::default();
+        c.set::<Metrics>(Arc::new(Nop));
+        assert!(c.metrics.is_some());
+        assert!(c.get::<Metrics>().is_some());
+        assert!(c.get::<Traces>().is_none() && c.get::<Logs>().is_none());
+        c.set::<Logs>(Arc::new(Nop));
+        assert!(c.take::<Logs>().is_some());
+        assert!(c.logs.is_none());
     }
 }

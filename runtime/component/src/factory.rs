@@ -5,6 +5,7 @@
 //! [`ComponentConfig::validate`], then calls the create function for each
 //! signal the component is used for.
 
+use std::any::Any;
 use std::fmt;
 use std::sync::Arc;
 
@@ -15,7 +16,7 @@ use crate::component::{Component, Extension, Settings, StabilityLevel};
 use crate::consumer::{Consumer, Consumers, SharedConsumer};
 use crate::error::{ConfigError, CreateError};
 use crate::id::Signal;
-use crate::pdata::{Logs, Metrics, Payload, Traces};
+use otelcol_pdata::{Logs, Metrics, Payload, Traces};
 
 /// A component's config: a serde struct with `#[serde(deny_unknown_fields, default)]`
 /// and a hand-written `Default` holding the documented defaults.
@@ -74,41 +75,64 @@ pub trait ReceiverFactory: Factory {
 pub trait Processor<T: Payload>: Consumer<T> + Component {}
 impl<T: Payload, P: Consumer<T> + Component> Processor<T> for P {}
 
-/// Creates processors: one instance per (pipeline, id), so each create
-/// function is called once for every pipeline that lists the processor.
+/// Creates processors: one instance per (pipeline, id), so `create` is
+/// called once for every pipeline that lists the processor.
+///
+/// A processor is written once, generically over the payload type: the
+/// signals it supports are those [`stability`](ProcessorFactory::stability)
+/// answers for, and the runtime calls `create` only for those. A processor
+/// whose code differs per signal builds the concrete one with [`for_signal`].
 pub trait ProcessorFactory: Factory {
     /// Stability per signal; `None` means the signal is not supported.
     fn stability(&self, signal: Signal) -> Option<StabilityLevel>;
 
-    /// Creates a traces processor feeding `next`.
-    fn create_traces(
+    /// Creates a processor of payload type `T` feeding `next`.
+    fn create<T: Payload>(
         &self,
-        _set: &Settings,
-        _cfg: &Self::Config,
-        _next: SharedConsumer<Traces>,
-    ) -> Result<Arc<dyn Processor<Traces>>, CreateError> {
-        Err(CreateError::SignalNotSupported(Signal::Traces))
-    }
+        set: &Settings,
+        cfg: &Self::Config,
+        next: SharedConsumer<T>,
+    ) -> Result<Arc<dyn Processor<T>>, CreateError>;
+}
 
-    /// Creates a metrics processor feeding `next`.
-    fn create_metrics(
-        &self,
-        _set: &Settings,
-        _cfg: &Self::Config,
-        _next: SharedConsumer<Metrics>,
-    ) -> Result<Arc<dyn Processor<Metrics>>, CreateError> {
-        Err(CreateError::SignalNotSupported(Signal::Metrics))
-    }
+/// Inside a signal-generic `create`, builds the processor of the concrete
+/// payload type `S` when `T` is `S`: `make` gets `next` as a consumer of `S`,
+/// and the processor it returns is handed back as a processor of `T`.
+/// Fails with [`CreateError::SignalNotSupported`] when `T` is another signal.
+///
+/// ```
+/// # use std::sync::Arc;
+/// # use otelcol_component::*;
+/// # #[derive(Debug)] struct SpansOnly(SharedConsumer<Traces>);
+/// # #[async_trait] impl Consumer<Traces> for SpansOnly {
+/// #     async fn consume(&self, d: Traces) -> Result<(), ConsumeError> { self.0.consume(d).await }
+/// # }
+/// # impl Component for SpansOnly {}
+/// fn create<T: Payload>(next: SharedConsumer<T>) -> Result<Arc<dyn Processor<T>>, CreateError> {
+///     for_signal::<Traces, T>(next, |next| Ok(Arc::new(SpansOnly(next))))
+/// }
+/// # assert!(create::<Logs>(Arc::new(SpansOnlySink)).is_err());
+/// # #[derive(Debug)] struct SpansOnlySink;
+/// # #[async_trait] impl Consumer<Logs> for SpansOnlySink {
+/// #     async fn consume(&self, _: Logs) -> Result<(), ConsumeError> { Ok(()) }
+/// # }
+/// ```
+pub fn for_signal<S: Payload, T: Payload>(
+    next: SharedConsumer<T>,
+    make: impl FnOnce(SharedConsumer<S>) -> Result<Arc<dyn Processor<S>>, CreateError>,
+) -> Result<Arc<dyn Processor<T>>, CreateError> {
+    let next = cast::<SharedConsumer<T>, SharedConsumer<S>>(next)
+        .ok_or(CreateError::SignalNotSupported(T::SIGNAL))?;
+    cast::<Arc<dyn Processor<S>>, Arc<dyn Processor<T>>>(make(next)?)
+        .ok_or(CreateError::SignalNotSupported(T::SIGNAL))
+}
 
-    /// Creates a logs processor feeding `next`.
-    fn create_logs(
-        &self,
-        _set: &Settings,
-        _cfg: &Self::Config,
-        _next: SharedConsumer<Logs>,
-    ) -> Result<Arc<dyn Processor<Logs>>, CreateError> {
-        Err(CreateError::SignalNotSupported(Signal::Logs))
-    }
+/// `a` as a `B` when `A` and `B` are the same type (no allocation).
+fn cast<A: 'static, B: 'static>(a: A) -> Option<B> {
+    let mut a = Some(a);
+    (&mut a as &mut dyn Any)
+        .downcast_mut::<Option<B>>()
+        .and_then(Option::take)
 }
 
 /// An exporter: one instance per id, offering a consumer for each signal it supports.
@@ -154,24 +178,79 @@ pub trait ExtensionFactory: Factory {
     fn create(&self, set: &Settings, cfg: &Self::Config) -> Result<Arc<dyn Extension>, CreateError>;
 }
 
-/// Signal-generic access to exporters' consumers.
-pub trait ExporterSlot: Payload {
-    /// The exporter's consumer for this signal.
-    fn exporter_consumer(e: Arc<dyn Exporter>) -> Option<SharedConsumer<Self>>;
+impl dyn Exporter {
+    /// The exporter's consumer for payload type `T`, if it supports that signal.
+    pub fn consumer<T: Payload>(self: Arc<Self>) -> Option<SharedConsumer<T>> {
+        let mut out: Option<SharedConsumer<T>> = None;
+        let slot: &mut dyn Any = &mut out;
+        match T::SIGNAL {
+            Signal::Traces => set_any(slot, self.traces()),
+            Signal::Metrics => set_any(slot, self.metrics()),
+            Signal::Logs => set_any(slot, self.logs()),
+        }
+        out
+    }
 }
 
-impl ExporterSlot for Traces {
-    fn exporter_consumer(e: Arc<dyn Exporter>) -> Option<SharedConsumer<Self>> {
-        e.traces()
+/// Stores `value` in `slot` when `slot` holds a value of the same type
+/// (the bridge from a concrete signal to a generic `T` of the same signal).
+fn set_any<V: 'static>(slot: &mut dyn Any, value: V) {
+    if let Some(s) = slot.downcast_mut::<V>() {
+        *s = value;
     }
 }
-impl ExporterSlot for Metrics {
-    fn exporter_consumer(e: Arc<dyn Exporter>) -> Option<SharedConsumer<Self>> {
-        e.metrics()
+
+#[cfg(test)]
+mod tests {
+    use async_trait::async_trait;
+
+    use super::*;
+    use crate::error::ConsumeError;
+
+    #[derive(Debug)]
+    struct TracesOnly;
+    #[async_trait]
+    impl Consumer<Traces> for TracesOnly {
+        async fn consume(&self, _data: Traces) -> Result<(), ConsumeError> {
+            Ok(())
+        }
     }
-}
-impl ExporterSlot for Logs {
-    fn exporter_consumer(e: Arc<dyn Exporter>) -> Option<SharedConsumer<Self>> {
-        e.logs()
+    impl Component for TracesOnly {}
+    impl Exporter for TracesOnly {
+        fn traces(self: Arc<Self>) -> Option<SharedConsumer<Traces>> {
+            Some(self)
+        }
+    }
+
+    #[derive(Debug)]
+    struct Any<T>(std::marker::PhantomData<fn() -> T>);
+    #[async_trait]
+    impl<T: Payload> Consumer<T> for Any<T> {
+        async fn consume(&self, _data: T) -> Result<(), ConsumeError> {
+            Ok(())
+        }
+    }
+
+    #[test]
+    fn exporter_consumer_of_the_signal_it_offers() {
+        let e: Arc<dyn Exporter> = Arc::new(TracesOnly);
+        assert!(e.clone().consumer::<Traces>().is_some());
+        assert!(e.clone().consumer::<Metrics>().is_none());
+        assert!(e.consumer::<Logs>().is_none());
+    }
+
+    fn create<T: Payload>(next: SharedConsumer<T>) -> Result<Arc<dyn Processor<T>>, CreateError> {
+        for_signal::<Traces, T>(next, |_next| Ok(Arc::new(TracesOnly)))
+    }
+
+    #[test]
+    fn for_signal_builds_only_its_signal() {
+        assert!(create::<Traces>(Arc::new(Any(std::marker::PhantomData))).is_ok());
+        assert!(matches!(
+            create::<Logs>(Arc::new(Any(std::marker::PhantomData))),
+            Err(CreateError::SignalNotSupported(Signal::Logs))
+        ));
+        assert_eq!(cast::<u8, u8>(7), Some(7));
+        assert_eq!(cast::<u8, u16>(7), None);
     }
 }

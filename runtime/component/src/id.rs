@@ -6,57 +6,7 @@ use std::str::FromStr;
 
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
-/// A telemetry signal.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum Signal {
-    /// Spans.
-    Traces,
-    /// Metric data points.
-    Metrics,
-    /// Log records.
-    Logs,
-}
-
-impl Signal {
-    /// Every signal, in the order the Go collector lists them in pipelines.
-    pub const ALL: [Signal; 3] = [Signal::Traces, Signal::Metrics, Signal::Logs];
-
-    /// The lower-case name used in config and self-metrics (`traces`).
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Signal::Traces => "traces",
-            Signal::Metrics => "metrics",
-            Signal::Logs => "logs",
-        }
-    }
-
-    /// The item name used in self-metric names (`spans`, `metric_points`, `log_records`).
-    pub fn item_name(self) -> &'static str {
-        match self {
-            Signal::Traces => "spans",
-            Signal::Metrics => "metric_points",
-            Signal::Logs => "log_records",
-        }
-    }
-}
-
-impl fmt::Display for Signal {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-impl FromStr for Signal {
-    type Err = IdError;
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        match s {
-            "traces" => Ok(Signal::Traces),
-            "metrics" => Ok(Signal::Metrics),
-            "logs" => Ok(Signal::Logs),
-            other => Err(IdError::UnknownSignal(other.to_string())),
-        }
-    }
-}
+pub use otelcol_pdata::Signal;
 
 /// The kind of a component.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -118,6 +68,12 @@ pub enum IdError {
     /// The signal of a pipeline id is not `traces`, `metrics` or `logs`.
     #[error("unknown signal {0:?}: expected traces, metrics or logs")]
     UnknownSignal(String),
+}
+
+impl From<otelcol_pdata::UnknownSignal> for IdError {
+    fn from(e: otelcol_pdata::UnknownSignal) -> Self {
+        IdError::UnknownSignal(e.0)
+    }
 }
 
 /// A component type such as `otlp` or `batch`.

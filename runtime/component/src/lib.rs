@@ -14,78 +14,89 @@
 //! bodies; enums that may grow are `#[non_exhaustive]`.
 //!
 //! ## A processor in a few lines
+//! One generic type serves the three signals; the factory's one `create`
+//! is generic over the payload type too.
 //! ```
 //! use std::sync::Arc;
 //! use otelcol_component::*;
 //!
+//! /// Drops the `secret` attribute everywhere: spans, data points, log records, resources.
 //! #[derive(Debug)]
-//! struct Rename { next: SharedConsumer<Traces> }
+//! struct DropSecret<T: Payload> { next: SharedConsumer<T> }
 //!
-//! #[async_trait::async_trait]
-//! impl Consumer<Traces> for Rename {
-//!     async fn consume(&self, mut data: Traces) -> Result<(), ConsumeError> {
-//!         for rs in &mut data.request_mut().resource_spans {
-//!             for ss in &mut rs.scope_spans {
-//!                 for span in &mut ss.spans { span.name.make_ascii_uppercase(); }
-//!             }
-//!         }
+//! #[async_trait]
+//! impl<T: Payload> Consumer<T> for DropSecret<T> {
+//!     async fn consume(&self, mut data: T) -> Result<(), ConsumeError> {
+//!         data.for_each_attributes_mut(|_, attrs| attrs.retain(|kv| kv.key != "secret"));
 //!         self.next.consume(data).await
 //!     }
 //!     fn capabilities(&self) -> Capabilities { Capabilities { mutates_data: true } }
 //! }
-//! impl Component for Rename {}
+//! impl<T: Payload> Component for DropSecret<T> {}
+//!
+//! #[derive(Clone, Debug, Default, serde::Serialize, serde::Deserialize)]
+//! #[serde(deny_unknown_fields, default)]
+//! struct DropSecretConfig {}
+//! impl ComponentConfig for DropSecretConfig {}
+//!
+//! struct DropSecretFactory;
+//! impl Factory for DropSecretFactory {
+//!     type Config = DropSecretConfig;
+//!     fn type_name(&self) -> &'static str { "dropsecret" }
+//! }
+//! impl ProcessorFactory for DropSecretFactory {
+//!     fn stability(&self, _signal: Signal) -> Option<StabilityLevel> {
+//!         Some(StabilityLevel::Development) // every signal
+//!     }
+//!     fn create<T: Payload>(
+//!         &self,
+//!         _set: &Settings,
+//!         _cfg: &DropSecretConfig,
+//!         next: SharedConsumer<T>,
+//!     ) -> Result<Arc<dyn Processor<T>>, CreateError> {
+//!         Ok(Arc::new(DropSecret { next }))
+//!     }
+//! }
 //! ```
 #![forbid(unsafe_code)]
 
 mod admission;
 mod component;
 mod consumer;
-mod context;
 pub mod duration;
 mod error;
 mod factory;
 mod id;
-mod pdata;
 pub mod redact;
 pub mod storage;
-mod wire;
 
 pub use admission::{Admission, AdmissionPermit, AdmissionSet};
 pub use component::{
     BuildInfo, Component, Extension, Host, PipelineInfo, ServiceInfo, Settings, StabilityLevel, StatusEvent,
+    TelemetrySettings,
 };
-pub use consumer::{Capabilities, Consumer, ConsumerSlot, Consumers, SharedConsumer};
-pub use context::{ClientInfo, MetadataPartition, PartitionKey, RequestContext};
+pub use consumer::{Capabilities, Consumer, Consumers, SharedConsumer};
 pub use error::{ComponentError, ConfigError, ConsumeError, ConsumeErrorKind, CreateError};
 pub use factory::{
-    ComponentConfig, Exporter, ExporterFactory, ExporterSlot, ExtensionFactory, Factory, Processor,
-    ProcessorFactory, ReceiverFactory,
+    ComponentConfig, Exporter, ExporterFactory, ExtensionFactory, Factory, Processor, ProcessorFactory,
+    ReceiverFactory, for_signal,
 };
-pub use id::{ComponentId, ComponentType, IdError, Kind, PipelineId, Signal};
-pub use pdata::{Logs, Metrics, Payload, Traces};
-/// Whether the service's self-metrics level is `detailed`, for metrics that
-/// cost work to measure (Go records its byte-size histograms only then).
-/// Set by the runtime before it creates components; false until then.
-pub fn detailed_metrics() -> bool {
-    DETAILED_METRICS.load(std::sync::atomic::Ordering::Relaxed)
-}
-
-/// Sets what [`detailed_metrics`] answers (the runtime calls this).
-pub fn set_detailed_metrics(on: bool) {
-    DETAILED_METRICS.store(on, std::sync::atomic::Ordering::Relaxed);
-}
-
-static DETAILED_METRICS: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+pub use id::{ComponentId, ComponentType, IdError, Kind, PipelineId};
+// The data model, from otelcol-pdata.
+pub use otelcol_pdata::{
+    AttributesOf, ClientInfo, ItemMut, JsonError, Logs, MetadataPartition, Metrics, PartialSuccess,
+    PartitionKey, Payload, RequestContext, ResourceRef, Retain, ScopeRef, Signal, Traces, Visitor, WireError,
+    for_each_point_attributes, validate_logs, validate_metrics, validate_traces,
+};
 
 pub use storage::{StorageClient, StorageError, StorageExtension, StorageOp};
-pub use wire::{WireError, validate_logs, validate_metrics, validate_traces};
 
-/// The OTLP protobuf types (`opentelemetry-proto`'s tonic module), re-exported
-/// so components use the same version as the runtime.
-pub use opentelemetry_proto::tonic as proto;
+/// The OTLP protobuf types the payloads wrap (from `otelcol-pdata`), so
+/// components use the same version as the runtime.
+pub use otelcol_pdata::proto;
 
 /// Re-exported so components use the same `prost` as the payload types.
-pub use prost;
+pub use otelcol_pdata::prost;
 
 /// Re-exported for implementing the async traits.
 pub use async_trait::async_trait;

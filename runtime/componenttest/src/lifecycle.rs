@@ -3,8 +3,8 @@
 use std::sync::Arc;
 
 use otelcol_component::{
-    ComponentConfig, Consumers, ExporterFactory, ExporterSlot, Kind, Logs, Metrics, Payload,
-    ProcessorFactory, ReceiverFactory, Signal, Traces,
+    ComponentConfig, Consumers, ExporterFactory, Kind, Logs, Metrics, Payload, ProcessorFactory,
+    ReceiverFactory, Signal, Traces,
 };
 
 use crate::{NopHost, Sink, nop_settings};
@@ -61,20 +61,16 @@ pub async fn check_receiver_lifecycle<F: ReceiverFactory>(
 async fn processor_signal<F: ProcessorFactory, T: Payload>(
     factory: &F,
     cfg: &F::Config,
-    create: impl Fn(
-        &F,
-        &otelcol_component::Settings,
-        &F::Config,
-        otelcol_component::SharedConsumer<T>,
-    ) -> Result<Arc<dyn otelcol_component::Processor<T>>, otelcol_component::CreateError>,
 ) -> Result<(), String> {
     let set = nop_settings(factory.type_name(), Kind::Processor);
     let sink = Sink::<T>::new();
-    let p = create(factory, &set, cfg, sink.clone()).map_err(|e| e.to_string())?;
+    let p = factory
+        .create::<T>(&set, cfg, sink.clone())
+        .map_err(|e| e.to_string())?;
     p.shutdown()
         .await
         .map_err(|e| format!("shutdown without start: {e}"))?;
-    let p = create(factory, &set, cfg, sink).map_err(|e| e.to_string())?;
+    let p = factory.create::<T>(&set, cfg, sink).map_err(|e| e.to_string())?;
     p.start(NopHost::new()).await.map_err(|e| format!("start: {e}"))?;
     p.consume(sample::<T>())
         .await
@@ -92,19 +88,21 @@ pub async fn check_processor_lifecycle<F: ProcessorFactory>(
 ) -> Result<(), String> {
     cfg.validate().map_err(|e| format!("config invalid: {e}"))?;
     if factory.stability(Signal::Traces).is_some() {
-        processor_signal::<F, Traces>(factory, cfg, |f, s, c, n| f.create_traces(s, c, n)).await?;
+        processor_signal::<F, Traces>(factory, cfg).await?;
     }
     if factory.stability(Signal::Metrics).is_some() {
-        processor_signal::<F, Metrics>(factory, cfg, |f, s, c, n| f.create_metrics(s, c, n)).await?;
+        processor_signal::<F, Metrics>(factory, cfg).await?;
     }
     if factory.stability(Signal::Logs).is_some() {
-        processor_signal::<F, Logs>(factory, cfg, |f, s, c, n| f.create_logs(s, c, n)).await?;
+        processor_signal::<F, Logs>(factory, cfg).await?;
     }
     Ok(())
 }
 
-async fn exporter_signal<T: ExporterSlot>(e: &Arc<dyn otelcol_component::Exporter>) -> Result<(), String> {
-    let c = T::exporter_consumer(e.clone())
+async fn exporter_signal<T: Payload>(e: &Arc<dyn otelcol_component::Exporter>) -> Result<(), String> {
+    let c = e
+        .clone()
+        .consumer::<T>()
         .ok_or_else(|| format!("exporter declares {} but offers no consumer", T::SIGNAL))?;
     c.consume(sample::<T>())
         .await

@@ -1,8 +1,6 @@
 //! `compression` (Go `configcompression.Type`) and the server's
 //! `compression_algorithms`.
 
-use serde::{Deserialize, Serialize};
-
 /// The Go collector's default `compression_algorithms` of a server (`""` is identity).
 pub const DEFAULT_COMPRESSION_ALGORITHMS: [&str; 8] = [
     "",

@@ -88,7 +88,7 @@ impl<T: Payload> ExporterHelper<T> {
             sender,
             retry,
             timeout: timeout.timeout,
-            telemetry: Telemetry::new(&settings.id, T::SIGNAL),
+            telemetry: Telemetry::new(&settings.id, T::SIGNAL, settings.telemetry.detailed_metrics),
         });
         let queue = queue
             .enabled

@@ -111,15 +111,18 @@ pub(crate) struct Telemetry {
     pub(crate) signal: Signal,
     names: Names,
     pub(crate) status: Arc<StatusReporter>,
+    /// Whether the metrics level is `detailed` (`Settings::telemetry`).
+    detailed: bool,
 }
 
 impl Telemetry {
-    pub(crate) fn new(id: &ComponentId, signal: Signal) -> Self {
+    pub(crate) fn new(id: &ComponentId, signal: Signal, detailed: bool) -> Self {
         Telemetry {
             exporter: id.to_string(),
             signal,
             names: names(signal),
             status: Arc::new(StatusReporter::new(id.clone())),
+            detailed,
         }
     }
 
@@ -175,7 +178,7 @@ impl Telemetry {
             ("data_type", self.signal.as_str().to_string()),
         ];
         metrics::histogram!(QUEUE_BATCH_SEND_SIZE, &labels).record(size as f64);
-        if otelcol_component::detailed_metrics() {
+        if self.detailed {
             metrics::histogram!(QUEUE_BATCH_SEND_SIZE_BYTES, &labels).record(bytes() as f64);
         }
     }

@@ -135,9 +135,6 @@ impl Collector {
         let wanted =
             selfmetrics::endpoint(&cfg.service.telemetry.metrics).map_err(CollectorError::Telemetry)?;
         let level = cfg.service.telemetry.metrics.level;
-        otelcol_component::set_detailed_metrics(
-            wanted.is_some() && level == crate::config::model::MetricsLevel::Detailed,
-        );
         if current.as_ref().map(|s| (s.endpoint(), s.level(), s.resource()))
             == wanted.as_deref().map(|w| (w, level, resource))
         {

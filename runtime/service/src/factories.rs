@@ -10,7 +10,7 @@ use std::sync::Arc;
 
 use otelcol_component::{
     Component, ComponentConfig, Consumers, CreateError, Exporter, ExporterFactory, Extension,
-    ExtensionFactory, Kind, Logs, Metrics, Processor, ProcessorFactory, ReceiverFactory, Settings,
+    ExtensionFactory, Kind, Logs, Metrics, Payload, Processor, ProcessorFactory, ReceiverFactory, Settings,
     SharedConsumer, Signal, StabilityLevel, Traces,
 };
 
@@ -95,27 +95,35 @@ pub trait DynReceiverFactory: DynFactory {
 
 /// A processor factory, erased.
 pub trait DynProcessorFactory: DynFactory {
-    /// Creates a traces processor.
-    fn create_traces(
+    /// Creates a processor of `signal`: `next` is the boxed
+    /// `SharedConsumer<T>` of that signal's payload type `T`, and the result
+    /// the boxed `Arc<dyn Processor<T>>` (use [`create`](<dyn DynProcessorFactory>::create)).
+    fn create_erased(
+        &self,
+        signal: Signal,
+        set: &Settings,
+        cfg: &AnyConfig,
+        next: Box<dyn Any + Send>,
+    ) -> Result<Box<dyn Any + Send>, CreateError>;
+}
+
+impl dyn DynProcessorFactory {
+    /// Creates a processor of payload type `T` feeding `next`.
+    pub fn create<T: Payload>(
         &self,
         set: &Settings,
         cfg: &AnyConfig,
-        next: SharedConsumer<Traces>,
-    ) -> Result<Arc<dyn Processor<Traces>>, CreateError>;
-    /// Creates a metrics processor.
-    fn create_metrics(
-        &self,
-        set: &Settings,
-        cfg: &AnyConfig,
-        next: SharedConsumer<Metrics>,
-    ) -> Result<Arc<dyn Processor<Metrics>>, CreateError>;
-    /// Creates a logs processor.
-    fn create_logs(
-        &self,
-        set: &Settings,
-        cfg: &AnyConfig,
-        next: SharedConsumer<Logs>,
-    ) -> Result<Arc<dyn Processor<Logs>>, CreateError>;
+        next: SharedConsumer<T>,
+    ) -> Result<Arc<dyn Processor<T>>, CreateError> {
+        self.create_erased(T::SIGNAL, set, cfg, Box::new(next))?
+            .downcast::<Arc<dyn Processor<T>>>()
+            .map(|p| *p)
+            .map_err(|_| erased_mismatch())
+    }
+}
+
+fn erased_mismatch() -> CreateError {
+    CreateError::Other("internal error: processor of another signal".into())
 }
 
 /// An exporter factory, erased.
@@ -197,29 +205,33 @@ impl<F: ReceiverFactory> DynReceiverFactory for Tagged<F, ReceiverKind> {
 }
 
 impl<F: ProcessorFactory> DynProcessorFactory for Tagged<F, ProcessorKind> {
-    fn create_traces(
+    fn create_erased(
         &self,
+        signal: Signal,
         set: &Settings,
         cfg: &AnyConfig,
-        next: SharedConsumer<Traces>,
-    ) -> Result<Arc<dyn Processor<Traces>>, CreateError> {
-        self.0.create_traces(set, cfg.get::<F::Config>()?, next)
-    }
-    fn create_metrics(
-        &self,
-        set: &Settings,
-        cfg: &AnyConfig,
-        next: SharedConsumer<Metrics>,
-    ) -> Result<Arc<dyn Processor<Metrics>>, CreateError> {
-        self.0.create_metrics(set, cfg.get::<F::Config>()?, next)
-    }
-    fn create_logs(
-        &self,
-        set: &Settings,
-        cfg: &AnyConfig,
-        next: SharedConsumer<Logs>,
-    ) -> Result<Arc<dyn Processor<Logs>>, CreateError> {
-        self.0.create_logs(set, cfg.get::<F::Config>()?, next)
+        next: Box<dyn Any + Send>,
+    ) -> Result<Box<dyn Any + Send>, CreateError> {
+        let cfg = cfg.get::<F::Config>()?;
+        if self.0.stability(signal).is_none() {
+            return Err(CreateError::SignalNotSupported(signal));
+        }
+        fn one<F: ProcessorFactory, T: Payload>(
+            f: &F,
+            set: &Settings,
+            cfg: &F::Config,
+            next: Box<dyn Any + Send>,
+        ) -> Result<Box<dyn Any + Send>, CreateError> {
+            let next = next
+                .downcast::<SharedConsumer<T>>()
+                .map_err(|_| erased_mismatch())?;
+            Ok(Box::new(f.create::<T>(set, cfg, *next)?))
+        }
+        match signal {
+            Signal::Traces => one::<F, Traces>(&self.0, set, cfg, next),
+            Signal::Metrics => one::<F, Metrics>(&self.0, set, cfg, next),
+            Signal::Logs => one::<F, Logs>(&self.0, set, cfg, next),
+        }
     }
 }
 

@@ -289,3 +289,20 @@ fn mermaid_graph_has_every_edge() {
     // One node per receiver and exporter id, however many pipelines use it.
     assert_eq!(g.matches("exp_sink_2[").count(), 1, "{g}");
 }
+
+#[tokio::test]
+async fn components_get_the_metrics_level_in_their_settings() {
+    let yaml = |level: &str| {
+        format!(
+            "{TWO_PIPELINES}  telemetry:\n    metrics:\n      level: {level}\n      address: localhost:0\n"
+        )
+    };
+    for (level, detailed) in [("normal", false), ("detailed", true), ("none", false)] {
+        let kit = Kit::new();
+        let cfg = load(&kit, &yaml(level)).unwrap();
+        build(&cfg, &BuildInfo::default()).unwrap();
+        let seen = kit.processors.detailed.lock().unwrap().clone();
+        assert_eq!(seen.len(), 3, "{level}");
+        assert!(seen.iter().all(|d| *d == detailed), "{level}: {seen:?}");
+    }
+}

@@ -8,12 +8,12 @@ use bytes::Bytes;
 use http::header::{ALLOW, CONTENT_TYPE, RETRY_AFTER};
 use http::{HeaderValue, Method, Request, Response, StatusCode};
 use http_body_util::Full;
-use otelcol_component::{AdmissionSet, ConsumeError};
+use otelcol_component::{AdmissionSet, ConsumeError, Payload};
 use prost::Message;
 
 use super::body::{BodyError, BodyReader, Encoding};
 use crate::admission::Admitted;
-use crate::export::{ExportFailure, OtlpSignal, SignalPipeline, client_info};
+use crate::export::{ExportFailure, SignalPipeline, client_info};
 use crate::status::{grpc_to_http, http_to_grpc, retry_after_header};
 
 /// The response type of the HTTP server.
@@ -61,14 +61,14 @@ fn local_error(enc: Encoding, status: StatusCode, message: String) -> HttpRespon
 /// `Retry-After`, a `google.rpc.Status` with code `UNAVAILABLE`. The items
 /// are not counted in `otelcol_receiver_refused_*`: the body was not decoded,
 /// so how many there were is not known.
-fn refused<T: OtlpSignal>(enc: Encoding, err: &ConsumeError) -> HttpResponse {
+fn refused<T: Payload>(enc: Encoding, err: &ConsumeError) -> HttpResponse {
     tracing::debug!(signal = %T::SIGNAL, error = %err, "OTLP/HTTP request refused before decoding");
     let f = ExportFailure::from_consume(err);
     failure(enc, grpc_to_http(f.code), &f)
 }
 
 /// Handles a request on a signal's path.
-pub(crate) async fn handle<T: OtlpSignal, B>(
+pub(crate) async fn handle<T: Payload, B>(
     pipeline: &SignalPipeline<T>,
     bodies: &BodyReader,
     gates: &Arc<AdmissionSet>,
@@ -117,7 +117,7 @@ where
     };
     let decoded = match enc {
         Encoding::Protobuf => pipeline.payload(bytes),
-        Encoding::Json => T::decode_json(&bytes).map(T::from_request),
+        Encoding::Json => T::from_json(&bytes).map_err(|e| e.to_string()),
     };
     let request = match decoded {
         Ok(r) => r,
@@ -134,7 +134,7 @@ where
         Ok(resp) => {
             let body = match enc {
                 Encoding::Protobuf => resp.encode_to_vec(),
-                Encoding::Json => T::encode_json_response(&resp),
+                Encoding::Json => T::response_to_json(&resp),
             };
             encoded(StatusCode::OK, enc, body)
         }

@@ -6,6 +6,7 @@ use otelcol_component::proto::logs::v1::LogRecord;
 use otelcol_component::proto::metrics::v1::Metric;
 use otelcol_component::proto::resource::v1::Resource;
 use otelcol_component::proto::trace::v1::{Span, span::SpanKind};
+use otelcol_component::{ItemMut, ResourceRef, ScopeRef};
 
 use crate::attrs;
 use crate::error::MatchError;
@@ -286,5 +287,16 @@ impl Matcher {
         metric: &Metric,
     ) -> bool {
         self.decide(|p| p.matches_metric(metric))
+    }
+
+    /// True if `item` (a span, metric or log record, with its resource and
+    /// scope) is to be processed: the signal-generic form of the three above.
+    pub fn matches_item(&self, resource: ResourceRef<'_>, scope: ScopeRef<'_>, item: &ItemMut<'_>) -> bool {
+        match item {
+            ItemMut::Span(s) => self.matches_span(resource.resource, scope.scope, s),
+            ItemMut::Metric(m) => self.matches_metric(resource.resource, scope.scope, m),
+            ItemMut::Log(l) => self.matches_log(resource.resource, scope.scope, l),
+            _ => false,
+        }
     }
 }

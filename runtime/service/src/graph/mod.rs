@@ -11,12 +11,11 @@ use std::fmt;
 use std::sync::Arc;
 
 use otelcol_component::{
-    BuildInfo, Component, ComponentId, ConsumerSlot, Consumers, CreateError, Exporter, ExporterSlot,
-    Extension, Kind, Logs, Metrics, PipelineId, PipelineInfo, Processor, ServiceInfo, Settings,
-    SharedConsumer, Signal, Traces,
+    BuildInfo, Component, ComponentId, Consumers, CreateError, Exporter, Extension, Kind, Logs, Metrics,
+    Payload, PipelineId, PipelineInfo, ServiceInfo, Settings, SharedConsumer, Signal, TelemetrySettings,
+    Traces,
 };
 
-use crate::factories::{AnyConfig, DynProcessorFactory};
 use crate::validate::{Pipeline, ValidatedConfig};
 use fanout::fanout;
 use obs::Counted;
@@ -34,48 +33,6 @@ pub struct BuildError {
     /// The factory's error.
     #[source]
     pub source: CreateError,
-}
-
-/// Payload types the graph can build pipelines for.
-pub trait GraphSignal: ConsumerSlot + ExporterSlot {
-    /// Calls the processor factory's create function for this signal.
-    fn create_processor(
-        f: &dyn DynProcessorFactory,
-        set: &Settings,
-        cfg: &AnyConfig,
-        next: SharedConsumer<Self>,
-    ) -> Result<Arc<dyn Processor<Self>>, CreateError>;
-}
-
-impl GraphSignal for Traces {
-    fn create_processor(
-        f: &dyn DynProcessorFactory,
-        set: &Settings,
-        cfg: &AnyConfig,
-        next: SharedConsumer<Self>,
-    ) -> Result<Arc<dyn Processor<Self>>, CreateError> {
-        f.create_traces(set, cfg, next)
-    }
-}
-impl GraphSignal for Metrics {
-    fn create_processor(
-        f: &dyn DynProcessorFactory,
-        set: &Settings,
-        cfg: &AnyConfig,
-        next: SharedConsumer<Self>,
-    ) -> Result<Arc<dyn Processor<Self>>, CreateError> {
-        f.create_metrics(set, cfg, next)
-    }
-}
-impl GraphSignal for Logs {
-    fn create_processor(
-        f: &dyn DynProcessorFactory,
-        set: &Settings,
-        cfg: &AnyConfig,
-        next: SharedConsumer<Self>,
-    ) -> Result<Arc<dyn Processor<Self>>, CreateError> {
-        f.create_logs(set, cfg, next)
-    }
 }
 
 /// The processors of one pipeline, first to last.
@@ -128,22 +85,39 @@ impl fmt::Debug for Graph {
     }
 }
 
-fn settings(id: &ComponentId, kind: Kind, build: &BuildInfo) -> Settings {
-    Settings::new(id.clone(), kind, build.clone())
+/// What every component's [`Settings`] share.
+struct Common<'a> {
+    build: &'a BuildInfo,
+    telemetry: TelemetrySettings,
 }
 
-struct BuiltPipeline<T: GraphSignal> {
+impl Common<'_> {
+    fn settings(&self, id: &ComponentId, kind: Kind) -> Settings {
+        Settings::new(id.clone(), kind, self.build.clone()).with_telemetry(self.telemetry)
+    }
+}
+
+/// The telemetry settings of `cfg`'s components: `detailed` metrics when
+/// the level is `detailed` and the self-metrics are served.
+pub(crate) fn telemetry_settings(cfg: &ValidatedConfig) -> TelemetrySettings {
+    let metrics = &cfg.service.telemetry.metrics;
+    let served = crate::selfmetrics::endpoint(metrics).is_ok_and(|e| e.is_some());
+    TelemetrySettings::default()
+        .with_detailed_metrics(served && metrics.level == crate::config::model::MetricsLevel::Detailed)
+}
+
+struct BuiltPipeline<T: Payload> {
     entry: SharedConsumer<T>,
     processors: Vec<(ComponentId, Arc<dyn Component>)>,
     mutates: bool,
 }
 
-fn build_pipeline<T: GraphSignal>(
+fn build_pipeline<T: Payload>(
     pid: &PipelineId,
     p: &Pipeline,
     cfg: &ValidatedConfig,
     exporters: &BTreeMap<ComponentId, Arc<dyn Exporter>>,
-    build: &BuildInfo,
+    common: &Common<'_>,
 ) -> Result<BuiltPipeline<T>, BuildError> {
     let err = |kind: Kind, id: &ComponentId, source: CreateError| BuildError {
         kind,
@@ -156,7 +130,9 @@ fn build_pipeline<T: GraphSignal>(
         let e = exporters
             .get(id)
             .ok_or_else(|| err(Kind::Exporter, id, CreateError::Other("not built".into())))?;
-        let c = T::exporter_consumer(e.clone())
+        let c = e
+            .clone()
+            .consumer::<T>()
             .ok_or_else(|| err(Kind::Exporter, id, CreateError::SignalNotSupported(T::SIGNAL)))?;
         outs.push(c);
     }
@@ -174,13 +150,10 @@ fn build_pipeline<T: GraphSignal>(
             .get(id)
             .ok_or_else(|| err(Kind::Processor, id, CreateError::Other("not configured".into())))?;
         let out: SharedConsumer<T> = Arc::new(Counted::outgoing(id, next));
-        let proc = T::create_processor(
-            c.factory.as_ref(),
-            &settings(id, Kind::Processor, build),
-            &c.config,
-            out,
-        )
-        .map_err(|e| err(Kind::Processor, id, e))?;
+        let proc = c
+            .factory
+            .create::<T>(&common.settings(id, Kind::Processor), &c.config, out)
+            .map_err(|e| err(Kind::Processor, id, e))?;
         mutates |= proc.capabilities().mutates_data;
         let as_consumer: SharedConsumer<T> = proc.clone();
         next = Arc::new(Counted::incoming(id, as_consumer));
@@ -196,6 +169,10 @@ fn build_pipeline<T: GraphSignal>(
 
 /// Creates every component and wires the pipelines. Nothing is started.
 pub fn build(cfg: &ValidatedConfig, build: &BuildInfo) -> Result<Graph, BuildError> {
+    let common = Common {
+        build,
+        telemetry: telemetry_settings(cfg),
+    };
     let mut extensions = Vec::new();
     for id in &cfg.service_extensions {
         let c = cfg.extensions.get(id).ok_or_else(|| BuildError {
@@ -206,7 +183,7 @@ pub fn build(cfg: &ValidatedConfig, build: &BuildInfo) -> Result<Graph, BuildErr
         })?;
         let e = c
             .factory
-            .create(&settings(id, Kind::Extension, build), &c.config)
+            .create(&common.settings(id, Kind::Extension), &c.config)
             .map_err(|source| BuildError {
                 kind: Kind::Extension,
                 id: id.to_string(),
@@ -237,7 +214,7 @@ pub fn build(cfg: &ValidatedConfig, build: &BuildInfo) -> Result<Graph, BuildErr
         })?;
         let e = c
             .factory
-            .create(&settings(id, Kind::Exporter, build), &c.config, signals)
+            .create(&common.settings(id, Kind::Exporter), &c.config, signals)
             .map_err(|source| BuildError {
                 kind: Kind::Exporter,
                 id: id.to_string(),
@@ -255,17 +232,17 @@ pub fn build(cfg: &ValidatedConfig, build: &BuildInfo) -> Result<Graph, BuildErr
         let mut slot = Consumers::default();
         let (procs, mutates) = match pid.signal() {
             Signal::Traces => {
-                let b = build_pipeline::<Traces>(pid, p, cfg, &exporters, build)?;
+                let b = build_pipeline::<Traces>(pid, p, cfg, &exporters, &common)?;
                 slot.set(b.entry);
                 (b.processors, b.mutates)
             }
             Signal::Metrics => {
-                let b = build_pipeline::<Metrics>(pid, p, cfg, &exporters, build)?;
+                let b = build_pipeline::<Metrics>(pid, p, cfg, &exporters, &common)?;
                 slot.set(b.entry);
                 (b.processors, b.mutates)
             }
             Signal::Logs => {
-                let b = build_pipeline::<Logs>(pid, p, cfg, &exporters, build)?;
+                let b = build_pipeline::<Logs>(pid, p, cfg, &exporters, &common)?;
                 slot.set(b.entry);
                 (b.processors, b.mutates)
             }
@@ -309,7 +286,7 @@ pub fn build(cfg: &ValidatedConfig, build: &BuildInfo) -> Result<Graph, BuildErr
         };
         let r = c
             .factory
-            .create(&settings(id, Kind::Receiver, build), &c.config, next)
+            .create(&common.settings(id, Kind::Receiver), &c.config, next)
             .map_err(|source| BuildError {
                 kind: Kind::Receiver,
                 id: id.to_string(),

@@ -134,6 +134,8 @@ impl Component for TagProcessor {
 pub struct ProcessorFactoryT {
     pub journal: Journal,
     pub creates: Arc<Mutex<usize>>,
+    /// `Settings::telemetry.detailed_metrics` of each create.
+    pub detailed: Arc<Mutex<Vec<bool>>>,
 }
 impl Factory for ProcessorFactoryT {
     type Config = TestConfig;
@@ -145,19 +147,22 @@ impl ProcessorFactory for ProcessorFactoryT {
     fn stability(&self, s: Signal) -> Option<StabilityLevel> {
         (s == Signal::Traces).then_some(StabilityLevel::Beta)
     }
-    fn create_traces(
+    fn create<T: Payload>(
         &self,
         set: &Settings,
         cfg: &TestConfig,
-        next: SharedConsumer<Traces>,
-    ) -> Result<Arc<dyn Processor<Traces>>, CreateError> {
+        next: SharedConsumer<T>,
+    ) -> Result<Arc<dyn Processor<T>>, CreateError> {
         *self.creates.lock().unwrap() += 1;
-        Ok(Arc::new(TagProcessor {
-            id: set.id.to_string(),
-            tag: cfg.tag.clone(),
-            journal: self.journal.clone(),
-            next,
-        }))
+        self.detailed.lock().unwrap().push(set.telemetry.detailed_metrics);
+        for_signal::<Traces, T>(next, |next| {
+            Ok(Arc::new(TagProcessor {
+                id: set.id.to_string(),
+                tag: cfg.tag.clone(),
+                journal: self.journal.clone(),
+                next,
+            }))
+        })
     }
 }
 

@@ -25,9 +25,13 @@ use crate::id::Signal;
 use crate::proto::collector::logs::v1::ExportLogsServiceRequest;
 use crate::proto::collector::metrics::v1::ExportMetricsServiceRequest;
 use crate::proto::collector::trace::v1::ExportTraceServiceRequest;
+use crate::proto::common::v1::{InstrumentationScope, KeyValue};
 use crate::proto::logs::v1::{LogRecord, ResourceLogs, ScopeLogs};
 use crate::proto::metrics::v1::{Metric, ResourceMetrics, ScopeMetrics, metric::Data};
+use crate::proto::resource::v1::Resource;
 use crate::proto::trace::v1::{ResourceSpans, ScopeSpans, Span};
+use crate::signal::{JsonError, PartialSuccess};
+use crate::visit::{AttributesOf, ItemMut, ResourceRef, ScopeRef, Visitor};
 use crate::wire::WireError;
 
 /// Behaviour shared by the three signal payloads; the runtime is generic over it.
@@ -35,8 +39,30 @@ pub trait Payload: Clone + Default + fmt::Debug + Send + Sync + 'static {
     /// The OTLP export request this payload wraps.
     type Request: Message + Default + Clone + PartialEq + Send + Sync + 'static;
 
+    /// The OTLP export response answering [`Request`](Payload::Request).
+    type Response: Message + Default + Clone + PartialEq + Send + Sync + 'static;
+
     /// The signal this payload carries.
     const SIGNAL: Signal;
+    /// The OTLP gRPC service (`opentelemetry.proto.collector.trace.v1.TraceService`).
+    const GRPC_SERVICE: &'static str;
+    /// The gRPC path of the service's `Export` method.
+    const GRPC_PATH: &'static str;
+    /// The default OTLP/HTTP path (`/v1/traces`).
+    const HTTP_PATH: &'static str;
+
+    /// An export response; `partial` sets its `partial_success`.
+    fn response(partial: Option<PartialSuccess>) -> Self::Response;
+    /// The `partial_success` of a response, if it has one.
+    fn partial_success(resp: &Self::Response) -> Option<PartialSuccess>;
+    /// The OTLP/JSON encoding of the request.
+    fn to_json(&self) -> Vec<u8>;
+    /// Decodes an OTLP/JSON request.
+    fn from_json(bytes: &[u8]) -> Result<Self, JsonError>;
+    /// The OTLP/JSON encoding of a response.
+    fn response_to_json(resp: &Self::Response) -> Vec<u8>;
+    /// Decodes an OTLP/JSON response.
+    fn response_from_json(bytes: &[u8]) -> Result<Self::Response, JsonError>;
 
     /// Wraps a request.
     fn from_request(req: Self::Request) -> Self;
@@ -59,6 +85,25 @@ pub trait Payload: Clone + Default + fmt::Debug + Send + Sync + 'static {
     fn split(self, max_items: usize) -> Vec<Self>;
     /// True when both handles point at the same shared data (no copy was made).
     fn shares_data_with(&self, other: &Self) -> bool;
+
+    /// Resource entries carried (decoding an encoded payload).
+    fn resource_count(&self) -> usize;
+    /// Calls `f` on every resource. An absent resource is offered as an
+    /// empty one and stays absent if `f` leaves it empty.
+    fn for_each_resource_mut(&mut self, f: impl FnMut(&mut Resource));
+    /// Calls `f` on every instrumentation scope, with its resource. An
+    /// absent scope is offered as an empty one and stays absent if `f`
+    /// leaves it empty.
+    fn for_each_scope_mut(&mut self, f: impl FnMut(ResourceRef<'_>, &mut InstrumentationScope));
+    /// Calls `f` on every item (span, metric or log record) with its
+    /// resource and scope.
+    fn for_each_item_mut(&mut self, f: impl FnMut(ResourceRef<'_>, ScopeRef<'_>, ItemMut<'_>));
+    /// Calls `f` on every attribute list: resources', scopes', and the
+    /// items' (spans with their events and links, data points, log records).
+    fn for_each_attributes_mut(&mut self, f: impl FnMut(AttributesOf, &mut Vec<KeyValue>));
+    /// Keeps what `visitor` decides to keep, top-down; scopes and resources
+    /// left empty by it are removed.
+    fn retain(&mut self, visitor: &mut impl Visitor);
 
     /// True when the payload carries no items.
     fn is_empty(&self) -> bool {
@@ -195,7 +240,7 @@ fn chunk_of<R: Message>(req: &R, items: usize) -> (Bytes, usize) {
 }
 
 macro_rules! payload_type {
-    ($(#[$doc:meta])* $name:ident, $req:ty, $signal:expr, $field:ident, $validate:path) => {
+    ($(#[$doc:meta])* $name:ident, $req:ty, $facts:ident, $signal:expr, $field:ident, $validate:path) => {
         $(#[$doc])*
         #[derive(Clone, Default)]
         pub struct $name {
@@ -248,6 +293,26 @@ macro_rules! payload_type {
         impl Payload for $name {
             type Request = $req;
             const SIGNAL: Signal = $signal;
+            crate::signal::payload_facts!($facts);
+
+            fn resource_count(&self) -> usize {
+                self.request().$field.len()
+            }
+            fn for_each_resource_mut(&mut self, f: impl FnMut(&mut Resource)) {
+                crate::visit::resources(&mut self.request_mut().$field, f)
+            }
+            fn for_each_scope_mut(&mut self, f: impl FnMut(ResourceRef<'_>, &mut InstrumentationScope)) {
+                crate::visit::scopes(&mut self.request_mut().$field, f)
+            }
+            fn for_each_item_mut(&mut self, f: impl FnMut(ResourceRef<'_>, ScopeRef<'_>, ItemMut<'_>)) {
+                crate::visit::items(&mut self.request_mut().$field, f)
+            }
+            fn for_each_attributes_mut(&mut self, f: impl FnMut(AttributesOf, &mut Vec<KeyValue>)) {
+                crate::visit::attributes(&mut self.request_mut().$field, f)
+            }
+            fn retain(&mut self, visitor: &mut impl Visitor) {
+                crate::visit::retain(&mut self.request_mut().$field, visitor)
+            }
 
             fn from_request(req: $req) -> Self {
                 $name { data: Repr::Decoded(Arc::new(req)), ctx: RequestContext::default() }
@@ -422,6 +487,7 @@ payload_type!(
     /// A batch of spans: an OTLP `ExportTraceServiceRequest`.
     Traces,
     ExportTraceServiceRequest,
+    traces,
     Signal::Traces,
     resource_spans,
     crate::wire::validate_traces
@@ -430,6 +496,7 @@ payload_type!(
     /// A batch of metrics: an OTLP `ExportMetricsServiceRequest`. Items are data points.
     Metrics,
     ExportMetricsServiceRequest,
+    metrics,
     Signal::Metrics,
     resource_metrics,
     crate::wire::validate_metrics
@@ -438,6 +505,7 @@ payload_type!(
     /// A batch of log records: an OTLP `ExportLogsServiceRequest`.
     Logs,
     ExportLogsServiceRequest,
+    logs,
     Signal::Logs,
     resource_logs,
     crate::wire::validate_logs
