@@ -50,6 +50,9 @@ struct Stack {
 fn start_stack() -> Stack {
     let (b, b_grpc) = start_trace_backend();
     let (a, ports) = start_deploy_collector(b_grpc, &[("DEPLOYMENT_ENVIRONMENT", COLLECTOR_ENV)], &[]);
+    // The health port listens before the pipelines have started; it turns
+    // ready with "Everything is ready".
+    assert!(a.wait_for_log("Everything is ready"), "A started:\n{}", a.logs());
     let health = http_request(ports.health, "GET", "/", &[], b"");
     assert_eq!(health.status, 200, "A is healthy:\n{}", a.logs());
     let prometheus = Prometheus::start(ports.prometheus);
