@@ -18,15 +18,10 @@ use otelcol_component::proto::collector::metrics::v1::ExportMetricsServiceReques
 use otelcol_component::proto::collector::trace::v1::{
     ExportTracePartialSuccess, ExportTraceServiceRequest, ExportTraceServiceResponse,
 };
-use otelcol_component::proto::logs::v1::{LogRecord, ResourceLogs, ScopeLogs};
-use otelcol_component::proto::metrics::v1::{
-    Gauge, Metric, NumberDataPoint, ResourceMetrics, ScopeMetrics, metric,
-};
-use otelcol_component::proto::trace::v1::{ResourceSpans, ScopeSpans, Span};
 use otelcol_component::{
     ConsumeErrorKind, Exporter, ExporterFactory, Kind, Logs, Metrics, Payload, Signal, Traces,
 };
-use otelcol_componenttest::{NopHost, nop_settings, parse_config};
+use otelcol_componenttest::{NopHost, generate, nop_settings, parse_config};
 use otelcol_exporter_otlphttp::{OtlpHttpExporterConfig, factory};
 use otelcol_otlp_status::rpc::Status as RpcStatus;
 use otelcol_otlp_status::status::Code;
@@ -141,53 +136,16 @@ fn exporter(id: &str, cfg: &OtlpHttpExporterConfig) -> Arc<dyn Exporter> {
 }
 
 fn spans(n: usize) -> Traces {
-    Traces::from_request(ExportTraceServiceRequest {
-        resource_spans: vec![ResourceSpans {
-            scope_spans: vec![ScopeSpans {
-                spans: (0..n)
-                    .map(|i| Span {
-                        name: format!("span-{i}"),
-                        trace_id: vec![9; 16],
-                        span_id: vec![i as u8 + 1; 8],
-                        ..Default::default()
-                    })
-                    .collect(),
-                ..Default::default()
-            }],
-            ..Default::default()
-        }],
-    })
+    generate::traces_payload(1, 1, n)
 }
 
+/// A gauge, a sum and a histogram: three data points.
 fn points() -> Metrics {
-    let m = Metric {
-        name: "m".into(),
-        data: Some(metric::Data::Gauge(Gauge {
-            data_points: vec![NumberDataPoint::default(); 3],
-        })),
-        ..Default::default()
-    };
-    Metrics::from_request(ExportMetricsServiceRequest {
-        resource_metrics: vec![ResourceMetrics {
-            scope_metrics: vec![ScopeMetrics {
-                metrics: vec![m],
-                ..Default::default()
-            }],
-            ..Default::default()
-        }],
-    })
+    generate::metrics_payload(1, 1, 3)
 }
 
 fn records() -> Logs {
-    Logs::from_request(ExportLogsServiceRequest {
-        resource_logs: vec![ResourceLogs {
-            scope_logs: vec![ScopeLogs {
-                log_records: vec![LogRecord::default(); 2],
-                ..Default::default()
-            }],
-            ..Default::default()
-        }],
-    })
+    generate::logs_payload(1, 1, 2)
 }
 
 fn no_queue() -> &'static str {

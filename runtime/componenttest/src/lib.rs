@@ -9,7 +9,8 @@
 //! - [`ErrConsumer`]: a consumer that always fails with a given error;
 //! - [`NopConsumer`]: a consumer that drops everything;
 //! - [`NopHost`] and [`nop_settings`]: what a component needs to be created and started;
-//! - [`check_lifecycle`]-style contract checks for factories.
+//! - [`generate`]: realistic, deterministic traces, metrics and logs;
+//! - [`check_processor_lifecycle`]-style contract checks for factories.
 
 use std::fmt;
 use std::marker::PhantomData;
@@ -20,6 +21,7 @@ use otelcol_component::{
     Metrics, Payload, Settings, Traces, async_trait,
 };
 
+pub mod generate;
 mod lifecycle;
 pub use lifecycle::{
     check_exporter_lifecycle, check_processor_lifecycle, check_receiver_lifecycle, parse_config,
