@@ -8,9 +8,19 @@
 //! - [`Gate`]: a consumer that holds each call until the test opens it;
 //! - [`ErrConsumer`]: a consumer that always fails with a given error;
 //! - [`NopConsumer`]: a consumer that drops everything;
-//! - [`NopHost`] and [`nop_settings`]: what a component needs to be created and started;
+//! - [`NopHost`], [`StatusHost`] and [`nop_settings`]: what a component needs to be created and started;
 //! - [`generate`]: realistic, deterministic traces, metrics and logs;
-//! - [`check_processor_lifecycle`]-style contract checks for factories.
+//! - [`check_processor_data`]-style contract checks for factories, and
+//!   [`component_tests!`], which runs all that apply to a component in one line:
+//!
+//! ```ignore
+//! // tests/contract.rs of a processor crate
+//! otelcol_componenttest::component_tests!(
+//!     processor: my_processor::factory(),
+//!     config: "key: value",
+//!     expect: SameItems,
+//! );
+//! ```
 
 use std::fmt;
 use std::marker::PhantomData;
@@ -18,14 +28,21 @@ use std::sync::{Arc, Mutex, MutexGuard};
 
 use otelcol_component::{
     BuildInfo, Capabilities, ComponentId, ComponentType, ConsumeError, Consumer, Extension, Host, Kind, Logs,
-    Metrics, Payload, Settings, Traces, async_trait,
+    Metrics, Payload, Settings, StatusEvent, Traces, async_trait,
 };
 
+mod contract;
 pub mod generate;
 mod lifecycle;
 pub use lifecycle::{
-    check_exporter_lifecycle, check_processor_lifecycle, check_receiver_lifecycle, parse_config,
+    Expect, check_exporter_lifecycle, check_extension_lifecycle, check_factory, check_processor_data,
+    check_processor_lifecycle, check_receiver_lifecycle, parse_config,
 };
+
+#[doc(hidden)]
+pub mod __private {
+    pub use crate::contract::*;
+}
 
 /// A consumer that stores every payload it receives.
 pub struct Sink<T: Payload> {
@@ -247,6 +264,50 @@ impl Host for NopHost {
     }
     fn extensions(&self) -> Vec<(ComponentId, Arc<dyn Extension>)> {
         Vec::new()
+    }
+}
+
+/// A host with no extensions that records every status report, so a check
+/// can tell whether a component reported an error.
+#[derive(Debug, Default)]
+pub struct StatusHost {
+    events: Mutex<Vec<(ComponentId, Kind, StatusEvent)>>,
+}
+
+impl StatusHost {
+    /// A new recording host, shared.
+    pub fn new() -> Arc<Self> {
+        Arc::new(StatusHost::default())
+    }
+
+    /// Every status reported so far, in order.
+    pub fn events(&self) -> Vec<(ComponentId, Kind, StatusEvent)> {
+        self.events.lock().unwrap_or_else(|p| p.into_inner()).clone()
+    }
+
+    /// `Err` naming the first permanent or fatal error reported, if any.
+    pub fn no_errors(&self) -> Result<(), String> {
+        for (id, kind, event) in self.events() {
+            if let StatusEvent::PermanentError(e) | StatusEvent::FatalError(e) = event {
+                return Err(format!("{kind} {id} reported an error status: {e}"));
+            }
+        }
+        Ok(())
+    }
+}
+
+impl Host for StatusHost {
+    fn extension(&self, _id: &ComponentId) -> Option<Arc<dyn Extension>> {
+        None
+    }
+    fn extensions(&self) -> Vec<(ComponentId, Arc<dyn Extension>)> {
+        Vec::new()
+    }
+    fn report_status(&self, id: &ComponentId, kind: Kind, event: StatusEvent) {
+        self.events
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .push((id.clone(), kind, event));
     }
 }
 
