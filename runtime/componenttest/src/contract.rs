@@ -71,7 +71,9 @@ pub async fn extension<F: ExtensionFactory>(factory: F, config: &str) -> Result<
 /// that gives a `&str` or `String`, so a helper function can build it, e.g.
 /// with a temporary path). For processors, `expect` says what reaches the
 /// next consumer ([`Expect`](crate::Expect): `Unchanged`, `SameItems`,
-/// `AtMostSent`).
+/// `AtMostSent`). `default_config: Invalid` (before `config`) declares a
+/// component whose default config must be completed (see
+/// [`DefaultConfig`](crate::DefaultConfig)).
 ///
 /// The tests:
 /// - `factory_facts`: the type name is valid; the default config validates
@@ -83,8 +85,8 @@ pub async fn extension<F: ExtensionFactory>(factory: F, config: &str) -> Result<
 ///   consumer after shutdown returned; a second shutdown; no error status.
 #[macro_export]
 macro_rules! component_tests {
-    (processor: $factory:expr, config: $config:expr, expect: $expect:ident $(,)?) => {
-        $crate::component_tests!(@facts $factory, $config);
+    (processor: $factory:expr, $(default_config: $default:ident,)? config: $config:expr, expect: $expect:ident $(,)?) => {
+        $crate::component_tests!(@facts $factory, [$($default)?], $config);
         #[cfg(test)]
         #[test]
         fn contract_lifecycle() {
@@ -95,8 +97,8 @@ macro_rules! component_tests {
             ));
         }
     };
-    ($kind:ident: $factory:expr, config: $config:expr $(,)?) => {
-        $crate::component_tests!(@facts $factory, $config);
+    ($kind:ident: $factory:expr, $(default_config: $default:ident,)? config: $config:expr $(,)?) => {
+        $crate::component_tests!(@facts $factory, [$($default)?], $config);
         #[cfg(test)]
         #[test]
         fn contract_lifecycle() {
@@ -106,12 +108,16 @@ macro_rules! component_tests {
             ));
         }
     };
-    (@facts $factory:expr, $config:expr) => {
+    (@facts $factory:expr, [], $config:expr) => {
+        $crate::component_tests!(@facts $factory, [Valid], $config);
+    };
+    (@facts $factory:expr, [$default:ident], $config:expr) => {
         #[cfg(test)]
         #[test]
         fn contract_factory_facts() {
             $crate::__private::ok($crate::check_factory(
                 &$factory,
+                $crate::DefaultConfig::$default,
                 ::core::convert::AsRef::<str>::as_ref(&$config),
             ));
         }

@@ -35,8 +35,8 @@ mod contract;
 pub mod generate;
 mod lifecycle;
 pub use lifecycle::{
-    Expect, check_exporter_lifecycle, check_extension_lifecycle, check_factory, check_processor_data,
-    check_processor_lifecycle, check_receiver_lifecycle, parse_config,
+    DefaultConfig, Expect, check_exporter_lifecycle, check_extension_lifecycle, check_factory,
+    check_processor_data, check_processor_lifecycle, check_receiver_lifecycle, parse_config,
 };
 
 #[doc(hidden)]
@@ -319,4 +319,40 @@ pub fn nop_settings(ty: &str, kind: Kind) -> Settings {
     #[allow(clippy::expect_used)]
     let ty = ComponentType::new(ty).expect("valid component type in test");
     Settings::new(ComponentId::new(ty), kind, BuildInfo::default())
+}
+
+/// Runs `start` on a runtime of its own, in a thread that lives as long as
+/// the test process, and returns what it returned: for a backend shared by
+/// the tests of one test binary (each of [`component_tests!`]'s tests runs
+/// on its own runtime, so a backend started on one would die with it).
+/// Keep the result in a `static OnceLock` to start the backend once.
+///
+/// # Panics
+/// If no runtime can be built or `start` panics (a broken test setup).
+pub fn background<T, F, Fut>(start: F) -> T
+where
+    F: FnOnce() -> Fut + Send + 'static,
+    Fut: std::future::Future<Output = T>,
+    T: Send + 'static,
+{
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let rt = match tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(1)
+            .enable_all()
+            .build()
+        {
+            Ok(rt) => rt,
+            Err(e) => panic!("cannot build the background runtime: {e}"),
+        };
+        rt.block_on(async move {
+            let value = start().await;
+            let _ = tx.send(value);
+            std::future::pending::<()>().await;
+        });
+    });
+    match rx.recv() {
+        Ok(v) => v,
+        Err(_) => panic!("the background task panicked before it was ready"),
+    }
 }

@@ -13,8 +13,8 @@ use otelcol_component::{
     SharedConsumer, Signal, StabilityLevel, Traces, async_trait,
 };
 use otelcol_componenttest::{
-    Expect, check_extension_lifecycle, check_factory, check_processor_data, check_processor_lifecycle,
-    parse_config,
+    DefaultConfig, Expect, check_extension_lifecycle, check_factory, check_processor_data,
+    check_processor_lifecycle, parse_config,
 };
 
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
@@ -196,10 +196,12 @@ async fn output_after_shutdown_is_caught() {
 
 #[test]
 fn factory_facts() {
-    check_factory(&TestFactory, "bug: drop\nlimit: \"5\"").unwrap();
-    let err = check_factory(&TestFactory, "bug: nonsense").unwrap_err();
+    check_factory(&TestFactory, DefaultConfig::Valid, "bug: drop\nlimit: \"5\"").unwrap();
+    let err = check_factory(&TestFactory, DefaultConfig::Valid, "bug: nonsense").unwrap_err();
     assert!(err.contains("bug"), "{err}");
-    let err = check_factory(&LaxFactory, "").unwrap_err();
+    let err = check_factory(&TestFactory, DefaultConfig::Invalid, "").unwrap_err();
+    assert!(err.contains("says it is invalid"), "{err}");
+    let err = check_factory(&LaxFactory, DefaultConfig::Valid, "").unwrap_err();
     assert!(err.contains("unknown key"), "{err}");
 }
 
