@@ -634,26 +634,23 @@ fn wait_for_series(c: &Collector, want: &[(String, f64)]) -> String {
 
 #[test]
 fn self_metrics_count_exactly_the_traffic_sent() {
-    let http = free_port();
-    let cfg = format!(
-        r#"
+    let cfg = r#"
 receivers:
   otlp:
     protocols:
-      http: {{endpoint: "127.0.0.1:{http}"}}
+      http: {endpoint: "127.0.0.1:0"}
 processors:
-  batch: {{timeout: 100ms}}
+  batch: {timeout: 100ms}
 exporters:
-  file: {{path: "{{dir}}/out.jsonl", flush_interval: 100ms}}
+  file: {path: "{dir}/out.jsonl", flush_interval: 100ms}
 service:
   pipelines:
-    traces: {{receivers: [otlp], processors: [batch], exporters: [file]}}
-    metrics: {{receivers: [otlp], processors: [batch], exporters: [file]}}
-    logs: {{receivers: [otlp], processors: [batch], exporters: [file]}}
-"#
-    );
-    let addr = loopback(http);
-    let mut c = Collector::start(&cfg, &[], &[addr]);
+    traces: {receivers: [otlp], processors: [batch], exporters: [file]}
+    metrics: {receivers: [otlp], processors: [batch], exporters: [file]}
+    logs: {receivers: [otlp], processors: [batch], exporters: [file]}
+"#;
+    let mut c = Collector::start(cfg, &[], &[]);
+    let addr = otlp_http(&mut c);
     let (spans, points, records) = (3 * 7, 2 * 5, 4 * 3);
     for i in 0..3 {
         post(addr, "/v1/traces", &traces_body(i, 7));
@@ -724,27 +721,32 @@ service:
     assert!(count("resourceSpans") > 0 && count("resourceMetrics") > 0 && count("resourceLogs") > 0);
 }
 
-fn minimal_pipeline(http: u16) -> String {
-    format!(
-        "receivers: {{otlp: {{protocols: {{http: {{endpoint: '127.0.0.1:{http}'}}}}}}}}\n\
-         exporters: {{nop: }}\n\
-         service:\n  pipelines: {{logs: {{receivers: [otlp], exporters: [nop]}}}}\n"
-    )
+/// An OTLP/HTTP receiver on port 0 (see [`Collector::listen_addr`]) into nop.
+fn minimal_pipeline() -> String {
+    "receivers: {otlp: {protocols: {http: {endpoint: '127.0.0.1:0'}}}}\n\
+     exporters: {nop: }\n\
+     service:\n  pipelines: {logs: {receivers: [otlp], exporters: [nop]}}\n"
+        .to_string()
+}
+
+fn otlp_http(c: &mut Collector) -> SocketAddr {
+    c.listen_addr("otlp", "OTLP HTTP receiver")
 }
 
 #[test]
 fn self_metrics_level_none_serves_nothing() {
-    let http = free_port();
-    let cfg = minimal_pipeline(http) + "  telemetry: {metrics: {level: none}}\n";
-    // The harness adds `service.telemetry.metrics.address` on a free port:
-    // with level none nothing may listen there.
-    let mut c = Collector::start(&cfg, &[], &[loopback(http)]);
+    let cfg = minimal_pipeline() + "  telemetry: {metrics: {level: none}}\n";
+    // The harness adds `service.telemetry.metrics.address` (port 0): with
+    // level none nothing may be served there (the collector logs the
+    // address whenever it serves its metrics).
+    let mut c = Collector::start(&cfg, &[], &[]);
+    let http = otlp_http(&mut c);
     assert!(c.wait_for_log("Everything is ready"), "{}", c.logs());
-    post(loopback(http), "/v1/logs", &logs_body(1));
-    assert!(
-        TcpStream::connect_timeout(&c.metrics_addr, Duration::from_millis(500)).is_err(),
-        "nothing listens on {} with level none\n{}",
-        c.metrics_addr,
+    post(http, "/v1/logs", &logs_body(1));
+    assert_eq!(
+        otelcol_integration_tests::own_metrics_addr(&c.logs()),
+        None,
+        "own metrics served with level none\n{}",
         c.logs()
     );
     let (status, logs) = c.stop();
@@ -753,8 +755,9 @@ fn self_metrics_level_none_serves_nothing() {
 
 #[test]
 fn self_metrics_pull_reader_serves_on_its_port() {
-    let (http, port) = (free_port(), free_port());
-    let cfg = minimal_pipeline(http)
+    // The pull reader's port is chosen here (it does not log the port it binds).
+    let port = free_port();
+    let cfg = minimal_pipeline()
         + &format!(
             "  telemetry:\n    metrics:\n      readers:\n        - pull: {{exporter: {{prometheus: {{host: 127.0.0.1, port: {port}}}}}}}\n"
         );
@@ -762,9 +765,10 @@ fn self_metrics_pull_reader_serves_on_its_port() {
     let mut c = Collector::start(
         &cfg,
         &["--set", "service.telemetry.logs.level=info"],
-        &[loopback(http), loopback(port)],
+        &[loopback(port)],
     );
-    post(loopback(http), "/v1/logs", &logs_body(4));
+    let http = otlp_http(&mut c);
+    post(http, "/v1/logs", &logs_body(4));
     let want = [(
         r#"otelcol_receiver_accepted_log_records{receiver="otlp",transport="http"}"#.to_string(),
         4.0,
@@ -810,9 +814,9 @@ fn graph_of_the_seed_config_matches_the_frozen_mermaid() {
 
 #[test]
 fn json_log_encoding_writes_one_json_object_per_line() {
-    let http = free_port();
-    let cfg = minimal_pipeline(http) + "  telemetry: {logs: {encoding: json}}\n";
-    let mut c = Collector::start(&cfg, &[], &[loopback(http)]);
+    let cfg = minimal_pipeline() + "  telemetry: {logs: {encoding: json}}\n";
+    let mut c = Collector::start(&cfg, &[], &[]);
+    otlp_http(&mut c);
     assert!(c.wait_for_log("Everything is ready"), "{}", c.logs());
     let (status, logs) = c.stop();
     assert!(status.success(), "{logs}");
