@@ -269,14 +269,20 @@ async fn partial_success_is_accepted_without_retry() {
     e.shutdown().await.unwrap();
 }
 
-async fn free_port() -> u16 {
-    let l = TcpListener::bind("127.0.0.1:0").await.unwrap();
-    l.local_addr().unwrap().port()
+/// A loopback port held by a socket that is bound but not listening:
+/// connections to it are refused, and no other process can take the port
+/// while the socket lives (it is never released and bound again; see
+/// `starts_with_backend_down_and_delivers_once_it_is_up`).
+fn closed_port() -> (tokio::net::TcpSocket, u16) {
+    let socket = tokio::net::TcpSocket::new_v4().unwrap();
+    socket.bind("127.0.0.1:0".parse().unwrap()).unwrap();
+    let port = socket.local_addr().unwrap().port();
+    (socket, port)
 }
 
 #[tokio::test]
 async fn backend_down_is_retryable() {
-    let port = free_port().await;
+    let (_held, port) = closed_port();
     let mut cfg = config(port, "sending_queue:\n  enabled: false\n");
     cfg.retry_on_failure.enabled = false;
     let e = exporter("otlp_down", &cfg);
@@ -288,13 +294,14 @@ async fn backend_down_is_retryable() {
 
 #[tokio::test]
 async fn starts_with_backend_down_and_delivers_once_it_is_up() {
-    let port = free_port().await;
+    let (held, port) = closed_port();
     let cfg = config(port, "");
     let e = exporter("otlp_late", &cfg);
     e.start(NopHost::new()).await.unwrap();
     e.clone().traces().unwrap().consume(spans(4)).await.unwrap();
     tokio::time::sleep(Duration::from_millis(50)).await;
-    let listener = TcpListener::bind(("127.0.0.1", port)).await.unwrap();
+    // The backend comes up on the very socket that held the port.
+    let listener = held.listen(1024).unwrap();
     let backend = Backend::with(vec![]);
     serve(backend.clone(), listener);
     for _ in 0..500 {
@@ -316,7 +323,7 @@ async fn starts_with_backend_down_and_delivers_once_it_is_up() {
 
 #[tokio::test]
 async fn lifecycle_contract() {
-    let port = free_port().await;
+    let (_held, port) = closed_port();
     let cfg = config(port, "");
     let f = factory();
     let set = nop_settings("otlp", Kind::Exporter);
