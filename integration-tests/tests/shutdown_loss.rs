@@ -125,8 +125,8 @@ fn drops_while_running_are_reported_but_exit_0() {
 
 #[test]
 fn a_clean_run_exits_0_and_says_nothing_was_dropped() {
-    let (grpc, http) = (free_port(), free_port());
-    let mut c = Collector::start(&otlp_to_files_config(grpc, http), &[], &[addr(http)]);
+    let mut c = Collector::start(&otlp_to_files_config(0, 0), &[], &[]);
+    let http = c.listen_addr("otlp", "OTLP HTTP receiver").port();
     send(http, 3, 10);
     let (status, logs) = c.stop();
     assert_eq!(status.code(), Some(0), "{logs}");
