@@ -2,32 +2,22 @@
 //! real OTLP/gRPC receiver on loopback.
 use std::sync::OnceLock;
 
-use otelcol_component::{Consumers, Kind};
-use otelcol_componenttest::{NopConsumer, NopHost, background, nop_settings, parse_config};
+use otelcol_component::Kind;
+use otelcol_componenttest::{loopback_backend, nop_settings, parse_config};
 use otelcol_receiver_otlp::OtlpReceiver;
 
-/// The exporter config: the shared backend's address, plaintext.
+/// The exporter config: the shared backend's address.
 fn config() -> String {
     static ADDR: OnceLock<std::net::SocketAddr> = OnceLock::new();
     let addr = ADDR.get_or_init(|| {
-        background(|| async {
-            let next = Consumers {
-                traces: Some(NopConsumer::new()),
-                metrics: Some(NopConsumer::new()),
-                logs: Some(NopConsumer::new()),
-            };
-            let cfg = parse_config("protocols: {grpc: {endpoint: 127.0.0.1:0}}")
-                .unwrap_or_else(|e| panic!("backend config: {e}"));
-            let r = OtlpReceiver::new(&nop_settings("otlp", Kind::Receiver), cfg, next);
-            otelcol_component::Component::start(&r, NopHost::new())
-                .await
-                .unwrap_or_else(|e| panic!("backend: {e}"));
-            let addr = r
-                .grpc_addr()
-                .unwrap_or_else(|| panic!("backend has no gRPC address"));
-            std::mem::forget(r);
-            addr
-        })
+        loopback_backend(
+            |next| {
+                let cfg = parse_config("protocols: {grpc: {endpoint: 127.0.0.1:0}}")
+                    .unwrap_or_else(|e| panic!("backend config: {e}"));
+                OtlpReceiver::new(&nop_settings("otlp", Kind::Receiver), cfg, next)
+            },
+            OtlpReceiver::grpc_addr,
+        )
     });
     format!("endpoint: {addr}\ntls: {{insecure: true}}")
 }

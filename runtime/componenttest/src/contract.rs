@@ -13,15 +13,7 @@ use crate::lifecycle::{
 /// Runs a check on a fresh multi-threaded runtime and panics with its
 /// message if it fails (the macro's tests have no runtime of their own).
 pub fn run<F: Future<Output = Result<(), String>>>(check: F) {
-    let rt = match tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-    {
-        Ok(rt) => rt,
-        Err(e) => panic!("cannot build a runtime: {e}"),
-    };
-    if let Err(e) = rt.block_on(check) {
+    if let Err(e) = crate::runtime(2).block_on(check) {
         panic!("{e}");
     }
 }

@@ -27,8 +27,8 @@ use std::marker::PhantomData;
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use otelcol_component::{
-    BuildInfo, Capabilities, ComponentId, ComponentType, ConsumeError, Consumer, Extension, Host, Kind, Logs,
-    Metrics, Payload, Settings, StatusEvent, Traces, async_trait,
+    BuildInfo, Capabilities, Component, ComponentId, ComponentType, ConsumeError, Consumer, Consumers,
+    Extension, Host, Kind, Logs, Metrics, Payload, Settings, StatusEvent, Traces, async_trait,
 };
 
 mod contract;
@@ -337,15 +337,7 @@ where
 {
     let (tx, rx) = std::sync::mpsc::channel();
     std::thread::spawn(move || {
-        let rt = match tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(1)
-            .enable_all()
-            .build()
-        {
-            Ok(rt) => rt,
-            Err(e) => panic!("cannot build the background runtime: {e}"),
-        };
-        rt.block_on(async move {
+        runtime(1).block_on(async move {
             let value = start().await;
             let _ = tx.send(value);
             std::future::pending::<()>().await;
@@ -355,4 +347,55 @@ where
         Ok(v) => v,
         Err(_) => panic!("the background task panicked before it was ready"),
     }
+}
+
+/// A multi-threaded runtime with `workers` threads and every driver.
+///
+/// # Panics
+/// If the runtime cannot be built (a broken test environment).
+pub(crate) fn runtime(workers: usize) -> tokio::runtime::Runtime {
+    match tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(workers)
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => panic!("cannot build a runtime: {e}"),
+    }
+}
+
+/// Consumers for every signal that accept and drop everything.
+pub fn nop_consumers() -> Consumers {
+    Consumers {
+        traces: Some(NopConsumer::new()),
+        metrics: Some(NopConsumer::new()),
+        logs: Some(NopConsumer::new()),
+    }
+}
+
+/// A loopback backend for exporter tests, shared by a test binary: `make`
+/// builds a receiver-like component from [`nop_consumers`], it is started
+/// with a [`NopHost`] on a [`background`] runtime and kept running, and
+/// `addr` reads the address it bound (configure port 0).
+///
+/// # Panics
+/// If the component does not start or reports no address.
+pub fn loopback_backend<C, M, A>(make: M, addr: A) -> std::net::SocketAddr
+where
+    C: Component + 'static,
+    M: FnOnce(Consumers) -> C + Send + 'static,
+    A: FnOnce(&C) -> Option<std::net::SocketAddr> + Send + 'static,
+{
+    background(move || async move {
+        let backend = make(nop_consumers());
+        if let Err(e) = backend.start(NopHost::new()).await {
+            panic!("backend did not start: {e}");
+        }
+        let Some(bound) = addr(&backend) else {
+            panic!("backend reports no address");
+        };
+        // Runs for the rest of the test process.
+        std::mem::forget(backend);
+        bound
+    })
 }
