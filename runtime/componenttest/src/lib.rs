@@ -399,3 +399,11 @@ where
         bound
     })
 }
+
+/// A path under the system's temporary directory that no other call in
+/// this process returns (`<prefix>-<pid>-<n>`); nothing is created.
+pub fn unique_temp_path(prefix: &str) -> std::path::PathBuf {
+    static N: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+    let n = N.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+    std::env::temp_dir().join(format!("{prefix}-{}-{n}", std::process::id()))
+}
