@@ -65,6 +65,30 @@ pub fn free_port() -> u16 {
         .expect("free port")
 }
 
+/// A loopback port nothing listens on, held for as long as this value
+/// lives by a socket that is bound but never listens: connections to it are
+/// refused, and no other process can take the port meanwhile (a port from
+/// [`free_port`] may be taken by anyone once released).
+#[derive(Debug)]
+pub struct ClosedPort {
+    _socket: tokio::net::TcpSocket,
+    /// The port.
+    pub port: u16,
+}
+
+/// See [`ClosedPort`].
+pub fn closed_port() -> ClosedPort {
+    let socket = tokio::net::TcpSocket::new_v4().expect("socket");
+    socket
+        .bind(SocketAddr::from(([127, 0, 0, 1], 0)))
+        .expect("bind a loopback port");
+    let port = socket.local_addr().expect("bound address").port();
+    ClosedPort {
+        _socket: socket,
+        port,
+    }
+}
+
 /// A running collector process.
 pub struct Collector {
     child: Child,

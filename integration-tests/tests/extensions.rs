@@ -119,7 +119,7 @@ fn post(addr: SocketAddr, path: &str, body: &[u8]) {
 /// A collector whose only exporter sends to a closed port with a queue and a
 /// few seconds of retries, so shutdown visibly takes a while to drain.
 fn slow_draining_collector(health_check: &str) -> (Collector, SocketAddr) {
-    let (http, closed) = (free_port(), free_port());
+    let closed = closed_port();
     let cfg = format!(
         r#"
 extensions:
@@ -128,10 +128,10 @@ extensions:
 receivers:
   otlp:
     protocols:
-      http: {{endpoint: "127.0.0.1:{http}"}}
+      http: {{endpoint: "127.0.0.1:0"}}
 exporters:
   otlp:
-    endpoint: 127.0.0.1:{closed}
+    endpoint: 127.0.0.1:{}
     tls: {{insecure: true}}
     timeout: 500ms
     retry_on_failure: {{initial_interval: 100ms, max_interval: 500ms, max_elapsed_time: 5s}}
@@ -140,10 +140,14 @@ service:
   extensions: [health_check]
   pipelines:
     traces: {{receivers: [otlp], exporters: [otlp]}}
-"#
+"#,
+        closed.port
     );
-    let c = Collector::start(&cfg, &[], &[]);
-    (c, loopback(http))
+    let mut c = Collector::start(&cfg, &[], &[]);
+    let http = otlp_http(&mut c);
+    // Held until the collector stops: the exporter must keep failing.
+    std::mem::forget(closed);
+    (c, http)
 }
 
 /// Polls `path` until it answers 200; any earlier answer must be 503.
@@ -191,9 +195,8 @@ fn answers_during_shutdown(
 
 #[test]
 fn health_check_turns_ready_then_unavailable_during_shutdown() {
-    let health_port = free_port();
-    let health = loopback(health_port);
-    let (mut c, receiver) = slow_draining_collector(&format!("    endpoint: 127.0.0.1:{health_port}"));
+    let (mut c, receiver) = slow_draining_collector("    endpoint: 127.0.0.1:0");
+    let health = c.listen_addr("health_check", "health check");
     let ok = wait_until_healthy(&c, health, "/");
     assert_eq!(ok.content_type, "application/json", "{ok:?}");
     let doc: serde_json::Value = serde_json::from_str(&ok.body).unwrap();
@@ -236,11 +239,10 @@ fn health_check_turns_ready_then_unavailable_during_shutdown() {
 
 #[test]
 fn health_check_custom_path_and_response_body() {
-    let health_port = free_port();
-    let health = loopback(health_port);
-    let (mut c, receiver) = slow_draining_collector(&format!(
-        "    endpoint: 127.0.0.1:{health_port}\n    path: /health/status\n    response_body: {{healthy: \"I'm OK\", unhealthy: \"I'm not OK\"}}"
-    ));
+    let (mut c, receiver) = slow_draining_collector(
+        "    endpoint: 127.0.0.1:0\n    path: /health/status\n    response_body: {healthy: \"I'm OK\", unhealthy: \"I'm not OK\"}",
+    );
+    let health = c.listen_addr("health_check", "health check");
     let ok = wait_until_healthy(&c, health, "/health/status");
     assert_eq!(ok.body, "I'm OK");
     assert_eq!(ok.content_type, "text/plain; charset=utf-8");
