@@ -298,36 +298,34 @@ fn health_check_is_available_again_after_a_reload() {
 
 #[test]
 fn zpages_describe_the_running_service() {
-    let (http, zpages, health) = (free_port(), free_port(), free_port());
-    let cfg = format!(
-        r#"
+    let cfg = r#"
 extensions:
-  zpages: {{endpoint: "127.0.0.1:{zpages}"}}
-  health_check: {{endpoint: "127.0.0.1:{health}"}}
+  zpages: {endpoint: "127.0.0.1:0"}
+  health_check: {endpoint: "127.0.0.1:0"}
 receivers:
   otlp:
     protocols:
-      http: {{endpoint: "127.0.0.1:{http}"}}
+      http: {endpoint: "127.0.0.1:0"}
 processors:
   attributes/tag:
-    actions: [{{key: itest, value: "yes", action: insert}}]
+    actions: [{key: itest, value: "yes", action: insert}]
   batch:
 exporters:
-  file: {{path: "{{dir}}/out.jsonl"}}
+  file: {path: "{dir}/out.jsonl"}
   nop:
 service:
   extensions: [zpages, health_check]
   pipelines:
-    traces: {{receivers: [otlp], processors: [attributes/tag, batch], exporters: [file, nop]}}
-    logs/audit: {{receivers: [otlp], exporters: [nop]}}
-"#
-    );
-    let z = loopback(zpages);
-    let mut c = Collector::start(&cfg, &[], &[loopback(http), z]);
+    traces: {receivers: [otlp], processors: [attributes/tag, batch], exporters: [file, nop]}
+    logs/audit: {receivers: [otlp], exporters: [nop]}
+"#;
+    let mut c = Collector::start(cfg, &[], &[]);
+    let http = otlp_http(&mut c);
+    let z = c.listen_addr("zpages", "zPages");
     for i in 0..3 {
-        post(loopback(http), "/v1/traces", &traces_body(i, 2));
+        post(http, "/v1/traces", &traces_body(i, 2));
     }
-    post(loopback(http), "/v1/logs", &logs_body(2));
+    post(http, "/v1/logs", &logs_body(2));
     let get = |path: &str| {
         let r = try_request(z, "GET", path, b"").unwrap_or_else(|| panic!("GET {path}"));
         assert_eq!(r.status, 200, "{path}: {r:?}");
@@ -477,15 +475,13 @@ mod profile {
 #[test]
 fn pprof_cpu_profile_of_a_busy_collector_decodes() {
     use prost::Message;
-    let (http, pprof) = (free_port(), free_port());
-    let cfg = format!(
-        r#"
+    let cfg = r#"
 extensions:
-  pprof: {{endpoint: "127.0.0.1:{pprof}"}}
+  pprof: {endpoint: "127.0.0.1:0"}
 receivers:
   otlp:
     protocols:
-      http: {{endpoint: "127.0.0.1:{http}"}}
+      http: {endpoint: "127.0.0.1:0"}
 processors:
   batch:
 exporters:
@@ -493,11 +489,11 @@ exporters:
 service:
   extensions: [pprof]
   pipelines:
-    traces: {{receivers: [otlp], processors: [batch], exporters: [nop]}}
-"#
-    );
-    let p = loopback(pprof);
-    let mut c = Collector::start(&cfg, &[], &[loopback(http), p]);
+    traces: {receivers: [otlp], processors: [batch], exporters: [nop]}
+"#;
+    let mut c = Collector::start(cfg, &[], &[]);
+    let http = otlp_http(&mut c);
+    let p = c.listen_addr("pprof", "pprof server");
     let stop = Arc::new(AtomicBool::new(false));
     let sent = Arc::new(AtomicUsize::new(0));
     let load: Vec<_> = (0..4)
@@ -506,9 +502,7 @@ service:
             let body = traces_body(0, 1000);
             thread::spawn(move || {
                 while !stop.load(Ordering::Relaxed) {
-                    if try_request(loopback(http), "POST", "/v1/traces", &body)
-                        .is_some_and(|r| r.status == 200)
-                    {
+                    if try_request(http, "POST", "/v1/traces", &body).is_some_and(|r| r.status == 200) {
                         sent.fetch_add(1, Ordering::Relaxed);
                     }
                 }
