@@ -52,12 +52,41 @@ pub fn shared_dir() -> PathBuf {
     p
 }
 
-/// A free TCP port on 127.0.0.1.
+/// A free TCP port on 127.0.0.1, found by binding port 0 and releasing it.
+///
+/// Racy: another process may take the port before the collector binds it.
+/// Prefer port 0 in the config and [`Collector::listen_addr`] (the collector
+/// binds once and logs the address); this remains for peers that cannot
+/// report the port they bound (Prometheus, Python servers).
 pub fn free_port() -> u16 {
     TcpListener::bind("127.0.0.1:0")
         .and_then(|l| l.local_addr())
         .map(|a| a.port())
         .expect("free port")
+}
+
+/// A loopback port nothing listens on, held for as long as this value
+/// lives by a socket that is bound but never listens: connections to it are
+/// refused, and no other process can take the port meanwhile (a port from
+/// [`free_port`] may be taken by anyone once released).
+#[derive(Debug)]
+pub struct ClosedPort {
+    _socket: tokio::net::TcpSocket,
+    /// The port.
+    pub port: u16,
+}
+
+/// See [`ClosedPort`].
+pub fn closed_port() -> ClosedPort {
+    let socket = tokio::net::TcpSocket::new_v4().expect("socket");
+    socket
+        .bind(SocketAddr::from(([127, 0, 0, 1], 0)))
+        .expect("bind a loopback port");
+    let port = socket.local_addr().expect("bound address").port();
+    ClosedPort {
+        _socket: socket,
+        port,
+    }
 }
 
 /// A running collector process.
@@ -109,13 +138,14 @@ impl Collector {
         env: &[(&str, &str)],
         wait_for: &[SocketAddr],
     ) -> Collector {
-        // Every collector serves its own metrics; give each a free port so
-        // parallel tests do not fight over the default localhost:8888.
-        let metrics_addr: SocketAddr = format!("127.0.0.1:{}", free_port()).parse().expect("addr");
+        // Every collector serves its own metrics; each binds port 0 so
+        // parallel tests do not fight over the default localhost:8888, and
+        // the address it got is read from its log below.
         let mut args = args.to_vec();
-        if !args.iter().any(|a| a.contains("telemetry")) {
+        let own_port = !args.iter().any(|a| a.contains("telemetry"));
+        if own_port {
             args.push("--set".into());
-            args.push(format!("service.telemetry.metrics.address={metrics_addr}"));
+            args.push("service.telemetry.metrics.address=127.0.0.1:0".into());
         }
         let mut child = Command::new(binary())
             .args(&args)
@@ -144,14 +174,67 @@ impl Collector {
         let mut c = Collector {
             child,
             log,
-            metrics_addr,
+            metrics_addr: SocketAddr::from(([127, 0, 0, 1], 0)),
             dir,
             config_path,
         };
+        if own_port {
+            if let Some(addr) = c.wait_for_own_metrics() {
+                c.metrics_addr = addr;
+            }
+        }
         for addr in wait_for {
             c.wait_for_port(*addr);
         }
         c
+    }
+
+    /// The address of the collector's own metrics from its log, once it is
+    /// there; `None` if the collector exits, becomes ready without serving
+    /// them (`level: none`) or says nothing for 30 s.
+    fn wait_for_own_metrics(&mut self) -> Option<SocketAddr> {
+        let deadline = Instant::now() + Duration::from_secs(30);
+        while Instant::now() < deadline {
+            let logs = self.logs();
+            if let Some(addr) = own_metrics_addr(&logs) {
+                return Some(addr);
+            }
+            if logs.contains("Everything is ready") || !matches!(self.child.try_wait(), Ok(None)) {
+                return None;
+            }
+            thread::sleep(Duration::from_millis(20));
+        }
+        None
+    }
+
+    /// The address component `id` bound for `what`, read from the
+    /// collector's log (`<what> listening on <addr>`), waiting up to 30 s.
+    /// With port 0 in the config the collector binds once and reports the
+    /// port it got: no port is chosen in advance, so nothing can take it in
+    /// between. `what`: `OTLP gRPC receiver`, `OTLP HTTP receiver`,
+    /// `health check`, `pprof server`, `zPages`, `Prometheus exporter serving`.
+    ///
+    /// # Panics
+    /// If the collector exits first or the line does not come.
+    pub fn listen_addr(&mut self, id: &str, what: &str) -> SocketAddr {
+        let deadline = Instant::now() + Duration::from_secs(30);
+        while Instant::now() < deadline {
+            if let Some(addr) = listen_addr_in(&self.logs(), id, what) {
+                return addr;
+            }
+            if let Ok(Some(status)) = self.child.try_wait() {
+                thread::sleep(Duration::from_millis(100));
+                panic!(
+                    "collector exited with {status} before {id} reported {what:?} listening:\n{}",
+                    self.logs()
+                );
+            }
+            thread::sleep(Duration::from_millis(20));
+        }
+        panic!(
+            "{id} did not report {what:?} listening within 30s:\n{}",
+            self.logs()
+        );
     }
 
     fn wait_for_port(&mut self, addr: SocketAddr) {
@@ -248,6 +331,37 @@ impl Drop for Collector {
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
+}
+
+/// The own-metrics address in a collector log
+/// (`Serving the collector's own metrics on http://<addr>/metrics`).
+pub fn own_metrics_addr(logs: &str) -> Option<SocketAddr> {
+    const NEEDLE: &str = "Serving the collector's own metrics on http://";
+    logs.lines().find_map(|line| {
+        let (_, rest) = line.split_once(NEEDLE)?;
+        rest.split('/').next()?.parse().ok()
+    })
+}
+
+/// The address in the first log line where component `id` (the span field
+/// of its start, in text or JSON logs) says `<what> listening on <addr>`
+/// (or `<what> ... addr=<addr>`, as the Prometheus exporter logs it).
+pub fn listen_addr_in(logs: &str, id: &str, what: &str) -> Option<SocketAddr> {
+    let text_id = format!("id={id}}}");
+    let json_id = format!("\"id\":\"{id}\"");
+    logs.lines()
+        .filter(|l| l.contains(&text_id) || l.contains(&json_id))
+        .find_map(|line| {
+            let (_, rest) = line.split_once(what)?;
+            let (_, rest) = rest
+                .split_once("listening on ")
+                .or_else(|| rest.split_once("addr="))?;
+            let token: String = rest
+                .chars()
+                .take_while(|c| c.is_ascii_hexdigit() || matches!(c, '.' | ':' | '[' | ']'))
+                .collect();
+            token.parse().ok()
+        })
 }
 
 /// Runs the binary to completion with `args`; returns (exit code, stdout, stderr).
@@ -414,28 +528,28 @@ pub fn llm_app_binary() -> PathBuf {
 }
 
 /// A second otelcol-rs standing in for a trace backend (Jaeger): OTLP/gRPC in
-/// on a free loopback port, every span out to `{dir}/traces.jsonl`. Returns
+/// on a loopback port it binds (port 0), every span out to `{dir}/traces.jsonl`. Returns
 /// the collector and its gRPC address.
 pub fn start_trace_backend() -> (Collector, SocketAddr) {
-    let grpc: SocketAddr = format!("127.0.0.1:{}", free_port()).parse().expect("addr");
-    let config = format!(
-        r#"
+    let config = r#"
 receivers:
   otlp:
     protocols:
-      grpc: {{endpoint: "{grpc}"}}
+      grpc: {endpoint: "127.0.0.1:0"}
 exporters:
-  file: {{path: "{{dir}}/traces.jsonl", flush_interval: 100ms}}
+  file: {path: "{dir}/traces.jsonl", flush_interval: 100ms}
 service:
   pipelines:
-    traces: {{receivers: [otlp], exporters: [file]}}
-"#
-    );
-    (Collector::start(&config, &[], &[grpc]), grpc)
+    traces: {receivers: [otlp], exporters: [file]}
+"#;
+    let mut c = Collector::start(config, &[], &[]);
+    let grpc = c.listen_addr("otlp", "OTLP gRPC receiver");
+    (c, grpc)
 }
 
 /// The collector of the seed's flow: `deploy/collector-config.yaml` itself,
-/// its listeners moved to free loopback ports with `--set`, its otlp
+/// its listeners moved to loopback port 0 with `--set` (the addresses bound
+/// are read from its log), its otlp
 /// exporter pointed at `backend`.
 #[derive(Debug)]
 pub struct DeployPorts {
@@ -456,16 +570,15 @@ pub fn start_deploy_collector(
     env: &[(&str, &str)],
     sets: &[String],
 ) -> (Collector, DeployPorts) {
-    let addr = || -> SocketAddr { format!("127.0.0.1:{}", free_port()).parse().expect("addr") };
-    let [grpc, http, prometheus, health, pprof, zpages] = [(); 6].map(|_| addr());
+    const ANY: &str = "127.0.0.1:0";
     let mut all_sets = vec![
-        format!("receivers::otlp::protocols::grpc::endpoint={grpc}"),
-        format!("receivers::otlp::protocols::http::endpoint={http}"),
+        format!("receivers::otlp::protocols::grpc::endpoint={ANY}"),
+        format!("receivers::otlp::protocols::http::endpoint={ANY}"),
         format!("exporters::otlp::endpoint={backend}"),
-        format!("exporters::prometheus::endpoint={prometheus}"),
-        format!("extensions::health_check::endpoint={health}"),
-        format!("extensions::pprof::endpoint={pprof}"),
-        format!("extensions::zpages::endpoint={zpages}"),
+        format!("exporters::prometheus::endpoint={ANY}"),
+        format!("extensions::health_check::endpoint={ANY}"),
+        format!("extensions::pprof::endpoint={ANY}"),
+        format!("extensions::zpages::endpoint={ANY}"),
     ];
     all_sets.extend(sets.iter().cloned());
     let config = Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -476,8 +589,14 @@ pub fn start_deploy_collector(
     for s in &all_sets {
         args.extend(["--set", s.as_str()]);
     }
-    // `spawn` adds `--set service.telemetry.metrics.address=<free port>`.
-    let c = Collector::start_args_env(&args, env, &[grpc, http, prometheus, health, pprof, zpages]);
+    // `spawn` adds `--set service.telemetry.metrics.address=127.0.0.1:0`.
+    let mut c = Collector::start_args_env(&args, env, &[]);
+    let grpc = c.listen_addr("otlp", "OTLP gRPC receiver");
+    let http = c.listen_addr("otlp", "OTLP HTTP receiver");
+    let prometheus = c.listen_addr("prometheus", "Prometheus exporter serving");
+    let health = c.listen_addr("health_check", "health check");
+    c.listen_addr("pprof", "pprof server");
+    c.listen_addr("zpages", "zPages");
     (
         c,
         DeployPorts {

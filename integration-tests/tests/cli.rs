@@ -180,22 +180,21 @@ fn version_and_print_config_redacts_secrets() {
 
 #[test]
 fn runs_the_embedded_default_config_without_config_flag() {
-    let (grpc, http) = (free_port(), free_port());
-    let addrs: Vec<SocketAddr> = vec![
-        format!("127.0.0.1:{grpc}").parse().unwrap(),
-        format!("127.0.0.1:{http}").parse().unwrap(),
-    ];
-    let health = free_port();
-    let g = format!("receivers.otlp.protocols.grpc.endpoint=127.0.0.1:{grpc}");
-    let h = format!("receivers.otlp.protocols.http.endpoint=127.0.0.1:{http}");
-    let hc = format!("extensions.health_check.endpoint=127.0.0.1:{health}");
-    let pp = format!("extensions.pprof.endpoint=127.0.0.1:{}", free_port());
-    let zp = format!("extensions.zpages.endpoint=127.0.0.1:{}", free_port());
-    let mut c = Collector::start_args(
-        &["--set", &g, "--set", &h, "--set", &hc, "--set", &pp, "--set", &zp],
-        &addrs,
-    );
-    let health_addr: SocketAddr = format!("127.0.0.1:{health}").parse().unwrap();
+    // Every listener on port 0; the bound addresses are read from the log.
+    let sets: Vec<String> = [
+        "receivers.otlp.protocols.grpc.endpoint",
+        "receivers.otlp.protocols.http.endpoint",
+        "extensions.health_check.endpoint",
+        "extensions.pprof.endpoint",
+        "extensions.zpages.endpoint",
+    ]
+    .iter()
+    .flat_map(|key| ["--set".to_string(), format!("{key}=127.0.0.1:0")])
+    .collect();
+    let args: Vec<&str> = sets.iter().map(String::as_str).collect();
+    let mut c = Collector::start_args(&args, &[]);
+    let http = c.listen_addr("otlp", "OTLP HTTP receiver");
+    let health_addr = c.listen_addr("health_check", "health check");
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
     let mut ready = http_request(health_addr, "GET", "/", &[], b"");
     while ready.status != 200 && std::time::Instant::now() < deadline {
@@ -206,7 +205,7 @@ fn runs_the_embedded_default_config_without_config_flag() {
     assert!(String::from_utf8_lossy(&ready.body).contains("Server available"));
     assert!(c.wait_for_log("embedded default config"), "{}", c.logs());
     let r = http_request(
-        addrs[1],
+        http,
         "POST",
         "/v1/logs",
         &[("Content-Type", "application/json")],

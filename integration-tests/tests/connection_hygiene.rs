@@ -28,26 +28,21 @@ struct Ports {
     http: SocketAddr,
 }
 
-fn addr(port: u16) -> SocketAddr {
-    format!("127.0.0.1:{port}").parse().unwrap()
-}
-
 /// A collector whose OTLP receiver has `grpc_extra` and `http_extra` (flow
 /// YAML maps' inner keys) on top of the endpoints.
 fn start(grpc_extra: &str, http_extra: &str) -> (Collector, Ports) {
-    let ports = Ports {
-        grpc: addr(free_port()),
-        http: addr(free_port()),
-    };
     let cfg = format!(
         "receivers: {{otlp: {{protocols: {{\n\
-           grpc: {{endpoint: '{}', {grpc_extra}}},\n\
-           http: {{endpoint: '{}', {http_extra}}}}}}}}}\n\
+           grpc: {{endpoint: '127.0.0.1:0', {grpc_extra}}},\n\
+           http: {{endpoint: '127.0.0.1:0', {http_extra}}}}}}}}}\n\
          exporters: {{nop: }}\n\
-         service: {{pipelines: {{traces: {{receivers: [otlp], exporters: [nop]}}}}}}\n",
-        ports.grpc, ports.http
+         service: {{pipelines: {{traces: {{receivers: [otlp], exporters: [nop]}}}}}}\n"
     );
-    let c = Collector::start(&cfg, &[], &[ports.grpc, ports.http]);
+    let mut c = Collector::start(&cfg, &[], &[]);
+    let ports = Ports {
+        grpc: c.listen_addr("otlp", "OTLP gRPC receiver"),
+        http: c.listen_addr("otlp", "OTLP HTTP receiver"),
+    };
     (c, ports)
 }
 

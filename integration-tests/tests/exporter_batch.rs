@@ -109,11 +109,11 @@ fn wait_for(b: &Collector, want: usize) {
 
 #[test]
 fn null_batch_forwards_every_span_in_batches() {
-    let (a_http, b_grpc) = (free_port(), free_port());
-    let a_addr: SocketAddr = format!("127.0.0.1:{a_http}").parse().unwrap();
-    let b_addr: SocketAddr = format!("127.0.0.1:{b_grpc}").parse().unwrap();
-    let mut b = Collector::start(&collector_b(b_grpc), &[], &[b_addr]);
-    let mut a = Collector::start(&collector_a(a_http, b_grpc, None), &[], &[a_addr]);
+    // B first, then A pointed at the port B bound.
+    let mut b = Collector::start(&collector_b(0), &[], &[]);
+    let b_grpc = b.listen_addr("otlp", "OTLP gRPC receiver").port();
+    let mut a = Collector::start(&collector_a(0, b_grpc, None), &[], &[]);
+    let a_addr = a.listen_addr("otlp", "OTLP HTTP receiver");
     let (requests, per) = (20, 50);
     send_all(a_addr, "mem", requests, per);
     wait_for(&b, requests * per);

@@ -119,7 +119,7 @@ fn post(addr: SocketAddr, path: &str, body: &[u8]) {
 /// A collector whose only exporter sends to a closed port with a queue and a
 /// few seconds of retries, so shutdown visibly takes a while to drain.
 fn slow_draining_collector(health_check: &str) -> (Collector, SocketAddr) {
-    let (http, closed) = (free_port(), free_port());
+    let closed = closed_port();
     let cfg = format!(
         r#"
 extensions:
@@ -128,10 +128,10 @@ extensions:
 receivers:
   otlp:
     protocols:
-      http: {{endpoint: "127.0.0.1:{http}"}}
+      http: {{endpoint: "127.0.0.1:0"}}
 exporters:
   otlp:
-    endpoint: 127.0.0.1:{closed}
+    endpoint: 127.0.0.1:{}
     tls: {{insecure: true}}
     timeout: 500ms
     retry_on_failure: {{initial_interval: 100ms, max_interval: 500ms, max_elapsed_time: 5s}}
@@ -140,10 +140,14 @@ service:
   extensions: [health_check]
   pipelines:
     traces: {{receivers: [otlp], exporters: [otlp]}}
-"#
+"#,
+        closed.port
     );
-    let c = Collector::start(&cfg, &[], &[]);
-    (c, loopback(http))
+    let mut c = Collector::start(&cfg, &[], &[]);
+    let http = otlp_http(&mut c);
+    // Held until the collector stops: the exporter must keep failing.
+    std::mem::forget(closed);
+    (c, http)
 }
 
 /// Polls `path` until it answers 200; any earlier answer must be 503.
@@ -191,9 +195,8 @@ fn answers_during_shutdown(
 
 #[test]
 fn health_check_turns_ready_then_unavailable_during_shutdown() {
-    let health_port = free_port();
-    let health = loopback(health_port);
-    let (mut c, receiver) = slow_draining_collector(&format!("    endpoint: 127.0.0.1:{health_port}"));
+    let (mut c, receiver) = slow_draining_collector("    endpoint: 127.0.0.1:0");
+    let health = c.listen_addr("health_check", "health check");
     let ok = wait_until_healthy(&c, health, "/");
     assert_eq!(ok.content_type, "application/json", "{ok:?}");
     let doc: serde_json::Value = serde_json::from_str(&ok.body).unwrap();
@@ -236,11 +239,10 @@ fn health_check_turns_ready_then_unavailable_during_shutdown() {
 
 #[test]
 fn health_check_custom_path_and_response_body() {
-    let health_port = free_port();
-    let health = loopback(health_port);
-    let (mut c, receiver) = slow_draining_collector(&format!(
-        "    endpoint: 127.0.0.1:{health_port}\n    path: /health/status\n    response_body: {{healthy: \"I'm OK\", unhealthy: \"I'm not OK\"}}"
-    ));
+    let (mut c, receiver) = slow_draining_collector(
+        "    endpoint: 127.0.0.1:0\n    path: /health/status\n    response_body: {healthy: \"I'm OK\", unhealthy: \"I'm not OK\"}",
+    );
+    let health = c.listen_addr("health_check", "health check");
     let ok = wait_until_healthy(&c, health, "/health/status");
     assert_eq!(ok.body, "I'm OK");
     assert_eq!(ok.content_type, "text/plain; charset=utf-8");
@@ -296,36 +298,34 @@ fn health_check_is_available_again_after_a_reload() {
 
 #[test]
 fn zpages_describe_the_running_service() {
-    let (http, zpages, health) = (free_port(), free_port(), free_port());
-    let cfg = format!(
-        r#"
+    let cfg = r#"
 extensions:
-  zpages: {{endpoint: "127.0.0.1:{zpages}"}}
-  health_check: {{endpoint: "127.0.0.1:{health}"}}
+  zpages: {endpoint: "127.0.0.1:0"}
+  health_check: {endpoint: "127.0.0.1:0"}
 receivers:
   otlp:
     protocols:
-      http: {{endpoint: "127.0.0.1:{http}"}}
+      http: {endpoint: "127.0.0.1:0"}
 processors:
   attributes/tag:
-    actions: [{{key: itest, value: "yes", action: insert}}]
+    actions: [{key: itest, value: "yes", action: insert}]
   batch:
 exporters:
-  file: {{path: "{{dir}}/out.jsonl"}}
+  file: {path: "{dir}/out.jsonl"}
   nop:
 service:
   extensions: [zpages, health_check]
   pipelines:
-    traces: {{receivers: [otlp], processors: [attributes/tag, batch], exporters: [file, nop]}}
-    logs/audit: {{receivers: [otlp], exporters: [nop]}}
-"#
-    );
-    let z = loopback(zpages);
-    let mut c = Collector::start(&cfg, &[], &[loopback(http), z]);
+    traces: {receivers: [otlp], processors: [attributes/tag, batch], exporters: [file, nop]}
+    logs/audit: {receivers: [otlp], exporters: [nop]}
+"#;
+    let mut c = Collector::start(cfg, &[], &[]);
+    let http = otlp_http(&mut c);
+    let z = c.listen_addr("zpages", "zPages");
     for i in 0..3 {
-        post(loopback(http), "/v1/traces", &traces_body(i, 2));
+        post(http, "/v1/traces", &traces_body(i, 2));
     }
-    post(loopback(http), "/v1/logs", &logs_body(2));
+    post(http, "/v1/logs", &logs_body(2));
     let get = |path: &str| {
         let r = try_request(z, "GET", path, b"").unwrap_or_else(|| panic!("GET {path}"));
         assert_eq!(r.status, 200, "{path}: {r:?}");
@@ -475,15 +475,13 @@ mod profile {
 #[test]
 fn pprof_cpu_profile_of_a_busy_collector_decodes() {
     use prost::Message;
-    let (http, pprof) = (free_port(), free_port());
-    let cfg = format!(
-        r#"
+    let cfg = r#"
 extensions:
-  pprof: {{endpoint: "127.0.0.1:{pprof}"}}
+  pprof: {endpoint: "127.0.0.1:0"}
 receivers:
   otlp:
     protocols:
-      http: {{endpoint: "127.0.0.1:{http}"}}
+      http: {endpoint: "127.0.0.1:0"}
 processors:
   batch:
 exporters:
@@ -491,11 +489,11 @@ exporters:
 service:
   extensions: [pprof]
   pipelines:
-    traces: {{receivers: [otlp], processors: [batch], exporters: [nop]}}
-"#
-    );
-    let p = loopback(pprof);
-    let mut c = Collector::start(&cfg, &[], &[loopback(http), p]);
+    traces: {receivers: [otlp], processors: [batch], exporters: [nop]}
+"#;
+    let mut c = Collector::start(cfg, &[], &[]);
+    let http = otlp_http(&mut c);
+    let p = c.listen_addr("pprof", "pprof server");
     let stop = Arc::new(AtomicBool::new(false));
     let sent = Arc::new(AtomicUsize::new(0));
     let load: Vec<_> = (0..4)
@@ -504,9 +502,7 @@ service:
             let body = traces_body(0, 1000);
             thread::spawn(move || {
                 while !stop.load(Ordering::Relaxed) {
-                    if try_request(loopback(http), "POST", "/v1/traces", &body)
-                        .is_some_and(|r| r.status == 200)
-                    {
+                    if try_request(http, "POST", "/v1/traces", &body).is_some_and(|r| r.status == 200) {
                         sent.fetch_add(1, Ordering::Relaxed);
                     }
                 }
@@ -634,26 +630,23 @@ fn wait_for_series(c: &Collector, want: &[(String, f64)]) -> String {
 
 #[test]
 fn self_metrics_count_exactly_the_traffic_sent() {
-    let http = free_port();
-    let cfg = format!(
-        r#"
+    let cfg = r#"
 receivers:
   otlp:
     protocols:
-      http: {{endpoint: "127.0.0.1:{http}"}}
+      http: {endpoint: "127.0.0.1:0"}
 processors:
-  batch: {{timeout: 100ms}}
+  batch: {timeout: 100ms}
 exporters:
-  file: {{path: "{{dir}}/out.jsonl", flush_interval: 100ms}}
+  file: {path: "{dir}/out.jsonl", flush_interval: 100ms}
 service:
   pipelines:
-    traces: {{receivers: [otlp], processors: [batch], exporters: [file]}}
-    metrics: {{receivers: [otlp], processors: [batch], exporters: [file]}}
-    logs: {{receivers: [otlp], processors: [batch], exporters: [file]}}
-"#
-    );
-    let addr = loopback(http);
-    let mut c = Collector::start(&cfg, &[], &[addr]);
+    traces: {receivers: [otlp], processors: [batch], exporters: [file]}
+    metrics: {receivers: [otlp], processors: [batch], exporters: [file]}
+    logs: {receivers: [otlp], processors: [batch], exporters: [file]}
+"#;
+    let mut c = Collector::start(cfg, &[], &[]);
+    let addr = otlp_http(&mut c);
     let (spans, points, records) = (3 * 7, 2 * 5, 4 * 3);
     for i in 0..3 {
         post(addr, "/v1/traces", &traces_body(i, 7));
@@ -724,27 +717,32 @@ service:
     assert!(count("resourceSpans") > 0 && count("resourceMetrics") > 0 && count("resourceLogs") > 0);
 }
 
-fn minimal_pipeline(http: u16) -> String {
-    format!(
-        "receivers: {{otlp: {{protocols: {{http: {{endpoint: '127.0.0.1:{http}'}}}}}}}}\n\
-         exporters: {{nop: }}\n\
-         service:\n  pipelines: {{logs: {{receivers: [otlp], exporters: [nop]}}}}\n"
-    )
+/// An OTLP/HTTP receiver on port 0 (see [`Collector::listen_addr`]) into nop.
+fn minimal_pipeline() -> String {
+    "receivers: {otlp: {protocols: {http: {endpoint: '127.0.0.1:0'}}}}\n\
+     exporters: {nop: }\n\
+     service:\n  pipelines: {logs: {receivers: [otlp], exporters: [nop]}}\n"
+        .to_string()
+}
+
+fn otlp_http(c: &mut Collector) -> SocketAddr {
+    c.listen_addr("otlp", "OTLP HTTP receiver")
 }
 
 #[test]
 fn self_metrics_level_none_serves_nothing() {
-    let http = free_port();
-    let cfg = minimal_pipeline(http) + "  telemetry: {metrics: {level: none}}\n";
-    // The harness adds `service.telemetry.metrics.address` on a free port:
-    // with level none nothing may listen there.
-    let mut c = Collector::start(&cfg, &[], &[loopback(http)]);
+    let cfg = minimal_pipeline() + "  telemetry: {metrics: {level: none}}\n";
+    // The harness adds `service.telemetry.metrics.address` (port 0): with
+    // level none nothing may be served there (the collector logs the
+    // address whenever it serves its metrics).
+    let mut c = Collector::start(&cfg, &[], &[]);
+    let http = otlp_http(&mut c);
     assert!(c.wait_for_log("Everything is ready"), "{}", c.logs());
-    post(loopback(http), "/v1/logs", &logs_body(1));
-    assert!(
-        TcpStream::connect_timeout(&c.metrics_addr, Duration::from_millis(500)).is_err(),
-        "nothing listens on {} with level none\n{}",
-        c.metrics_addr,
+    post(http, "/v1/logs", &logs_body(1));
+    assert_eq!(
+        otelcol_integration_tests::own_metrics_addr(&c.logs()),
+        None,
+        "own metrics served with level none\n{}",
         c.logs()
     );
     let (status, logs) = c.stop();
@@ -753,8 +751,9 @@ fn self_metrics_level_none_serves_nothing() {
 
 #[test]
 fn self_metrics_pull_reader_serves_on_its_port() {
-    let (http, port) = (free_port(), free_port());
-    let cfg = minimal_pipeline(http)
+    // The pull reader's port is chosen here (it does not log the port it binds).
+    let port = free_port();
+    let cfg = minimal_pipeline()
         + &format!(
             "  telemetry:\n    metrics:\n      readers:\n        - pull: {{exporter: {{prometheus: {{host: 127.0.0.1, port: {port}}}}}}}\n"
         );
@@ -762,9 +761,10 @@ fn self_metrics_pull_reader_serves_on_its_port() {
     let mut c = Collector::start(
         &cfg,
         &["--set", "service.telemetry.logs.level=info"],
-        &[loopback(http), loopback(port)],
+        &[loopback(port)],
     );
-    post(loopback(http), "/v1/logs", &logs_body(4));
+    let http = otlp_http(&mut c);
+    post(http, "/v1/logs", &logs_body(4));
     let want = [(
         r#"otelcol_receiver_accepted_log_records{receiver="otlp",transport="http"}"#.to_string(),
         4.0,
@@ -810,9 +810,9 @@ fn graph_of_the_seed_config_matches_the_frozen_mermaid() {
 
 #[test]
 fn json_log_encoding_writes_one_json_object_per_line() {
-    let http = free_port();
-    let cfg = minimal_pipeline(http) + "  telemetry: {logs: {encoding: json}}\n";
-    let mut c = Collector::start(&cfg, &[], &[loopback(http)]);
+    let cfg = minimal_pipeline() + "  telemetry: {logs: {encoding: json}}\n";
+    let mut c = Collector::start(&cfg, &[], &[]);
+    otlp_http(&mut c);
     assert!(c.wait_for_log("Everything is ready"), "{}", c.logs());
     let (status, logs) = c.stop();
     assert!(status.success(), "{logs}");

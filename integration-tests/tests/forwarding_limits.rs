@@ -6,7 +6,6 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)] // test code: a panic is a failed assertion
 
 use std::collections::BTreeSet;
-use std::net::SocketAddr;
 use std::thread;
 use std::time::{Duration, Instant};
 
@@ -74,14 +73,13 @@ fn names_at(b: &Collector) -> BTreeSet<String> {
 #[test]
 fn the_deepest_request_a_receiver_accepts_reaches_the_next_hop() {
     let (mut b, b_grpc) = start_trace_backend();
-    let a_http: SocketAddr = format!("127.0.0.1:{}", free_port()).parse().unwrap();
     let mut a = Collector::start(
         &format!(
             r#"
 receivers:
   otlp:
     protocols:
-      http: {{endpoint: "{a_http}"}}
+      http: {{endpoint: "127.0.0.1:0"}}
 exporters:
   otlp:
     endpoint: {b_grpc}
@@ -92,8 +90,9 @@ service:
 "#
         ),
         &[],
-        &[a_http],
+        &[],
     );
+    let a_http = a.listen_addr("otlp", "OTLP HTTP receiver");
     let mut accepted = BTreeSet::new();
     for (format, content_type) in [("json", "application/json"), ("proto", "application/x-protobuf")] {
         for array in [true, false] {

@@ -11,14 +11,14 @@ use otelcol_integration_tests::*;
 use prost::Message;
 
 fn start(max_body: usize) -> (Collector, SocketAddr) {
-    let http = free_port();
-    let addr: SocketAddr = format!("127.0.0.1:{http}").parse().unwrap();
     let cfg = format!(
-        "receivers: {{otlp: {{protocols: {{http: {{endpoint: '127.0.0.1:{http}', max_request_body_size: {max_body}}}}}}}}}\n\
+        "receivers: {{otlp: {{protocols: {{http: {{endpoint: '127.0.0.1:0', max_request_body_size: {max_body}}}}}}}}}\n\
          exporters: {{nop: }}\n\
          service: {{pipelines: {{traces: {{receivers: [otlp], exporters: [nop]}}}}}}\n"
     );
-    (Collector::start(&cfg, &[], &[addr]), addr)
+    let mut c = Collector::start(&cfg, &[], &[]);
+    let addr = c.listen_addr("otlp", "OTLP HTTP receiver");
+    (c, addr)
 }
 
 fn spans(n: usize) -> Vec<u8> {
@@ -124,15 +124,12 @@ fn statuses_match_the_go_receiver() {
 /// before reading the body, with 503 and Retry-After, so SDKs back off.
 #[test]
 fn memory_limiter_refuses_before_decoding_with_retryable_status() {
-    let http = free_port();
-    let addr: SocketAddr = format!("127.0.0.1:{http}").parse().unwrap();
-    let cfg = format!(
-        "receivers: {{otlp: {{protocols: {{http: {{endpoint: '127.0.0.1:{http}'}}}}}}}}\n\
-         processors: {{memory_limiter: {{check_interval: 100ms, limit_mib: 2, spike_limit_mib: 1}}}}\n\
-         exporters: {{nop: }}\n\
-         service: {{pipelines: {{traces: {{receivers: [otlp], processors: [memory_limiter], exporters: [nop]}}}}}}\n"
-    );
-    let c = Collector::start(&cfg, &[], &[addr]);
+    let cfg = "receivers: {otlp: {protocols: {http: {endpoint: '127.0.0.1:0'}}}}\n\
+         processors: {memory_limiter: {check_interval: 100ms, limit_mib: 2, spike_limit_mib: 1}}\n\
+         exporters: {nop: }\n\
+         service: {pipelines: {traces: {receivers: [otlp], processors: [memory_limiter], exporters: [nop]}}}\n";
+    let mut c = Collector::start(cfg, &[], &[]);
+    let addr = c.listen_addr("otlp", "OTLP HTTP receiver");
     let r = http_request(addr, "POST", "/v1/traces", &[PB], &spans(10));
     assert_eq!(r.status, 503, "{}", c.logs());
     let after: u64 = r.header("retry-after").expect("Retry-After").parse().unwrap();

@@ -3,8 +3,6 @@
 
 #![allow(clippy::unwrap_used)] // test code: a panic is a failed assertion
 
-use std::net::SocketAddr;
-
 use otelcol_integration_tests::*;
 use serde_json::Value;
 
@@ -53,9 +51,8 @@ fn normalise(v: &mut Value) {
 
 #[test]
 fn official_examples_round_trip_through_the_collector() {
-    let http = free_port();
-    let addr: SocketAddr = format!("127.0.0.1:{http}").parse().unwrap();
-    let mut c = Collector::start(&config(http), &[], &[addr]);
+    let mut c = Collector::start(&config(0), &[], &[]);
+    let addr = c.listen_addr("otlp", "OTLP HTTP receiver");
     let examples = shared_dir().join("otlp-examples");
     let cases = [
         ("trace.json", "/v1/traces", "traces.jsonl"),
@@ -99,33 +96,30 @@ fn official_examples_round_trip_through_the_collector() {
 /// official trace example: the output carries exactly the configured changes.
 #[test]
 fn resource_and_attributes_processors_change_what_they_are_told_to() {
-    let http = free_port();
-    let addr: SocketAddr = format!("127.0.0.1:{http}").parse().unwrap();
-    let cfg = format!(
-        r#"
+    let cfg = r#"
 receivers:
   otlp:
     protocols:
       http:
-        endpoint: 127.0.0.1:{http}
+        endpoint: 127.0.0.1:0
 processors:
   batch:
   resource:
     attributes:
-      - {{key: deployment.environment, value: prod, action: upsert}}
-      - {{key: service.name, action: delete}}
+      - {key: deployment.environment, value: prod, action: upsert}
+      - {key: service.name, action: delete}
   attributes:
     actions:
-      - {{key: my.span.attr, action: hash}}
-      - {{key: added, value: 42, action: insert}}
+      - {key: my.span.attr, action: hash}
+      - {key: added, value: 42, action: insert}
 exporters:
-  file: {{path: "{{dir}}/traces.jsonl"}}
+  file: {path: "{dir}/traces.jsonl"}
 service:
   pipelines:
-    traces: {{receivers: [otlp], processors: [batch, resource, attributes], exporters: [file]}}
-"#
-    );
-    let mut c = Collector::start(&cfg, &[], &[addr]);
+    traces: {receivers: [otlp], processors: [batch, resource, attributes], exporters: [file]}
+"#;
+    let mut c = Collector::start(cfg, &[], &[]);
+    let addr = c.listen_addr("otlp", "OTLP HTTP receiver");
     let body = std::fs::read(shared_dir().join("otlp-examples/trace.json")).unwrap();
     let r = http_request(
         addr,

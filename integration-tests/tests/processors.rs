@@ -6,7 +6,6 @@
 #![allow(clippy::unwrap_used)] // test code: a panic is a failed assertion
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::net::SocketAddr;
 
 use otelcol_integration_tests::*;
 use serde_json::{Value, json};
@@ -86,16 +85,13 @@ fn attrs_of(v: &Value) -> BTreeMap<String, Value> {
 
 #[test]
 fn the_processor_chain_changes_exactly_what_it_is_configured_to() {
-    let http = free_port();
-    let addr: SocketAddr = format!("127.0.0.1:{http}").parse().unwrap();
-    let cfg = format!(
-        r#"
+    let cfg = r#"
 receivers:
   otlp:
     protocols:
-      http: {{endpoint: "127.0.0.1:{http}"}}
+      http: {endpoint: "127.0.0.1:0"}
 processors:
-  memory_limiter: {{check_interval: 1s, limit_mib: 4000, spike_limit_mib: 800}}
+  memory_limiter: {check_interval: 1s, limit_mib: 4000, spike_limit_mib: 800}
   filter:
     error_mode: ignore
     trace_conditions:
@@ -103,25 +99,25 @@ processors:
       - 'resource.attributes["service.name"] == "noisy"'
   resource:
     attributes:
-      - {{key: deployment.environment, value: prod, action: upsert}}
-      - {{key: collector, value: otelcol-rs, action: insert}}
+      - {key: deployment.environment, value: prod, action: upsert}
+      - {key: collector, value: otelcol-rs, action: insert}
   attributes:
     actions:
-      - {{key: user.email, action: hash}}
-      - {{key: internal.debug, action: delete}}
-      - {{key: checked, value: true, action: insert}}
-  batch: {{send_batch_size: 100, send_batch_max_size: 120, timeout: 200ms}}
+      - {key: user.email, action: hash}
+      - {key: internal.debug, action: delete}
+      - {key: checked, value: true, action: insert}
+  batch: {send_batch_size: 100, send_batch_max_size: 120, timeout: 200ms}
 exporters:
-  file: {{path: "{{dir}}/spans.jsonl"}}
+  file: {path: "{dir}/spans.jsonl"}
 service:
   pipelines:
     traces:
       receivers: [otlp]
       processors: [memory_limiter, filter, resource, attributes, batch]
       exporters: [file]
-"#
-    );
-    let mut c = Collector::start(&cfg, &[], &[addr]);
+"#;
+    let mut c = Collector::start(cfg, &[], &[]);
+    let addr = c.listen_addr("otlp", "OTLP HTTP receiver");
     let r = http_request(
         addr,
         "POST",

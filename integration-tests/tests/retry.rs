@@ -36,14 +36,14 @@ fn spans(n: usize) -> Vec<u8> {
 
 /// B refuses everything it is sent, before decoding: its memory limit is below its own footprint.
 fn refusing_b() -> (Collector, u16, u16) {
-    let (grpc, http) = (free_port(), free_port());
-    let cfg = format!(
-        "receivers: {{otlp: {{protocols: {{grpc: {{endpoint: '127.0.0.1:{grpc}'}}, http: {{endpoint: '127.0.0.1:{http}'}}}}}}}}\n\
-         processors: {{memory_limiter: {{check_interval: 100ms, limit_mib: 2, spike_limit_mib: 1}}}}\n\
-         exporters: {{nop: }}\n\
-         service: {{pipelines: {{traces: {{receivers: [otlp], processors: [memory_limiter], exporters: [nop]}}}}}}\n"
-    );
-    (Collector::start(&cfg, &[], &[addr(grpc), addr(http)]), grpc, http)
+    let cfg = "receivers: {otlp: {protocols: {grpc: {endpoint: '127.0.0.1:0'}, http: {endpoint: '127.0.0.1:0'}}}}\n\
+         processors: {memory_limiter: {check_interval: 100ms, limit_mib: 2, spike_limit_mib: 1}}\n\
+         exporters: {nop: }\n\
+         service: {pipelines: {traces: {receivers: [otlp], processors: [memory_limiter], exporters: [nop]}}}\n";
+    let mut c = Collector::start(cfg, &[], &[]);
+    let grpc = c.listen_addr("otlp", "OTLP gRPC receiver").port();
+    let http = c.listen_addr("otlp", "OTLP HTTP receiver").port();
+    (c, grpc, http)
 }
 
 fn a_config(a_http: u16, exporter: &str) -> String {
@@ -88,8 +88,8 @@ fn retryable_refusals_are_retried_until_max_elapsed_time_then_dropped_and_counte
             "otlphttp",
         ),
     ] {
-        let a_http = free_port();
-        let mut a = Collector::start(&a_config(a_http, &exporter), &[], &[addr(a_http)]);
+        let mut a = Collector::start(&a_config(0, &exporter), &[], &[]);
+        let a_http = a.listen_addr("otlp", "OTLP HTTP receiver").port();
         let started = Instant::now();
         let r = http_request(
             addr(a_http),
@@ -137,19 +137,17 @@ fn retryable_refusals_are_retried_until_max_elapsed_time_then_dropped_and_counte
 
 #[test]
 fn permanent_refusals_are_dropped_at_once_and_counted() {
-    let b_http = free_port();
-    let b_cfg = format!(
-        "receivers: {{otlp: {{protocols: {{http: {{endpoint: '127.0.0.1:{b_http}', max_request_body_size: 200}}}}}}}}\n\
-         exporters: {{nop: }}\n\
-         service: {{pipelines: {{traces: {{receivers: [otlp], exporters: [nop]}}}}}}\n"
-    );
-    let _b = Collector::start(&b_cfg, &[], &[addr(b_http)]);
-    let a_http = free_port();
+    let b_cfg = "receivers: {otlp: {protocols: {http: {endpoint: '127.0.0.1:0', max_request_body_size: 200}}}}\n\
+         exporters: {nop: }\n\
+         service: {pipelines: {traces: {receivers: [otlp], exporters: [nop]}}}\n";
+    let mut b = Collector::start(b_cfg, &[], &[]);
+    let b_http = b.listen_addr("otlp", "OTLP HTTP receiver").port();
     let exporter = format!(
         "otlphttp: {{endpoint: 'http://127.0.0.1:{b_http}', compression: none, sending_queue: {{enabled: false}}, \
          retry_on_failure: {{initial_interval: 50ms, max_elapsed_time: 30s}}}}"
     );
-    let mut a = Collector::start(&a_config(a_http, &exporter), &[], &[addr(a_http)]);
+    let mut a = Collector::start(&a_config(0, &exporter), &[], &[]);
+    let a_http = a.listen_addr("otlp", "OTLP HTTP receiver").port();
     let started = Instant::now();
     let r = http_request(
         addr(a_http),

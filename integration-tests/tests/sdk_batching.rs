@@ -204,32 +204,29 @@ fn rust_sdk_llm_app_at_10k_spans_a_second_loses_nothing_through_the_seed_config(
 /// otlphttp out with no queue and no retry, to a URL on B that answers 404:
 /// a permanent refusal from a real peer.
 fn refusing_stack(batch: &str) -> (Collector, Collector, SocketAddr) {
-    let b_http: SocketAddr = format!("127.0.0.1:{}", free_port()).parse().unwrap();
-    let b = Collector::start(
-        &format!(
-            r#"
+    let mut b = Collector::start(
+        r#"
 receivers:
   otlp:
     protocols:
-      http: {{endpoint: "{b_http}"}}
+      http: {endpoint: "127.0.0.1:0"}
 exporters:
   nop:
 service:
   pipelines:
-    traces: {{receivers: [otlp], exporters: [nop]}}
-"#
-        ),
+    traces: {receivers: [otlp], exporters: [nop]}
+"#,
         &[],
-        &[b_http],
+        &[],
     );
-    let a_grpc: SocketAddr = format!("127.0.0.1:{}", free_port()).parse().unwrap();
-    let a = Collector::start(
+    let b_http = b.listen_addr("otlp", "OTLP HTTP receiver");
+    let mut a = Collector::start(
         &format!(
             r#"
 receivers:
   otlp:
     protocols:
-      grpc: {{endpoint: "{a_grpc}"}}
+      grpc: {{endpoint: "127.0.0.1:0"}}
 processors:
   batch: {batch}
 exporters:
@@ -243,8 +240,9 @@ service:
 "#
         ),
         &[],
-        &[a_grpc],
+        &[],
     );
+    let a_grpc = a.listen_addr("otlp", "OTLP gRPC receiver");
     (a, b, a_grpc)
 }
 

@@ -37,16 +37,16 @@ fn spans(first: usize, n: usize) -> Vec<u8> {
 /// A collector whose `otlp` exporter points at a closed port, with a short
 /// retry policy (and the default in-memory sending queue).
 fn collector_with_backend_down(max_elapsed: &str) -> (Collector, u16) {
-    let (http, closed) = (free_port(), free_port());
+    let closed = closed_port();
     let cfg = format!(
         r#"
 receivers:
   otlp:
     protocols:
-      http: {{endpoint: "127.0.0.1:{http}"}}
+      http: {{endpoint: "127.0.0.1:0"}}
 exporters:
   otlp:
-    endpoint: 127.0.0.1:{closed}
+    endpoint: 127.0.0.1:{}
     tls: {{insecure: true}}
     retry_on_failure: {{initial_interval: 100ms, max_interval: 200ms, max_elapsed_time: {max_elapsed}}}
 service:
@@ -54,9 +54,14 @@ service:
     traces:
       receivers: [otlp]
       exporters: [otlp]
-"#
+"#,
+        closed.port
     );
-    (Collector::start(&cfg, &[], &[addr(http)]), http)
+    let mut c = Collector::start(&cfg, &[], &[]);
+    let http = c.listen_addr("otlp", "OTLP HTTP receiver").port();
+    // Held for the rest of the test process: the backend stays down.
+    std::mem::forget(closed);
+    (c, http)
 }
 
 fn send(http: u16, requests: usize, per_request: usize) {
@@ -125,8 +130,8 @@ fn drops_while_running_are_reported_but_exit_0() {
 
 #[test]
 fn a_clean_run_exits_0_and_says_nothing_was_dropped() {
-    let (grpc, http) = (free_port(), free_port());
-    let mut c = Collector::start(&otlp_to_files_config(grpc, http), &[], &[addr(http)]);
+    let mut c = Collector::start(&otlp_to_files_config(0, 0), &[], &[]);
+    let http = c.listen_addr("otlp", "OTLP HTTP receiver").port();
     send(http, 3, 10);
     let (status, logs) = c.stop();
     assert_eq!(status.code(), Some(0), "{logs}");

@@ -192,7 +192,7 @@ mod tests {
         let cases = [
             ("verbosity: none", "verbosity level \"None\" is not supported"),
             ("verbosity: loud", "unknown metrics level \"loud\""),
-            ("verBosity: detailed", "unknown field `verBosity`"),
+            ("verBosity: detailed", "unknown field \"verBosity\""),
             (
                 "output_paths: [stdout]",
                 "output_paths is not supported when use_internal_logger is true",
@@ -209,7 +209,7 @@ mod tests {
                 "sending_queue: {enabled: true}",
                 "sending_queue is not supported by this build yet",
             ),
-            ("sending_queue: {queue_size: 10}", "unknown field `queue_size`"),
+            ("sending_queue: {queue_size: 10}", "unknown field \"queue_size\""),
         ];
         for (yaml, want) in cases {
             let err = parse_config::<DebugConfig>(yaml).unwrap_err();

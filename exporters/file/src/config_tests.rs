@@ -91,8 +91,8 @@ fn validate_errors() {
             "directory_permissions contain invalid bits for file access",
         ),
         ("path: x\nflush_interval: soon", "expected a duration"),
-        ("path: x\nrotation: {max_size: 1}", "unknown field `max_size`"),
-        ("path: x\nformat_type: json", "unknown field `format_type`"),
+        ("path: x\nrotation: {max_size: 1}", "unknown field \"max_size\""),
+        ("path: x\nformat_type: json", "unknown field \"format_type\""),
     ];
     for (yaml, want) in cases {
         let err = parse_config::<FileConfig>(yaml).unwrap_err();

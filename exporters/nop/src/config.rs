@@ -24,6 +24,6 @@ mod tests {
     #[test]
     fn unknown_key_is_refused() {
         let err = parse_config::<NopConfig>("verbosity: basic").unwrap_err();
-        assert!(err.contains("unknown field `verbosity`"), "{err}");
+        assert!(err.contains("unknown field \"verbosity\""), "{err}");
     }
 }

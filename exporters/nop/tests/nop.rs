@@ -1,8 +1,6 @@
 //! Contract tests of the `nop` exporter.
 #![allow(clippy::unwrap_used)]
 
-use otelcol_component::proto::collector::trace::v1::ExportTraceServiceRequest;
-use otelcol_component::proto::trace::v1::{ResourceSpans, ScopeSpans, Span};
 use otelcol_component::{ExporterFactory, Factory, Kind, Payload, Signal, StabilityLevel, Traces};
 use otelcol_componenttest::{NopHost, check_exporter_lifecycle, nop_settings};
 
@@ -32,15 +30,7 @@ async fn accepts_and_drops_data() {
         )
         .unwrap();
     e.start(NopHost::new()).await.unwrap();
-    let req = ExportTraceServiceRequest {
-        resource_spans: vec![ResourceSpans {
-            scope_spans: vec![ScopeSpans {
-                spans: vec![Span::default(); 3],
-                ..Default::default()
-            }],
-            ..Default::default()
-        }],
-    };
+    let req = otelcol_componenttest::generate::traces(1, 1, 3);
     let traces = e.clone().traces().unwrap();
     assert!(!traces.capabilities().mutates_data);
     traces.consume(Traces::from_request(req)).await.unwrap();

@@ -20,15 +20,10 @@ use otelcol_component::proto::collector::trace::v1::trace_service_server::{
 use otelcol_component::proto::collector::trace::v1::{
     ExportTracePartialSuccess, ExportTraceServiceRequest, ExportTraceServiceResponse,
 };
-use otelcol_component::proto::logs::v1::{LogRecord, ResourceLogs, ScopeLogs};
-use otelcol_component::proto::metrics::v1::{
-    Gauge, Metric, NumberDataPoint, ResourceMetrics, ScopeMetrics, metric,
-};
-use otelcol_component::proto::trace::v1::{ResourceSpans, ScopeSpans, Span};
 use otelcol_component::{
     ConsumeErrorKind, Exporter, ExporterFactory, Kind, Logs, Metrics, Payload, Signal, Traces,
 };
-use otelcol_componenttest::{NopHost, nop_settings, parse_config};
+use otelcol_componenttest::{NopHost, generate, nop_settings, parse_config};
 use otelcol_exporter_otlp::{OtlpExporterConfig, factory};
 use otelcol_otlp_status::rpc::Status as RpcStatus;
 use prost::Message;
@@ -163,53 +158,16 @@ fn exporter(id: &str, cfg: &OtlpExporterConfig) -> Arc<dyn Exporter> {
 }
 
 fn spans(n: usize) -> Traces {
-    Traces::from_request(ExportTraceServiceRequest {
-        resource_spans: vec![ResourceSpans {
-            scope_spans: vec![ScopeSpans {
-                spans: (0..n)
-                    .map(|i| Span {
-                        name: format!("span-{i}"),
-                        trace_id: vec![7; 16],
-                        span_id: vec![i as u8; 8],
-                        ..Default::default()
-                    })
-                    .collect(),
-                ..Default::default()
-            }],
-            ..Default::default()
-        }],
-    })
+    generate::traces_payload(1, 1, n)
 }
 
+/// A gauge, a sum and a histogram: three data points.
 fn points() -> Metrics {
-    let m = Metric {
-        name: "m".into(),
-        data: Some(metric::Data::Gauge(Gauge {
-            data_points: vec![NumberDataPoint::default(); 3],
-        })),
-        ..Default::default()
-    };
-    Metrics::from_request(ExportMetricsServiceRequest {
-        resource_metrics: vec![ResourceMetrics {
-            scope_metrics: vec![ScopeMetrics {
-                metrics: vec![m],
-                ..Default::default()
-            }],
-            ..Default::default()
-        }],
-    })
+    generate::metrics_payload(1, 1, 3)
 }
 
 fn records() -> Logs {
-    Logs::from_request(ExportLogsServiceRequest {
-        resource_logs: vec![ResourceLogs {
-            scope_logs: vec![ScopeLogs {
-                log_records: vec![LogRecord::default(); 2],
-                ..Default::default()
-            }],
-            ..Default::default()
-        }],
-    })
+    generate::logs_payload(1, 1, 2)
 }
 
 #[tokio::test]
@@ -311,14 +269,20 @@ async fn partial_success_is_accepted_without_retry() {
     e.shutdown().await.unwrap();
 }
 
-async fn free_port() -> u16 {
-    let l = TcpListener::bind("127.0.0.1:0").await.unwrap();
-    l.local_addr().unwrap().port()
+/// A loopback port held by a socket that is bound but not listening:
+/// connections to it are refused, and no other process can take the port
+/// while the socket lives (it is never released and bound again; see
+/// `starts_with_backend_down_and_delivers_once_it_is_up`).
+fn closed_port() -> (tokio::net::TcpSocket, u16) {
+    let socket = tokio::net::TcpSocket::new_v4().unwrap();
+    socket.bind("127.0.0.1:0".parse().unwrap()).unwrap();
+    let port = socket.local_addr().unwrap().port();
+    (socket, port)
 }
 
 #[tokio::test]
 async fn backend_down_is_retryable() {
-    let port = free_port().await;
+    let (_held, port) = closed_port();
     let mut cfg = config(port, "sending_queue:\n  enabled: false\n");
     cfg.retry_on_failure.enabled = false;
     let e = exporter("otlp_down", &cfg);
@@ -330,13 +294,14 @@ async fn backend_down_is_retryable() {
 
 #[tokio::test]
 async fn starts_with_backend_down_and_delivers_once_it_is_up() {
-    let port = free_port().await;
+    let (held, port) = closed_port();
     let cfg = config(port, "");
     let e = exporter("otlp_late", &cfg);
     e.start(NopHost::new()).await.unwrap();
     e.clone().traces().unwrap().consume(spans(4)).await.unwrap();
     tokio::time::sleep(Duration::from_millis(50)).await;
-    let listener = TcpListener::bind(("127.0.0.1", port)).await.unwrap();
+    // The backend comes up on the very socket that held the port.
+    let listener = held.listen(1024).unwrap();
     let backend = Backend::with(vec![]);
     serve(backend.clone(), listener);
     for _ in 0..500 {
@@ -358,7 +323,7 @@ async fn starts_with_backend_down_and_delivers_once_it_is_up() {
 
 #[tokio::test]
 async fn lifecycle_contract() {
-    let port = free_port().await;
+    let (_held, port) = closed_port();
     let cfg = config(port, "");
     let f = factory();
     let set = nop_settings("otlp", Kind::Exporter);

@@ -196,7 +196,7 @@ mod tests {
     #[test]
     fn unknown_key_is_refused() {
         let err = parse_config::<BatchConfig>("sendbatch_size: 10").unwrap_err();
-        assert!(err.contains("unknown field `sendbatch_size`"), "{err}");
+        assert!(err.contains("unknown field \"sendbatch_size\""), "{err}");
     }
 
     #[test]

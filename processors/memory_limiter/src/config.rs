@@ -182,7 +182,7 @@ mod tests {
     fn unknown_and_negative_values_are_refused() {
         let e = parse_config::<MemoryLimiterConfig>("check_interval: 1s\nlimit_mib: 10\nballast_size_mib: 5")
             .unwrap_err();
-        assert!(e.contains("unknown field `ballast_size_mib`"), "{e}");
+        assert!(e.contains("unknown field \"ballast_size_mib\""), "{e}");
         assert!(parse_config::<MemoryLimiterConfig>("check_interval: 1s\nlimit_mib: -1").is_err());
         assert!(parse_config::<MemoryLimiterConfig>("check_interval: -1s\nlimit_mib: 1").is_err());
     }

@@ -8,10 +8,8 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use metrics::{Counter, Gauge, Histogram, Key, KeyName, Metadata, Recorder, SharedString, Unit};
-use otelcol_component::proto::collector::trace::v1::ExportTraceServiceRequest;
-use otelcol_component::proto::trace::v1::{ResourceSpans, ScopeSpans, Span};
 use otelcol_component::{
-    Admission, AdmissionSet, ComponentId, ComponentType, Extension, Host, Kind, Logs, Metrics, Payload,
+    Admission, AdmissionSet, ComponentId, ComponentType, Extension, Host, Kind, Logs, Metrics,
     ProcessorFactory, Settings, StatusEvent, Traces,
 };
 use otelcol_componenttest::{Sink, check_processor_lifecycle, nop_settings};
@@ -132,15 +130,7 @@ fn settings(name: Option<&str>) -> Settings {
 }
 
 fn spans(n: usize) -> Traces {
-    Traces::from_request(ExportTraceServiceRequest {
-        resource_spans: vec![ResourceSpans {
-            scope_spans: vec![ScopeSpans {
-                spans: vec![Span::default(); n],
-                ..Default::default()
-            }],
-            ..Default::default()
-        }],
-    })
+    otelcol_componenttest::generate::traces_payload(1, 1, n)
 }
 
 /// Lets the measurement task run `n` times (the clock is paused).

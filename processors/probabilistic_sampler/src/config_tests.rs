@@ -117,7 +117,7 @@ fn validation_messages_are_gos() {
         assert_eq!(err(yaml), *want, "{yaml}");
     }
     assert!(err("mode: downsample").contains("unsupported sampler mode \"downsample\""));
-    assert!(err("sampling_percentag: 5").contains("unknown field `sampling_percentag`"));
+    assert!(err("sampling_percentag: 5").contains("unknown field \"sampling_percentag\""));
     assert!(err("hash_seed: -1").contains("u32"), "hash_seed is a uint32");
     assert!(err("hash_seed: 4294967296").contains("u32"));
     for ok in [

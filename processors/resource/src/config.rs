@@ -107,9 +107,9 @@ attributes:
     #[test]
     fn unknown_keys_are_refused() {
         let err = parse_config::<ResourceConfig>("actions: []").unwrap_err();
-        assert!(err.contains("unknown field `actions`"), "{err}");
+        assert!(err.contains("unknown field \"actions\""), "{err}");
         let err =
             parse_config::<ResourceConfig>("attributes: [{key: a, action: delete, vale: 1}]").unwrap_err();
-        assert!(err.contains("unknown field `vale`"), "{err}");
+        assert!(err.contains("unknown field \"vale\""), "{err}");
     }
 }

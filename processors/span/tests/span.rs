@@ -187,8 +187,8 @@ fn validation_messages_are_gos() {
         "{e}"
     );
     // Unknown keys are refused.
-    assert!(err("nmae: {}").contains("unknown field `nmae`"));
-    assert!(err("name: {from_attribute: [a]}").contains("unknown field `from_attribute`"));
+    assert!(err("nmae: {}").contains("unknown field \"nmae\""));
+    assert!(err("name: {from_attribute: [a]}").contains("unknown field \"from_attribute\""));
     // Valid minimal configs.
     for ok in [
         "status: {code: Ok}",

@@ -8,22 +8,41 @@
 //! - [`Gate`]: a consumer that holds each call until the test opens it;
 //! - [`ErrConsumer`]: a consumer that always fails with a given error;
 //! - [`NopConsumer`]: a consumer that drops everything;
-//! - [`NopHost`] and [`nop_settings`]: what a component needs to be created and started;
-//! - [`check_lifecycle`]-style contract checks for factories.
+//! - [`NopHost`], [`StatusHost`] and [`nop_settings`]: what a component needs to be created and started;
+//! - [`generate`]: realistic, deterministic traces, metrics and logs;
+//! - [`check_processor_data`]-style contract checks for factories, and
+//!   [`component_tests!`], which runs all that apply to a component in one line:
+//!
+//! ```ignore
+//! // tests/contract.rs of a processor crate
+//! otelcol_componenttest::component_tests!(
+//!     processor: my_processor::factory(),
+//!     config: "key: value",
+//!     expect: SameItems,
+//! );
+//! ```
 
 use std::fmt;
 use std::marker::PhantomData;
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use otelcol_component::{
-    BuildInfo, Capabilities, ComponentId, ComponentType, ConsumeError, Consumer, Extension, Host, Kind, Logs,
-    Metrics, Payload, Settings, Traces, async_trait,
+    BuildInfo, Capabilities, Component, ComponentId, ComponentType, ConsumeError, Consumer, Consumers,
+    Extension, Host, Kind, Logs, Metrics, Payload, Settings, StatusEvent, Traces, async_trait,
 };
 
+mod contract;
+pub mod generate;
 mod lifecycle;
 pub use lifecycle::{
-    check_exporter_lifecycle, check_processor_lifecycle, check_receiver_lifecycle, parse_config,
+    DefaultConfig, Expect, check_exporter_lifecycle, check_extension_lifecycle, check_factory,
+    check_processor_data, check_processor_lifecycle, check_receiver_lifecycle, parse_config,
 };
+
+#[doc(hidden)]
+pub mod __private {
+    pub use crate::contract::*;
+}
 
 /// A consumer that stores every payload it receives.
 pub struct Sink<T: Payload> {
@@ -248,6 +267,50 @@ impl Host for NopHost {
     }
 }
 
+/// A host with no extensions that records every status report, so a check
+/// can tell whether a component reported an error.
+#[derive(Debug, Default)]
+pub struct StatusHost {
+    events: Mutex<Vec<(ComponentId, Kind, StatusEvent)>>,
+}
+
+impl StatusHost {
+    /// A new recording host, shared.
+    pub fn new() -> Arc<Self> {
+        Arc::new(StatusHost::default())
+    }
+
+    /// Every status reported so far, in order.
+    pub fn events(&self) -> Vec<(ComponentId, Kind, StatusEvent)> {
+        self.events.lock().unwrap_or_else(|p| p.into_inner()).clone()
+    }
+
+    /// `Err` naming the first permanent or fatal error reported, if any.
+    pub fn no_errors(&self) -> Result<(), String> {
+        for (id, kind, event) in self.events() {
+            if let StatusEvent::PermanentError(e) | StatusEvent::FatalError(e) = event {
+                return Err(format!("{kind} {id} reported an error status: {e}"));
+            }
+        }
+        Ok(())
+    }
+}
+
+impl Host for StatusHost {
+    fn extension(&self, _id: &ComponentId) -> Option<Arc<dyn Extension>> {
+        None
+    }
+    fn extensions(&self) -> Vec<(ComponentId, Arc<dyn Extension>)> {
+        Vec::new()
+    }
+    fn report_status(&self, id: &ComponentId, kind: Kind, event: StatusEvent) {
+        self.events
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .push((id.clone(), kind, event));
+    }
+}
+
 /// Settings for a test component of type `ty` (no name).
 ///
 /// # Panics
@@ -256,4 +319,91 @@ pub fn nop_settings(ty: &str, kind: Kind) -> Settings {
     #[allow(clippy::expect_used)]
     let ty = ComponentType::new(ty).expect("valid component type in test");
     Settings::new(ComponentId::new(ty), kind, BuildInfo::default())
+}
+
+/// Runs `start` on a runtime of its own, in a thread that lives as long as
+/// the test process, and returns what it returned: for a backend shared by
+/// the tests of one test binary (each of [`component_tests!`]'s tests runs
+/// on its own runtime, so a backend started on one would die with it).
+/// Keep the result in a `static OnceLock` to start the backend once.
+///
+/// # Panics
+/// If no runtime can be built or `start` panics (a broken test setup).
+pub fn background<T, F, Fut>(start: F) -> T
+where
+    F: FnOnce() -> Fut + Send + 'static,
+    Fut: std::future::Future<Output = T>,
+    T: Send + 'static,
+{
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        runtime(1).block_on(async move {
+            let value = start().await;
+            let _ = tx.send(value);
+            std::future::pending::<()>().await;
+        });
+    });
+    match rx.recv() {
+        Ok(v) => v,
+        Err(_) => panic!("the background task panicked before it was ready"),
+    }
+}
+
+/// A multi-threaded runtime with `workers` threads and every driver.
+///
+/// # Panics
+/// If the runtime cannot be built (a broken test environment).
+pub(crate) fn runtime(workers: usize) -> tokio::runtime::Runtime {
+    match tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(workers)
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => panic!("cannot build a runtime: {e}"),
+    }
+}
+
+/// Consumers for every signal that accept and drop everything.
+pub fn nop_consumers() -> Consumers {
+    Consumers {
+        traces: Some(NopConsumer::new()),
+        metrics: Some(NopConsumer::new()),
+        logs: Some(NopConsumer::new()),
+    }
+}
+
+/// A loopback backend for exporter tests, shared by a test binary: `make`
+/// builds a receiver-like component from [`nop_consumers`], it is started
+/// with a [`NopHost`] on a [`background`] runtime and kept running, and
+/// `addr` reads the address it bound (configure port 0).
+///
+/// # Panics
+/// If the component does not start or reports no address.
+pub fn loopback_backend<C, M, A>(make: M, addr: A) -> std::net::SocketAddr
+where
+    C: Component + 'static,
+    M: FnOnce(Consumers) -> C + Send + 'static,
+    A: FnOnce(&C) -> Option<std::net::SocketAddr> + Send + 'static,
+{
+    background(move || async move {
+        let backend = make(nop_consumers());
+        if let Err(e) = backend.start(NopHost::new()).await {
+            panic!("backend did not start: {e}");
+        }
+        let Some(bound) = addr(&backend) else {
+            panic!("backend reports no address");
+        };
+        // Runs for the rest of the test process.
+        std::mem::forget(backend);
+        bound
+    })
+}
+
+/// A path under the system's temporary directory that no other call in
+/// this process returns (`<prefix>-<pid>-<n>`); nothing is created.
+pub fn unique_temp_path(prefix: &str) -> std::path::PathBuf {
+    static N: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+    let n = N.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+    std::env::temp_dir().join(format!("{prefix}-{}-{n}", std::process::id()))
 }

@@ -167,7 +167,10 @@ pub struct QueueConfig {
     /// Default: none (in memory).
     pub storage: Option<ComponentId>,
     /// Batching after the queue. Default: absent (off); `batch:` with no
-    /// value or `batch: {}` turns it on with the defaults.
+    /// value or `batch: {}` turns it on with the defaults, so when off the
+    /// key is left out of the serialized config (a written `batch: null`
+    /// would read back as on).
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub batch: Option<BatchConfig>,
 }
 

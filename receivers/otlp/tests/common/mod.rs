@@ -13,82 +13,27 @@ use hyper_util::rt::TokioExecutor;
 use otelcol_component::proto::collector::logs::v1::ExportLogsServiceRequest;
 use otelcol_component::proto::collector::metrics::v1::ExportMetricsServiceRequest;
 use otelcol_component::proto::collector::trace::v1::ExportTraceServiceRequest;
-use otelcol_component::proto::common::v1::InstrumentationScope;
-use otelcol_component::proto::logs::v1::{LogRecord, ResourceLogs, ScopeLogs};
-use otelcol_component::proto::metrics::v1::{
-    Gauge, Metric, NumberDataPoint, ResourceMetrics, ScopeMetrics, metric::Data,
-};
-use otelcol_component::proto::trace::v1::{ResourceSpans, ScopeSpans, Span};
 use otelcol_component::{Component, ConsumeError, Consumer, Consumers, Kind, Payload, async_trait};
-use otelcol_componenttest::{NopHost, Sink, nop_settings};
+use otelcol_componenttest::{NopHost, Sink, generate, nop_settings};
 use otelcol_receiver_otlp::config::{GrpcServerConfig, HttpConfig, Protocols};
 use otelcol_receiver_otlp::{Config, OtlpReceiver};
 use tokio::sync::Notify;
 
+/// `n` generated spans (one resource, one scope).
 pub fn traces(n: usize) -> ExportTraceServiceRequest {
-    ExportTraceServiceRequest {
-        resource_spans: vec![ResourceSpans {
-            scope_spans: vec![ScopeSpans {
-                scope: Some(InstrumentationScope {
-                    name: "test".into(),
-                    ..Default::default()
-                }),
-                spans: (0..n)
-                    .map(|i| Span {
-                        trace_id: vec![1; 16],
-                        span_id: vec![(i % 255) as u8 + 1; 8],
-                        name: format!("span-{i}"),
-                        start_time_unix_nano: 1_700_000_000_000_000_000,
-                        end_time_unix_nano: 1_700_000_000_000_000_001,
-                        ..Default::default()
-                    })
-                    .collect(),
-                ..Default::default()
-            }],
-            ..Default::default()
-        }],
-    }
+    generate::traces(1, 1, n)
 }
 
+/// One generated gauge with `points` data points.
 pub fn metrics(points: usize) -> ExportMetricsServiceRequest {
-    ExportMetricsServiceRequest {
-        resource_metrics: vec![ResourceMetrics {
-            scope_metrics: vec![ScopeMetrics {
-                metrics: vec![Metric {
-                    name: "requests".into(),
-                    data: Some(Data::Gauge(Gauge {
-                        data_points: (0..points)
-                            .map(|i| NumberDataPoint {
-                                time_unix_nano: i as u64 + 1,
-                                ..Default::default()
-                            })
-                            .collect(),
-                    })),
-                    ..Default::default()
-                }],
-                ..Default::default()
-            }],
-            ..Default::default()
-        }],
-    }
+    generate::Generator::default()
+        .points_per_metric(points)
+        .metrics(1, 1, 1)
 }
 
+/// `n` generated log records (one resource, one scope).
 pub fn logs(n: usize) -> ExportLogsServiceRequest {
-    ExportLogsServiceRequest {
-        resource_logs: vec![ResourceLogs {
-            scope_logs: vec![ScopeLogs {
-                log_records: (0..n)
-                    .map(|i| LogRecord {
-                        time_unix_nano: i as u64 + 1,
-                        severity_text: "INFO".into(),
-                        ..Default::default()
-                    })
-                    .collect(),
-                ..Default::default()
-            }],
-            ..Default::default()
-        }],
-    }
+    generate::logs(1, 1, n)
 }
 
 /// Both protocols on 127.0.0.1 port 0.

@@ -237,48 +237,8 @@ impl Resolved {
         if matches!(raw, None | Some(Value::Empty(..))) {
             return Ok(T::default());
         }
-        let path = format!("{OVERLAY}.{section}.{key}");
         let lookup = [OVERLAY, section, key.as_str()];
-        let first = match self.figment.extract_inner_lossy::<T>(&path) {
-            Ok(v) => return Ok(v),
-            Err(e) => e,
-        };
-        // serde stops at the first unknown field; drop each one found and
-        // decode again, so that every unknown field is reported at once.
-        let Some(mut value) = self.figment.find_value(&path).ok() else {
-            return Err(from_figment(first, &prefix, &lookup));
-        };
-        let source = self.source_of(section, id);
-        let mut issues = Vec::new();
-        let mut err = first;
-        for round in 0..MAX_UNKNOWN_FIELDS {
-            let unknown = unknown_field_path(&err, &lookup);
-            let mut found = from_figment(err, &prefix, &lookup);
-            if round > 0 {
-                for i in &mut found {
-                    i.source = source.clone();
-                }
-            }
-            issues.append(&mut found);
-            let Some(field_path) = unknown else {
-                return Err(issues);
-            };
-            if !remove_path(&mut value, &field_path) {
-                return Err(issues);
-            }
-            let mut inner = Dict::new();
-            inner.insert(key.clone(), value.clone());
-            let mut sec = Dict::new();
-            sec.insert(section.to_string(), Value::from(inner));
-            let mut top = Dict::new();
-            top.insert(OVERLAY.to_string(), Value::from(sec));
-            match Figment::from(Overlay(top)).extract_inner_lossy::<T>(&path) {
-                // Only unknown fields were wrong.
-                Ok(_) => return Err(issues),
-                Err(e) => err = e,
-            }
-        }
-        Err(issues)
+        otelcol_confmap::extract(&self.figment, &lookup, &prefix, self.source_of(section, id))
     }
 
     /// The source (file) that provided the config of component `id` in `section`.
@@ -298,52 +258,6 @@ impl Resolved {
         self.figment
             .extract_inner_lossy::<T>(&format!("{OVERLAY}.service"))
             .map_err(|e| from_figment(e, "service", &[OVERLAY, "service"]))
-    }
-}
-
-/// At most this many unknown fields of one component are reported.
-const MAX_UNKNOWN_FIELDS: usize = 64;
-
-/// The key path (inside the extracted value, ending with the field) of the
-/// first error if it is an unknown field.
-fn unknown_field_path(err: &figment::Error, lookup: &[&str]) -> Option<Vec<String>> {
-    let e = err.clone().into_iter().next()?;
-    let figment::error::Kind::UnknownField(field, _) = &e.kind else {
-        return None;
-    };
-    let mut path = e.path.clone();
-    let n = lookup.len();
-    if path.len() >= n {
-        if path[path.len() - n..].iter().zip(lookup).all(|(a, b)| a == b) {
-            path.truncate(path.len() - n);
-        } else if path[..n].iter().zip(lookup).all(|(a, b)| a == b) {
-            path.drain(..n);
-        }
-    }
-    if path.last() != Some(field) {
-        path.push(field.clone());
-    }
-    Some(path)
-}
-
-/// Removes the key at `path` from a value tree; whether it was there.
-fn remove_path(v: &mut Value, path: &[String]) -> bool {
-    let Some((last, parents)) = path.split_last() else {
-        return false;
-    };
-    let mut cur = v;
-    for p in parents {
-        cur = match cur {
-            Value::Dict(_, d) => match d.get_mut(p) {
-                Some(next) => next,
-                None => return false,
-            },
-            _ => return false,
-        };
-    }
-    match cur {
-        Value::Dict(_, d) => d.remove(last).is_some(),
-        _ => false,
     }
 }
 

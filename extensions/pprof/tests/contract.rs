@@ -1,0 +1,6 @@
+//! The shared component contract (`otelcol-componenttest`), serving on a
+//! loopback port the system picks.
+otelcol_componenttest::component_tests!(
+    extension: otelcol_extension_pprof::factory(),
+    config: "endpoint: 127.0.0.1:0",
+);
