@@ -192,7 +192,7 @@ mod config {
         let e = parse_config::<RedactionConfig>("").unwrap_err();
         assert!(e.contains("at least one of"), "{e}");
         let e = parse_config::<RedactionConfig>("blocked_keys: [a]\nmasks: x").unwrap_err();
-        assert!(e.contains("unknown field `masks`"), "{e}");
+        assert!(e.contains("unknown field \"masks\""), "{e}");
         let e = parse_config::<RedactionConfig>("blocked_values: ['ok', '(']").unwrap_err();
         assert!(e.contains("blocked_values::1"), "{e}");
         let e = parse_config::<RedactionConfig>("blocked_keys: ['']").unwrap_err();
