@@ -23,17 +23,17 @@
 //!   data is accepted (200) and arrives.
 //!
 //! **The slack.** The admission gate keeps `last RSS + charges of the
-//! requests admitted and not yet consumed` (charge = body × `DECODE_FACTOR`)
+//! requests admitted and not yet consumed` (charge = body + decoded estimate)
 //! at or below the soft limit, so by design RSS stays below the hard limit
 //! as long as what is *not* charged fits in the spike headroom
-//! (`SPIKE_MIB`): data whose decoded form is larger than the charge (spans
-//! without attributes decode to ~8× their wire size), connection buffers,
-//! task stacks, growth from other sources between two checks, and memory
-//! glibc keeps after freeing it (that last part is in the measured RSS, so it
-//! lowers admission rather than adding to the peak). [`SLACK_MIB`] above
-//! `limit_mib` is a margin for measurement noise only. Measured (debug build,
-//! idle 26–28 MiB): peaks of 52–65 MiB for both floods, against 80–87 (fast)
-//! and 112–131 MiB (slow uploads) before the gate kept counting held bytes
+//! (`SPIKE_MIB`): connection buffers, task stacks, the exporter's encoded
+//! copy, growth from other sources between two checks, and memory the
+//! allocator keeps after freeing it (that last part is in the measured RSS,
+//! so it lowers admission rather than adding to the peak). [`SLACK_MIB`]
+//! above `limit_mib` is a margin for measurement noise only. Measured (debug
+//! build, idle 25 MiB): peaks of 64–75 MiB with admission charged from
+//! content, 52–65 MiB with 4× the wire size, against 80–87 (fast) and
+//! 112–131 MiB (slow uploads) before the gate kept counting held bytes
 //! across checks — see the "Flood test" section of
 //! `processors/memory_limiter/README.md`.
 

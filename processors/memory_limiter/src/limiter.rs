@@ -18,17 +18,6 @@ use crate::limits::{Level, Limits, MIB};
 use crate::memory::MemorySource;
 use crate::registry::Registry;
 
-/// How many bytes of memory one byte of request body is charged for.
-///
-/// A request is held as its body while it is decoded and then as the decoded
-/// structures; measured with prost 0.14 and a counting allocator, the decoded
-/// form of OTLP protobuf is 2.4× the wire size (logs with 200-byte bodies) to
-/// 4.1× (spans with 8 attributes and an event), and up to 8× for spans with no
-/// attributes at all. 4 covers typical attribute-carrying data; the spike
-/// headroom covers the rest. OTLP/JSON bodies are larger than their decoded
-/// form, so for JSON the charge errs on the safe side.
-pub const DECODE_FACTOR: u64 = 4;
-
 /// The error message of a refusal (Go's `ErrDataRefused`).
 pub const ERR_DATA_REFUSED: &str = "data refused due to high memory usage";
 
@@ -42,12 +31,20 @@ struct Accounting {
     /// Counts stops; a permit only gives back bytes it took in the current
     /// generation (a stop forgets everything admitted before it).
     generation: u64,
-    /// Resident set size at the last measurement.
+    /// Memory at the last measurement: the resident set size, or the heap
+    /// plus `overhead` when that is more.
     rss: u64,
-    /// Bytes (times [`DECODE_FACTOR`]) admitted and still held. A
-    /// measurement does not clear them: a request whose body is still
-    /// arriving is not in the measured RSS yet, so clearing would let each
-    /// interval admit another soft limit's worth of slow requests.
+    /// The heap at the last measurement (with allocator statistics).
+    heap: u64,
+    /// What the process holds besides the heap (code, stacks, the
+    /// allocator's metadata): resident set size minus heap, as low as
+    /// measured after memory was given back. 0 without allocator statistics.
+    overhead: u64,
+    /// Bytes of memory admitted and still held (requests being read and
+    /// decoded, payloads carrying their permits). A measurement does not
+    /// clear them: a request whose body is still arriving is not in the
+    /// measured memory yet, so clearing would let each interval admit
+    /// another soft limit's worth of slow requests.
     pending: u64,
     level: Level,
     read_error_logged: bool,
@@ -62,11 +59,15 @@ struct Run {
 
 /// The memory limiter behind one `memory_limiter` id.
 ///
-/// A background task reads [`MemorySource::rss`] every `check_interval`.
-/// Usage is that measurement plus what was admitted and is still held.
+/// A background task reads [`MemorySource::rss`] (and
+/// [`MemorySource::heap_allocated`], when the allocator counts) every
+/// `check_interval`, and hands memory the allocator keeps back to the OS
+/// when that memory alone would make data be refused
+/// ([`MemorySource::release_free_memory`]). Usage is the measurement (or the
+/// heap counted now, when more) plus what was admitted and is still held.
 /// [`Admission::admit`] refuses when usage plus the new request's bytes
-/// (times [`DECODE_FACTOR`]) would pass the soft limit, and refuses every
-/// request while the last measurement is at or above it.
+/// would pass the soft limit, and refuses every request while the last
+/// measurement is at or above it.
 #[derive(Debug)]
 pub struct MemoryLimiter {
     id: ComponentId,
@@ -140,8 +141,19 @@ impl MemoryLimiter {
     /// admitted and still held (counted even when they are partly in the
     /// measured RSS already, which errs on the safe side).
     pub fn usage(&self) -> u64 {
+        let heap = self.source.heap_allocated();
         let a = lock(&self.acct);
-        a.rss.saturating_add(a.pending)
+        Self::measured_now(&a, heap).saturating_add(a.pending)
+    }
+
+    /// The last measurement plus what the heap grew since (counted now).
+    /// Memory freed since is not subtracted: the allocator may keep it
+    /// resident, and a thread may not reuse what another freed.
+    fn measured_now(a: &Accounting, heap: Option<u64>) -> u64 {
+        match heap {
+            Some(h) => a.rss.saturating_add(h.saturating_sub(a.heap)),
+            None => a.rss,
+        }
     }
 
     /// True while the last measurement is at or above the soft limit: the
@@ -161,8 +173,8 @@ impl MemoryLimiter {
     /// and updates the level. A failed read is logged once and keeps the
     /// previous state.
     pub fn check_mem_limits(&self) {
-        match self.source.rss() {
-            Ok(rss) => self.record(rss),
+        match self.measure() {
+            Ok(usage) => self.record(usage),
             Err(e) => {
                 let mut a = lock(&self.acct);
                 if !a.read_error_logged {
@@ -171,6 +183,54 @@ impl MemoryLimiter {
                 }
             }
         }
+    }
+
+    /// Reads the memory numbers; gives memory the allocator keeps back to
+    /// the OS (and reads RSS again) when it would otherwise cause refusals:
+    /// RSS at or above the soft limit while the heap is below it, or usage
+    /// falling back below it after refusing, or more than half the spike
+    /// headroom kept free by the allocator.
+    fn measure(&self) -> Result<u64, MemoryError> {
+        let rss = self.source.rss()?;
+        let Some(heap) = self.source.heap_allocated() else {
+            return Ok(rss);
+        };
+        let (rss, heap) = self.release_if_kept(rss, heap)?;
+        let mut a = lock(&self.acct);
+        a.heap = heap;
+        Ok(rss.max(heap.saturating_add(a.overhead)))
+    }
+
+    /// Gives memory the allocator keeps back to the OS when that would
+    /// change what admission decides; returns RSS and heap afterwards.
+    fn release_if_kept(&self, rss: u64, heap: u64) -> Result<(u64, u64), MemoryError> {
+        let soft = self.limits.soft();
+        let (overhead, refusing) = {
+            let a = lock(&self.acct);
+            (a.overhead, a.level != Level::Normal)
+        };
+        let in_use = heap.saturating_add(overhead);
+        let kept = rss.saturating_sub(in_use);
+        // Refusing (or about to, by RSS) while the heap itself is below the
+        // soft limit; or much kept free anyway.
+        let release = (in_use < soft && (rss >= soft || refusing)) || kept > self.limits.spike / 2;
+        let measured = if release {
+            self.source.release_free_memory();
+            let after = self.source.rss()?;
+            let heap = self.source.heap_allocated().unwrap_or(heap);
+            tracing::debug!(
+                processor = %self.id,
+                rss_before_mib = rss / MIB, rss_after_mib = after / MIB, heap_mib = heap / MIB,
+                "Returned free memory to the OS."
+            );
+            // What stays resident beyond the heap after a release is not
+            // free memory but the process's own (code, stacks, metadata).
+            lock(&self.acct).overhead = after.saturating_sub(heap);
+            (after, heap)
+        } else {
+            (rss, heap)
+        };
+        Ok(measured)
     }
 
     fn record(&self, rss: u64) {
@@ -227,6 +287,18 @@ impl MemoryLimiter {
             let rss = self.source.rss().map_err(|e| {
                 ComponentError::with_source("memory_limiter cannot measure the process's memory", e)
             })?;
+            if let Some(heap) = self.source.heap_allocated() {
+                let mut a = lock(&self.acct);
+                a.overhead = rss.saturating_sub(heap);
+                a.heap = heap;
+                drop(a);
+                tracing::info!(
+                    processor = %self.id,
+                    heap_mib = heap / MIB,
+                    rss_mib = rss / MIB,
+                    "Memory limiter measures the heap (allocator statistics) and the resident set size"
+                );
+            }
             self.record(rss);
             let weak = Arc::downgrade(self);
             let period = self.check_interval;
@@ -277,6 +349,7 @@ impl MemoryLimiter {
             let generation = a.generation.wrapping_add(1);
             *a = Accounting {
                 generation,
+                overhead: a.overhead,
                 ..Accounting::default()
             };
         }
@@ -295,10 +368,11 @@ fn retry_after(check_interval: Duration) -> Duration {
 
 impl Admission for MemoryLimiter {
     fn admit(&self, bytes: u64) -> Result<AdmissionPermit, ConsumeError> {
-        let charge = bytes.saturating_mul(DECODE_FACTOR);
+        let charge = bytes;
+        let heap = self.source.heap_allocated();
         let generation = {
             let mut a = lock(&self.acct);
-            let usage = a.rss.saturating_add(a.pending);
+            let usage = Self::measured_now(&a, heap).saturating_add(a.pending);
             if a.level != Level::Normal || usage.saturating_add(charge) > self.limits.soft() {
                 drop(a);
                 tracing::debug!(processor = %self.id, bytes, "request refused before decoding: memory usage is high");

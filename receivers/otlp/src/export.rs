@@ -54,6 +54,31 @@ impl ExportFailure {
     }
 }
 
+/// A protobuf request that passed the wire walk, not decoded yet.
+pub(crate) struct Checked<T> {
+    /// What decoding it takes (the walk's estimate).
+    pub(crate) decoded_bytes: u64,
+    state: CheckedState<T>,
+}
+
+enum CheckedState<T> {
+    /// To be decoded at once (the pipeline's first consumer mutates data).
+    ToDecode(bytes::Bytes),
+    /// Kept encoded.
+    Encoded(T),
+}
+
+impl<T: OtlpSignal> Checked<T> {
+    /// The payload: decoded now when the pipeline decodes anyway, else the
+    /// encoded one.
+    pub(crate) fn into_payload(self) -> Result<T, String> {
+        match self.state {
+            CheckedState::ToDecode(body) => T::decode(&body).map_err(|e| e.to_string()),
+            CheckedState::Encoded(p) => Ok(p),
+        }
+    }
+}
+
 /// One signal's pipeline as seen by one transport: the consumer plus the
 /// transport's self-metrics.
 pub(crate) struct SignalPipeline<T: Payload> {
@@ -93,16 +118,6 @@ impl<T: Payload> SignalPipeline<T> {
         }
     }
 
-    /// Turns a protobuf request body into a payload: decoded at once when
-    /// the pipeline will decode it anyway, else checked and kept encoded.
-    pub(crate) fn payload(&self, body: bytes::Bytes) -> Result<T, String> {
-        if self.decode_eagerly {
-            T::decode(&body).map_err(|e| e.to_string())
-        } else {
-            T::from_encoded(body).map_err(|e| e.to_string())
-        }
-    }
-
     /// Whether request headers / metadata go into the request context.
     pub(crate) fn include_metadata(&self) -> bool {
         self.include_metadata
@@ -110,6 +125,25 @@ impl<T: Payload> SignalPipeline<T> {
 }
 
 impl<T: OtlpSignal> SignalPipeline<T> {
+    /// Checks a protobuf request body with one walk that also estimates its
+    /// decoded size; the payload is made by [`Checked::into_payload`], after
+    /// the caller was admitted for the estimate.
+    pub(crate) fn check(&self, body: bytes::Bytes) -> Result<Checked<T>, String> {
+        if self.decode_eagerly {
+            let estimate = T::estimate(&body).map_err(|e| e.to_string())?;
+            Ok(Checked {
+                decoded_bytes: estimate.decoded_bytes,
+                state: CheckedState::ToDecode(body),
+            })
+        } else {
+            let (payload, estimate) = T::from_encoded_estimated(body).map_err(|e| e.to_string())?;
+            Ok(Checked {
+                decoded_bytes: estimate.decoded_bytes,
+                state: CheckedState::Encoded(payload),
+            })
+        }
+    }
+
     /// Hands `payload` to the pipeline and waits for the outcome.
     pub(crate) async fn export(
         &self,

@@ -90,6 +90,10 @@ where
             Err(e) => return Box::pin(std::future::ready(Ok(refusal(&e)))),
         };
         let held = admitted.clone();
+        let mut req = req;
+        // The service asks for the decoded size through this handle, and
+        // takes the permit into the payload.
+        req.extensions_mut().insert(AdmittedHandle(admitted.clone()));
         let req = req.map(|inner| {
             Body::new(AdmittedBody {
                 inner,
@@ -103,6 +107,24 @@ where
             drop(held);
             resp
         })
+    }
+}
+
+/// The request's admission, for the export service: it asks for what
+/// decoding will take once the message is complete, and moves the permit
+/// into the payload.
+#[derive(Clone, Debug)]
+pub(crate) struct AdmittedHandle(pub(crate) Arc<Mutex<Admitted>>);
+
+impl AdmittedHandle {
+    /// Makes sure `total` bytes are admitted, then takes the permit.
+    pub(crate) fn admit_and_take(
+        &self,
+        total: u64,
+    ) -> Result<otelcol_component::AdmissionPermit, ConsumeError> {
+        let mut a = self.0.lock().unwrap_or_else(PoisonError::into_inner);
+        a.grow_to(total)?;
+        Ok(a.take_permit())
     }
 }
 

@@ -20,11 +20,17 @@ pub(crate) trait OtlpSignal: ConsumerSlot {
     fn response(partial: Option<(i64, String)>) -> Self::Response;
     /// Decodes an OTLP/JSON request.
     fn decode_json(body: &[u8]) -> Result<Self::Request, String>;
+    /// Checks a protobuf request without allocating: its items and the
+    /// memory decoding it takes.
+    fn estimate(body: &[u8]) -> Result<otelcol_component::Estimate, otelcol_component::WireError>;
     /// Encodes a response as OTLP/JSON.
     fn encode_json_response(resp: &Self::Response) -> Vec<u8>;
 }
 
 impl OtlpSignal for Traces {
+    fn estimate(body: &[u8]) -> Result<otelcol_component::Estimate, otelcol_component::WireError> {
+        otelcol_component::estimate_traces(body)
+    }
     const GRPC_SERVICE: &'static str = "opentelemetry.proto.collector.trace.v1.TraceService";
     const GRPC_PATH: &'static str = "/opentelemetry.proto.collector.trace.v1.TraceService/Export";
     type Response = ExportTraceServiceResponse;
@@ -45,6 +51,9 @@ impl OtlpSignal for Traces {
 }
 
 impl OtlpSignal for Metrics {
+    fn estimate(body: &[u8]) -> Result<otelcol_component::Estimate, otelcol_component::WireError> {
+        otelcol_component::estimate_metrics(body)
+    }
     const GRPC_SERVICE: &'static str = "opentelemetry.proto.collector.metrics.v1.MetricsService";
     const GRPC_PATH: &'static str = "/opentelemetry.proto.collector.metrics.v1.MetricsService/Export";
     type Response = ExportMetricsServiceResponse;
@@ -65,6 +74,9 @@ impl OtlpSignal for Metrics {
 }
 
 impl OtlpSignal for Logs {
+    fn estimate(body: &[u8]) -> Result<otelcol_component::Estimate, otelcol_component::WireError> {
+        otelcol_component::estimate_logs(body)
+    }
     const GRPC_SERVICE: &'static str = "opentelemetry.proto.collector.logs.v1.LogsService";
     const GRPC_PATH: &'static str = "/opentelemetry.proto.collector.logs.v1.LogsService/Export";
     type Response = ExportLogsServiceResponse;

@@ -16,10 +16,15 @@ use crate::error::ConsumeError;
 
 /// A gate that admits or refuses request bytes.
 pub trait Admission: Send + Sync + fmt::Debug {
-    /// Asks to hold `bytes` of request data (0 when the size is not known
-    /// yet). On success the permit holds them until dropped; on refusal the
-    /// error is retryable (with a retry-after when known), so the receiver
-    /// answers 503 / `UNAVAILABLE` and the client backs off.
+    /// Asks to hold `bytes` of memory for a request (0 when nothing is known
+    /// yet): what the receiver will hold for it — its body as it arrives,
+    /// what decompression adds, and what decoding will allocate (the OTLP
+    /// receiver estimates that from the wire walk, see
+    /// [`estimate_traces`](crate::estimate_traces)) — asked before it is
+    /// allocated. On success the permit holds them until dropped (a payload
+    /// can carry it, see [`Payload::hold`](crate::Payload::hold)); on refusal
+    /// the error is retryable (with a retry-after when known), so the
+    /// receiver answers 503 / `UNAVAILABLE` and the client backs off.
     fn admit(&self, bytes: u64) -> Result<AdmissionPermit, ConsumeError>;
 }
 
@@ -48,6 +53,11 @@ impl AdmissionPermit {
     /// A permit that holds nothing.
     pub fn empty() -> Self {
         AdmissionPermit { release: Vec::new() }
+    }
+
+    /// True when the permit holds nothing.
+    pub fn is_empty(&self) -> bool {
+        self.release.is_empty()
     }
 
     /// Joins two permits into one that releases both.
@@ -145,5 +155,50 @@ mod tests {
             (0, 0)
         );
         assert!(AdmissionSet::default().admit(1 << 40).is_ok());
+    }
+
+    #[test]
+    fn payloads_hold_permits_until_their_last_part_is_dropped() {
+        use crate::proto::collector::trace::v1::ExportTraceServiceRequest;
+        use crate::proto::trace::v1::{ResourceSpans, ScopeSpans, Span};
+        use crate::{Payload, RequestContext, Traces};
+        use prost::Message;
+        let gate = Budget {
+            limit: 1000,
+            ..Default::default()
+        };
+        let req = |n| ExportTraceServiceRequest {
+            resource_spans: vec![ResourceSpans {
+                scope_spans: vec![ScopeSpans {
+                    spans: vec![Span::default(); n],
+                    ..Default::default()
+                }],
+                ..Default::default()
+            }],
+        };
+        let bytes = req(4).encode_to_vec();
+        let (mut a, estimate) = Traces::from_encoded_estimated(bytes.clone().into()).unwrap();
+        assert_eq!(estimate, crate::estimate_traces(&bytes).unwrap());
+        assert_eq!((estimate.items, a.item_count()), (4, 4));
+        a.hold(gate.admit(100).unwrap());
+        let mut b = Traces::from_request(req(2));
+        b.hold(gate.admit(50).unwrap());
+        b.hold(AdmissionPermit::empty());
+        assert_eq!(b.held_permits(), 1, "an empty permit is not kept");
+        a.merge(b);
+        a.set_context(RequestContext::default());
+        assert_eq!(a.held_permits(), 2, "merged and kept across set_context");
+        assert_eq!(gate.used.load(Ordering::SeqCst), 150);
+        let parts = a.split(3);
+        assert!(parts.len() >= 2);
+        let first = parts[0].clone();
+        drop(parts);
+        assert_eq!(
+            gate.used.load(Ordering::SeqCst),
+            150,
+            "a clone of a part still holds"
+        );
+        drop(first);
+        assert_eq!(gate.used.load(Ordering::SeqCst), 0);
     }
 }

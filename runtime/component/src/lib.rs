@@ -38,6 +38,7 @@
 #![forbid(unsafe_code)]
 
 mod admission;
+mod allocator;
 mod component;
 mod consumer;
 mod context;
@@ -51,6 +52,7 @@ pub mod storage;
 mod wire;
 
 pub use admission::{Admission, AdmissionPermit, AdmissionSet};
+pub use allocator::{AllocatorStats, allocator_stats, register_allocator_stats};
 pub use component::{
     BuildInfo, Component, Extension, Host, PipelineInfo, ServiceInfo, Settings, StabilityLevel, StatusEvent,
 };
@@ -78,7 +80,10 @@ pub fn set_detailed_metrics(on: bool) {
 static DETAILED_METRICS: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
 
 pub use storage::{StorageClient, StorageError, StorageExtension, StorageOp};
-pub use wire::{WireError, validate_logs, validate_metrics, validate_traces};
+pub use wire::{
+    Estimate, WireError, estimate_logs, estimate_metrics, estimate_traces, validate_logs, validate_metrics,
+    validate_traces,
+};
 
 /// The OTLP protobuf types (`opentelemetry-proto`'s tonic module), re-exported
 /// so components use the same version as the runtime.

@@ -14,12 +14,13 @@
 //! whose processors read nothing never decodes.
 
 use std::fmt;
-use std::sync::{Arc, OnceLock};
+use std::sync::{Arc, Mutex, OnceLock};
 
 use bytes::{BufMut, Bytes};
 
 use prost::Message;
 
+use crate::admission::AdmissionPermit;
 use crate::context::RequestContext;
 use crate::id::Signal;
 use crate::proto::collector::logs::v1::ExportLogsServiceRequest;
@@ -28,7 +29,7 @@ use crate::proto::collector::trace::v1::ExportTraceServiceRequest;
 use crate::proto::logs::v1::{LogRecord, ResourceLogs, ScopeLogs};
 use crate::proto::metrics::v1::{Metric, ResourceMetrics, ScopeMetrics, metric::Data};
 use crate::proto::trace::v1::{ResourceSpans, ScopeSpans, Span};
-use crate::wire::WireError;
+use crate::wire::{Estimate, WireError};
 
 /// Behaviour shared by the three signal payloads; the runtime is generic over it.
 pub trait Payload: Clone + Default + fmt::Debug + Send + Sync + 'static {
@@ -96,9 +97,55 @@ pub trait Payload: Clone + Default + fmt::Debug + Send + Sync + 'static {
             .map(Self::from_request)
             .map_err(WireError::from)
     }
+    /// [`from_encoded`](Payload::from_encoded), also returning what the
+    /// check found: the items and the memory decoding the bytes would take
+    /// (see [`estimate_traces`](crate::estimate_traces)), from the same
+    /// walk. The default reports a decoded size of 0 (unknown); the OTLP
+    /// payloads report the walk's estimate.
+    fn from_encoded_estimated(bytes: Bytes) -> Result<(Self, Estimate), WireError> {
+        let payload = Self::from_encoded(bytes)?;
+        let items = payload.item_count();
+        Ok((
+            payload,
+            Estimate {
+                items,
+                decoded_bytes: 0,
+            },
+        ))
+    }
     /// True while the payload holds protobuf bytes that nothing has decoded.
     fn is_encoded(&self) -> bool {
         false
+    }
+    /// Keeps an admission permit (the memory a receiver was admitted for this
+    /// data) until the payload and every clone, part ([`split`](Payload::split))
+    /// or batch it was merged into ([`merge`](Payload::merge)) are dropped:
+    /// data queued in an exporter stays counted by the memory limiter.
+    /// Permits are not part of the context: [`set_context`](Payload::set_context)
+    /// keeps them. The default drops the permit at once.
+    fn hold(&mut self, permit: AdmissionPermit) {
+        drop(permit);
+    }
+    /// How many admission permits the payload holds (see [`hold`](Payload::hold)).
+    fn held_permits(&self) -> usize {
+        0
+    }
+}
+
+/// Admission permits a payload holds: shared by its clones and parts,
+/// released when the last of them is dropped.
+#[derive(Clone, Default)]
+struct Held(Vec<Arc<Mutex<AdmissionPermit>>>);
+
+impl Held {
+    fn push(&mut self, permit: AdmissionPermit) {
+        if !permit.is_empty() {
+            self.0.push(Arc::new(Mutex::new(permit)));
+        }
+    }
+
+    fn absorb(&mut self, other: &mut Held) {
+        self.0.append(&mut other.0);
     }
 }
 
@@ -201,6 +248,7 @@ macro_rules! payload_type {
         pub struct $name {
             data: Repr<$req>,
             ctx: RequestContext,
+            held: Held,
         }
 
         impl fmt::Debug for $name {
@@ -250,14 +298,19 @@ macro_rules! payload_type {
             const SIGNAL: Signal = $signal;
 
             fn from_request(req: $req) -> Self {
-                $name { data: Repr::Decoded(Arc::new(req)), ctx: RequestContext::default() }
+                $name { data: Repr::Decoded(Arc::new(req)), ctx: RequestContext::default(), held: Held::default() }
             }
             fn from_encoded(bytes: Bytes) -> Result<Self, WireError> {
-                let items = $validate(&bytes)?;
-                Ok($name {
-                    data: Repr::Encoded(Arc::new(Encoded::new(vec![(bytes, items)]))),
+                Self::from_encoded_estimated(bytes).map(|(p, _)| p)
+            }
+            fn from_encoded_estimated(bytes: Bytes) -> Result<(Self, Estimate), WireError> {
+                let estimate = $validate(&bytes)?;
+                let payload = $name {
+                    data: Repr::Encoded(Arc::new(Encoded::new(vec![(bytes, estimate.items)]))),
                     ctx: RequestContext::default(),
-                })
+                    held: Held::default(),
+                };
+                Ok((payload, estimate))
             }
             fn is_encoded(&self) -> bool {
                 matches!(&self.data, Repr::Encoded(e) if e.decoded.get().is_none())
@@ -289,7 +342,8 @@ macro_rules! payload_type {
                     Repr::Encoded(e) => e.items,
                 }
             }
-            fn merge(&mut self, other: Self) {
+            fn merge(&mut self, mut other: Self) {
+                self.held.absorb(&mut other.held);
                 if other.has_no_resources() {
                     return;
                 }
@@ -303,7 +357,7 @@ macro_rules! payload_type {
                         Arc::make_mut(mine).$field.append(&mut theirs);
                     }
                     (Repr::Encoded(mine), theirs) => {
-                        let theirs = $name { data: theirs, ctx: RequestContext::default() }.chunks();
+                        let theirs = $name { data: theirs, ctx: RequestContext::default(), held: Held::default() }.chunks();
                         match Arc::get_mut(mine) {
                             Some(m) => {
                                 m.decoded = OnceLock::new();
@@ -331,13 +385,14 @@ macro_rules! payload_type {
                     return vec![self];
                 }
                 let ctx = self.ctx.clone();
+                let held = self.held.clone();
                 let decoded_parts = |req: $req| {
                     split_nested(req.$field, max_items)
                         .into_iter()
                         .map(|chunk| {
                             let mut req = <$req>::default();
                             req.$field = chunk;
-                            $name { data: Repr::Decoded(Arc::new(req)), ctx: ctx.clone() }
+                            $name { data: Repr::Decoded(Arc::new(req)), ctx: ctx.clone(), held: held.clone() }
                         })
                         .collect::<Vec<_>>()
                 };
@@ -349,6 +404,7 @@ macro_rules! payload_type {
                         let encoded = |chunks: Vec<(Bytes, usize)>| $name {
                             data: Repr::Encoded(Arc::new(Encoded::new(chunks))),
                             ctx: ctx.clone(),
+                            held: held.clone(),
                         };
                         let mut parts = Vec::new();
                         let mut current: Vec<(Bytes, usize)> = Vec::new();
@@ -372,6 +428,12 @@ macro_rules! payload_type {
                         parts
                     }
                 }
+            }
+            fn hold(&mut self, permit: AdmissionPermit) {
+                self.held.push(permit);
+            }
+            fn held_permits(&self) -> usize {
+                self.held.0.len()
             }
             fn shares_data_with(&self, other: &Self) -> bool {
                 match (&self.data, &other.data) {
@@ -424,7 +486,7 @@ payload_type!(
     ExportTraceServiceRequest,
     Signal::Traces,
     resource_spans,
-    crate::wire::validate_traces
+    crate::wire::estimate_traces
 );
 payload_type!(
     /// A batch of metrics: an OTLP `ExportMetricsServiceRequest`. Items are data points.
@@ -432,7 +494,7 @@ payload_type!(
     ExportMetricsServiceRequest,
     Signal::Metrics,
     resource_metrics,
-    crate::wire::validate_metrics
+    crate::wire::estimate_metrics
 );
 payload_type!(
     /// A batch of log records: an OTLP `ExportLogsServiceRequest`.
@@ -440,7 +502,7 @@ payload_type!(
     ExportLogsServiceRequest,
     Signal::Logs,
     resource_logs,
-    crate::wire::validate_logs
+    crate::wire::estimate_logs
 );
 
 /// A three-level OTLP tree: resource → scope → leaf items.

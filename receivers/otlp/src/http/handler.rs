@@ -12,7 +12,7 @@ use otelcol_component::{AdmissionSet, ConsumeError};
 use prost::Message;
 
 use super::body::{BodyError, BodyReader, Encoding};
-use crate::admission::Admitted;
+use crate::admission::{Admitted, json_estimate};
 use crate::export::{ExportFailure, OtlpSignal, SignalPipeline, client_info};
 use crate::status::{grpc_to_http, http_to_grpc, retry_after_header};
 
@@ -115,11 +115,23 @@ where
             return local_error(enc, e.status(), e.to_string());
         }
     };
+    // What decoding will allocate, asked before it is allocated: estimated
+    // by the wire walk that checks the request (protobuf) or a pre-scan (JSON).
+    let len = bytes.len() as u64;
     let decoded = match enc {
-        Encoding::Protobuf => pipeline.payload(bytes),
-        Encoding::Json => T::decode_json(&bytes).map(T::from_request),
+        Encoding::Protobuf => match pipeline.check(bytes) {
+            Ok(checked) => match admitted.grow_to(len.saturating_add(checked.decoded_bytes)) {
+                Ok(()) => checked.into_payload(),
+                Err(e) => return refused::<T>(enc, &e),
+            },
+            Err(e) => Err(e),
+        },
+        Encoding::Json => match admitted.grow_to(len.saturating_add(json_estimate(&bytes))) {
+            Ok(()) => T::decode_json(&bytes).map(T::from_request),
+            Err(e) => return refused::<T>(enc, &e),
+        },
     };
-    let request = match decoded {
+    let mut request = match decoded {
         Ok(r) => r,
         Err(e) => {
             tracing::debug!(signal = %T::SIGNAL, error = %e, "failed to decode an OTLP/HTTP request");
@@ -127,9 +139,10 @@ where
             return local_error(enc, StatusCode::BAD_REQUEST, msg);
         }
     };
+    // The memory stays counted while the payload lives (an exporter's queue).
+    request.hold(admitted.take_permit());
     let headers = pipeline.include_metadata().then_some(&parts.headers);
     let outcome = pipeline.export(request, client_info(Some(peer), headers)).await;
-    drop(admitted);
     match outcome {
         Ok(resp) => {
             let body = match enc {

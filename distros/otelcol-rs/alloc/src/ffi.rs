@@ -1,0 +1,147 @@
+//! The unsafe part: the `GlobalAlloc` implementation (an `unsafe` trait)
+//! that forwards to mimalloc and counts, and the call of `mi_collect`.
+#![allow(unsafe_code)]
+
+use std::alloc::{GlobalAlloc, Layout};
+use std::cell::Cell;
+use std::sync::atomic::{AtomicIsize, AtomicUsize, Ordering};
+
+use mimalloc::MiMalloc;
+
+use crate::SHARDS;
+
+/// mimalloc, counting the bytes it hands out and gets back.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct CountingMiMalloc;
+
+/// One counter on its own cache lines.
+#[repr(align(128))]
+struct Shard(AtomicIsize);
+
+#[allow(clippy::declare_interior_mutable_const)] // only used to build `COUNTS`
+const ZERO: Shard = Shard(AtomicIsize::new(0));
+static COUNTS: [Shard; SHARDS] = [ZERO; SHARDS];
+static NEXT: AtomicUsize = AtomicUsize::new(0);
+
+thread_local! {
+    // A const-initialized `Cell` without a destructor: reading it never
+    // allocates and works while the thread is being torn down.
+    static SHARD: Cell<usize> = const { Cell::new(usize::MAX) };
+}
+
+#[inline]
+fn shard() -> &'static AtomicIsize {
+    let i = SHARD
+        .try_with(|s| {
+            let mut i = s.get();
+            if i == usize::MAX {
+                i = NEXT.fetch_add(1, Ordering::Relaxed) % SHARDS;
+                s.set(i);
+            }
+            i
+        })
+        .unwrap_or(0);
+    &COUNTS[i % SHARDS].0
+}
+
+#[inline]
+fn add(n: usize) {
+    shard().fetch_add(n as isize, Ordering::Relaxed);
+}
+
+#[inline]
+fn sub(n: usize) {
+    shard().fetch_sub(n as isize, Ordering::Relaxed);
+}
+
+/// Bytes allocated and not freed: the sum of the shards (one may be
+/// negative when a thread frees what another allocated).
+pub(crate) fn allocated() -> u64 {
+    let sum: isize = COUNTS.iter().map(|s| s.0.load(Ordering::Relaxed)).sum();
+    u64::try_from(sum).unwrap_or(0)
+}
+
+unsafe extern "C" {
+    /// mimalloc's `void mi_collect(bool force)` (in the static library
+    /// `libmimalloc-sys` links; its Rust binding needs the `extended`
+    /// feature, which pulls a crate this workspace does not otherwise use).
+    fn mi_collect(force: bool);
+}
+
+/// Frees what mimalloc can: the calling thread's empty pages, and purges the
+/// arenas' pending free memory to the OS.
+pub(crate) fn collect() {
+    // Make sure libmimalloc-sys (and so the library defining `mi_collect`)
+    // is linked even if nothing else names it.
+    let _ = libmimalloc_sys::mi_malloc as unsafe extern "C" fn(usize) -> *mut std::ffi::c_void;
+    // SAFETY: `mi_collect` takes a plain bool, touches only mimalloc's own
+    // state (thread-safe by design) and may be called at any time from any
+    // thread.
+    unsafe { mi_collect(true) }
+}
+
+// SAFETY: every method forwards to mimalloc's `GlobalAlloc` with the same
+// arguments, so the contract the caller upholds is the one mimalloc needs;
+// the counting only reads sizes and touches atomics (it never allocates).
+unsafe impl GlobalAlloc for CountingMiMalloc {
+    #[inline]
+    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        // SAFETY: forwarded contract (see the impl).
+        let p = unsafe { MiMalloc.alloc(layout) };
+        if !p.is_null() {
+            add(layout.size());
+        }
+        p
+    }
+
+    #[inline]
+    unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
+        // SAFETY: forwarded contract.
+        let p = unsafe { MiMalloc.alloc_zeroed(layout) };
+        if !p.is_null() {
+            add(layout.size());
+        }
+        p
+    }
+
+    #[inline]
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        sub(layout.size());
+        // SAFETY: forwarded contract.
+        unsafe { MiMalloc.dealloc(ptr, layout) }
+    }
+
+    #[inline]
+    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
+        // SAFETY: forwarded contract.
+        let p = unsafe { MiMalloc.realloc(ptr, layout, new_size) };
+        if !p.is_null() {
+            add(new_size);
+            sub(layout.size());
+        }
+        p
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn counts_what_it_hands_out() {
+        let a = CountingMiMalloc;
+        let before = allocated();
+        let layout = Layout::from_size_align(1 << 20, 8).unwrap_or(Layout::new::<u8>());
+        // SAFETY: a non-zero-sized layout; the block is freed with it below.
+        let p = unsafe { a.alloc(layout) };
+        assert!(!p.is_null());
+        assert!(allocated() >= before + (1 << 20));
+        // SAFETY: `p` came from `a.alloc(layout)`.
+        let q = unsafe { a.realloc(p, layout, 2 << 20) };
+        assert!(allocated() >= before + (2 << 20));
+        // SAFETY: `q` came from `realloc` to 2 MiB with the same alignment.
+        unsafe { a.dealloc(q, Layout::from_size_align(2 << 20, 8).unwrap_or(layout)) };
+        assert!(allocated() < before + (1 << 20));
+        collect();
+    }
+}
