@@ -31,20 +31,23 @@ struct Accounting {
     /// Counts stops; a permit only gives back bytes it took in the current
     /// generation (a stop forgets everything admitted before it).
     generation: u64,
-    /// Memory at the last measurement: the resident set size, or the heap
-    /// plus `overhead` when that is more.
-    rss: u64,
-    /// The heap at the last measurement (with allocator statistics).
-    heap: u64,
+    /// Memory at the last measurement (see [`MemoryLimiter::check_mem_limits`]):
+    /// the heap plus `overhead` with allocator statistics, else the
+    /// resident set size.
+    measured: u64,
+    /// The resident set size at the last measurement, when it was at or
+    /// above the hard limit even after the allocator gave back what it
+    /// could (0 otherwise): then it is what admission goes by.
+    rss_over_hard: u64,
     /// What the process holds besides the heap (code, stacks, the
-    /// allocator's metadata): resident set size minus heap, as low as
-    /// measured after memory was given back. 0 without allocator statistics.
+    /// allocator's metadata and the free pages it keeps): resident set size
+    /// minus heap, measured at start and again whenever free memory was
+    /// given back to the OS. 0 without allocator statistics.
     overhead: u64,
-    /// Bytes of memory admitted and still held (requests being read and
-    /// decoded, payloads carrying their permits). A measurement does not
-    /// clear them: a request whose body is still arriving is not in the
-    /// measured memory yet, so clearing would let each interval admit
-    /// another soft limit's worth of slow requests.
+    /// Bytes admitted and not allocated yet (the rest of bodies still
+    /// arriving, decompression buffers and decodes about to be allocated).
+    /// Once allocated, a receiver gives them back and the heap counts them;
+    /// a measurement does not clear them (they are not in it yet).
     pending: u64,
     level: Level,
     read_error_logged: bool,
@@ -59,15 +62,20 @@ struct Run {
 
 /// The memory limiter behind one `memory_limiter` id.
 ///
-/// A background task reads [`MemorySource::rss`] (and
-/// [`MemorySource::heap_allocated`], when the allocator counts) every
-/// `check_interval`, and hands memory the allocator keeps back to the OS
-/// when that memory alone would make data be refused
-/// ([`MemorySource::release_free_memory`]). Usage is the measurement (or the
-/// heap counted now, when more) plus what was admitted and is still held.
-/// [`Admission::admit`] refuses when usage plus the new request's bytes
-/// would pass the soft limit, and refuses every request while the last
-/// measurement is at or above it.
+/// A background task measures every `check_interval`: with allocator
+/// statistics ([`MemorySource::heap_allocated`]: the `otelcol-rs` binary's
+/// counting mimalloc) the heap in use plus the process's overhead beyond it,
+/// else the resident set size ([`MemorySource::rss`]). The level (normal,
+/// soft, hard) follows that measurement, as Go's does. When RSS reaches the
+/// soft limit, or the allocator keeps more than half the spike headroom of
+/// freed memory, it first hands that memory back to the OS
+/// ([`MemorySource::release_free_memory`]) and measures again.
+///
+/// [`Admission::admit`] decides on the heap counted *now* (plus overhead)
+/// and the bytes admitted but not allocated yet: each byte is counted once,
+/// by the permit until it is allocated, by the heap after. It refuses when
+/// that plus the new request's bytes would pass the soft limit, and refuses
+/// every request while the last measurement is at or above it.
 #[derive(Debug)]
 pub struct MemoryLimiter {
     id: ComponentId,
@@ -137,22 +145,24 @@ impl MemoryLimiter {
         lock(&self.acct).level
     }
 
-    /// The usage admission decides on: the last measurement plus the bytes
-    /// admitted and still held (counted even when they are partly in the
-    /// measured RSS already, which errs on the safe side).
+    /// The usage admission decides on: memory now (see
+    /// [`measured_now`](Self::measured_now)) plus the bytes admitted and not
+    /// allocated yet.
     pub fn usage(&self) -> u64 {
         let heap = self.source.heap_allocated();
         let a = lock(&self.acct);
         Self::measured_now(&a, heap).saturating_add(a.pending)
     }
 
-    /// The last measurement plus what the heap grew since (counted now).
-    /// Memory freed since is not subtracted: the allocator may keep it
-    /// resident, and a thread may not reuse what another freed.
+    /// Memory now: with allocator statistics the heap counted now plus the
+    /// overhead (memory freed since the last measurement counts no more:
+    /// the allocator reuses it), or the resident set size when the last
+    /// measurement found it at or above the hard limit; without them the
+    /// last measured resident set size.
     fn measured_now(a: &Accounting, heap: Option<u64>) -> u64 {
         match heap {
-            Some(h) => a.rss.saturating_add(h.saturating_sub(a.heap)),
-            None => a.rss,
+            Some(h) => h.saturating_add(a.overhead).max(a.rss_over_hard),
+            None => a.measured,
         }
     }
 
@@ -185,36 +195,17 @@ impl MemoryLimiter {
         }
     }
 
-    /// Reads the memory numbers; gives memory the allocator keeps back to
-    /// the OS (and reads RSS again) when it would otherwise cause refusals:
-    /// RSS at or above the soft limit while the heap is below it, or usage
-    /// falling back below it after refusing, or more than half the spike
-    /// headroom kept free by the allocator.
+    /// Reads the memory numbers (see [`MemoryLimiter`]); gives memory the
+    /// allocator keeps back to the OS first when RSS reached the soft limit
+    /// or much is kept free.
     fn measure(&self) -> Result<u64, MemoryError> {
         let rss = self.source.rss()?;
         let Some(heap) = self.source.heap_allocated() else {
             return Ok(rss);
         };
-        let (rss, heap) = self.release_if_kept(rss, heap)?;
-        let mut a = lock(&self.acct);
-        a.heap = heap;
-        Ok(rss.max(heap.saturating_add(a.overhead)))
-    }
-
-    /// Gives memory the allocator keeps back to the OS when that would
-    /// change what admission decides; returns RSS and heap afterwards.
-    fn release_if_kept(&self, rss: u64, heap: u64) -> Result<(u64, u64), MemoryError> {
-        let soft = self.limits.soft();
-        let (overhead, refusing) = {
-            let a = lock(&self.acct);
-            (a.overhead, a.level != Level::Normal)
-        };
-        let in_use = heap.saturating_add(overhead);
-        let kept = rss.saturating_sub(in_use);
-        // Refusing (or about to, by RSS) while the heap itself is below the
-        // soft limit; or much kept free anyway.
-        let release = (in_use < soft && (rss >= soft || refusing)) || kept > self.limits.spike / 2;
-        let measured = if release {
+        let overhead = lock(&self.acct).overhead;
+        let kept = rss.saturating_sub(heap.saturating_add(overhead));
+        let (rss, heap, overhead) = if rss >= self.limits.soft() || kept > self.limits.spike / 2 {
             self.source.release_free_memory();
             let after = self.source.rss()?;
             let heap = self.source.heap_allocated().unwrap_or(heap);
@@ -223,26 +214,29 @@ impl MemoryLimiter {
                 rss_before_mib = rss / MIB, rss_after_mib = after / MIB, heap_mib = heap / MIB,
                 "Returned free memory to the OS."
             );
-            // What stays resident beyond the heap after a release is not
-            // free memory but the process's own (code, stacks, metadata).
-            lock(&self.acct).overhead = after.saturating_sub(heap);
-            (after, heap)
+            // What stays resident beyond the heap after a release is the
+            // process's own (code, stacks, metadata, pages the allocator
+            // could not give back).
+            (after, heap, after.saturating_sub(heap))
         } else {
-            (rss, heap)
+            (rss, heap, overhead)
         };
-        Ok(measured)
+        let mut a = lock(&self.acct);
+        a.overhead = overhead;
+        a.rss_over_hard = if rss >= self.limits.hard { rss } else { 0 };
+        Ok(heap.saturating_add(overhead).max(a.rss_over_hard))
     }
 
-    fn record(&self, rss: u64) {
-        let level = self.limits.level(rss);
+    fn record(&self, measured: u64) {
+        let level = self.limits.level(measured);
         let prev = {
             let mut a = lock(&self.acct);
-            a.rss = rss;
+            a.measured = measured;
             a.read_error_logged = false;
             std::mem::replace(&mut a.level, level)
         };
         self.refusing.store(level != Level::Normal, Ordering::Release);
-        let cur_mem_mib = rss / MIB;
+        let cur_mem_mib = measured / MIB;
         tracing::debug!(processor = %self.id, cur_mem_mib, "Currently used memory.");
         if prev == level {
             return;
@@ -287,11 +281,11 @@ impl MemoryLimiter {
             let rss = self.source.rss().map_err(|e| {
                 ComponentError::with_source("memory_limiter cannot measure the process's memory", e)
             })?;
+            let mut measured = rss;
             if let Some(heap) = self.source.heap_allocated() {
-                let mut a = lock(&self.acct);
-                a.overhead = rss.saturating_sub(heap);
-                a.heap = heap;
-                drop(a);
+                let overhead = rss.saturating_sub(heap);
+                lock(&self.acct).overhead = overhead;
+                measured = heap.saturating_add(overhead);
                 tracing::info!(
                     processor = %self.id,
                     heap_mib = heap / MIB,
@@ -299,7 +293,7 @@ impl MemoryLimiter {
                     "Memory limiter measures the heap (allocator statistics) and the resident set size"
                 );
             }
-            self.record(rss);
+            self.record(measured);
             let weak = Arc::downgrade(self);
             let period = self.check_interval;
             run.task = Some(tokio::spawn(async move {
@@ -368,27 +362,26 @@ fn retry_after(check_interval: Duration) -> Duration {
 
 impl Admission for MemoryLimiter {
     fn admit(&self, bytes: u64) -> Result<AdmissionPermit, ConsumeError> {
-        let charge = bytes;
         let heap = self.source.heap_allocated();
         let generation = {
             let mut a = lock(&self.acct);
             let usage = Self::measured_now(&a, heap).saturating_add(a.pending);
-            if a.level != Level::Normal || usage.saturating_add(charge) > self.limits.soft() {
+            if a.level != Level::Normal || usage.saturating_add(bytes) > self.limits.soft() {
                 drop(a);
-                tracing::debug!(processor = %self.id, bytes, "request refused before decoding: memory usage is high");
+                tracing::debug!(processor = %self.id, bytes, "request refused before allocating: memory usage is high");
                 return Err(self.refusal());
             }
-            a.pending = a.pending.saturating_add(charge);
+            a.pending = a.pending.saturating_add(bytes);
             a.generation
         };
-        if charge == 0 {
+        if bytes == 0 {
             return Ok(AdmissionPermit::empty());
         }
         let acct = self.acct.clone();
-        Ok(AdmissionPermit::new(move || {
+        Ok(AdmissionPermit::with_parts(bytes, move |n| {
             let mut a = lock(&acct);
             if a.generation == generation {
-                a.pending = a.pending.saturating_sub(charge);
+                a.pending = a.pending.saturating_sub(n);
             }
         }))
     }

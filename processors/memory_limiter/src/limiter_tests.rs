@@ -81,14 +81,15 @@ async fn memory_kept_by_the_allocator_is_given_back_and_does_not_refuse() {
     );
     l.check_mem_limits();
     assert_eq!(l.level(), Level::Hard);
+    assert_eq!(mem.releases.load(Ordering::SeqCst), 1, "RSS over the soft limit");
     // The burst is over: the heap is freed but the allocator keeps the pages.
     mem.free(80 * MIB);
     assert_eq!(mem.rss().unwrap(), 105 * MIB);
     l.check_mem_limits();
     assert_eq!(
         mem.releases.load(Ordering::SeqCst),
-        1,
-        "released at the first check"
+        2,
+        "released at the first check after the burst"
     );
     assert_eq!(l.level(), Level::Normal, "one check after the burst");
     assert!(l.admit(MIB).is_ok());
@@ -97,11 +98,11 @@ async fn memory_kept_by_the_allocator_is_given_back_and_does_not_refuse() {
     mem.heap.store(40 * MIB, Ordering::SeqCst);
     mem.free(8 * MIB);
     l.check_mem_limits();
-    assert_eq!(mem.releases.load(Ordering::SeqCst), 1);
+    assert_eq!(mem.releases.load(Ordering::SeqCst), 2);
     mem.heap.store(40 * MIB, Ordering::SeqCst);
     mem.free(12 * MIB);
     l.check_mem_limits();
-    assert_eq!(mem.releases.load(Ordering::SeqCst), 2);
+    assert_eq!(mem.releases.load(Ordering::SeqCst), 3);
     assert_eq!(l.usage(), 48 * MIB);
     l.stop().await;
 }
@@ -120,6 +121,67 @@ fn the_heap_counted_now_is_used_between_measurements() {
     assert_eq!(l.usage(), 45 * MIB + 30 * MIB);
     assert!(l.admit(5 * MIB + 1).is_err());
     assert!(l.admit(5 * MIB).is_ok());
+}
+
+/// Every byte counted once: a permit stands for memory not allocated yet;
+/// once the receiver has allocated it (the heap grew) and given the permit
+/// back, only the heap counts it. Data sitting in a queue (allocated, no
+/// permit) is counted by the heap alone, and when the queue drains usage
+/// falls at once, before the next measurement.
+#[test]
+fn each_byte_is_counted_once_by_the_permit_or_by_the_heap() {
+    let mem = Arc::new(FakeAllocator::default());
+    mem.base.store(20 * MIB, Ordering::SeqCst);
+    let l = MemoryLimiter::new(id(), &cfg(100, 20), mem.clone()).unwrap();
+    l.check_mem_limits();
+    assert_eq!(l.usage(), 20 * MIB);
+    // A 30 MiB body announced, arriving in parts.
+    let mut body = l.admit(30 * MIB).unwrap();
+    assert_eq!(l.usage(), 50 * MIB);
+    mem.heap.fetch_add(10 * MIB, Ordering::SeqCst);
+    body.release(10 * MIB);
+    assert_eq!(
+        l.usage(),
+        50 * MIB,
+        "10 MiB arrived: in the heap, not in the permit"
+    );
+    mem.heap.fetch_add(20 * MIB, Ordering::SeqCst);
+    drop(body);
+    assert_eq!(l.usage(), 50 * MIB, "all of it arrived");
+    // The data waits in a queue across measurements: counted once.
+    l.check_mem_limits();
+    l.check_mem_limits();
+    assert_eq!(l.usage(), 50 * MIB);
+    assert!(l.admit(30 * MIB).is_ok(), "exactly at the soft limit");
+    assert!(l.admit(30 * MIB + 1).is_err());
+    // The queue drains: admitted again at once.
+    mem.heap.fetch_sub(30 * MIB, Ordering::SeqCst);
+    assert_eq!(l.usage(), 20 * MIB);
+    assert!(l.admit(60 * MIB).is_ok());
+}
+
+/// The level follows heap plus overhead; what stays resident after the
+/// allocator gave back what it could is overhead, and counts.
+#[test]
+fn levels_follow_the_heap_and_what_stays_resident() {
+    let mem = Arc::new(FakeAllocator::default());
+    mem.base.store(20 * MIB, Ordering::SeqCst);
+    let l = MemoryLimiter::new(id(), &cfg(100, 20), mem.clone()).unwrap();
+    l.check_mem_limits();
+    // The heap grows, RSS grows with it; the release gives nothing back.
+    mem.heap.store(70 * MIB, Ordering::SeqCst);
+    mem.base.store(25 * MIB, Ordering::SeqCst);
+    l.check_mem_limits();
+    assert_eq!(l.level(), Level::Soft, "95 MiB: heap 70 + overhead 25");
+    mem.heap.store(10 * MIB, Ordering::SeqCst);
+    l.check_mem_limits();
+    assert_eq!(l.level(), Level::Normal);
+    assert_eq!(l.usage(), 35 * MIB);
+    mem.base.store(105 * MIB, Ordering::SeqCst);
+    l.check_mem_limits();
+    assert_eq!(l.level(), Level::Hard, "115 MiB stay resident after the release");
+    assert!(l.admit(0).is_err());
+    assert_eq!(mem.releases.load(Ordering::SeqCst), 3);
 }
 
 fn id() -> ComponentId {

@@ -1,13 +1,16 @@
 //! Admission: the receiver asks the host's gates (the `memory_limiter`
 //! processor registers one) for the memory a request will take before it
-//! allocates it: the body's bytes before reading it (and again as a body of
-//! unknown size grows), what decompression adds as it expands, and what
-//! decoding will allocate — estimated from the wire walk's counts for
-//! protobuf ([`otelcol_component::estimate_traces`]) and from a pre-scan for
-//! JSON ([`json_estimate`]) — before decoding. The permits then travel with
-//! the payload ([`Payload::hold`](otelcol_component::Payload::hold)) until it
-//! is dropped: by the pipeline when `consume` returns, or later by an
-//! exporter's queue.
+//! allocates it: the body's bytes before they arrive (the announced size,
+//! or stretches ahead of a body of unknown size), what decompression adds
+//! before each step, and what decoding will allocate — estimated from the
+//! wire walk's counts for protobuf ([`otelcol_component::estimate_traces`])
+//! and from a pre-scan for JSON ([`json_estimate`]) — before decoding.
+//!
+//! Each byte is counted once: a permit is given back as soon as what it
+//! stood for is allocated (the limiter's heap measurement counts it from
+//! then on), so payloads carry no permits and queued data is counted by the
+//! measurement alone. Without gates (no `memory_limiter`), nothing is asked
+//! and nothing estimated.
 
 use std::sync::Arc;
 
@@ -20,78 +23,109 @@ use otelcol_component::proto::metrics::v1::{
 use otelcol_component::proto::trace::v1::{ResourceSpans, ScopeSpans, Span, span};
 use otelcol_component::{Admission, AdmissionPermit, AdmissionSet, ConsumeError};
 
-/// A body of unknown size is admitted again every time this many more bytes
-/// have arrived (and once more when it is complete).
+/// A body of unknown size (or past its announced size) is admitted this far
+/// ahead of what has arrived at most (at least [`REQUEST_OVERHEAD`]: as much
+/// as has arrived, up to this).
 pub(crate) const ADMIT_STEP: u64 = 1024 * 1024;
 
-/// What every request is charged on top of its body before it is read: its
-/// task and buffers, and a decompressor's window and state (gzip: a 32 KiB
-/// window, 32 KiB of input buffer, the inflater's tables).
+/// What every request is charged before its body is read, on top of the
+/// announced size: its first buffers, and a decompressor's window and state
+/// (gzip: a 32 KiB window, 32 KiB of input buffer, the inflater's tables).
+/// Given back when the body is complete.
 pub(crate) const REQUEST_OVERHEAD: u64 = 64 * 1024;
 
-/// The bytes admitted for one request, and the permits holding them.
+/// The admission of one request's body. Its permit stands for body bytes
+/// that have not arrived yet (see `otelcol_component::Admission`: each byte
+/// is counted once, by a permit until it is allocated, by the heap after):
+/// the announced size plus [`REQUEST_OVERHEAD`] at first, given back as the
+/// bytes arrive; past that, the next stretch ahead. What decompression and
+/// decoding are about to allocate is asked for separately
+/// ([`reserve`](Self::reserve)), for as long as the allocation takes.
 #[derive(Debug)]
 pub(crate) struct Admitted {
     gates: Arc<AdmissionSet>,
     permit: AdmissionPermit,
-    bytes: u64,
+    /// Bytes the permit still holds.
+    left: u64,
+    /// Body bytes received so far.
+    received: u64,
 }
 
 impl Admitted {
-    /// Asks for `bytes` up front (0 when the size is unknown: the gates
-    /// still refuse while memory is over the limit), plus
-    /// [`REQUEST_OVERHEAD`], which stays charged on top of whatever the
-    /// request grows to.
-    pub(crate) fn admit(gates: Arc<AdmissionSet>, bytes: u64) -> Result<Self, ConsumeError> {
-        let overhead = if gates.is_empty() { 0 } else { REQUEST_OVERHEAD };
-        let permit = gates.admit(bytes.saturating_add(overhead))?;
-        Ok(Admitted { gates, permit, bytes })
+    /// Asks for the `announced` body bytes (0 when the size is unknown: the
+    /// gates still refuse while memory is over the limit) plus
+    /// [`REQUEST_OVERHEAD`]. Without gates, asks nothing and costs nothing.
+    pub(crate) fn admit(gates: Arc<AdmissionSet>, announced: u64) -> Result<Self, ConsumeError> {
+        if gates.is_empty() {
+            return Ok(Admitted {
+                gates,
+                permit: AdmissionPermit::empty(),
+                left: 0,
+                received: 0,
+            });
+        }
+        let bytes = announced.saturating_add(REQUEST_OVERHEAD);
+        let permit = gates.admit(bytes)?;
+        Ok(Admitted {
+            gates,
+            permit,
+            left: bytes,
+            received: 0,
+        })
     }
 
-    /// Makes sure `total` bytes are admitted, asking only for the difference.
-    pub(crate) fn grow_to(&mut self, total: u64) -> Result<(), ConsumeError> {
-        if total <= self.bytes || self.gates.is_empty() {
+    /// True when no gate is registered: nothing to ask, nothing to estimate.
+    pub(crate) fn ungated(&self) -> bool {
+        self.gates.is_empty()
+    }
+
+    /// The gates, for [`reserve`] on another thread.
+    pub(crate) fn gates(&self) -> &Arc<AdmissionSet> {
+        &self.gates
+    }
+
+    /// Called as the body arrives with the bytes `received` so far: what
+    /// arrived is in memory now (the heap counts it), so the permit gives
+    /// it back; once the permit is used up (more than announced, or the size
+    /// is unknown), the next stretch is asked for before it arrives.
+    pub(crate) fn received(&mut self, received: u64) -> Result<(), ConsumeError> {
+        if self.ungated() || received <= self.received {
             return Ok(());
         }
-        let more = self.gates.admit(total - self.bytes)?;
-        let held = std::mem::replace(&mut self.permit, AdmissionPermit::empty());
-        self.permit = held.join(more);
-        self.bytes = total;
+        let arrived = received - self.received;
+        self.received = received;
+        let part = arrived.min(self.left);
+        self.permit.release(part);
+        self.left -= part;
+        if self.left == 0 {
+            let ahead = received.clamp(REQUEST_OVERHEAD, ADMIT_STEP);
+            // The old permit holds nothing more; the new one the stretch ahead.
+            self.permit = self.gates.admit(ahead)?;
+            self.left = ahead;
+        }
         Ok(())
     }
 
-    /// Called as a body arrives with the bytes `received` so far: asks for
-    /// them once they are [`ADMIT_STEP`] past what is admitted.
-    pub(crate) fn received(&mut self, received: u64) -> Result<(), ConsumeError> {
-        if received >= self.bytes.saturating_add(ADMIT_STEP) {
-            self.grow_to(received)
-        } else {
-            Ok(())
-        }
+    /// The body is complete: nothing more arrives, the permit is given back.
+    pub(crate) fn complete(&mut self) {
+        self.permit = AdmissionPermit::empty();
+        self.left = 0;
     }
 
-    /// Moves the admission out (to another thread), leaving one that holds
-    /// nothing in its place.
-    pub(crate) fn take(&mut self) -> Admitted {
-        let empty = Admitted {
-            gates: self.gates.clone(),
-            permit: AdmissionPermit::empty(),
-            bytes: self.bytes,
-        };
-        std::mem::replace(self, empty)
-    }
-
-    /// Takes the permits out (what is admitted stays counted as asked, so
-    /// nothing more is asked for the same bytes); the caller keeps them with
-    /// the payload.
-    pub(crate) fn take_permit(&mut self) -> AdmissionPermit {
-        std::mem::replace(&mut self.permit, AdmissionPermit::empty())
-    }
-
-    /// Bytes admitted so far.
+    /// Bytes the permit holds now.
     #[cfg(test)]
-    pub(crate) fn bytes(&self) -> u64 {
-        self.bytes
+    pub(crate) fn held(&self) -> u64 {
+        self.left
+    }
+}
+
+/// Asks `gates` for `bytes` about to be allocated (a decompression step, a
+/// copy; nothing without gates); the caller drops the permit once they are.
+pub(crate) fn reserve(gates: &AdmissionSet, bytes: u64) -> Result<AdmissionPermit, ConsumeError> {
+    if gates.is_empty() {
+        Ok(AdmissionPermit::empty())
+    } else {
+        gates.admit(bytes)
     }
 }
 
@@ -267,8 +301,8 @@ impl Admission for Budget {
         }
         self.held.fetch_add(bytes, Ordering::SeqCst);
         let held = self.held.clone();
-        Ok(AdmissionPermit::new(move || {
-            held.fetch_sub(bytes, Ordering::SeqCst);
+        Ok(AdmissionPermit::with_parts(bytes, move |n| {
+            held.fetch_sub(n, Ordering::SeqCst);
         }))
     }
 }
@@ -280,28 +314,52 @@ mod tests {
     use super::*;
 
     #[test]
-    fn grows_in_steps_and_releases_everything() {
-        let (gates, held) = Budget::set(3 * ADMIT_STEP + REQUEST_OVERHEAD);
-        let mut a = Admitted::admit(gates, 0).unwrap();
-        assert_eq!(held.load(Ordering::SeqCst), REQUEST_OVERHEAD);
-        a.received(ADMIT_STEP - 1).unwrap();
-        assert_eq!(a.bytes(), 0, "nothing asked below one step");
-        a.received(ADMIT_STEP + 10).unwrap();
-        assert_eq!(held.load(Ordering::SeqCst), REQUEST_OVERHEAD + ADMIT_STEP + 10);
-        a.grow_to(ADMIT_STEP).unwrap();
-        assert_eq!(a.bytes(), ADMIT_STEP + 10, "never shrinks");
-        a.received(2 * ADMIT_STEP + 10).unwrap();
-        assert!(a.received(4 * ADMIT_STEP).is_err(), "the budget is 3 steps");
+    fn gives_back_what_arrives_and_asks_ahead_past_the_announced_size() {
+        let (gates, held) = Budget::set(3 * ADMIT_STEP);
+        // 2 MiB announced: held until it arrives, given back as it does.
+        let mut a = Admitted::admit(gates.clone(), 2 * ADMIT_STEP).unwrap();
+        assert_eq!(held.load(Ordering::SeqCst), 2 * ADMIT_STEP + REQUEST_OVERHEAD);
+        a.received(ADMIT_STEP).unwrap();
+        assert_eq!(held.load(Ordering::SeqCst), ADMIT_STEP + REQUEST_OVERHEAD);
+        a.received(2 * ADMIT_STEP).unwrap();
         assert_eq!(
             held.load(Ordering::SeqCst),
-            REQUEST_OVERHEAD + 2 * ADMIT_STEP + 10,
-            "a refusal holds nothing more"
+            REQUEST_OVERHEAD,
+            "the overhead stays"
         );
+        a.complete();
+        assert_eq!(held.load(Ordering::SeqCst), 0);
+        drop(a);
+        // Unknown size: the overhead first, then stretches ahead that grow
+        // with what arrived, up to one step.
+        let mut a = Admitted::admit(gates.clone(), 0).unwrap();
+        assert_eq!(a.held(), REQUEST_OVERHEAD);
+        a.received(1000).unwrap();
+        assert_eq!(a.held(), REQUEST_OVERHEAD - 1000);
+        a.received(REQUEST_OVERHEAD).unwrap();
+        assert_eq!(a.held(), REQUEST_OVERHEAD, "the next stretch");
+        a.received(5 * ADMIT_STEP).unwrap();
+        assert_eq!(a.held(), ADMIT_STEP, "at most one step ahead");
+        assert_eq!(held.load(Ordering::SeqCst), ADMIT_STEP);
         drop(a);
         assert_eq!(held.load(Ordering::SeqCst), 0);
-        // Without gates everything passes.
+        // Refusals: of a reservation, and of the next stretch ahead when
+        // the gate is full.
+        let (gates, held) = Budget::set(3 * REQUEST_OVERHEAD);
+        let mut a = Admitted::admit(gates.clone(), 0).unwrap();
+        a.received(REQUEST_OVERHEAD).unwrap();
+        let other = gates.admit(REQUEST_OVERHEAD + 1).unwrap();
+        assert!(reserve(a.gates(), REQUEST_OVERHEAD).is_err());
+        assert!(
+            a.received(2 * REQUEST_OVERHEAD).is_err(),
+            "the next stretch (twice the overhead) does not fit"
+        );
+        drop((a, other));
+        assert_eq!(held.load(Ordering::SeqCst), 0);
+        // Without gates everything passes and nothing is held.
         let mut free = Admitted::admit(Arc::default(), u64::MAX).unwrap();
         free.received(u64::MAX).unwrap();
+        assert!(reserve(free.gates(), u64::MAX).unwrap().is_empty());
     }
 
     mod json {

@@ -27,7 +27,7 @@ use tonic::transport::server::TcpConnectInfo;
 use tower::ServiceExt;
 
 use crate::config::GrpcServerConfig;
-use crate::export::{ExportFailure, OtlpSignal, Pipelines, SignalPipeline, client_info};
+use crate::export::{ExportFailure, OtlpSignal, PayloadError, Pipelines, SignalPipeline, client_info};
 use crate::grpc_admission::{AdmissionLayer, AdmittedHandle};
 
 /// grpc-go's server keepalive defaults, used when the config says 0.
@@ -43,30 +43,23 @@ async fn export<T: OtlpSignal>(
 ) -> Result<tonic::Response<T::Response>, tonic::Status> {
     let addr = request.remote_addr();
     let (metadata, extensions, message) = request.into_parts();
-    let invalid = |e: String| {
-        tracing::debug!(signal = %T::SIGNAL, error = %e, "failed to decode an OTLP/gRPC request");
-        tonic::Status::internal(e)
+    // The message is complete: the body's admission is given back (it is in
+    // memory now), and decoding asks the gates for what it allocates.
+    let gates = match extensions.get::<AdmittedHandle>() {
+        Some(handle) => handle.complete(),
+        None => Arc::default(),
     };
-    // What decoding will allocate, asked before it is allocated (estimated
-    // by the wire walk that checks the message); the permit then stays with
-    // the payload.
-    let len = message.len() as u64;
-    let checked = pipeline.check(message).map_err(invalid)?;
-    let permit = match extensions.get::<AdmittedHandle>() {
-        Some(handle) => Some(
-            handle
-                .admit_and_take(len.saturating_add(checked.decoded_bytes))
-                .map_err(|e| {
-                    tracing::debug!(signal = %T::SIGNAL, error = %e, "OTLP/gRPC request refused before decoding");
-                    to_status(&ExportFailure::from_consume(&e))
-                })?,
-        ),
-        None => None,
-    };
-    let mut payload = checked.into_payload().map_err(invalid)?;
-    if let Some(permit) = permit {
-        payload.hold(permit);
-    }
+    let payload = pipeline.payload(message, &gates).map_err(|e| match e {
+        // grpc-go and tonic answer a message that does not decode with INTERNAL.
+        PayloadError::Invalid(e) => {
+            tracing::debug!(signal = %T::SIGNAL, error = %e, "failed to decode an OTLP/gRPC request");
+            tonic::Status::internal(e)
+        }
+        PayloadError::Refused(e) => {
+            tracing::debug!(signal = %T::SIGNAL, error = %e, "OTLP/gRPC request refused before decoding");
+            to_status(&ExportFailure::from_consume(&e))
+        }
+    })?;
     let client = if pipeline.include_metadata() {
         client_info(addr, Some(&metadata.into_headers()))
     } else {

@@ -1,10 +1,10 @@
-//! Admission for OTLP/gRPC: tonic decodes a message before the service
-//! sees it, so the gates are asked in a tower layer in front of tonic:
-//! once with the request's announced size (`content-length`, rarely sent by
-//! gRPC clients, else 0) before the body is read, then again every
-//! [`ADMIT_STEP`](crate::admission::ADMIT_STEP) of body as it arrives. A
-//! refusal is `UNAVAILABLE` with `RetryInfo`; the permits are held until the
-//! service has answered, that is until the pipeline's `consume` returned.
+//! Admission for OTLP/gRPC: tonic reads a message before the service sees
+//! it, so the gates are asked in a tower layer in front of tonic: once with
+//! the request's announced size (`content-length`, rarely sent by gRPC
+//! clients, else 0) before the body is read, then for the stretch ahead as
+//! the body arrives (see [`Admitted`]). A refusal is `UNAVAILABLE` with
+//! `RetryInfo`. The export service gives the body's permit back once the
+//! message is complete and asks for what decoding will take.
 
 use std::future::Future;
 use std::pin::Pin;
@@ -110,21 +110,19 @@ where
     }
 }
 
-/// The request's admission, for the export service: it asks for what
-/// decoding will take once the message is complete, and moves the permit
-/// into the payload.
+/// The request's admission, for the export service: once the message is
+/// complete, the body's permit is given back and the gates ask for what
+/// decoding will take.
 #[derive(Clone, Debug)]
 pub(crate) struct AdmittedHandle(pub(crate) Arc<Mutex<Admitted>>);
 
 impl AdmittedHandle {
-    /// Makes sure `total` bytes are admitted, then takes the permit.
-    pub(crate) fn admit_and_take(
-        &self,
-        total: u64,
-    ) -> Result<otelcol_component::AdmissionPermit, ConsumeError> {
+    /// The body is complete (in memory): gives its permit back; returns the
+    /// gates.
+    pub(crate) fn complete(&self) -> Arc<AdmissionSet> {
         let mut a = self.0.lock().unwrap_or_else(PoisonError::into_inner);
-        a.grow_to(total)?;
-        Ok(a.take_permit())
+        a.complete();
+        a.gates().clone()
     }
 }
 

@@ -14,13 +14,12 @@
 //! whose processors read nothing never decodes.
 
 use std::fmt;
-use std::sync::{Arc, Mutex, OnceLock};
+use std::sync::{Arc, OnceLock};
 
 use bytes::{BufMut, Bytes};
 
 use prost::Message;
 
-use crate::admission::AdmissionPermit;
 use crate::context::RequestContext;
 use crate::id::Signal;
 use crate::proto::collector::logs::v1::ExportLogsServiceRequest;
@@ -116,36 +115,6 @@ pub trait Payload: Clone + Default + fmt::Debug + Send + Sync + 'static {
     /// True while the payload holds protobuf bytes that nothing has decoded.
     fn is_encoded(&self) -> bool {
         false
-    }
-    /// Keeps an admission permit (the memory a receiver was admitted for this
-    /// data) until the payload and every clone, part ([`split`](Payload::split))
-    /// or batch it was merged into ([`merge`](Payload::merge)) are dropped:
-    /// data queued in an exporter stays counted by the memory limiter.
-    /// Permits are not part of the context: [`set_context`](Payload::set_context)
-    /// keeps them. The default drops the permit at once.
-    fn hold(&mut self, permit: AdmissionPermit) {
-        drop(permit);
-    }
-    /// How many admission permits the payload holds (see [`hold`](Payload::hold)).
-    fn held_permits(&self) -> usize {
-        0
-    }
-}
-
-/// Admission permits a payload holds: shared by its clones and parts,
-/// released when the last of them is dropped.
-#[derive(Clone, Default)]
-struct Held(Vec<Arc<Mutex<AdmissionPermit>>>);
-
-impl Held {
-    fn push(&mut self, permit: AdmissionPermit) {
-        if !permit.is_empty() {
-            self.0.push(Arc::new(Mutex::new(permit)));
-        }
-    }
-
-    fn absorb(&mut self, other: &mut Held) {
-        self.0.append(&mut other.0);
     }
 }
 
@@ -248,7 +217,6 @@ macro_rules! payload_type {
         pub struct $name {
             data: Repr<$req>,
             ctx: RequestContext,
-            held: Held,
         }
 
         impl fmt::Debug for $name {
@@ -298,7 +266,7 @@ macro_rules! payload_type {
             const SIGNAL: Signal = $signal;
 
             fn from_request(req: $req) -> Self {
-                $name { data: Repr::Decoded(Arc::new(req)), ctx: RequestContext::default(), held: Held::default() }
+                $name { data: Repr::Decoded(Arc::new(req)), ctx: RequestContext::default() }
             }
             fn from_encoded(bytes: Bytes) -> Result<Self, WireError> {
                 Self::from_encoded_estimated(bytes).map(|(p, _)| p)
@@ -308,7 +276,6 @@ macro_rules! payload_type {
                 let payload = $name {
                     data: Repr::Encoded(Arc::new(Encoded::new(vec![(bytes, estimate.items)]))),
                     ctx: RequestContext::default(),
-                    held: Held::default(),
                 };
                 Ok((payload, estimate))
             }
@@ -342,8 +309,7 @@ macro_rules! payload_type {
                     Repr::Encoded(e) => e.items,
                 }
             }
-            fn merge(&mut self, mut other: Self) {
-                self.held.absorb(&mut other.held);
+            fn merge(&mut self, other: Self) {
                 if other.has_no_resources() {
                     return;
                 }
@@ -357,7 +323,7 @@ macro_rules! payload_type {
                         Arc::make_mut(mine).$field.append(&mut theirs);
                     }
                     (Repr::Encoded(mine), theirs) => {
-                        let theirs = $name { data: theirs, ctx: RequestContext::default(), held: Held::default() }.chunks();
+                        let theirs = $name { data: theirs, ctx: RequestContext::default() }.chunks();
                         match Arc::get_mut(mine) {
                             Some(m) => {
                                 m.decoded = OnceLock::new();
@@ -385,14 +351,13 @@ macro_rules! payload_type {
                     return vec![self];
                 }
                 let ctx = self.ctx.clone();
-                let held = self.held.clone();
                 let decoded_parts = |req: $req| {
                     split_nested(req.$field, max_items)
                         .into_iter()
                         .map(|chunk| {
                             let mut req = <$req>::default();
                             req.$field = chunk;
-                            $name { data: Repr::Decoded(Arc::new(req)), ctx: ctx.clone(), held: held.clone() }
+                            $name { data: Repr::Decoded(Arc::new(req)), ctx: ctx.clone() }
                         })
                         .collect::<Vec<_>>()
                 };
@@ -404,7 +369,6 @@ macro_rules! payload_type {
                         let encoded = |chunks: Vec<(Bytes, usize)>| $name {
                             data: Repr::Encoded(Arc::new(Encoded::new(chunks))),
                             ctx: ctx.clone(),
-                            held: held.clone(),
                         };
                         let mut parts = Vec::new();
                         let mut current: Vec<(Bytes, usize)> = Vec::new();
@@ -428,12 +392,6 @@ macro_rules! payload_type {
                         parts
                     }
                 }
-            }
-            fn hold(&mut self, permit: AdmissionPermit) {
-                self.held.push(permit);
-            }
-            fn held_permits(&self) -> usize {
-                self.held.0.len()
             }
             fn shares_data_with(&self, other: &Self) -> bool {
                 match (&self.data, &other.data) {

@@ -558,18 +558,21 @@ static EXEMPLAR: Schema = Schema {
 // ---- the walk ---------------------------------------------------------------
 
 /// Validates an `ExportTraceServiceRequest` encoding; returns its span count.
+///
+/// The same walk as [`estimate_traces`] without the heap tally (what a
+/// receiver without an admission gate runs).
 pub fn validate_traces(buf: &[u8]) -> Result<usize, WireError> {
-    estimate_traces(buf).map(|e| e.items)
+    walk_top::<false>(&TRACE_REQUEST, buf).map(|e| e.items)
 }
 
 /// Validates an `ExportMetricsServiceRequest` encoding; returns its data point count.
 pub fn validate_metrics(buf: &[u8]) -> Result<usize, WireError> {
-    estimate_metrics(buf).map(|e| e.items)
+    walk_top::<false>(&METRICS_REQUEST, buf).map(|e| e.items)
 }
 
 /// Validates an `ExportLogsServiceRequest` encoding; returns its log record count.
 pub fn validate_logs(buf: &[u8]) -> Result<usize, WireError> {
-    estimate_logs(buf).map(|e| e.items)
+    walk_top::<false>(&LOGS_REQUEST, buf).map(|e| e.items)
 }
 
 /// What the walk found in a valid encoding: its items, and how much memory
@@ -590,19 +593,19 @@ pub struct Estimate {
 /// Validates an `ExportTraceServiceRequest` encoding; returns its span count
 /// and decoded size.
 pub fn estimate_traces(buf: &[u8]) -> Result<Estimate, WireError> {
-    walk_top(&TRACE_REQUEST, buf)
+    walk_top::<true>(&TRACE_REQUEST, buf)
 }
 
 /// Validates an `ExportMetricsServiceRequest` encoding; returns its data
 /// point count and decoded size.
 pub fn estimate_metrics(buf: &[u8]) -> Result<Estimate, WireError> {
-    walk_top(&METRICS_REQUEST, buf)
+    walk_top::<true>(&METRICS_REQUEST, buf)
 }
 
 /// Validates an `ExportLogsServiceRequest` encoding; returns its log record
 /// count and decoded size.
 pub fn estimate_logs(buf: &[u8]) -> Result<Estimate, WireError> {
-    walk_top(&LOGS_REQUEST, buf)
+    walk_top::<true>(&LOGS_REQUEST, buf)
 }
 
 /// Bytes the allocator may hand out for a request of `n` bytes: mimalloc's
@@ -619,8 +622,17 @@ struct Tally {
     heap: u64,
 }
 
-fn walk_top(schema: &'static Schema, buf: &[u8]) -> Result<Estimate, WireError> {
-    let t = walk(schema, buf, RECURSION_LIMIT).map_err(|e| *e.0)?;
+/// Walks a request; `HEAP` turns the decoded-size tally on (off, the
+/// estimate's `decoded_bytes` is 0 and the walk costs what validation alone
+/// costs).
+fn walk_top<const HEAP: bool>(schema: &'static Schema, buf: &[u8]) -> Result<Estimate, WireError> {
+    let t = walk::<HEAP>(schema, buf, RECURSION_LIMIT).map_err(|e| *e.0)?;
+    if !HEAP {
+        return Ok(Estimate {
+            items: usize::try_from(t.items).unwrap_or(usize::MAX),
+            decoded_bytes: 0,
+        });
+    }
     // The request struct itself, boxed in the payload's `Arc`.
     let decoded_bytes = t.heap.saturating_add(alloc_cost(schema.size as u64 + 16));
     Ok(Estimate {
@@ -727,7 +739,7 @@ fn expect(wire_type: u8, expected: u8) -> Result<(), Fail> {
 /// (at least 8). Singular message fields and oneofs are inline in their
 /// parent (prost boxes nothing in OTLP). Every allocation is charged
 /// [`alloc_cost`].
-fn walk(schema: &'static Schema, mut buf: &[u8], depth: u32) -> Result<Tally, Fail> {
+fn walk<const HEAP: bool>(schema: &'static Schema, mut buf: &[u8], depth: u32) -> Result<Tally, Fail> {
     let mut count = 0u64;
     let mut heap = 0u64;
     let mut data_tag = 0u32;
@@ -750,7 +762,7 @@ fn walk(schema: &'static Schema, mut buf: &[u8], depth: u32) -> Result<Tally, Fa
             skip(wire_type, tag, &mut buf, depth)?;
             continue;
         }
-        let t = match field(kind, wire_type, &mut buf, depth) {
+        let t = match field::<HEAP>(kind, wire_type, &mut buf, depth) {
             Ok(t) => t,
             Err(mut e) => {
                 e.0.stack.push((schema.name, schema.field_name(tag)));
@@ -760,7 +772,8 @@ fn walk(schema: &'static Schema, mut buf: &[u8], depth: u32) -> Result<Tally, Fa
         heap = heap.saturating_add(t.heap);
         // Packed scalars were charged in `field`; the elements of unpacked
         // ones and of messages and strings are counted per field here.
-        if schema.is_repeated(tag)
+        if HEAP
+            && schema.is_repeated(tag)
             && !(wire_type == LEN && matches!(kind, Kind::RepVarint | Kind::RepFixed64))
         {
             match lengths.get_mut(tag as usize) {
@@ -826,7 +839,7 @@ fn bytes_heap(len: usize) -> u64 {
 /// Validates one known field's value; returns the items in it and the heap
 /// its decoded value takes (for messages, what is inside them).
 #[inline]
-fn field(kind: Kind, wire_type: u8, buf: &mut &[u8], depth: u32) -> Result<Tally, Fail> {
+fn field<const HEAP: bool>(kind: Kind, wire_type: u8, buf: &mut &[u8], depth: u32) -> Result<Tally, Fail> {
     let none = Tally::default();
     match kind {
         Kind::Unknown => skip(wire_type, 0, buf, depth).map(|()| none),
@@ -838,7 +851,7 @@ fn field(kind: Kind, wire_type: u8, buf: &mut &[u8], depth: u32) -> Result<Tally
             let b = delimited(buf)?;
             Ok(Tally {
                 items: 0,
-                heap: bytes_heap(b.len()),
+                heap: if HEAP { bytes_heap(b.len()) } else { 0 },
             })
         }
         Kind::Str => {
@@ -848,7 +861,7 @@ fn field(kind: Kind, wire_type: u8, buf: &mut &[u8], depth: u32) -> Result<Tally
             if s.is_ascii() || std::str::from_utf8(s).is_ok() {
                 Ok(Tally {
                     items: 0,
-                    heap: bytes_heap(s.len()),
+                    heap: if HEAP { bytes_heap(s.len()) } else { 0 },
                 })
             } else {
                 Err(WireError::fail(E_UTF8))
@@ -859,7 +872,7 @@ fn field(kind: Kind, wire_type: u8, buf: &mut &[u8], depth: u32) -> Result<Tally
             if depth == 0 {
                 return Err(WireError::fail(E_RECURSION));
             }
-            let t = walk(inner, delimited(buf)?, depth - 1)?;
+            let t = walk::<HEAP>(inner, delimited(buf)?, depth - 1)?;
             Ok(Tally {
                 items: if inner.count == Count::Item { 1 } else { t.items },
                 heap: t.heap,
@@ -874,7 +887,7 @@ fn field(kind: Kind, wire_type: u8, buf: &mut &[u8], depth: u32) -> Result<Tally
             }
             Ok(Tally {
                 items: 0,
-                heap: alloc_cost(16 * n),
+                heap: if HEAP { alloc_cost(16 * n) } else { 0 },
             })
         }
         Kind::RepVarint => expect(wire_type, VARINT).and_then(|()| varint(buf).map(|_| none)),
@@ -883,7 +896,7 @@ fn field(kind: Kind, wire_type: u8, buf: &mut &[u8], depth: u32) -> Result<Tally
             if len % 8 == 0 {
                 Ok(Tally {
                     items: 0,
-                    heap: alloc_cost(2 * len as u64),
+                    heap: if HEAP { alloc_cost(2 * len as u64) } else { 0 },
                 })
             } else {
                 Err(WireError::fail(E_PACKED))

@@ -4,61 +4,61 @@
 
 use std::alloc::{GlobalAlloc, Layout};
 use std::cell::Cell;
-use std::sync::atomic::{AtomicIsize, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicIsize, Ordering};
 
 use mimalloc::MiMalloc;
 
-use crate::SHARDS;
+use crate::FLUSH_BYTES;
 
 /// mimalloc, counting the bytes it hands out and gets back.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct CountingMiMalloc;
 
-/// One counter on its own cache lines.
-#[repr(align(128))]
-struct Shard(AtomicIsize);
-
-#[allow(clippy::declare_interior_mutable_const)] // only used to build `COUNTS`
-const ZERO: Shard = Shard(AtomicIsize::new(0));
-static COUNTS: [Shard; SHARDS] = [ZERO; SHARDS];
-static NEXT: AtomicUsize = AtomicUsize::new(0);
+/// Bytes allocated and not freed, as far as the threads have reported them.
+static TOTAL: AtomicIsize = AtomicIsize::new(0);
 
 thread_local! {
-    // A const-initialized `Cell` without a destructor: reading it never
-    // allocates and works while the thread is being torn down.
-    static SHARD: Cell<usize> = const { Cell::new(usize::MAX) };
+    // What this thread allocated (positive) or freed (negative) since it
+    // last added that to `TOTAL`. A const-initialized `Cell` without a
+    // destructor: reading it never allocates, costs a plain load and store
+    // (no atomic), and works while the thread is being torn down.
+    static LOCAL: Cell<isize> = const { Cell::new(0) };
 }
 
+/// Counts `delta` bytes: in the thread's own counter, which goes to the
+/// shared total once it has moved [`FLUSH_BYTES`] either way. The one shared
+/// atomic is touched once per that many bytes, not per allocation.
 #[inline]
-fn shard() -> &'static AtomicIsize {
-    let i = SHARD
-        .try_with(|s| {
-            let mut i = s.get();
-            if i == usize::MAX {
-                i = NEXT.fetch_add(1, Ordering::Relaxed) % SHARDS;
-                s.set(i);
-            }
-            i
-        })
-        .unwrap_or(0);
-    &COUNTS[i % SHARDS].0
+fn note(delta: isize) {
+    let flushed = LOCAL.try_with(|c| {
+        let v = c.get().wrapping_add(delta);
+        if v.unsigned_abs() >= FLUSH_BYTES {
+            c.set(0);
+            TOTAL.fetch_add(v, Ordering::Relaxed);
+        } else {
+            c.set(v);
+        }
+    });
+    if flushed.is_err() {
+        TOTAL.fetch_add(delta, Ordering::Relaxed);
+    }
 }
 
 #[inline]
 fn add(n: usize) {
-    shard().fetch_add(n as isize, Ordering::Relaxed);
+    note(n as isize);
 }
 
 #[inline]
 fn sub(n: usize) {
-    shard().fetch_sub(n as isize, Ordering::Relaxed);
+    note((n as isize).wrapping_neg());
 }
 
-/// Bytes allocated and not freed: the sum of the shards (one may be
-/// negative when a thread frees what another allocated).
+/// Bytes allocated and not freed: the shared total (each thread may hold
+/// back up to [`FLUSH_BYTES`] either way; the total may even dip below 0
+/// for a moment when one thread frees what another allocated).
 pub(crate) fn allocated() -> u64 {
-    let sum: isize = COUNTS.iter().map(|s| s.0.load(Ordering::Relaxed)).sum();
-    u64::try_from(sum).unwrap_or(0)
+    u64::try_from(TOTAL.load(Ordering::Relaxed)).unwrap_or(0)
 }
 
 unsafe extern "C" {

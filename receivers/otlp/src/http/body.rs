@@ -9,9 +9,9 @@ use flate2::read::{MultiGzDecoder, ZlibDecoder};
 use http::HeaderMap;
 use http::header::{CONTENT_ENCODING, CONTENT_LENGTH, CONTENT_TYPE};
 use http_body_util::{BodyExt, LengthLimitError, Limited};
-use otelcol_component::ConsumeError;
+use otelcol_component::{AdmissionSet, ConsumeError};
 
-use crate::admission::Admitted;
+use crate::admission::{Admitted, reserve};
 use crate::config::HttpConfig;
 use crate::config::SUPPORTED_COMPRESSION;
 
@@ -152,9 +152,9 @@ impl BodyReader {
     }
 
     /// Reads and decompresses a body, never holding more than the limit of
-    /// either compressed or decompressed bytes, and asking `admitted` for
-    /// the bytes as they arrive (a body of unknown size in steps) and for
-    /// what decompression adds.
+    /// either compressed or decompressed bytes, telling `admitted` what
+    /// arrived (it asks for the stretch ahead of a body of unknown size) and
+    /// asking its gates for each decompression step before it is allocated.
     pub(crate) async fn read<B>(
         &self,
         headers: &HeaderMap,
@@ -173,12 +173,13 @@ impl BodyReader {
                 .map_err(|_| BodyError::Timeout)?,
             None => collect.await,
         }?;
+        admitted.complete();
         let held: u64 = chunks.iter().map(|c| c.len() as u64).sum();
-        admitted.grow_to(held).map_err(BodyError::Refused)?;
         let max = self.max;
+        let gates = admitted.gates();
         match decoder {
-            Decoder::Identity => concat(chunks, admitted),
-            _ if held < OFFLOAD_COMPRESSED => inflate(decoder, &chunks, max, held, admitted),
+            Decoder::Identity => concat(chunks, gates),
+            _ if held < OFFLOAD_COMPRESSED => inflate(decoder, &chunks, max, gates),
             // Off the async worker threads, a few at a time: a large body
             // can take the worker for tens of milliseconds, delaying every
             // other task on it (accepting, the memory limiter's checks).
@@ -187,16 +188,13 @@ impl BodyReader {
                     .acquire()
                     .await
                     .map_err(|_| BodyError::Decompress("the runtime is shutting down".into()))?;
-                let mut moved = admitted.take();
-                let (moved, result) = tokio::task::spawn_blocking(move || {
+                let gates = gates.clone();
+                tokio::task::spawn_blocking(move || {
                     let _permit = permit;
-                    let r = inflate(decoder, &chunks, max, held, &mut moved);
-                    (moved, r)
+                    inflate(decoder, &chunks, max, &gates)
                 })
                 .await
-                .map_err(|e| BodyError::Decompress(e.to_string()))?;
-                *admitted = moved;
-                result
+                .map_err(|e| BodyError::Decompress(e.to_string()))?
             }
         }
     }
@@ -218,17 +216,11 @@ fn offload_slots() -> &'static tokio::sync::Semaphore {
 }
 
 /// Decompresses the chunks as they are (no copy of the body).
-fn inflate(
-    decoder: Decoder,
-    chunks: &[Bytes],
-    max: usize,
-    held: u64,
-    admitted: &mut Admitted,
-) -> Result<Bytes, BodyError> {
+fn inflate(decoder: Decoder, chunks: &[Bytes], max: usize, gates: &AdmissionSet) -> Result<Bytes, BodyError> {
     match decoder {
-        Decoder::Identity => Ok(Bytes::from(chunks.concat())),
-        Decoder::Gzip => decompress(MultiGzDecoder::new(Chunks::new(chunks)), max, held, admitted),
-        Decoder::Zlib => decompress(ZlibDecoder::new(Chunks::new(chunks)), max, held, admitted),
+        Decoder::Identity => concat(chunks.to_vec(), gates),
+        Decoder::Gzip => decompress(MultiGzDecoder::new(Chunks::new(chunks)), max, gates),
+        Decoder::Zlib => decompress(ZlibDecoder::new(Chunks::new(chunks)), max, gates),
     }
 }
 
@@ -256,13 +248,13 @@ where
 }
 
 /// One contiguous body: the one chunk as it is, or a copy of the chunks
-/// (admitted first: for a moment the body is held twice).
-fn concat(mut chunks: Vec<Bytes>, admitted: &mut Admitted) -> Result<Bytes, BodyError> {
+/// (asked for first: for a moment the body is held twice).
+fn concat(mut chunks: Vec<Bytes>, gates: &AdmissionSet) -> Result<Bytes, BodyError> {
     if chunks.len() <= 1 {
         return Ok(chunks.pop().unwrap_or_default());
     }
     let len: usize = chunks.iter().map(Bytes::len).sum();
-    admitted.grow_to(2 * len as u64).map_err(BodyError::Refused)?;
+    let _copy = reserve(gates, len as u64).map_err(BodyError::Refused)?;
     let mut all = Vec::with_capacity(len);
     for c in &chunks {
         all.extend_from_slice(c);
@@ -290,25 +282,16 @@ pub fn decode_body(encoding: &[u8], raw: &[u8], max: usize) -> Result<Bytes, Str
     if raw.len() > reader.max {
         return Err(too_large());
     }
-    let mut admitted = unlimited().map_err(|e| e.to_string())?;
+    // No gates (the fuzz path): nothing is refused.
+    let gates = AdmissionSet::default();
     let body = match reader.decoder(&headers).map_err(|e| e.to_string())? {
         Decoder::Identity => Bytes::copy_from_slice(raw),
         Decoder::Gzip => {
-            decompress(MultiGzDecoder::new(raw), reader.max, 0, &mut admitted).map_err(|e| e.to_string())?
+            decompress(MultiGzDecoder::new(raw), reader.max, &gates).map_err(|e| e.to_string())?
         }
-        Decoder::Zlib => {
-            decompress(ZlibDecoder::new(raw), reader.max, 0, &mut admitted).map_err(|e| e.to_string())?
-        }
+        Decoder::Zlib => decompress(ZlibDecoder::new(raw), reader.max, &gates).map_err(|e| e.to_string())?,
     };
     Ok(body)
-}
-
-/// Admission without gates (the fuzz path): nothing is refused.
-fn unlimited() -> Result<Admitted, ConsumeError> {
-    Admitted::admit(
-        std::sync::Arc::new(otelcol_component::AdmissionSet::new(Vec::new())),
-        0,
-    )
 }
 
 /// Reads the chunks of a body one after the other.
@@ -345,15 +328,11 @@ impl Read for Chunks<'_> {
 pub(crate) const DECOMPRESS_STEP: usize = 1024 * 1024;
 
 /// Decompresses at most `max` bytes (one more byte means the body is too
-/// large) in steps of [`DECOMPRESS_STEP`]: before each step the output
-/// buffer's next capacity (plus the `held` compressed bytes) is admitted, so
-/// a gzip bomb is refused as it expands, before the memory is allocated.
-fn decompress(
-    mut reader: impl Read,
-    max: usize,
-    held: u64,
-    admitted: &mut Admitted,
-) -> Result<Bytes, BodyError> {
+/// large) in steps of [`DECOMPRESS_STEP`]: before the output buffer grows,
+/// its next capacity is asked for (the old one is in the heap already, but
+/// is held with the new one while `reserve` copies), so a gzip bomb is
+/// refused as it expands, before the memory is allocated.
+fn decompress(mut reader: impl Read, max: usize, gates: &AdmissionSet) -> Result<Bytes, BodyError> {
     let mut out: Vec<u8> = Vec::new();
     let cap = max.saturating_add(1);
     loop {
@@ -365,9 +344,7 @@ fn decompress(
         if out.capacity() - out.len() < step {
             // What `reserve` may grow the buffer to: double, or what is needed.
             let next = (out.capacity().saturating_mul(2)).max(out.len() + step);
-            admitted
-                .grow_to(held.saturating_add(next as u64))
-                .map_err(BodyError::Refused)?;
+            let _growing = reserve(gates, next as u64).map_err(BodyError::Refused)?;
             out.reserve(step);
         }
         let before = out.len();
@@ -533,50 +510,51 @@ mod tests {
 
     #[tokio::test]
     async fn admits_a_body_of_unknown_size_as_it_arrives() {
-        use crate::admission::{ADMIT_STEP, Budget, REQUEST_OVERHEAD};
+        use crate::admission::{ADMIT_STEP, Budget};
         use std::sync::atomic::Ordering;
         let step = ADMIT_STEP as usize;
         let r = reader(64 * step as i64, None);
-        // 3.5 steps arrive in half-step frames: admitted in steps, then the
-        // rest, then as much again for the copy that makes them contiguous.
-        let (gates, held) = Budget::set(8 * ADMIT_STEP + REQUEST_OVERHEAD);
+        // 3.5 steps arrive in half-step frames: never more than a step
+        // asked for ahead, plus the copy that makes them contiguous.
+        let (gates, held) = Budget::set(4 * ADMIT_STEP);
         let mut admitted = Admitted::admit(gates.clone(), 0).unwrap();
         let body = r
             .read(&headers(None), frames(7, step / 2), &mut admitted)
             .await
             .unwrap();
         assert_eq!(body.len(), 7 * step / 2);
-        assert_eq!(held.load(Ordering::SeqCst), 7 * ADMIT_STEP + REQUEST_OVERHEAD);
+        assert_eq!(held.load(Ordering::SeqCst), 0, "nothing held once read");
         drop(admitted);
-        assert_eq!(held.load(Ordering::SeqCst), 0);
-        // A bigger body is refused once it passes the budget, before it is all read.
+        // The stretch ahead grows with the body: refused once it does not
+        // fit, before the body is all read.
+        let (gates, held) = Budget::set(ADMIT_STEP / 2);
         let mut admitted = Admitted::admit(gates.clone(), 0).unwrap();
         let mut big = frames(24, step / 2);
         let got = r.read(&headers(None), &mut big, &mut admitted).await;
         assert!(matches!(got, Err(BodyError::Refused(_))));
         assert_eq!(got.unwrap_err().status(), http::StatusCode::SERVICE_UNAVAILABLE);
         assert!(
-            big.0.len() >= 6,
+            big.0.len() >= 20,
             "stopped reading at the refusal: {} frames left",
             big.0.len()
         );
         drop(admitted);
         assert_eq!(held.load(Ordering::SeqCst), 0);
-        // What decompression adds is admitted too.
+        // Each decompression step is asked for before it is allocated.
         let (gates, held) = Budget::set(ADMIT_STEP);
         let bomb = Bytes::from(gzip(&vec![0u8; 2 * step]));
         let mut admitted = Admitted::admit(gates, bomb.len() as u64).unwrap();
         let got = r
             .read(&headers(Some("gzip")), Full::new(bomb), &mut admitted)
             .await;
-        assert!(matches!(got, Err(BodyError::Refused(_))));
+        assert!(matches!(got, Err(BodyError::Refused(_))), "the second step");
         drop(admitted);
         assert_eq!(held.load(Ordering::SeqCst), 0);
     }
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn large_compressed_bodies_are_decompressed_on_the_blocking_pool() {
-        use crate::admission::{Budget, REQUEST_OVERHEAD};
+        use crate::admission::Budget;
         use std::sync::atomic::Ordering;
         // Incompressible: the gzip is larger than the offload threshold.
         let mut x = 0x9e37_79b9_7f4a_7c15u64;
@@ -590,19 +568,23 @@ mod tests {
             .collect();
         let body = Bytes::from(gzip(&data));
         assert!(body.len() as u64 >= OFFLOAD_COMPRESSED);
+        let r = reader(1 << 20, None);
         let (gates, held) = Budget::set(4 * DECOMPRESS_STEP as u64);
         let mut admitted = Admitted::admit(gates, body.len() as u64).unwrap();
-        let r = reader(1 << 20, None);
         let got = r
             .read(&headers(Some("gzip")), Full::new(body.clone()), &mut admitted)
             .await
             .unwrap();
         assert_eq!(&got[..], &data[..]);
-        assert!(
-            held.load(Ordering::SeqCst) >= REQUEST_OVERHEAD + body.len() as u64 + data.len() as u64,
-            "the admission came back from the pool: {}",
-            held.load(Ordering::SeqCst)
-        );
+        assert_eq!(held.load(Ordering::SeqCst), 0, "the step was given back");
+        // The gates go to the pool with the body: a step that does not fit
+        // is refused there.
+        let (gates, held) = Budget::set(DECOMPRESS_STEP as u64 - 1);
+        let mut admitted = Admitted::admit(gates, 0).unwrap();
+        let got = r
+            .read(&headers(Some("gzip")), Full::new(body), &mut admitted)
+            .await;
+        assert!(matches!(got, Err(BodyError::Refused(_))));
         drop(admitted);
         assert_eq!(held.load(Ordering::SeqCst), 0);
     }
