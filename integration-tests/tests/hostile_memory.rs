@@ -476,6 +476,9 @@ service:
         "a normal request accepted {} ms after the flood",
         recovered.as_millis()
     );
+    let logs = c.logs();
+    let limiter: Vec<&str> = logs.lines().filter(|l| l.contains("Memory usage")).collect();
+    eprintln!("the limiter's level changes:\n{}", limiter.join("\n"));
     stop.store(true, std::sync::atomic::Ordering::Release);
     holder.join().unwrap();
     assert!(recovered <= RECOVERY, "accepted again after {recovered:?}");

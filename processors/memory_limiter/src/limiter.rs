@@ -18,6 +18,10 @@ use crate::limits::{Level, Limits, MIB};
 use crate::memory::MemorySource;
 use crate::registry::Registry;
 
+/// A request is admitted only if room for this many times its bytes (at
+/// most half the spike headroom) stays free behind it below the soft limit.
+pub const ROOM_FACTOR: u64 = 8;
+
 /// The error message of a refusal (Go's `ErrDataRefused`).
 pub const ERR_DATA_REFUSED: &str = "data refused due to high memory usage";
 
@@ -40,10 +44,13 @@ struct Accounting {
     /// could (0 otherwise): then it is what admission goes by.
     rss_over_hard: u64,
     /// What the process holds besides the heap (code, stacks, the
-    /// allocator's metadata and the free pages it keeps): resident set size
-    /// minus heap, measured at start and again whenever free memory was
-    /// given back to the OS. 0 without allocator statistics.
+    /// allocator's metadata): resident set size minus heap at start
+    /// (`base_overhead`), raised when, right after free memory was given
+    /// back to the OS, RSS is more than half the spike headroom above heap
+    /// plus that. 0 without allocator statistics.
     overhead: u64,
+    /// The overhead measured at start.
+    base_overhead: u64,
     /// Bytes admitted and not allocated yet (the rest of bodies still
     /// arriving, decompression buffers and decodes about to be allocated).
     /// Once allocated, a receiver gives them back and the heap counts them;
@@ -74,8 +81,13 @@ struct Run {
 /// [`Admission::admit`] decides on the heap counted *now* (plus overhead)
 /// and the bytes admitted but not allocated yet: each byte is counted once,
 /// by the permit until it is allocated, by the heap after. It refuses when
-/// that plus the new request's bytes would pass the soft limit, and refuses
-/// every request while the last measurement is at or above it.
+/// that plus the new request's bytes, plus room left behind it
+/// ([`ROOM_FACTOR`] times its bytes, at most half the spike headroom), would
+/// pass the soft limit, and refuses every request while the last
+/// measurement is at or above it. The room behind keeps the measured level
+/// below the soft limit when large requests fill memory (a stalled
+/// exporter's queue, whose retries allocate encoded copies admission never
+/// sees), so small requests are still admitted.
 #[derive(Debug)]
 pub struct MemoryLimiter {
     id: ComponentId,
@@ -203,9 +215,17 @@ impl MemoryLimiter {
         let Some(heap) = self.source.heap_allocated() else {
             return Ok(rss);
         };
-        let overhead = lock(&self.acct).overhead;
+        let (overhead, base) = {
+            let a = lock(&self.acct);
+            (a.overhead, a.base_overhead)
+        };
+        let slack = self.limits.spike / 2;
+        // The overhead never stays above what is resident beyond the heap
+        // now (less the slack): it falls with RSS.
+        let beyond = rss.saturating_sub(heap).saturating_sub(slack);
+        let overhead = overhead.min(base.max(beyond));
         let kept = rss.saturating_sub(heap.saturating_add(overhead));
-        let (rss, heap, overhead) = if rss >= self.limits.soft() || kept > self.limits.spike / 2 {
+        let (rss, heap, overhead) = if rss >= self.limits.soft() || kept > slack {
             self.source.release_free_memory();
             let after = self.source.rss()?;
             let heap = self.source.heap_allocated().unwrap_or(heap);
@@ -215,9 +235,12 @@ impl MemoryLimiter {
                 "Returned free memory to the OS."
             );
             // What stays resident beyond the heap after a release is the
-            // process's own (code, stacks, metadata, pages the allocator
-            // could not give back).
-            (after, heap, after.saturating_sub(heap))
+            // process's own (code, stacks, metadata) or pages the allocator
+            // could not give back yet, which it reuses for the next
+            // allocations: counted only past half the spike headroom, so
+            // RSS noise at the soft limit does not refuse by itself.
+            let overhead = base.max(after.saturating_sub(heap).saturating_sub(slack));
+            (after, heap, overhead)
         } else {
             (rss, heap, overhead)
         };
@@ -284,7 +307,10 @@ impl MemoryLimiter {
             let mut measured = rss;
             if let Some(heap) = self.source.heap_allocated() {
                 let overhead = rss.saturating_sub(heap);
-                lock(&self.acct).overhead = overhead;
+                let mut a = lock(&self.acct);
+                a.overhead = overhead;
+                a.base_overhead = overhead;
+                drop(a);
                 measured = heap.saturating_add(overhead);
                 tracing::info!(
                     processor = %self.id,
@@ -344,6 +370,7 @@ impl MemoryLimiter {
             *a = Accounting {
                 generation,
                 overhead: a.overhead,
+                base_overhead: a.base_overhead,
                 ..Accounting::default()
             };
         }
@@ -366,7 +393,15 @@ impl Admission for MemoryLimiter {
         let generation = {
             let mut a = lock(&self.acct);
             let usage = Self::measured_now(&a, heap).saturating_add(a.pending);
-            if a.level != Level::Normal || usage.saturating_add(bytes) > self.limits.soft() {
+            // A request leaves room behind it: 8 times its size, at most
+            // half the spike headroom. What admission does not see (an
+            // exporter's encoded copies and retries, connection buffers)
+            // grows into that room without taking the measured level over
+            // the soft limit; near it, large requests are refused while
+            // small ones still pass.
+            let behind = bytes.saturating_mul(ROOM_FACTOR).min(self.limits.spike / 2);
+            let wanted = usage.saturating_add(bytes).saturating_add(behind);
+            if a.level != Level::Normal || wanted > self.limits.soft() {
                 drop(a);
                 tracing::debug!(processor = %self.id, bytes, "request refused before allocating: memory usage is high");
                 return Err(self.refusal());

@@ -107,11 +107,18 @@ async fn memory_kept_by_the_allocator_is_given_back_and_does_not_refuse() {
     l.stop().await;
 }
 
-#[test]
-fn the_heap_counted_now_is_used_between_measurements() {
+/// A started limiter on `mem` (the start measures the base overhead).
+fn started(mem: &Arc<FakeAllocator>) -> Arc<MemoryLimiter> {
+    let l = Arc::new(MemoryLimiter::new(id(), &cfg(100, 20), mem.clone()).unwrap());
+    l.start(otelcol_componenttest::NopHost::new()).unwrap();
+    l
+}
+
+#[tokio::test]
+async fn the_heap_counted_now_is_used_between_measurements() {
     let mem = Arc::new(FakeAllocator::default());
     mem.base.store(20 * MIB, Ordering::SeqCst);
-    let l = MemoryLimiter::new(id(), &cfg(100, 20), mem.clone()).unwrap();
+    let l = started(&mem);
     l.check_mem_limits();
     assert_eq!(l.usage(), 20 * MIB);
     let _a = l.admit(30 * MIB).unwrap();
@@ -119,8 +126,9 @@ fn the_heap_counted_now_is_used_between_measurements() {
     // counts before the next measurement, on top of the 20 MiB overhead.
     mem.heap.store(25 * MIB, Ordering::SeqCst);
     assert_eq!(l.usage(), 45 * MIB + 30 * MIB);
-    assert!(l.admit(5 * MIB + 1).is_err());
-    assert!(l.admit(5 * MIB).is_ok());
+    assert!(l.admit(MIB).is_err(), "1 MiB and 8 behind: 5 MiB are left");
+    assert!(l.admit(MIB / 2).is_ok());
+    l.stop().await;
 }
 
 /// Every byte counted once: a permit stands for memory not allocated yet;
@@ -128,11 +136,11 @@ fn the_heap_counted_now_is_used_between_measurements() {
 /// back, only the heap counts it. Data sitting in a queue (allocated, no
 /// permit) is counted by the heap alone, and when the queue drains usage
 /// falls at once, before the next measurement.
-#[test]
-fn each_byte_is_counted_once_by_the_permit_or_by_the_heap() {
+#[tokio::test]
+async fn each_byte_is_counted_once_by_the_permit_or_by_the_heap() {
     let mem = Arc::new(FakeAllocator::default());
     mem.base.store(20 * MIB, Ordering::SeqCst);
-    let l = MemoryLimiter::new(id(), &cfg(100, 20), mem.clone()).unwrap();
+    let l = started(&mem);
     l.check_mem_limits();
     assert_eq!(l.usage(), 20 * MIB);
     // A 30 MiB body announced, arriving in parts.
@@ -152,36 +160,46 @@ fn each_byte_is_counted_once_by_the_permit_or_by_the_heap() {
     l.check_mem_limits();
     l.check_mem_limits();
     assert_eq!(l.usage(), 50 * MIB);
-    assert!(l.admit(30 * MIB).is_ok(), "exactly at the soft limit");
-    assert!(l.admit(30 * MIB + 1).is_err());
+    assert!(l.admit(20 * MIB).is_ok(), "with 10 MiB behind: at the soft limit");
+    assert!(l.admit(20 * MIB + 1).is_err());
     // The queue drains: admitted again at once.
     mem.heap.fetch_sub(30 * MIB, Ordering::SeqCst);
     assert_eq!(l.usage(), 20 * MIB);
-    assert!(l.admit(60 * MIB).is_ok());
+    assert!(l.admit(50 * MIB).is_ok());
+    l.stop().await;
 }
 
 /// The level follows heap plus overhead; what stays resident after the
 /// allocator gave back what it could is overhead, and counts.
-#[test]
-fn levels_follow_the_heap_and_what_stays_resident() {
+#[tokio::test]
+async fn levels_follow_the_heap_and_what_stays_resident() {
     let mem = Arc::new(FakeAllocator::default());
     mem.base.store(20 * MIB, Ordering::SeqCst);
-    let l = MemoryLimiter::new(id(), &cfg(100, 20), mem.clone()).unwrap();
-    l.check_mem_limits();
+    let l = started(&mem);
     // The heap grows, RSS grows with it; the release gives nothing back.
     mem.heap.store(70 * MIB, Ordering::SeqCst);
     mem.base.store(25 * MIB, Ordering::SeqCst);
     l.check_mem_limits();
-    assert_eq!(l.level(), Level::Soft, "95 MiB: heap 70 + overhead 25");
+    assert_eq!(
+        l.level(),
+        Level::Soft,
+        "90 MiB: heap 70 + overhead 20 (5 more resident is within the slack)"
+    );
     mem.heap.store(10 * MIB, Ordering::SeqCst);
     l.check_mem_limits();
     assert_eq!(l.level(), Level::Normal);
-    assert_eq!(l.usage(), 35 * MIB);
+    assert_eq!(l.usage(), 30 * MIB);
     mem.base.store(105 * MIB, Ordering::SeqCst);
     l.check_mem_limits();
     assert_eq!(l.level(), Level::Hard, "115 MiB stay resident after the release");
     assert!(l.admit(0).is_err());
-    assert_eq!(mem.releases.load(Ordering::SeqCst), 3);
+    assert_eq!(mem.releases.load(Ordering::SeqCst), 2);
+    // Less RSS, still far above the heap: that much more overhead counts.
+    mem.base.store(60 * MIB, Ordering::SeqCst);
+    l.check_mem_limits();
+    assert_eq!(l.usage(), 10 * MIB + 50 * MIB, "overhead 60 - 10 of slack");
+    assert_eq!(l.level(), Level::Normal);
+    l.stop().await;
 }
 
 fn id() -> ComponentId {
@@ -277,25 +295,28 @@ fn levels_follow_measurements() {
 
 #[test]
 fn admit_charges_against_the_soft_limit() {
-    // soft limit 80 MiB, 40 MiB measured: 40 MiB of headroom.
+    // soft limit 80 MiB, 40 MiB measured: 40 MiB of headroom; a request
+    // leaves room behind it for 8 times its size, up to 10 MiB (spike / 2).
     let (l, _) = limiter(100, 20, 40 * MIB);
     let a = l.admit(24 * MIB).unwrap();
     assert_eq!(l.usage(), 40 * MIB + 24 * MIB);
-    let e = l.admit(17 * MIB).unwrap_err();
+    let e = l.admit(6 * MIB + 1).unwrap_err();
     assert!(e.is_retryable());
     assert_eq!(e.message(), ERR_DATA_REFUSED);
     assert_eq!(e.retry_after(), Some(Duration::from_secs(1)));
     assert_eq!(l.usage(), 40 * MIB + 24 * MIB, "a refusal holds nothing");
-    let b = l.admit(16 * MIB).unwrap();
-    assert_eq!(l.usage(), 80 * MIB, "exactly at the soft limit is admitted");
-    assert!(l.admit(1).is_err());
+    let b = l.admit(6 * MIB).unwrap();
+    assert_eq!(l.usage(), 70 * MIB, "70 + 10 behind: exactly at the soft limit");
+    assert!(l.admit(2 * MIB).is_err(), "70 + 2 + 10 behind");
+    let c = l.admit(MIB).unwrap();
+    assert_eq!(l.usage(), 71 * MIB, "71 + 8 behind: a small one still passes");
     assert!(
         l.admit(0).is_ok(),
         "a request of unknown size passes while usage is not over"
     );
     drop(a);
-    assert_eq!(l.usage(), 56 * MIB, "a dropped permit gives its bytes back");
-    drop(b);
+    assert_eq!(l.usage(), 47 * MIB, "a dropped permit gives its bytes back");
+    drop((b, c));
     assert_eq!(l.usage(), 40 * MIB);
 }
 
@@ -308,7 +329,7 @@ fn held_bytes_count_until_released_across_measurements() {
     // another soft limit's worth of slow requests).
     l.check_mem_limits();
     assert_eq!(l.usage(), 60 * MIB);
-    assert!(l.admit(20 * MIB + 1).is_err(), "20 MiB of headroom left, not 40");
+    assert!(l.admit(15 * MIB + 1).is_err(), "20 MiB of headroom left, not 40");
     // Once the request is in RSS it is counted twice until it is released:
     // on the safe side.
     mem.rss.store(55 * MIB, Ordering::SeqCst);
