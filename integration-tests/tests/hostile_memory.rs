@@ -12,6 +12,7 @@
 //! * **Gzip bombs**: 64 concurrent bodies of about 1 MB that expand to 1 GiB
 //!   of zeros each. Decompression is admitted in 1 MiB steps before each is
 //!   allocated: every answer is 413 (past `max_request_body_size`) or 503.
+//! * **A 30 s flood into a stalled exporter** (default sending queue).
 //!
 //! The pipeline ends in the `file` exporter, which decodes what it writes,
 //! so an admitted request really is decoded.
@@ -384,7 +385,10 @@ fn big_request(client: usize, seq: usize) -> Vec<u8> {
 
 /// A flood into an `otlp` exporter (default sending queue) whose backend
 /// accepts connections and never reads: the queue fills with admitted data,
-/// which keeps its admission permits while queued, so the limiter counts it.
+/// which the limiter counts in the heap (once: queued payloads hold no
+/// admission permits), so the queue stops growing below the soft limit and
+/// a small request is admitted after the flood although the backend is
+/// still stalled.
 #[test]
 fn flood_into_a_stalled_exporter_stays_bounded() {
     let backend = std::net::TcpListener::bind("127.0.0.1:0").unwrap();

@@ -123,6 +123,40 @@ unsafe impl GlobalAlloc for CountingMiMalloc {
     }
 }
 
+/// Allocates `n` blocks of 64 bytes and frees them, through the counting
+/// wrapper (`counted`) or plain mimalloc: what `bench/micro`'s
+/// `alloc_count` benchmark compares in one process. Not part of the API.
+#[doc(hidden)]
+pub fn churn(counted: bool, n: usize) {
+    let layout = Layout::new::<[u64; 8]>();
+    let mut blocks = Vec::with_capacity(n);
+    for _ in 0..n {
+        // SAFETY: a non-zero-sized layout; every block is freed below with
+        // the same layout by the same allocator.
+        let p = unsafe {
+            if counted {
+                CountingMiMalloc.alloc(layout)
+            } else {
+                MiMalloc.alloc(layout)
+            }
+        };
+        blocks.push(std::hint::black_box(p));
+    }
+    for p in blocks {
+        if p.is_null() {
+            continue;
+        }
+        // SAFETY: `p` came from `alloc(layout)` of the same allocator above.
+        unsafe {
+            if counted {
+                CountingMiMalloc.dealloc(p, layout)
+            } else {
+                MiMalloc.dealloc(p, layout)
+            }
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -30,6 +30,8 @@ use otelcol_component::AllocatorStats;
 mod ffi;
 
 pub use ffi::CountingMiMalloc;
+#[doc(hidden)]
+pub use ffi::churn;
 
 /// How far a thread's own count may move (either way) before it is added to
 /// the shared total.
