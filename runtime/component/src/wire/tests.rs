@@ -289,6 +289,12 @@ fn agree(bytes: &[u8]) -> bool {
             .map(crate::Logs::from_request),
     );
     use crate::Payload;
+    // The walk without the heap tally (no admission gate) and with it accept
+    // the same inputs and count the same items.
+    let items = |e: Result<Estimate, WireError>| e.map(|e| e.items);
+    assert_eq!(validate_traces(bytes), items(estimate_traces(bytes)));
+    assert_eq!(validate_metrics(bytes), items(estimate_metrics(bytes)));
+    assert_eq!(validate_logs(bytes), items(estimate_logs(bytes)));
     if let (Ok(est), Ok(decoded)) = (estimate_traces(bytes), ExportTraceServiceRequest::decode(bytes)) {
         let real = vec_heap(&decoded.resource_spans);
         assert!(
