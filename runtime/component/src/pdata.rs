@@ -211,7 +211,7 @@ fn chunk_of<R: Message>(req: &R, items: usize) -> (Bytes, usize) {
 }
 
 macro_rules! payload_type {
-    ($(#[$doc:meta])* $name:ident, $req:ty, $signal:expr, $field:ident, $validate:path) => {
+    ($(#[$doc:meta])* $name:ident, $req:ty, $signal:expr, $field:ident, $validate:path, $estimate:path) => {
         $(#[$doc])*
         #[derive(Clone, Default)]
         pub struct $name {
@@ -269,10 +269,14 @@ macro_rules! payload_type {
                 $name { data: Repr::Decoded(Arc::new(req)), ctx: RequestContext::default() }
             }
             fn from_encoded(bytes: Bytes) -> Result<Self, WireError> {
-                Self::from_encoded_estimated(bytes).map(|(p, _)| p)
+                let items = $validate(&bytes)?;
+                Ok($name {
+                    data: Repr::Encoded(Arc::new(Encoded::new(vec![(bytes, items)]))),
+                    ctx: RequestContext::default(),
+                })
             }
             fn from_encoded_estimated(bytes: Bytes) -> Result<(Self, Estimate), WireError> {
-                let estimate = $validate(&bytes)?;
+                let estimate = $estimate(&bytes)?;
                 let payload = $name {
                     data: Repr::Encoded(Arc::new(Encoded::new(vec![(bytes, estimate.items)]))),
                     ctx: RequestContext::default(),
@@ -444,6 +448,7 @@ payload_type!(
     ExportTraceServiceRequest,
     Signal::Traces,
     resource_spans,
+    crate::wire::validate_traces,
     crate::wire::estimate_traces
 );
 payload_type!(
@@ -452,6 +457,7 @@ payload_type!(
     ExportMetricsServiceRequest,
     Signal::Metrics,
     resource_metrics,
+    crate::wire::validate_metrics,
     crate::wire::estimate_metrics
 );
 payload_type!(
@@ -460,6 +466,7 @@ payload_type!(
     ExportLogsServiceRequest,
     Signal::Logs,
     resource_logs,
+    crate::wire::validate_logs,
     crate::wire::estimate_logs
 );
 
