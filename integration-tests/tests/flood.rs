@@ -22,20 +22,16 @@
 //!   requests are delivered, RSS falls below the soft limit, and new small
 //!   data is accepted (200) and arrives.
 //!
-//! **The slack.** The admission gate keeps `last RSS + charges of the
-//! requests admitted and not yet consumed` (charge = body × `DECODE_FACTOR`)
-//! at or below the soft limit, so by design RSS stays below the hard limit
-//! as long as what is *not* charged fits in the spike headroom
-//! (`SPIKE_MIB`): data whose decoded form is larger than the charge (spans
-//! without attributes decode to ~8× their wire size), connection buffers,
-//! task stacks, growth from other sources between two checks, and memory
-//! glibc keeps after freeing it (that last part is in the measured RSS, so it
-//! lowers admission rather than adding to the peak). [`SLACK_MIB`] above
-//! `limit_mib` is a margin for measurement noise only. Measured (debug build,
-//! idle 26–28 MiB): peaks of 52–65 MiB for both floods, against 80–87 (fast)
-//! and 112–131 MiB (slow uploads) before the gate kept counting held bytes
-//! across checks — see the "Flood test" section of
-//! `processors/memory_limiter/README.md`.
+//! **The slack.** The admission gate keeps `heap + overhead + bytes
+//! admitted and not allocated yet` (the rest of bodies still arriving, the
+//! decoded estimate while decoding) plus some room behind each request at or
+//! below the soft limit, counting each byte once (by its permit until it is
+//! allocated, by the heap after), so by design RSS stays below the hard
+//! limit as long as what is *not* charged fits in the spike headroom
+//! (`SPIKE_MIB`): the exporter's encoded copy, growth from other sources,
+//! memory the allocator keeps after freeing it. [`SLACK_MIB`] above
+//! `limit_mib` is a margin for measurement noise only. Measured peaks are in
+//! the "Flood test" section of `processors/memory_limiter/README.md`.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // test code: a panic is a failed assertion
 
@@ -321,11 +317,12 @@ fn memory_stays_bounded_under_a_flood_with_a_stalled_backend() {
 }
 
 /// Many clients whose bodies take longer than several `check_interval`s to
-/// arrive: what the gate admitted is not in the measured RSS yet when the
-/// next check comes. Before the gate kept counting held bytes across checks,
-/// every check admitted another soft limit's worth of such requests and RSS
-/// reached 112–116 MiB (32 clients, 2 s uploads) and 130–131 MiB (48 or 64
-/// clients, 3 s uploads).
+/// arrive: what the gate admitted is not in the measured memory yet when
+/// the next check comes. Before the gate kept counting held bytes across
+/// checks, every check admitted another soft limit's worth of such requests
+/// and RSS reached 112–116 MiB (32 clients, 2 s uploads) and 130–131 MiB
+/// (48 or 64 clients, 3 s uploads); when it counted them twice (by the
+/// permit and by RSS as they arrived), no request was accepted at all.
 #[test]
 fn memory_stays_bounded_under_a_flood_of_slow_uploads() {
     flood(Clients {

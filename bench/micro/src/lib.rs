@@ -3,9 +3,20 @@
 //! ~279 bytes a span), so the micro figures and the scenario figures in
 //! BENCHMARKS.md describe the same data.
 
-#[cfg(feature = "mimalloc")]
+#[cfg(all(feature = "mimalloc", not(feature = "counting")))]
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
+#[cfg(feature = "counting")]
+#[global_allocator]
+static GLOBAL: otelcol_alloc::CountingMiMalloc = otelcol_alloc::CountingMiMalloc;
+
+/// Registers the counting allocator's statistics (feature `counting`, as
+/// the `otelcol-rs` binary does at start); does nothing otherwise.
+pub fn register_allocator() {
+    #[cfg(feature = "counting")]
+    otelcol_alloc::register();
+}
 
 use otelcol_component::proto::collector::metrics::v1::ExportMetricsServiceRequest;
 use otelcol_component::proto::common::v1::{AnyValue, KeyValue, any_value};

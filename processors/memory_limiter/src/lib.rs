@@ -45,7 +45,7 @@ pub use config::{
 };
 pub use error::MemoryError;
 pub use factory::{MemoryLimiterProcessorFactory, STABILITY, TYPE};
-pub use limiter::{DECODE_FACTOR, ERR_DATA_REFUSED, MemoryLimiter};
+pub use limiter::{ERR_DATA_REFUSED, MemoryLimiter};
 pub use limits::{Level, Limits};
 pub use memory::{MemorySource, ProcMemory};
 pub use processor::MemoryLimiterProcessor;

@@ -18,16 +18,9 @@ use crate::limits::{Level, Limits, MIB};
 use crate::memory::MemorySource;
 use crate::registry::Registry;
 
-/// How many bytes of memory one byte of request body is charged for.
-///
-/// A request is held as its body while it is decoded and then as the decoded
-/// structures; measured with prost 0.14 and a counting allocator, the decoded
-/// form of OTLP protobuf is 2.4× the wire size (logs with 200-byte bodies) to
-/// 4.1× (spans with 8 attributes and an event), and up to 8× for spans with no
-/// attributes at all. 4 covers typical attribute-carrying data; the spike
-/// headroom covers the rest. OTLP/JSON bodies are larger than their decoded
-/// form, so for JSON the charge errs on the safe side.
-pub const DECODE_FACTOR: u64 = 4;
+/// A request is admitted only if room for this many times its bytes (at
+/// most half the spike headroom) stays free behind it below the soft limit.
+pub const ROOM_FACTOR: u64 = 8;
 
 /// The error message of a refusal (Go's `ErrDataRefused`).
 pub const ERR_DATA_REFUSED: &str = "data refused due to high memory usage";
@@ -42,12 +35,26 @@ struct Accounting {
     /// Counts stops; a permit only gives back bytes it took in the current
     /// generation (a stop forgets everything admitted before it).
     generation: u64,
-    /// Resident set size at the last measurement.
-    rss: u64,
-    /// Bytes (times [`DECODE_FACTOR`]) admitted and still held. A
-    /// measurement does not clear them: a request whose body is still
-    /// arriving is not in the measured RSS yet, so clearing would let each
-    /// interval admit another soft limit's worth of slow requests.
+    /// Memory at the last measurement (see [`MemoryLimiter::check_mem_limits`]):
+    /// the heap plus `overhead` with allocator statistics, else the
+    /// resident set size.
+    measured: u64,
+    /// The resident set size at the last measurement, when it was at or
+    /// above the hard limit even after the allocator gave back what it
+    /// could (0 otherwise): then it is what admission goes by.
+    rss_over_hard: u64,
+    /// What the process holds besides the heap (code, stacks, the
+    /// allocator's metadata): resident set size minus heap at start
+    /// (`base_overhead`), raised when, right after free memory was given
+    /// back to the OS, RSS is more than half the spike headroom above heap
+    /// plus that. 0 without allocator statistics.
+    overhead: u64,
+    /// The overhead measured at start.
+    base_overhead: u64,
+    /// Bytes admitted and not allocated yet (the rest of bodies still
+    /// arriving, decompression buffers and decodes about to be allocated).
+    /// Once allocated, a receiver gives them back and the heap counts them;
+    /// a measurement does not clear them (they are not in it yet).
     pending: u64,
     level: Level,
     read_error_logged: bool,
@@ -62,11 +69,25 @@ struct Run {
 
 /// The memory limiter behind one `memory_limiter` id.
 ///
-/// A background task reads [`MemorySource::rss`] every `check_interval`.
-/// Usage is that measurement plus what was admitted and is still held.
-/// [`Admission::admit`] refuses when usage plus the new request's bytes
-/// (times [`DECODE_FACTOR`]) would pass the soft limit, and refuses every
-/// request while the last measurement is at or above it.
+/// A background task measures every `check_interval`: with allocator
+/// statistics ([`MemorySource::heap_allocated`]: the `otelcol-rs` binary's
+/// counting mimalloc) the heap in use plus the process's overhead beyond it,
+/// else the resident set size ([`MemorySource::rss`]). The level (normal,
+/// soft, hard) follows that measurement, as Go's does. When RSS reaches the
+/// soft limit, or the allocator keeps more than half the spike headroom of
+/// freed memory, it first hands that memory back to the OS
+/// ([`MemorySource::release_free_memory`]) and measures again.
+///
+/// [`Admission::admit`] decides on the heap counted *now* (plus overhead)
+/// and the bytes admitted but not allocated yet: each byte is counted once,
+/// by the permit until it is allocated, by the heap after. It refuses when
+/// that plus the new request's bytes, plus room left behind it
+/// ([`ROOM_FACTOR`] times its bytes, at most half the spike headroom), would
+/// pass the soft limit, and refuses every request while the last
+/// measurement is at or above it. The room behind keeps the measured level
+/// below the soft limit when large requests fill memory (a stalled
+/// exporter's queue, whose retries allocate encoded copies admission never
+/// sees), so small requests are still admitted.
 #[derive(Debug)]
 pub struct MemoryLimiter {
     id: ComponentId,
@@ -136,12 +157,25 @@ impl MemoryLimiter {
         lock(&self.acct).level
     }
 
-    /// The usage admission decides on: the last measurement plus the bytes
-    /// admitted and still held (counted even when they are partly in the
-    /// measured RSS already, which errs on the safe side).
+    /// The usage admission decides on: memory now (see
+    /// [`measured_now`](Self::measured_now)) plus the bytes admitted and not
+    /// allocated yet.
     pub fn usage(&self) -> u64 {
+        let heap = self.source.heap_allocated();
         let a = lock(&self.acct);
-        a.rss.saturating_add(a.pending)
+        Self::measured_now(&a, heap).saturating_add(a.pending)
+    }
+
+    /// Memory now: with allocator statistics the heap counted now plus the
+    /// overhead (memory freed since the last measurement counts no more:
+    /// the allocator reuses it), or the resident set size when the last
+    /// measurement found it at or above the hard limit; without them the
+    /// last measured resident set size.
+    fn measured_now(a: &Accounting, heap: Option<u64>) -> u64 {
+        match heap {
+            Some(h) => h.saturating_add(a.overhead).max(a.rss_over_hard),
+            None => a.measured,
+        }
     }
 
     /// True while the last measurement is at or above the soft limit: the
@@ -161,8 +195,8 @@ impl MemoryLimiter {
     /// and updates the level. A failed read is logged once and keeps the
     /// previous state.
     pub fn check_mem_limits(&self) {
-        match self.source.rss() {
-            Ok(rss) => self.record(rss),
+        match self.measure() {
+            Ok(usage) => self.record(usage),
             Err(e) => {
                 let mut a = lock(&self.acct);
                 if !a.read_error_logged {
@@ -173,16 +207,59 @@ impl MemoryLimiter {
         }
     }
 
-    fn record(&self, rss: u64) {
-        let level = self.limits.level(rss);
+    /// Reads the memory numbers (see [`MemoryLimiter`]); gives memory the
+    /// allocator keeps back to the OS first when RSS reached the soft limit
+    /// or much is kept free.
+    fn measure(&self) -> Result<u64, MemoryError> {
+        let rss = self.source.rss()?;
+        let Some(heap) = self.source.heap_allocated() else {
+            return Ok(rss);
+        };
+        let (overhead, base) = {
+            let a = lock(&self.acct);
+            (a.overhead, a.base_overhead)
+        };
+        let slack = self.limits.spike / 2;
+        // The overhead never stays above what is resident beyond the heap
+        // now (less the slack): it falls with RSS.
+        let beyond = rss.saturating_sub(heap).saturating_sub(slack);
+        let overhead = overhead.min(base.max(beyond));
+        let kept = rss.saturating_sub(heap.saturating_add(overhead));
+        let (rss, heap, overhead) = if rss >= self.limits.soft() || kept > slack {
+            self.source.release_free_memory();
+            let after = self.source.rss()?;
+            let heap = self.source.heap_allocated().unwrap_or(heap);
+            tracing::debug!(
+                processor = %self.id,
+                rss_before_mib = rss / MIB, rss_after_mib = after / MIB, heap_mib = heap / MIB,
+                "Returned free memory to the OS."
+            );
+            // What stays resident beyond the heap after a release is the
+            // process's own (code, stacks, metadata) or pages the allocator
+            // could not give back yet, which it reuses for the next
+            // allocations: counted only past half the spike headroom, so
+            // RSS noise at the soft limit does not refuse by itself.
+            let overhead = base.max(after.saturating_sub(heap).saturating_sub(slack));
+            (after, heap, overhead)
+        } else {
+            (rss, heap, overhead)
+        };
+        let mut a = lock(&self.acct);
+        a.overhead = overhead;
+        a.rss_over_hard = if rss >= self.limits.hard { rss } else { 0 };
+        Ok(heap.saturating_add(overhead).max(a.rss_over_hard))
+    }
+
+    fn record(&self, measured: u64) {
+        let level = self.limits.level(measured);
         let prev = {
             let mut a = lock(&self.acct);
-            a.rss = rss;
+            a.measured = measured;
             a.read_error_logged = false;
             std::mem::replace(&mut a.level, level)
         };
         self.refusing.store(level != Level::Normal, Ordering::Release);
-        let cur_mem_mib = rss / MIB;
+        let cur_mem_mib = measured / MIB;
         tracing::debug!(processor = %self.id, cur_mem_mib, "Currently used memory.");
         if prev == level {
             return;
@@ -227,7 +304,22 @@ impl MemoryLimiter {
             let rss = self.source.rss().map_err(|e| {
                 ComponentError::with_source("memory_limiter cannot measure the process's memory", e)
             })?;
-            self.record(rss);
+            let mut measured = rss;
+            if let Some(heap) = self.source.heap_allocated() {
+                let overhead = rss.saturating_sub(heap);
+                let mut a = lock(&self.acct);
+                a.overhead = overhead;
+                a.base_overhead = overhead;
+                drop(a);
+                measured = heap.saturating_add(overhead);
+                tracing::info!(
+                    processor = %self.id,
+                    heap_mib = heap / MIB,
+                    rss_mib = rss / MIB,
+                    "Memory limiter measures the heap (allocator statistics) and the resident set size"
+                );
+            }
+            self.record(measured);
             let weak = Arc::downgrade(self);
             let period = self.check_interval;
             run.task = Some(tokio::spawn(async move {
@@ -277,6 +369,8 @@ impl MemoryLimiter {
             let generation = a.generation.wrapping_add(1);
             *a = Accounting {
                 generation,
+                overhead: a.overhead,
+                base_overhead: a.base_overhead,
                 ..Accounting::default()
             };
         }
@@ -295,26 +389,34 @@ fn retry_after(check_interval: Duration) -> Duration {
 
 impl Admission for MemoryLimiter {
     fn admit(&self, bytes: u64) -> Result<AdmissionPermit, ConsumeError> {
-        let charge = bytes.saturating_mul(DECODE_FACTOR);
+        let heap = self.source.heap_allocated();
         let generation = {
             let mut a = lock(&self.acct);
-            let usage = a.rss.saturating_add(a.pending);
-            if a.level != Level::Normal || usage.saturating_add(charge) > self.limits.soft() {
+            let usage = Self::measured_now(&a, heap).saturating_add(a.pending);
+            // A request leaves room behind it: 8 times its size, at most
+            // half the spike headroom. What admission does not see (an
+            // exporter's encoded copies and retries, connection buffers)
+            // grows into that room without taking the measured level over
+            // the soft limit; near it, large requests are refused while
+            // small ones still pass.
+            let behind = bytes.saturating_mul(ROOM_FACTOR).min(self.limits.spike / 2);
+            let wanted = usage.saturating_add(bytes).saturating_add(behind);
+            if a.level != Level::Normal || wanted > self.limits.soft() {
                 drop(a);
-                tracing::debug!(processor = %self.id, bytes, "request refused before decoding: memory usage is high");
+                tracing::debug!(processor = %self.id, bytes, "request refused before allocating: memory usage is high");
                 return Err(self.refusal());
             }
-            a.pending = a.pending.saturating_add(charge);
+            a.pending = a.pending.saturating_add(bytes);
             a.generation
         };
-        if charge == 0 {
+        if bytes == 0 {
             return Ok(AdmissionPermit::empty());
         }
         let acct = self.acct.clone();
-        Ok(AdmissionPermit::new(move || {
+        Ok(AdmissionPermit::with_parts(bytes, move |n| {
             let mut a = lock(&acct);
             if a.generation == generation {
-                a.pending = a.pending.saturating_sub(charge);
+                a.pending = a.pending.saturating_sub(n);
             }
         }))
     }

@@ -18,9 +18,23 @@ pub trait MemorySource: Send + Sync + fmt::Debug {
     /// The memory the process may use: total physical memory, or the cgroup
     /// limit when that is lower. Only read for `limit_percentage`.
     fn total(&self) -> Result<u64, MemoryError>;
+
+    /// Bytes the program holds on the heap (allocated, not yet freed), when
+    /// the global allocator counts them; `None` (the default) when it does
+    /// not, and then the resident set size is all there is.
+    fn heap_allocated(&self) -> Option<u64> {
+        None
+    }
+
+    /// Hands memory the allocator keeps after frees back to the operating
+    /// system, when the allocator can (the default does nothing).
+    fn release_free_memory(&self) {}
 }
 
-/// Linux memory numbers: `VmRSS` of `/proc/self/status`; `MemTotal` of
+/// Linux memory numbers: `VmRSS` of `/proc/self/status`; the heap from the
+/// allocator statistics the distribution registered
+/// ([`otelcol_component::allocator_stats`]: the `otelcol-rs` binary's
+/// counting mimalloc), when there are any; `MemTotal` of
 /// `/proc/meminfo`, lowered to the cgroup v2 `memory.max` (the process's
 /// own cgroup, then the mount root) or the cgroup v1
 /// `memory/memory.limit_in_bytes` when one of those is a smaller number.
@@ -79,6 +93,16 @@ impl MemorySource for ProcMemory {
     fn rss(&self) -> Result<u64, MemoryError> {
         let path = self.proc_root.join("self/status");
         parse_kib_field(&read(&path)?, "VmRSS:").ok_or(MemoryError::Missing { path, field: "VmRSS" })
+    }
+
+    fn heap_allocated(&self) -> Option<u64> {
+        otelcol_component::allocator_stats().map(|s| s.allocated())
+    }
+
+    fn release_free_memory(&self) {
+        if let Some(s) = otelcol_component::allocator_stats() {
+            s.release_free_memory();
+        }
     }
 
     fn total(&self) -> Result<u64, MemoryError> {

@@ -14,8 +14,7 @@ use otelcol_component::{
 };
 use otelcol_componenttest::{Sink, check_processor_lifecycle, nop_settings};
 use otelcol_processor_memorylimiter::{
-    DECODE_FACTOR, ERR_DATA_REFUSED, MemoryError, MemoryLimiterConfig, MemoryLimiterProcessorFactory,
-    MemorySource, factory,
+    ERR_DATA_REFUSED, MemoryError, MemoryLimiterConfig, MemoryLimiterProcessorFactory, MemorySource, factory,
 };
 
 const MIB: u64 = 1 << 20;
@@ -289,10 +288,12 @@ async fn the_gate_refuses_large_requests_before_decoding() {
     p.start(host.clone()).await.unwrap();
     let gate = host.admission();
 
-    // Soft limit 80 MiB, 40 MiB measured: 40 MiB / DECODE_FACTOR of body fits.
-    let fits = 40 * MIB / DECODE_FACTOR;
+    // Soft limit 80 MiB, 40 MiB measured: 30 MiB of memory fit, with
+    // 10 MiB left behind (half the spike headroom).
+    let fits = 30 * MIB;
+    assert!(gate.admit(fits + 1).is_err());
     let held = gate.admit(fits).unwrap();
-    let e = gate.admit(1).unwrap_err();
+    let e = gate.admit(5 * MIB / 2 + 1).unwrap_err();
     assert!(e.is_retryable());
     assert_eq!(e.retry_after(), Some(CHECK));
     // The request decodes and passes the processor: the measurement is still low.

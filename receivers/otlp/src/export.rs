@@ -10,8 +10,8 @@ use std::time::Duration;
 use http::HeaderMap;
 use metrics::Counter;
 use otelcol_component::{
-    ClientInfo, ComponentId, ConsumeError, Consumers, Logs, Metrics, PartialSuccess, Payload, RequestContext,
-    SharedConsumer, Traces,
+    Admission, AdmissionSet, ClientInfo, ComponentId, ConsumeError, Consumers, Logs, Metrics, PartialSuccess,
+    Payload, RequestContext, SharedConsumer, Traces,
 };
 
 use crate::rpc;
@@ -54,6 +54,16 @@ impl ExportFailure {
     }
 }
 
+/// Why a request body did not become a payload.
+#[derive(Debug)]
+pub(crate) enum PayloadError {
+    /// It does not decode (400 / `INTERNAL`, as Go).
+    Invalid(String),
+    /// An admission gate refused what decoding it would take (503 /
+    /// `UNAVAILABLE` with retry info).
+    Refused(ConsumeError),
+}
+
 /// One signal's pipeline as seen by one transport: the consumer plus the
 /// transport's self-metrics.
 pub(crate) struct SignalPipeline<T: Payload> {
@@ -93,16 +103,6 @@ impl<T: Payload> SignalPipeline<T> {
         }
     }
 
-    /// Turns a protobuf request body into a payload: decoded at once when
-    /// the pipeline will decode it anyway, else checked and kept encoded.
-    pub(crate) fn payload(&self, body: bytes::Bytes) -> Result<T, String> {
-        if self.decode_eagerly {
-            T::decode(&body).map_err(|e| e.to_string())
-        } else {
-            T::from_encoded(body).map_err(|e| e.to_string())
-        }
-    }
-
     /// Whether request headers / metadata go into the request context.
     pub(crate) fn include_metadata(&self) -> bool {
         self.include_metadata
@@ -110,6 +110,56 @@ impl<T: Payload> SignalPipeline<T> {
 }
 
 impl<T: Payload> SignalPipeline<T> {
+    /// Turns a protobuf request body into a payload: decoded at once when
+    /// the pipeline will decode it anyway, else checked and kept encoded.
+    ///
+    /// With admission gates (a `memory_limiter`), the wire walk also
+    /// estimates what decoding allocates, and the gates are asked for it
+    /// before: held while decoding, given back once the decoded request is
+    /// in the heap (which the limiter measures). A payload kept encoded
+    /// allocates nothing now; it is refused all the same when its decoded
+    /// form would not fit (a consumer may decode it later). Without gates
+    /// nothing is estimated: the walk is validation alone.
+    pub(crate) fn payload(&self, body: bytes::Bytes, gates: &AdmissionSet) -> Result<T, PayloadError> {
+        let invalid = |e: otelcol_component::WireError| PayloadError::Invalid(e.to_string());
+        if gates.is_empty() {
+            return if self.decode_eagerly {
+                T::decode(&body).map_err(|e| PayloadError::Invalid(e.to_string()))
+            } else {
+                T::from_encoded(body).map_err(invalid)
+            };
+        }
+        if self.decode_eagerly {
+            let estimate = T::estimate(&body).map_err(invalid)?;
+            let _decoding = gates
+                .admit(estimate.decoded_bytes)
+                .map_err(PayloadError::Refused)?;
+            T::decode(&body).map_err(|e| PayloadError::Invalid(e.to_string()))
+        } else {
+            let (payload, estimate) = T::from_encoded_estimated(body).map_err(invalid)?;
+            drop(
+                gates
+                    .admit(estimate.decoded_bytes)
+                    .map_err(PayloadError::Refused)?,
+            );
+            Ok(payload)
+        }
+    }
+
+    /// Decodes an OTLP/JSON request body; with admission gates, asks them
+    /// first for what decoding allocates (a pre-scan's estimate, see
+    /// [`json_estimate`](crate::admission::json_estimate)), held while
+    /// decoding.
+    pub(crate) fn payload_json(&self, body: &[u8], gates: &AdmissionSet) -> Result<T, PayloadError> {
+        let _decoding = if gates.is_empty() {
+            None
+        } else {
+            let estimate = crate::admission::json_estimate(body);
+            Some(gates.admit(estimate).map_err(PayloadError::Refused)?)
+        };
+        T::from_json(body).map_err(|e| PayloadError::Invalid(e.to_string()))
+    }
+
     /// Hands `payload` to the pipeline and waits for the outcome.
     pub(crate) async fn export(
         &self,

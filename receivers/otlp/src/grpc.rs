@@ -27,8 +27,8 @@ use tonic::transport::server::TcpConnectInfo;
 use tower::ServiceExt;
 
 use crate::config::GrpcServerConfig;
-use crate::export::{ExportFailure, Pipelines, SignalPipeline, client_info};
-use crate::grpc_admission::AdmissionLayer;
+use crate::export::{ExportFailure, PayloadError, Pipelines, SignalPipeline, client_info};
+use crate::grpc_admission::{AdmissionLayer, AdmittedHandle};
 use otelcol_component::Payload;
 
 /// grpc-go's server keepalive defaults, used when the config says 0.
@@ -43,11 +43,23 @@ async fn export<T: Payload>(
     request: tonic::Request<Bytes>,
 ) -> Result<tonic::Response<T::Response>, tonic::Status> {
     let addr = request.remote_addr();
-    let (metadata, _, message) = request.into_parts();
-    // grpc-go and tonic answer a message that does not decode with INTERNAL.
-    let payload = pipeline.payload(message).map_err(|e| {
-        tracing::debug!(signal = %T::SIGNAL, error = %e, "failed to decode an OTLP/gRPC request");
-        tonic::Status::internal(e)
+    let (metadata, extensions, message) = request.into_parts();
+    // The message is complete: the body's admission is given back (it is in
+    // memory now), and decoding asks the gates for what it allocates.
+    let gates = match extensions.get::<AdmittedHandle>() {
+        Some(handle) => handle.complete(),
+        None => Arc::default(),
+    };
+    let payload = pipeline.payload(message, &gates).map_err(|e| match e {
+        // grpc-go and tonic answer a message that does not decode with INTERNAL.
+        PayloadError::Invalid(e) => {
+            tracing::debug!(signal = %T::SIGNAL, error = %e, "failed to decode an OTLP/gRPC request");
+            tonic::Status::internal(e)
+        }
+        PayloadError::Refused(e) => {
+            tracing::debug!(signal = %T::SIGNAL, error = %e, "OTLP/gRPC request refused before decoding");
+            to_status(&ExportFailure::from_consume(&e))
+        }
     })?;
     let client = if pipeline.include_metadata() {
         client_info(addr, Some(&metadata.into_headers()))

@@ -1,10 +1,10 @@
-//! Admission for OTLP/gRPC: tonic decodes a message before the service
-//! sees it, so the gates are asked in a tower layer in front of tonic:
-//! once with the request's announced size (`content-length`, rarely sent by
-//! gRPC clients, else 0) before the body is read, then again every
-//! [`ADMIT_STEP`](crate::admission::ADMIT_STEP) of body as it arrives. A
-//! refusal is `UNAVAILABLE` with `RetryInfo`; the permits are held until the
-//! service has answered, that is until the pipeline's `consume` returned.
+//! Admission for OTLP/gRPC: tonic reads a message before the service sees
+//! it, so the gates are asked in a tower layer in front of tonic: once with
+//! the request's announced size (`content-length`, rarely sent by gRPC
+//! clients, else 0) before the body is read, then for the stretch ahead as
+//! the body arrives (see [`Admitted`]). A refusal is `UNAVAILABLE` with
+//! `RetryInfo`. The export service gives the body's permit back once the
+//! message is complete and asks for what decoding will take.
 
 use std::future::Future;
 use std::pin::Pin;
@@ -90,6 +90,10 @@ where
             Err(e) => return Box::pin(std::future::ready(Ok(refusal(&e)))),
         };
         let held = admitted.clone();
+        let mut req = req;
+        // The service asks for the decoded size through this handle, and
+        // takes the permit into the payload.
+        req.extensions_mut().insert(AdmittedHandle(admitted.clone()));
         let req = req.map(|inner| {
             Body::new(AdmittedBody {
                 inner,
@@ -103,6 +107,22 @@ where
             drop(held);
             resp
         })
+    }
+}
+
+/// The request's admission, for the export service: once the message is
+/// complete, the body's permit is given back and the gates ask for what
+/// decoding will take.
+#[derive(Clone, Debug)]
+pub(crate) struct AdmittedHandle(pub(crate) Arc<Mutex<Admitted>>);
+
+impl AdmittedHandle {
+    /// The body is complete (in memory): gives its permit back; returns the
+    /// gates.
+    pub(crate) fn complete(&self) -> Arc<AdmissionSet> {
+        let mut a = self.0.lock().unwrap_or_else(PoisonError::into_inner);
+        a.complete();
+        a.gates().clone()
     }
 }
 

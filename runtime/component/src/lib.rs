@@ -61,6 +61,7 @@
 #![forbid(unsafe_code)]
 
 mod admission;
+mod allocator;
 mod component;
 mod consumer;
 pub mod duration;
@@ -71,6 +72,7 @@ pub mod redact;
 pub mod storage;
 
 pub use admission::{Admission, AdmissionPermit, AdmissionSet};
+pub use allocator::{AllocatorStats, allocator_stats, register_allocator_stats};
 pub use component::{
     BuildInfo, Component, Extension, Host, PipelineInfo, ServiceInfo, Settings, StabilityLevel, StatusEvent,
     TelemetrySettings,
@@ -84,9 +86,10 @@ pub use factory::{
 pub use id::{ComponentId, ComponentType, IdError, Kind, PipelineId};
 // The data model, from otelcol-pdata.
 pub use otelcol_pdata::{
-    AttributesOf, ClientInfo, ItemMut, JsonError, Logs, MetadataPartition, Metrics, PartialSuccess,
+    AttributesOf, ClientInfo, Estimate, ItemMut, JsonError, Logs, MetadataPartition, Metrics, PartialSuccess,
     PartitionKey, Payload, RequestContext, ResourceRef, Retain, ScopeRef, Signal, Traces, Visitor, WireError,
-    for_each_point_attributes, validate_logs, validate_metrics, validate_traces,
+    estimate_logs, estimate_metrics, estimate_traces, for_each_point_attributes, validate_logs,
+    validate_metrics, validate_traces,
 };
 
 pub use storage::{StorageClient, StorageError, StorageExtension, StorageOp};

@@ -25,7 +25,10 @@ pub use id::{Signal, UnknownSignal};
 pub use pdata::{Logs, Metrics, Payload, Traces};
 pub use signal::{JsonError, PartialSuccess};
 pub use visit::{AttributesOf, ItemMut, ResourceRef, Retain, ScopeRef, Visitor, for_each_point_attributes};
-pub use wire::{WireError, validate_logs, validate_metrics, validate_traces};
+pub use wire::{
+    Estimate, WireError, estimate_logs, estimate_metrics, estimate_traces, validate_logs, validate_metrics,
+    validate_traces,
+};
 
 /// The OTLP protobuf types (`opentelemetry-proto`'s tonic module) the
 /// payloads wrap.

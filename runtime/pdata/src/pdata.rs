@@ -32,7 +32,7 @@ use crate::proto::resource::v1::Resource;
 use crate::proto::trace::v1::{ResourceSpans, ScopeSpans, Span};
 use crate::signal::{JsonError, PartialSuccess};
 use crate::visit::{AttributesOf, ItemMut, ResourceRef, ScopeRef, Visitor};
-use crate::wire::WireError;
+use crate::wire::{Estimate, WireError};
 
 /// Behaviour shared by the three signal payloads; the runtime is generic over it.
 pub trait Payload: Clone + Default + fmt::Debug + Send + Sync + 'static {
@@ -141,6 +141,33 @@ pub trait Payload: Clone + Default + fmt::Debug + Send + Sync + 'static {
             .map(Self::from_request)
             .map_err(WireError::from)
     }
+    /// [`from_encoded`](Payload::from_encoded), also returning what the
+    /// check found: the items and the memory decoding the bytes would take
+    /// (see [`estimate_traces`](crate::estimate_traces)), from the same
+    /// walk. The default reports a decoded size of 0 (unknown); the OTLP
+    /// payloads report the walk's estimate.
+    fn from_encoded_estimated(bytes: Bytes) -> Result<(Self, Estimate), WireError> {
+        let payload = Self::from_encoded(bytes)?;
+        let items = payload.item_count();
+        Ok((
+            payload,
+            Estimate {
+                items,
+                decoded_bytes: 0,
+            },
+        ))
+    }
+    /// Checks protobuf bytes of this signal's request without allocating:
+    /// the items and the memory decoding them would take (the admission
+    /// gates charge this before a receiver decodes). The default reports a
+    /// decoded size of 0 (unknown); the OTLP payloads walk the wire.
+    fn estimate(bytes: &[u8]) -> Result<Estimate, WireError> {
+        let items = Self::decode(bytes).map_err(WireError::from)?.item_count();
+        Ok(Estimate {
+            items,
+            decoded_bytes: 0,
+        })
+    }
     /// True while the payload holds protobuf bytes that nothing has decoded.
     fn is_encoded(&self) -> bool {
         false
@@ -240,7 +267,7 @@ fn chunk_of<R: Message>(req: &R, items: usize) -> (Bytes, usize) {
 }
 
 macro_rules! payload_type {
-    ($(#[$doc:meta])* $name:ident, $req:ty, $facts:ident, $signal:expr, $field:ident, $validate:path) => {
+    ($(#[$doc:meta])* $name:ident, $req:ty, $facts:ident, $signal:expr, $field:ident, $validate:path, $estimate:path) => {
         $(#[$doc])*
         #[derive(Clone, Default)]
         pub struct $name {
@@ -323,6 +350,18 @@ macro_rules! payload_type {
                     data: Repr::Encoded(Arc::new(Encoded::new(vec![(bytes, items)]))),
                     ctx: RequestContext::default(),
                 })
+            }
+            fn estimate(bytes: &[u8]) -> Result<Estimate, WireError> {
+                $estimate(bytes)
+            }
+
+            fn from_encoded_estimated(bytes: Bytes) -> Result<(Self, Estimate), WireError> {
+                let estimate = $estimate(&bytes)?;
+                let payload = $name {
+                    data: Repr::Encoded(Arc::new(Encoded::new(vec![(bytes, estimate.items)]))),
+                    ctx: RequestContext::default(),
+                };
+                Ok((payload, estimate))
             }
             fn is_encoded(&self) -> bool {
                 matches!(&self.data, Repr::Encoded(e) if e.decoded.get().is_none())
@@ -490,7 +529,8 @@ payload_type!(
     traces,
     Signal::Traces,
     resource_spans,
-    crate::wire::validate_traces
+    crate::wire::validate_traces,
+    crate::wire::estimate_traces
 );
 payload_type!(
     /// A batch of metrics: an OTLP `ExportMetricsServiceRequest`. Items are data points.
@@ -499,7 +539,8 @@ payload_type!(
     metrics,
     Signal::Metrics,
     resource_metrics,
-    crate::wire::validate_metrics
+    crate::wire::validate_metrics,
+    crate::wire::estimate_metrics
 );
 payload_type!(
     /// A batch of log records: an OTLP `ExportLogsServiceRequest`.
@@ -508,7 +549,8 @@ payload_type!(
     logs,
     Signal::Logs,
     resource_logs,
-    crate::wire::validate_logs
+    crate::wire::validate_logs,
+    crate::wire::estimate_logs
 );
 
 /// A three-level OTLP tree: resource → scope → leaf items.

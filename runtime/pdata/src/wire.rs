@@ -18,6 +18,22 @@
 //! and prost agree on every one.
 
 use std::fmt;
+use std::mem::size_of;
+
+use crate::proto::collector::logs::v1::ExportLogsServiceRequest;
+use crate::proto::collector::metrics::v1::ExportMetricsServiceRequest;
+use crate::proto::collector::trace::v1::ExportTraceServiceRequest;
+use crate::proto::common::v1::{
+    AnyValue, ArrayValue, EntityRef, InstrumentationScope, KeyValue, KeyValueList,
+};
+use crate::proto::logs::v1::{LogRecord, ResourceLogs, ScopeLogs};
+use crate::proto::metrics::v1::{
+    Exemplar, ExponentialHistogram, ExponentialHistogramDataPoint, Gauge, Histogram, HistogramDataPoint,
+    Metric, NumberDataPoint, ResourceMetrics, ScopeMetrics, Sum, Summary, SummaryDataPoint,
+    exponential_histogram_data_point, summary_data_point,
+};
+use crate::proto::resource::v1::Resource;
+use crate::proto::trace::v1::{ResourceSpans, ScopeSpans, Span, Status, span};
 
 /// prost's default recursion limit (`DecodeContext::default()`).
 const RECURSION_LIMIT: u32 = 100;
@@ -103,6 +119,21 @@ struct Schema {
     name: &'static str,
     fields: &'static [(&'static str, Kind)],
     count: Count,
+    /// `size_of` the prost struct this message decodes to.
+    size: usize,
+    /// Bit `tag` is set for every repeated field.
+    repeated: u64,
+}
+
+/// The bit mask of `tags`.
+const fn tags(tags: &[u32]) -> u64 {
+    let mut mask = 0u64;
+    let mut i = 0;
+    while i < tags.len() {
+        mask |= 1 << tags[i];
+        i += 1;
+    }
+    mask
 }
 
 impl Schema {
@@ -112,6 +143,11 @@ impl Schema {
             Some((_, kind)) => *kind,
             None => Kind::Unknown,
         }
+    }
+
+    #[inline]
+    fn is_repeated(&self, tag: u32) -> bool {
+        tag < 64 && self.repeated & (1 << tag) != 0
     }
 
     fn field_name(&self, tag: u32) -> &'static str {
@@ -124,7 +160,7 @@ const NONE: (&str, Kind) = ("", Kind::Unknown);
 /// The `Resource*` / `Scope*` containers: a resource or scope (field 1), the
 /// repeated next level (field 2), `schema_url` (field 3).
 macro_rules! container {
-    ($name:literal, $head:literal => $head_schema:expr, $items:literal => $item_schema:expr) => {
+    ($name:literal: $ty:ty, $head:literal => $head_schema:expr, $items:literal => $item_schema:expr) => {
         Schema {
             name: $name,
             fields: &[
@@ -134,17 +170,21 @@ macro_rules! container {
                 ("schema_url", Kind::Str),
             ],
             count: Count::Sum,
+            size: size_of::<$ty>(),
+            repeated: tags(&[2]),
         }
     };
 }
 
 /// An `Export*ServiceRequest`: field 1, the repeated resource level.
 macro_rules! request {
-    ($name:literal, $items:literal => $item_schema:expr) => {
+    ($name:literal: $ty:ty, $items:literal => $item_schema:expr) => {
         Schema {
             name: $name,
             fields: &[NONE, ($items, Kind::Msg($item_schema))],
             count: Count::Sum,
+            size: size_of::<$ty>(),
+            repeated: tags(&[1]),
         }
     };
 }
@@ -165,16 +205,22 @@ static ANY_VALUE: Schema = Schema {
         ("string_value_strindex", Kind::Varint),
     ],
     count: Count::Sum,
+    size: size_of::<AnyValue>(),
+    repeated: tags(&[]),
 };
 static ARRAY_VALUE: Schema = Schema {
     name: "ArrayValue",
     fields: &[NONE, ("values", Kind::Msg(&ANY_VALUE))],
     count: Count::Sum,
+    size: size_of::<ArrayValue>(),
+    repeated: tags(&[1]),
 };
 static KEY_VALUE_LIST: Schema = Schema {
     name: "KeyValueList",
     fields: &[NONE, ("values", Kind::Msg(&KEY_VALUE))],
     count: Count::Sum,
+    size: size_of::<KeyValueList>(),
+    repeated: tags(&[1]),
 };
 static KEY_VALUE: Schema = Schema {
     name: "KeyValue",
@@ -185,6 +231,8 @@ static KEY_VALUE: Schema = Schema {
         ("key_strindex", Kind::Varint),
     ],
     count: Count::Sum,
+    size: size_of::<KeyValue>(),
+    repeated: tags(&[]),
 };
 static SCOPE: Schema = Schema {
     name: "InstrumentationScope",
@@ -196,6 +244,8 @@ static SCOPE: Schema = Schema {
         ("dropped_attributes_count", Kind::Varint),
     ],
     count: Count::Sum,
+    size: size_of::<InstrumentationScope>(),
+    repeated: tags(&[3]),
 };
 static ENTITY_REF: Schema = Schema {
     name: "EntityRef",
@@ -207,6 +257,8 @@ static ENTITY_REF: Schema = Schema {
         ("description_keys", Kind::Str),
     ],
     count: Count::Sum,
+    size: size_of::<EntityRef>(),
+    repeated: tags(&[3, 4]),
 };
 static RESOURCE: Schema = Schema {
     name: "Resource",
@@ -217,14 +269,17 @@ static RESOURCE: Schema = Schema {
         ("entity_refs", Kind::Msg(&ENTITY_REF)),
     ],
     count: Count::Sum,
+    size: size_of::<Resource>(),
+    repeated: tags(&[1, 3]),
 };
 
 // ---- trace.v1 ---------------------------------------------------------------
 
-static TRACE_REQUEST: Schema = request!("ExportTraceServiceRequest", "resource_spans" => &RESOURCE_SPANS);
+static TRACE_REQUEST: Schema =
+    request!("ExportTraceServiceRequest": ExportTraceServiceRequest, "resource_spans" => &RESOURCE_SPANS);
 static RESOURCE_SPANS: Schema =
-    container!("ResourceSpans", "resource" => &RESOURCE, "scope_spans" => &SCOPE_SPANS);
-static SCOPE_SPANS: Schema = container!("ScopeSpans", "scope" => &SCOPE, "spans" => &SPAN);
+    container!("ResourceSpans": ResourceSpans, "resource" => &RESOURCE, "scope_spans" => &SCOPE_SPANS);
+static SCOPE_SPANS: Schema = container!("ScopeSpans": ScopeSpans, "scope" => &SCOPE, "spans" => &SPAN);
 static SPAN: Schema = Schema {
     name: "Span",
     fields: &[
@@ -247,6 +302,8 @@ static SPAN: Schema = Schema {
         ("flags", Kind::Fixed32),
     ],
     count: Count::Item,
+    size: size_of::<Span>(),
+    repeated: tags(&[9, 11, 13]),
 };
 static EVENT: Schema = Schema {
     name: "Event",
@@ -258,6 +315,8 @@ static EVENT: Schema = Schema {
         ("dropped_attributes_count", Kind::Varint),
     ],
     count: Count::Sum,
+    size: size_of::<span::Event>(),
+    repeated: tags(&[3]),
 };
 static LINK: Schema = Schema {
     name: "Link",
@@ -271,19 +330,25 @@ static LINK: Schema = Schema {
         ("flags", Kind::Fixed32),
     ],
     count: Count::Sum,
+    size: size_of::<span::Link>(),
+    repeated: tags(&[4]),
 };
 static STATUS: Schema = Schema {
     name: "Status",
     fields: &[NONE, NONE, ("message", Kind::Str), ("code", Kind::Varint)],
     count: Count::Sum,
+    size: size_of::<Status>(),
+    repeated: tags(&[]),
 };
 
 // ---- logs.v1 ----------------------------------------------------------------
 
-static LOGS_REQUEST: Schema = request!("ExportLogsServiceRequest", "resource_logs" => &RESOURCE_LOGS);
+static LOGS_REQUEST: Schema =
+    request!("ExportLogsServiceRequest": ExportLogsServiceRequest, "resource_logs" => &RESOURCE_LOGS);
 static RESOURCE_LOGS: Schema =
-    container!("ResourceLogs", "resource" => &RESOURCE, "scope_logs" => &SCOPE_LOGS);
-static SCOPE_LOGS: Schema = container!("ScopeLogs", "scope" => &SCOPE, "log_records" => &LOG_RECORD);
+    container!("ResourceLogs": ResourceLogs, "resource" => &RESOURCE, "scope_logs" => &SCOPE_LOGS);
+static SCOPE_LOGS: Schema =
+    container!("ScopeLogs": ScopeLogs, "scope" => &SCOPE, "log_records" => &LOG_RECORD);
 static LOG_RECORD: Schema = Schema {
     name: "LogRecord",
     fields: &[
@@ -302,15 +367,16 @@ static LOG_RECORD: Schema = Schema {
         ("event_name", Kind::Str),
     ],
     count: Count::Item,
+    size: size_of::<LogRecord>(),
+    repeated: tags(&[6]),
 };
 
 // ---- metrics.v1 -------------------------------------------------------------
 
-static METRICS_REQUEST: Schema =
-    request!("ExportMetricsServiceRequest", "resource_metrics" => &RESOURCE_METRICS);
-static RESOURCE_METRICS: Schema =
-    container!("ResourceMetrics", "resource" => &RESOURCE, "scope_metrics" => &SCOPE_METRICS);
-static SCOPE_METRICS: Schema = container!("ScopeMetrics", "scope" => &SCOPE, "metrics" => &METRIC);
+static METRICS_REQUEST: Schema = request!("ExportMetricsServiceRequest": ExportMetricsServiceRequest, "resource_metrics" => &RESOURCE_METRICS);
+static RESOURCE_METRICS: Schema = container!("ResourceMetrics": ResourceMetrics, "resource" => &RESOURCE, "scope_metrics" => &SCOPE_METRICS);
+static SCOPE_METRICS: Schema =
+    container!("ScopeMetrics": ScopeMetrics, "scope" => &SCOPE, "metrics" => &METRIC);
 static METRIC: Schema = Schema {
     name: "Metric",
     fields: &[
@@ -329,11 +395,15 @@ static METRIC: Schema = Schema {
         ("metadata", Kind::Msg(&KEY_VALUE)),
     ],
     count: Count::MetricData,
+    size: size_of::<Metric>(),
+    repeated: tags(&[12]),
 };
 static GAUGE: Schema = Schema {
     name: "Gauge",
     fields: &[NONE, ("data_points", Kind::Msg(&NUMBER_POINT))],
     count: Count::Sum,
+    size: size_of::<Gauge>(),
+    repeated: tags(&[1]),
 };
 static SUM: Schema = Schema {
     name: "Sum",
@@ -344,6 +414,8 @@ static SUM: Schema = Schema {
         ("is_monotonic", Kind::Varint),
     ],
     count: Count::Sum,
+    size: size_of::<Sum>(),
+    repeated: tags(&[1]),
 };
 static HISTOGRAM: Schema = Schema {
     name: "Histogram",
@@ -353,6 +425,8 @@ static HISTOGRAM: Schema = Schema {
         ("aggregation_temporality", Kind::Varint),
     ],
     count: Count::Sum,
+    size: size_of::<Histogram>(),
+    repeated: tags(&[1]),
 };
 static EXP_HISTOGRAM: Schema = Schema {
     name: "ExponentialHistogram",
@@ -362,11 +436,15 @@ static EXP_HISTOGRAM: Schema = Schema {
         ("aggregation_temporality", Kind::Varint),
     ],
     count: Count::Sum,
+    size: size_of::<ExponentialHistogram>(),
+    repeated: tags(&[1]),
 };
 static SUMMARY: Schema = Schema {
     name: "Summary",
     fields: &[NONE, ("data_points", Kind::Msg(&SUMMARY_POINT))],
     count: Count::Sum,
+    size: size_of::<Summary>(),
+    repeated: tags(&[1]),
 };
 static NUMBER_POINT: Schema = Schema {
     name: "NumberDataPoint",
@@ -382,6 +460,8 @@ static NUMBER_POINT: Schema = Schema {
         ("flags", Kind::Varint),
     ],
     count: Count::Item,
+    size: size_of::<NumberDataPoint>(),
+    repeated: tags(&[5, 7]),
 };
 static HISTOGRAM_POINT: Schema = Schema {
     name: "HistogramDataPoint",
@@ -401,6 +481,8 @@ static HISTOGRAM_POINT: Schema = Schema {
         ("max", Kind::Fixed64),
     ],
     count: Count::Item,
+    size: size_of::<HistogramDataPoint>(),
+    repeated: tags(&[6, 7, 8, 9]),
 };
 static EXP_HISTOGRAM_POINT: Schema = Schema {
     name: "ExponentialHistogramDataPoint",
@@ -422,11 +504,15 @@ static EXP_HISTOGRAM_POINT: Schema = Schema {
         ("zero_threshold", Kind::Fixed64),
     ],
     count: Count::Item,
+    size: size_of::<ExponentialHistogramDataPoint>(),
+    repeated: tags(&[1, 11]),
 };
 static BUCKETS: Schema = Schema {
     name: "Buckets",
     fields: &[NONE, ("offset", Kind::Varint), ("bucket_counts", Kind::RepVarint)],
     count: Count::Sum,
+    size: size_of::<exponential_histogram_data_point::Buckets>(),
+    repeated: tags(&[2]),
 };
 static SUMMARY_POINT: Schema = Schema {
     name: "SummaryDataPoint",
@@ -442,11 +528,15 @@ static SUMMARY_POINT: Schema = Schema {
         ("flags", Kind::Varint),
     ],
     count: Count::Item,
+    size: size_of::<SummaryDataPoint>(),
+    repeated: tags(&[6, 7]),
 };
 static VALUE_AT_QUANTILE: Schema = Schema {
     name: "ValueAtQuantile",
     fields: &[NONE, ("quantile", Kind::Fixed64), ("value", Kind::Fixed64)],
     count: Count::Sum,
+    size: size_of::<summary_data_point::ValueAtQuantile>(),
+    repeated: tags(&[]),
 };
 static EXEMPLAR: Schema = Schema {
     name: "Exemplar",
@@ -461,28 +551,94 @@ static EXEMPLAR: Schema = Schema {
         ("filtered_attributes", Kind::Msg(&KEY_VALUE)),
     ],
     count: Count::Sum,
+    size: size_of::<Exemplar>(),
+    repeated: tags(&[7]),
 };
 
 // ---- the walk ---------------------------------------------------------------
 
 /// Validates an `ExportTraceServiceRequest` encoding; returns its span count.
+///
+/// The same walk as [`estimate_traces`] without the heap tally (what a
+/// receiver without an admission gate runs).
 pub fn validate_traces(buf: &[u8]) -> Result<usize, WireError> {
-    walk_top(&TRACE_REQUEST, buf)
+    walk_top::<false>(&TRACE_REQUEST, buf).map(|e| e.items)
 }
 
 /// Validates an `ExportMetricsServiceRequest` encoding; returns its data point count.
 pub fn validate_metrics(buf: &[u8]) -> Result<usize, WireError> {
-    walk_top(&METRICS_REQUEST, buf)
+    walk_top::<false>(&METRICS_REQUEST, buf).map(|e| e.items)
 }
 
 /// Validates an `ExportLogsServiceRequest` encoding; returns its log record count.
 pub fn validate_logs(buf: &[u8]) -> Result<usize, WireError> {
-    walk_top(&LOGS_REQUEST, buf)
+    walk_top::<false>(&LOGS_REQUEST, buf).map(|e| e.items)
 }
 
-fn walk_top(schema: &'static Schema, buf: &[u8]) -> Result<usize, WireError> {
-    let n = walk(schema, buf, RECURSION_LIMIT).map_err(|e| *e.0)?;
-    Ok(usize::try_from(n).unwrap_or(usize::MAX))
+/// What the walk found in a valid encoding: its items, and how much memory
+/// decoding it with prost would take.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Estimate {
+    /// Spans, metric data points or log records.
+    pub items: usize,
+    /// An upper bound of the heap bytes the decoded request takes (not
+    /// counting the encoded bytes): for every message the size of its prost
+    /// struct in its parent's `Vec` (with `Vec`'s growth: the next power of
+    /// two, at least 4), the bytes of every non-empty string and
+    /// `bytes` field, the elements of repeated scalars, and the allocator's
+    /// rounding of each allocation (at most 1/8, and 16 bytes).
+    pub decoded_bytes: u64,
+}
+
+/// Validates an `ExportTraceServiceRequest` encoding; returns its span count
+/// and decoded size.
+pub fn estimate_traces(buf: &[u8]) -> Result<Estimate, WireError> {
+    walk_top::<true>(&TRACE_REQUEST, buf)
+}
+
+/// Validates an `ExportMetricsServiceRequest` encoding; returns its data
+/// point count and decoded size.
+pub fn estimate_metrics(buf: &[u8]) -> Result<Estimate, WireError> {
+    walk_top::<true>(&METRICS_REQUEST, buf)
+}
+
+/// Validates an `ExportLogsServiceRequest` encoding; returns its log record
+/// count and decoded size.
+pub fn estimate_logs(buf: &[u8]) -> Result<Estimate, WireError> {
+    walk_top::<true>(&LOGS_REQUEST, buf)
+}
+
+/// Bytes the allocator may hand out for a request of `n` bytes: mimalloc's
+/// size classes round up by at most 1/8; small blocks are at least 16 bytes.
+#[inline]
+const fn alloc_cost(n: u64) -> u64 {
+    n + n / 8 + 16
+}
+
+/// What a walk found in one message: items, and decoded heap bytes.
+#[derive(Clone, Copy, Default)]
+struct Tally {
+    items: u64,
+    heap: u64,
+}
+
+/// Walks a request; `HEAP` turns the decoded-size tally on (off, the
+/// estimate's `decoded_bytes` is 0 and the walk costs what validation alone
+/// costs).
+fn walk_top<const HEAP: bool>(schema: &'static Schema, buf: &[u8]) -> Result<Estimate, WireError> {
+    let t = walk::<HEAP>(schema, buf, RECURSION_LIMIT).map_err(|e| *e.0)?;
+    if !HEAP {
+        return Ok(Estimate {
+            items: usize::try_from(t.items).unwrap_or(usize::MAX),
+            decoded_bytes: 0,
+        });
+    }
+    // The request struct itself, boxed in the payload's `Arc`.
+    let decoded_bytes = t.heap.saturating_add(alloc_cost(schema.size as u64 + 16));
+    Ok(Estimate {
+        items: usize::try_from(t.items).unwrap_or(usize::MAX),
+        decoded_bytes,
+    })
 }
 
 const E_VARINT: &str = "invalid varint";
@@ -576,9 +732,22 @@ fn expect(wire_type: u8, expected: u8) -> Result<(), Fail> {
 
 /// Walks the fields of one message; `depth` is prost's remaining recursion
 /// budget for them.
-fn walk(schema: &'static Schema, mut buf: &[u8], depth: u32) -> Result<u64, Fail> {
+///
+/// The heap tally: a repeated field's `Vec` of `n` elements has the capacity
+/// `Vec`'s growth gives it when prost pushes them one at a time (the next
+/// power of two, at least 4); a string or `bytes` field of `l > 0` bytes is one allocation of `l` bytes
+/// (at least 8). Singular message fields and oneofs are inline in their
+/// parent (prost boxes nothing in OTLP). Every allocation is charged
+/// [`alloc_cost`].
+fn walk<const HEAP: bool>(schema: &'static Schema, mut buf: &[u8], depth: u32) -> Result<Tally, Fail> {
     let mut count = 0u64;
+    let mut heap = 0u64;
     let mut data_tag = 0u32;
+    // Elements of each repeated field (by tag), for their `Vec`'s capacity.
+    let mut lengths = [0u64; 16];
+    // Bit `tag` is set once `lengths[tag]` counts something: the closing
+    // loop visits only those (most messages have no repeated field at all).
+    let mut seen = 0u16;
     while !buf.is_empty() {
         let (tag, wire_type) = match buf.first() {
             // One-byte keys (tags up to 15) are nearly all of them.
@@ -593,13 +762,31 @@ fn walk(schema: &'static Schema, mut buf: &[u8], depth: u32) -> Result<u64, Fail
             skip(wire_type, tag, &mut buf, depth)?;
             continue;
         }
-        let n = match field(kind, wire_type, &mut buf, depth) {
-            Ok(n) => n,
+        let t = match field::<HEAP>(kind, wire_type, &mut buf, depth) {
+            Ok(t) => t,
             Err(mut e) => {
                 e.0.stack.push((schema.name, schema.field_name(tag)));
                 return Err(e);
             }
         };
+        heap = heap.saturating_add(t.heap);
+        // Packed scalars were charged in `field`; the elements of unpacked
+        // ones and of messages and strings are counted per field here.
+        if HEAP
+            && schema.is_repeated(tag)
+            && !(wire_type == LEN && matches!(kind, Kind::RepVarint | Kind::RepFixed64))
+        {
+            match lengths.get_mut(tag as usize) {
+                Some(n) => {
+                    *n = n.saturating_add(1);
+                    seen |= 1 << tag;
+                }
+                // No OTLP repeated field has a tag above 15; were there one,
+                // its element costs what a `Vec`'s growth can make it cost.
+                None => heap = heap.saturating_add(alloc_cost(4 * elem_size(kind))),
+            }
+        }
+        let n = t.items;
         if schema.count == Count::MetricData {
             // The `data` oneof (every message field but `metadata`, 12): a
             // later variant replaces the earlier one, the same one merges.
@@ -617,24 +804,65 @@ fn walk(schema: &'static Schema, mut buf: &[u8], depth: u32) -> Result<u64, Fail
             count += n;
         }
     }
-    Ok(count)
+    while seen != 0 {
+        let tag = seen.trailing_zeros();
+        seen &= seen - 1;
+        let n = lengths.get(tag as usize).copied().unwrap_or(0);
+        // prost pushes one element at a time: `Vec` doubles from 4.
+        let capacity = n.max(4).checked_next_power_of_two().unwrap_or(u64::MAX);
+        let elem = elem_size(schema.kind(tag));
+        heap = heap.saturating_add(alloc_cost(capacity.saturating_mul(elem)));
+    }
+    Ok(Tally { items: count, heap })
 }
 
-/// Validates one known field's value; returns the items in it.
+/// Size of one element of a repeated field of `kind` in its `Vec`.
 #[inline]
-fn field(kind: Kind, wire_type: u8, buf: &mut &[u8], depth: u32) -> Result<u64, Fail> {
+fn elem_size(kind: Kind) -> u64 {
     match kind {
-        Kind::Unknown => skip(wire_type, 0, buf, depth).map(|()| 0),
-        Kind::Varint => expect(wire_type, VARINT).and_then(|()| varint(buf).map(|_| 0)),
-        Kind::Fixed64 => expect(wire_type, FIXED64).and_then(|()| take(buf, 8).map(|_| 0)),
-        Kind::Fixed32 => expect(wire_type, FIXED32).and_then(|()| take(buf, 4).map(|_| 0)),
-        Kind::Bytes => expect(wire_type, LEN).and_then(|()| delimited(buf).map(|_| 0)),
+        Kind::Msg(inner) => inner.size as u64,
+        Kind::Str | Kind::Bytes => size_of::<String>() as u64,
+        _ => 8,
+    }
+}
+
+/// Heap of a decoded string or `bytes` field of `len` bytes.
+#[inline]
+fn bytes_heap(len: usize) -> u64 {
+    if len == 0 {
+        0
+    } else {
+        alloc_cost((len as u64).max(8))
+    }
+}
+
+/// Validates one known field's value; returns the items in it and the heap
+/// its decoded value takes (for messages, what is inside them).
+#[inline]
+fn field<const HEAP: bool>(kind: Kind, wire_type: u8, buf: &mut &[u8], depth: u32) -> Result<Tally, Fail> {
+    let none = Tally::default();
+    match kind {
+        Kind::Unknown => skip(wire_type, 0, buf, depth).map(|()| none),
+        Kind::Varint => expect(wire_type, VARINT).and_then(|()| varint(buf).map(|_| none)),
+        Kind::Fixed64 => expect(wire_type, FIXED64).and_then(|()| take(buf, 8).map(|_| none)),
+        Kind::Fixed32 => expect(wire_type, FIXED32).and_then(|()| take(buf, 4).map(|_| none)),
+        Kind::Bytes => {
+            expect(wire_type, LEN)?;
+            let b = delimited(buf)?;
+            Ok(Tally {
+                items: 0,
+                heap: if HEAP { bytes_heap(b.len()) } else { 0 },
+            })
+        }
         Kind::Str => {
             expect(wire_type, LEN)?;
             // ASCII (nearly every key and value) checks faster than full UTF-8.
             let s = delimited(buf)?;
             if s.is_ascii() || std::str::from_utf8(s).is_ok() {
-                Ok(0)
+                Ok(Tally {
+                    items: 0,
+                    heap: if HEAP { bytes_heap(s.len()) } else { 0 },
+                })
             } else {
                 Err(WireError::fail(E_UTF8))
             }
@@ -644,25 +872,37 @@ fn field(kind: Kind, wire_type: u8, buf: &mut &[u8], depth: u32) -> Result<u64, 
             if depth == 0 {
                 return Err(WireError::fail(E_RECURSION));
             }
-            let n = walk(inner, delimited(buf)?, depth - 1)?;
-            Ok(if inner.count == Count::Item { 1 } else { n })
+            let t = walk::<HEAP>(inner, delimited(buf)?, depth - 1)?;
+            Ok(Tally {
+                items: if inner.count == Count::Item { 1 } else { t.items },
+                heap: t.heap,
+            })
         }
         Kind::RepVarint if wire_type == LEN => {
             let mut packed = delimited(buf)?;
+            let mut n = 0u64;
             while !packed.is_empty() {
                 varint(&mut packed)?;
+                n += 1;
             }
-            Ok(0)
+            Ok(Tally {
+                items: 0,
+                heap: if HEAP { alloc_cost(16 * n) } else { 0 },
+            })
         }
-        Kind::RepVarint => expect(wire_type, VARINT).and_then(|()| varint(buf).map(|_| 0)),
+        Kind::RepVarint => expect(wire_type, VARINT).and_then(|()| varint(buf).map(|_| none)),
         Kind::RepFixed64 if wire_type == LEN => {
-            if delimited(buf)?.len() % 8 == 0 {
-                Ok(0)
+            let len = delimited(buf)?.len();
+            if len % 8 == 0 {
+                Ok(Tally {
+                    items: 0,
+                    heap: if HEAP { alloc_cost(2 * len as u64) } else { 0 },
+                })
             } else {
                 Err(WireError::fail(E_PACKED))
             }
         }
-        Kind::RepFixed64 => expect(wire_type, FIXED64).and_then(|()| take(buf, 8).map(|_| 0)),
+        Kind::RepFixed64 => expect(wire_type, FIXED64).and_then(|()| take(buf, 8).map(|_| none)),
     }
 }
 

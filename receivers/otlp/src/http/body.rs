@@ -9,9 +9,9 @@ use flate2::read::{MultiGzDecoder, ZlibDecoder};
 use http::HeaderMap;
 use http::header::{CONTENT_ENCODING, CONTENT_LENGTH, CONTENT_TYPE};
 use http_body_util::{BodyExt, LengthLimitError, Limited};
-use otelcol_component::ConsumeError;
+use otelcol_component::{AdmissionSet, ConsumeError};
 
-use crate::admission::Admitted;
+use crate::admission::{Admitted, reserve};
 use crate::config::HttpConfig;
 use crate::config::SUPPORTED_COMPRESSION;
 
@@ -152,9 +152,9 @@ impl BodyReader {
     }
 
     /// Reads and decompresses a body, never holding more than the limit of
-    /// either compressed or decompressed bytes, and asking `admitted` for
-    /// the bytes as they arrive (a body of unknown size in steps) and for
-    /// what decompression adds.
+    /// either compressed or decompressed bytes, telling `admitted` what
+    /// arrived (it asks for the stretch ahead of a body of unknown size) and
+    /// asking its gates for each decompression step before it is allocated.
     pub(crate) async fn read<B>(
         &self,
         headers: &HeaderMap,
@@ -167,25 +167,65 @@ impl BodyReader {
     {
         let decoder = self.decoder(headers)?;
         let collect = collect(Limited::new(body, self.max), self.max, admitted);
-        let raw = match self.read_timeout {
+        let chunks = match self.read_timeout {
             Some(t) => tokio::time::timeout(t, collect)
                 .await
                 .map_err(|_| BodyError::Timeout)?,
             None => collect.await,
         }?;
-        admitted.grow_to(raw.len() as u64).map_err(BodyError::Refused)?;
-        let body = match decoder {
-            Decoder::Identity => raw,
-            Decoder::Gzip => decompress(MultiGzDecoder::new(&raw[..]), self.max)?,
-            Decoder::Zlib => decompress(ZlibDecoder::new(&raw[..]), self.max)?,
-        };
-        admitted.grow_to(body.len() as u64).map_err(BodyError::Refused)?;
-        Ok(body)
+        admitted.complete();
+        let held: u64 = chunks.iter().map(|c| c.len() as u64).sum();
+        let max = self.max;
+        let gates = admitted.gates();
+        match decoder {
+            Decoder::Identity => concat(chunks, gates),
+            _ if held < OFFLOAD_COMPRESSED => inflate(decoder, &chunks, max, gates),
+            // Off the async worker threads, a few at a time: a large body
+            // can take the worker for tens of milliseconds, delaying every
+            // other task on it (accepting, the memory limiter's checks).
+            _ => {
+                let permit = offload_slots()
+                    .acquire()
+                    .await
+                    .map_err(|_| BodyError::Decompress("the runtime is shutting down".into()))?;
+                let gates = gates.clone();
+                tokio::task::spawn_blocking(move || {
+                    let _permit = permit;
+                    inflate(decoder, &chunks, max, &gates)
+                })
+                .await
+                .map_err(|e| BodyError::Decompress(e.to_string()))?
+            }
+        }
+    }
+}
+
+/// Compressed bodies from this size on are decompressed on the blocking
+/// pool (they may expand to `max_request_body_size`); smaller ones inline.
+pub(crate) const OFFLOAD_COMPRESSED: u64 = 64 * 1024;
+
+/// How many bodies are decompressed on the blocking pool at once: one per
+/// core. More would add threads (each with its allocator heap) and not
+/// finish sooner; the others wait, holding only their compressed bytes.
+fn offload_slots() -> &'static tokio::sync::Semaphore {
+    static SLOTS: std::sync::OnceLock<tokio::sync::Semaphore> = std::sync::OnceLock::new();
+    SLOTS.get_or_init(|| {
+        let cores = std::thread::available_parallelism().map_or(2, std::num::NonZeroUsize::get);
+        tokio::sync::Semaphore::new(cores)
+    })
+}
+
+/// Decompresses the chunks as they are (no copy of the body).
+fn inflate(decoder: Decoder, chunks: &[Bytes], max: usize, gates: &AdmissionSet) -> Result<Bytes, BodyError> {
+    match decoder {
+        Decoder::Identity => concat(chunks.to_vec(), gates),
+        Decoder::Gzip => decompress(MultiGzDecoder::new(Chunks::new(chunks)), max, gates),
+        Decoder::Zlib => decompress(ZlibDecoder::new(Chunks::new(chunks)), max, gates),
     }
 }
 
 /// Collects a body frame by frame, telling `admitted` how much has arrived.
-async fn collect<B>(body: Limited<B>, max: usize, admitted: &mut Admitted) -> Result<Bytes, BodyError>
+async fn collect<B>(body: Limited<B>, max: usize, admitted: &mut Admitted) -> Result<Vec<Bytes>, BodyError>
 where
     B: hyper::body::Body<Data = Bytes>,
     B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
@@ -204,9 +244,17 @@ where
             admitted.received(len as u64).map_err(BodyError::Refused)?;
         }
     }
-    if chunks.len() == 1 {
+    Ok(chunks)
+}
+
+/// One contiguous body: the one chunk as it is, or a copy of the chunks
+/// (asked for first: for a moment the body is held twice).
+fn concat(mut chunks: Vec<Bytes>, gates: &AdmissionSet) -> Result<Bytes, BodyError> {
+    if chunks.len() <= 1 {
         return Ok(chunks.pop().unwrap_or_default());
     }
+    let len: usize = chunks.iter().map(Bytes::len).sum();
+    let _copy = reserve(gates, len as u64).map_err(BodyError::Refused)?;
     let mut all = Vec::with_capacity(len);
     for c in &chunks {
         all.extend_from_slice(c);
@@ -236,26 +284,84 @@ pub fn decode_body(encoding: &[u8], raw: &[u8], max: usize) -> Result<Bytes, Str
     if raw.len() > reader.max {
         return Err(too_large());
     }
+    // No gates (the fuzz path): nothing is refused.
+    let gates = AdmissionSet::default();
     let body = match reader.decoder(&headers).map_err(|e| e.to_string())? {
         Decoder::Identity => Bytes::copy_from_slice(raw),
-        Decoder::Gzip => decompress(MultiGzDecoder::new(raw), reader.max).map_err(|e| e.to_string())?,
-        Decoder::Zlib => decompress(ZlibDecoder::new(raw), reader.max).map_err(|e| e.to_string())?,
+        Decoder::Gzip => {
+            decompress(MultiGzDecoder::new(raw), reader.max, &gates).map_err(|e| e.to_string())?
+        }
+        Decoder::Zlib => decompress(ZlibDecoder::new(raw), reader.max, &gates).map_err(|e| e.to_string())?,
     };
     Ok(body)
 }
 
-/// Decompresses at most `max` bytes: one more byte means the body is too large.
-fn decompress(reader: impl Read, max: usize) -> Result<Bytes, BodyError> {
-    let mut out = Vec::new();
-    let cap = u64::try_from(max).unwrap_or(u64::MAX).saturating_add(1);
-    reader
-        .take(cap)
-        .read_to_end(&mut out)
-        .map_err(|e| BodyError::Decompress(e.to_string()))?;
-    if out.len() > max {
-        return Err(BodyError::TooLarge(max));
+/// Reads the chunks of a body one after the other.
+struct Chunks<'a> {
+    rest: &'a [Bytes],
+    at: usize,
+}
+
+impl<'a> Chunks<'a> {
+    fn new(chunks: &'a [Bytes]) -> Self {
+        Chunks { rest: chunks, at: 0 }
     }
-    Ok(out.into())
+}
+
+impl Read for Chunks<'_> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        while let Some((first, rest)) = self.rest.split_first() {
+            let left = first.get(self.at..).unwrap_or_default();
+            if left.is_empty() {
+                self.rest = rest;
+                self.at = 0;
+                continue;
+            }
+            let n = left.len().min(buf.len());
+            buf[..n].copy_from_slice(&left[..n]);
+            self.at += n;
+            return Ok(n);
+        }
+        Ok(0)
+    }
+}
+
+/// Decompressed output grows by at most this much between two admissions.
+pub(crate) const DECOMPRESS_STEP: usize = 1024 * 1024;
+
+/// Decompresses at most `max` bytes (one more byte means the body is too
+/// large) in steps of [`DECOMPRESS_STEP`]: before the output buffer grows,
+/// its next capacity is asked for (the old one is in the heap already, but
+/// is held with the new one while `reserve` copies), so a gzip bomb is
+/// refused as it expands, before the memory is allocated.
+fn decompress(mut reader: impl Read, max: usize, gates: &AdmissionSet) -> Result<Bytes, BodyError> {
+    let mut out: Vec<u8> = Vec::new();
+    let cap = max.saturating_add(1);
+    loop {
+        let room = cap - out.len();
+        if room == 0 {
+            return Err(BodyError::TooLarge(max));
+        }
+        let step = room.min(DECOMPRESS_STEP);
+        if out.capacity() - out.len() < step {
+            // What `reserve` may grow the buffer to: double, or what is needed.
+            let next = (out.capacity().saturating_mul(2)).max(out.len() + step);
+            let _growing = reserve(gates, next as u64).map_err(BodyError::Refused)?;
+            out.reserve(step);
+        }
+        let before = out.len();
+        let spare = (out.capacity() - out.len()).min(room);
+        (&mut reader)
+            .take(spare as u64)
+            .read_to_end(&mut out)
+            .map_err(|e| BodyError::Decompress(e.to_string()))?;
+        if out.len() > max {
+            return Err(BodyError::TooLarge(max));
+        }
+        if out.len() == before {
+            return Ok(out.into());
+        }
+    }
 }
 
 #[cfg(test)]
@@ -412,7 +518,8 @@ mod tests {
         use std::sync::atomic::Ordering;
         let step = ADMIT_STEP as usize;
         let r = reader(64 * step as i64, None);
-        // 3.5 steps arrive in half-step frames: admitted in steps, then the rest.
+        // 3.5 steps arrive in half-step frames: never more than a step
+        // asked for ahead, plus the copy that makes them contiguous.
         let (gates, held) = Budget::set(4 * ADMIT_STEP);
         let mut admitted = Admitted::admit(gates.clone(), 0).unwrap();
         let body = r
@@ -420,28 +527,66 @@ mod tests {
             .await
             .unwrap();
         assert_eq!(body.len(), 7 * step / 2);
-        assert_eq!(held.load(Ordering::SeqCst), 7 * ADMIT_STEP / 2);
+        assert_eq!(held.load(Ordering::SeqCst), 0, "nothing held once read");
         drop(admitted);
-        assert_eq!(held.load(Ordering::SeqCst), 0);
-        // A bigger body is refused once it passes the budget, before it is all read.
+        // The stretch ahead grows with the body: refused once it does not
+        // fit, before the body is all read.
+        let (gates, held) = Budget::set(ADMIT_STEP / 2);
         let mut admitted = Admitted::admit(gates.clone(), 0).unwrap();
-        let mut big = frames(16, step / 2);
+        let mut big = frames(24, step / 2);
         let got = r.read(&headers(None), &mut big, &mut admitted).await;
         assert!(matches!(got, Err(BodyError::Refused(_))));
         assert_eq!(got.unwrap_err().status(), http::StatusCode::SERVICE_UNAVAILABLE);
         assert!(
-            big.0.len() >= 6,
+            big.0.len() >= 20,
             "stopped reading at the refusal: {} frames left",
             big.0.len()
         );
         drop(admitted);
         assert_eq!(held.load(Ordering::SeqCst), 0);
-        // What decompression adds is admitted too.
+        // Each decompression step is asked for before it is allocated.
         let (gates, held) = Budget::set(ADMIT_STEP);
         let bomb = Bytes::from(gzip(&vec![0u8; 2 * step]));
         let mut admitted = Admitted::admit(gates, bomb.len() as u64).unwrap();
         let got = r
             .read(&headers(Some("gzip")), Full::new(bomb), &mut admitted)
+            .await;
+        assert!(matches!(got, Err(BodyError::Refused(_))), "the second step");
+        drop(admitted);
+        assert_eq!(held.load(Ordering::SeqCst), 0);
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn large_compressed_bodies_are_decompressed_on_the_blocking_pool() {
+        use crate::admission::Budget;
+        use std::sync::atomic::Ordering;
+        // Incompressible: the gzip is larger than the offload threshold.
+        let mut x = 0x9e37_79b9_7f4a_7c15u64;
+        let data: Vec<u8> = (0..200_000)
+            .map(|_| {
+                x ^= x << 13;
+                x ^= x >> 7;
+                x ^= x << 17;
+                x as u8
+            })
+            .collect();
+        let body = Bytes::from(gzip(&data));
+        assert!(body.len() as u64 >= OFFLOAD_COMPRESSED);
+        let r = reader(1 << 20, None);
+        let (gates, held) = Budget::set(4 * DECOMPRESS_STEP as u64);
+        let mut admitted = Admitted::admit(gates, body.len() as u64).unwrap();
+        let got = r
+            .read(&headers(Some("gzip")), Full::new(body.clone()), &mut admitted)
+            .await
+            .unwrap();
+        assert_eq!(&got[..], &data[..]);
+        assert_eq!(held.load(Ordering::SeqCst), 0, "the step was given back");
+        // The gates go to the pool with the body: a step that does not fit
+        // is refused there.
+        let (gates, held) = Budget::set(DECOMPRESS_STEP as u64 - 1);
+        let mut admitted = Admitted::admit(gates, 0).unwrap();
+        let got = r
+            .read(&headers(Some("gzip")), Full::new(body), &mut admitted)
             .await;
         assert!(matches!(got, Err(BodyError::Refused(_))));
         drop(admitted);

@@ -13,7 +13,7 @@ use prost::Message;
 
 use super::body::{BodyError, BodyReader, Encoding};
 use crate::admission::Admitted;
-use crate::export::{ExportFailure, SignalPipeline, client_info};
+use crate::export::{ExportFailure, PayloadError, SignalPipeline, client_info};
 use crate::status::{grpc_to_http, http_to_grpc, retry_after_header};
 
 /// The response type of the HTTP server.
@@ -102,7 +102,7 @@ where
         .get(http::header::CONTENT_LENGTH)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.parse().ok());
-    // Before any byte of the body is read; held until the pipeline returns.
+    // Before any byte of the body is read; given back as it arrives.
     let mut admitted = match Admitted::admit(gates.clone(), content_length.unwrap_or(0)) {
         Ok(a) => a,
         Err(e) => return refused::<T>(enc, &e),
@@ -115,21 +115,24 @@ where
             return local_error(enc, e.status(), e.to_string());
         }
     };
+    // The body is in memory; what decoding will allocate is asked for
+    // before it is (estimated by the wire walk or the JSON pre-scan).
     let decoded = match enc {
-        Encoding::Protobuf => pipeline.payload(bytes),
-        Encoding::Json => T::from_json(&bytes).map_err(|e| e.to_string()),
+        Encoding::Protobuf => pipeline.payload(bytes, gates),
+        Encoding::Json => pipeline.payload_json(&bytes, gates),
     };
     let request = match decoded {
         Ok(r) => r,
-        Err(e) => {
+        Err(PayloadError::Refused(e)) => return refused::<T>(enc, &e),
+        Err(PayloadError::Invalid(e)) => {
             tracing::debug!(signal = %T::SIGNAL, error = %e, "failed to decode an OTLP/HTTP request");
             let msg = format!("failed to decode the {} request: {e}", T::SIGNAL);
             return local_error(enc, StatusCode::BAD_REQUEST, msg);
         }
     };
+    drop(admitted);
     let headers = pipeline.include_metadata().then_some(&parts.headers);
     let outcome = pipeline.export(request, client_info(Some(peer), headers)).await;
-    drop(admitted);
     match outcome {
         Ok(resp) => {
             let body = match enc {

@@ -289,6 +289,19 @@ fn agree(bytes: &[u8]) -> bool {
             .map(crate::Logs::from_request),
     );
     use crate::Payload;
+    // The walk without the heap tally (no admission gate) and with it accept
+    // the same inputs and count the same items.
+    let items = |e: Result<Estimate, WireError>| e.map(|e| e.items);
+    assert_eq!(validate_traces(bytes), items(estimate_traces(bytes)));
+    assert_eq!(validate_metrics(bytes), items(estimate_metrics(bytes)));
+    assert_eq!(validate_logs(bytes), items(estimate_logs(bytes)));
+    if let (Ok(est), Ok(decoded)) = (estimate_traces(bytes), ExportTraceServiceRequest::decode(bytes)) {
+        let real = vec_heap(&decoded.resource_spans);
+        assert!(
+            est.decoded_bytes >= real,
+            "estimate {est:?} below the decoded heap {real}"
+        );
+    }
     t.0 == t.1.map(|p| p.item_count())
         && m.0 == m.1.map(|p| p.item_count())
         && l.0 == l.1.map(|p| p.item_count())
@@ -540,6 +553,13 @@ fn schemas_match_the_proto_descriptors() {
                 _ => false,
             };
             assert!(ok, "{}.{} (tag {tag}) has the wrong kind", schema.name, f.name());
+            assert_eq!(
+                schema.is_repeated(tag),
+                repeated,
+                "{}.{} (tag {tag}) repeated",
+                schema.name,
+                f.name()
+            );
             assert_eq!(schema.field_name(tag), f.name(), "{} tag {tag}", schema.name);
         }
         for (tag, (name, kind)) in schema.fields.iter().enumerate() {
@@ -553,4 +573,386 @@ fn schemas_match_the_proto_descriptors() {
         }
     }
     assert!(seen.len() > 25, "walked {} messages", seen.len());
+}
+
+// ---- the decoded-size estimate ----------------------------------------------
+
+/// Heap a decoded value really holds: `Vec` capacities times element sizes,
+/// string and bytes capacities (what prost allocated, before the
+/// allocator's rounding).
+trait Heap {
+    fn heap(&self) -> u64;
+}
+
+fn vec_heap<T: Heap>(v: &Vec<T>) -> u64 {
+    (v.capacity() * std::mem::size_of::<T>()) as u64 + v.iter().map(Heap::heap).sum::<u64>()
+}
+
+impl Heap for String {
+    fn heap(&self) -> u64 {
+        self.capacity() as u64
+    }
+}
+
+impl Heap for Vec<u8> {
+    fn heap(&self) -> u64 {
+        self.capacity() as u64
+    }
+}
+
+impl<T: Heap> Heap for Option<T> {
+    fn heap(&self) -> u64 {
+        self.as_ref().map_or(0, Heap::heap)
+    }
+}
+
+impl Heap for AnyValue {
+    fn heap(&self) -> u64 {
+        use any_value::Value::*;
+        match &self.value {
+            Some(StringValue(s)) => s.heap(),
+            Some(BytesValue(b)) => b.heap(),
+            Some(ArrayValue(a)) => vec_heap(&a.values),
+            Some(KvlistValue(k)) => vec_heap(&k.values),
+            _ => 0,
+        }
+    }
+}
+
+impl Heap for KeyValue {
+    fn heap(&self) -> u64 {
+        self.key.heap() + self.value.heap()
+    }
+}
+
+impl Heap for Resource {
+    fn heap(&self) -> u64 {
+        vec_heap(&self.attributes)
+    }
+}
+
+impl Heap for InstrumentationScope {
+    fn heap(&self) -> u64 {
+        self.name.heap() + self.version.heap() + vec_heap(&self.attributes)
+    }
+}
+
+impl Heap for Span {
+    fn heap(&self) -> u64 {
+        self.trace_id.heap()
+            + self.span_id.heap()
+            + self.trace_state.heap()
+            + self.parent_span_id.heap()
+            + self.name.heap()
+            + vec_heap(&self.attributes)
+            + self
+                .events
+                .iter()
+                .map(|e| e.name.heap() + vec_heap(&e.attributes))
+                .sum::<u64>()
+            + (self.events.capacity() * std::mem::size_of::<span::Event>()) as u64
+            + self
+                .links
+                .iter()
+                .map(|l| {
+                    l.trace_id.heap() + l.span_id.heap() + l.trace_state.heap() + vec_heap(&l.attributes)
+                })
+                .sum::<u64>()
+            + (self.links.capacity() * std::mem::size_of::<span::Link>()) as u64
+            + self.status.as_ref().map_or(0, |s| s.message.heap())
+    }
+}
+
+impl Heap for ScopeSpans {
+    fn heap(&self) -> u64 {
+        self.scope.heap() + vec_heap(&self.spans) + self.schema_url.heap()
+    }
+}
+
+impl Heap for ResourceSpans {
+    fn heap(&self) -> u64 {
+        self.resource.heap() + vec_heap(&self.scope_spans) + self.schema_url.heap()
+    }
+}
+
+impl Heap for LogRecord {
+    fn heap(&self) -> u64 {
+        self.severity_text.heap()
+            + self.body.heap()
+            + vec_heap(&self.attributes)
+            + self.trace_id.heap()
+            + self.span_id.heap()
+            + self.event_name.heap()
+    }
+}
+
+impl Heap for ScopeLogs {
+    fn heap(&self) -> u64 {
+        self.scope.heap() + vec_heap(&self.log_records) + self.schema_url.heap()
+    }
+}
+
+impl Heap for ResourceLogs {
+    fn heap(&self) -> u64 {
+        self.resource.heap() + vec_heap(&self.scope_logs) + self.schema_url.heap()
+    }
+}
+
+impl Heap for NumberDataPoint {
+    fn heap(&self) -> u64 {
+        vec_heap(&self.attributes) + (self.exemplars.capacity() * std::mem::size_of::<Exemplar>()) as u64
+    }
+}
+
+impl Heap for Metric {
+    fn heap(&self) -> u64 {
+        let data = match &self.data {
+            Some(metric::Data::Gauge(g)) => vec_heap(&g.data_points),
+            Some(metric::Data::Sum(s)) => vec_heap(&s.data_points),
+            Some(metric::Data::Histogram(h)) => {
+                (h.data_points.capacity() * std::mem::size_of::<HistogramDataPoint>()) as u64
+                    + h.data_points
+                        .iter()
+                        .map(|p| {
+                            vec_heap(&p.attributes)
+                                + 8 * (p.bucket_counts.capacity() + p.explicit_bounds.capacity()) as u64
+                        })
+                        .sum::<u64>()
+            }
+            _ => 0,
+        };
+        self.name.heap() + self.description.heap() + self.unit.heap() + vec_heap(&self.metadata) + data
+    }
+}
+
+impl Heap for ScopeMetrics {
+    fn heap(&self) -> u64 {
+        self.scope.heap() + vec_heap(&self.metrics) + self.schema_url.heap()
+    }
+}
+
+impl Heap for ResourceMetrics {
+    fn heap(&self) -> u64 {
+        self.resource.heap() + vec_heap(&self.scope_metrics) + self.schema_url.heap()
+    }
+}
+
+/// The estimate of `bytes` against the heap prost's decoding really holds
+/// (plus the request struct): (estimate, real).
+fn traces_estimate(req: &ExportTraceServiceRequest) -> (u64, u64) {
+    let bytes = req.encode_to_vec();
+    let est = estimate_traces(&bytes).unwrap();
+    let decoded = ExportTraceServiceRequest::decode(&bytes[..]).unwrap();
+    let real = vec_heap(&decoded.resource_spans) + std::mem::size_of::<ExportTraceServiceRequest>() as u64;
+    assert_eq!(est.items, validate_traces(&bytes).unwrap());
+    (est.decoded_bytes, real)
+}
+
+fn one_scope_spans(spans: Vec<Span>) -> ExportTraceServiceRequest {
+    ExportTraceServiceRequest {
+        resource_spans: vec![ResourceSpans {
+            scope_spans: vec![ScopeSpans {
+                spans,
+                ..Default::default()
+            }],
+            ..Default::default()
+        }],
+    }
+}
+
+#[test]
+fn estimate_bounds_empty_spans() {
+    // The amplification attack: 2 bytes of wire per span.
+    for n in [1, 3, 4, 5, 1000, 100_000] {
+        let req = one_scope_spans(vec![Span::default(); n]);
+        let (est, real) = traces_estimate(&req);
+        assert!(est >= real, "{n} empty spans: estimate {est} < real {real}");
+        assert!(
+            est <= 3 * real + 4096,
+            "{n} empty spans: estimate {est} far above real {real}"
+        );
+    }
+    // 100,000 empty spans are ~200 KB on the wire and ~25 MB decoded.
+    let bytes = one_scope_spans(vec![Span::default(); 100_000]).encode_to_vec();
+    let est = estimate_traces(&bytes).unwrap();
+    assert!(
+        est.decoded_bytes > 100 * bytes.len() as u64,
+        "{est:?} for {} bytes",
+        bytes.len()
+    );
+}
+
+#[test]
+fn estimate_bounds_many_tiny_attributes() {
+    let attrs: Vec<KeyValue> = (0..10_000)
+        .map(|i| {
+            kv(
+                if i % 2 == 0 { "" } else { "k" },
+                any_value::Value::BoolValue(true),
+            )
+        })
+        .collect();
+    let req = one_scope_spans(vec![Span {
+        attributes: attrs,
+        ..Default::default()
+    }]);
+    let (est, real) = traces_estimate(&req);
+    assert!(est >= real, "estimate {est} < real {real}");
+    assert!(est <= 3 * real, "estimate {est} far above real {real}");
+    // Empty AnyValues and empty KeyValues: 2 bytes each on the wire.
+    let attrs: Vec<KeyValue> = (0..10_000).map(|_| KeyValue::default()).collect();
+    let req = one_scope_spans(vec![Span {
+        attributes: attrs,
+        ..Default::default()
+    }]);
+    let (est, real) = traces_estimate(&req);
+    assert!(est >= real, "empty key-values: estimate {est} < real {real}");
+}
+
+#[test]
+fn estimate_bounds_deep_nesting() {
+    // Arrays nested 90 deep, several times per span.
+    fn nested(depth: usize) -> AnyValue {
+        let mut v = AnyValue {
+            value: Some(any_value::Value::StringValue("x".into())),
+        };
+        for _ in 0..depth {
+            v = AnyValue {
+                value: Some(any_value::Value::ArrayValue(ArrayValue {
+                    values: vec![v.clone(), v],
+                })),
+            };
+            if let Some(any_value::Value::ArrayValue(a)) = &mut v.value {
+                a.values.truncate(1);
+            }
+        }
+        v
+    }
+    let span = Span {
+        attributes: (0..50)
+            .map(|i| KeyValue {
+                key: format!("k{i}"),
+                value: Some(nested(45)),
+                ..Default::default()
+            })
+            .collect(),
+        ..Default::default()
+    };
+    let req = one_scope_spans(vec![span; 20]);
+    let (est, real) = traces_estimate(&req);
+    assert!(est >= real, "estimate {est} < real {real}");
+    assert!(est <= 3 * real, "estimate {est} far above real {real}");
+    // Key-value lists nested too.
+    let mut v = AnyValue::default();
+    for _ in 0..30 {
+        v = AnyValue {
+            value: Some(any_value::Value::KvlistValue(KeyValueList {
+                values: vec![KeyValue {
+                    key: "k".into(),
+                    value: Some(v),
+                    ..Default::default()
+                }],
+            })),
+        };
+    }
+    let req = one_scope_spans(vec![
+        Span {
+            attributes: vec![KeyValue {
+                key: "deep".into(),
+                value: Some(v),
+                ..Default::default()
+            }],
+            ..Default::default()
+        };
+        100
+    ]);
+    let (est, real) = traces_estimate(&req);
+    assert!(est >= real, "kvlists: estimate {est} < real {real}");
+}
+
+#[test]
+fn estimate_is_close_for_normal_data() {
+    // HTTP server spans with 8 attributes and an event.
+    let span = |i: usize| Span {
+        trace_id: vec![1; 16],
+        span_id: vec![2; 8],
+        parent_span_id: vec![3; 8],
+        name: format!("GET /api/v1/items/{i}"),
+        kind: 2,
+        start_time_unix_nano: 1,
+        end_time_unix_nano: 2,
+        attributes: (0..8)
+            .map(|k| {
+                kv(
+                    &format!("http.attribute.{k}"),
+                    any_value::Value::StringValue(format!("value-{i}-{k}")),
+                )
+            })
+            .collect(),
+        events: vec![span::Event {
+            name: "exception".into(),
+            attributes: vec![kv(
+                "exception.message",
+                any_value::Value::StringValue("boom".into()),
+            )],
+            ..Default::default()
+        }],
+        status: Some(Status {
+            message: "ok".into(),
+            code: 1,
+        }),
+        ..Default::default()
+    };
+    let req = one_scope_spans((0..1000).map(span).collect());
+    let (est, real) = traces_estimate(&req);
+    assert!(est >= real, "estimate {est} < real {real}");
+    assert!(est <= real * 3 / 2, "estimate {est} more than 1.5 × real {real}");
+    // Logs with 200-byte bodies.
+    let logs = ExportLogsServiceRequest {
+        resource_logs: vec![ResourceLogs {
+            scope_logs: vec![ScopeLogs {
+                log_records: (0..1000)
+                    .map(|i| LogRecord {
+                        body: Some(AnyValue {
+                            value: Some(any_value::Value::StringValue(format!("{i:0200}"))),
+                        }),
+                        severity_text: "INFO".into(),
+                        attributes: vec![kv("a", any_value::Value::IntValue(1))],
+                        ..Default::default()
+                    })
+                    .collect(),
+                ..Default::default()
+            }],
+            ..Default::default()
+        }],
+    };
+    let bytes = logs.encode_to_vec();
+    let est = estimate_logs(&bytes).unwrap();
+    let decoded = ExportLogsServiceRequest::decode(&bytes[..]).unwrap();
+    let real = vec_heap(&decoded.resource_logs);
+    assert_eq!(est.items, 1000);
+    assert!(
+        est.decoded_bytes >= real && est.decoded_bytes <= 2 * real,
+        "{est:?} vs {real}"
+    );
+    // Sums and histograms.
+    let bytes = metrics().encode_to_vec();
+    let est = estimate_metrics(&bytes).unwrap();
+    let decoded = ExportMetricsServiceRequest::decode(&bytes[..]).unwrap();
+    let real = vec_heap(&decoded.resource_metrics);
+    assert!(est.decoded_bytes >= real, "{est:?} vs {real}");
+}
+
+#[test]
+fn estimate_of_the_other_samples_bounds_them() {
+    let (est, real) = traces_estimate(&traces());
+    assert!(est >= real, "{est} < {real}");
+    let bytes = logs().encode_to_vec();
+    let est = estimate_logs(&bytes).unwrap();
+    let real = vec_heap(
+        &ExportLogsServiceRequest::decode(&bytes[..])
+            .unwrap()
+            .resource_logs,
+    );
+    assert!(est.decoded_bytes >= real, "{est:?} < {real}");
 }
