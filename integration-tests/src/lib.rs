@@ -771,3 +771,47 @@ impl Drop for Prometheus {
         let _ = self.child.wait();
     }
 }
+
+/// A trace request of about `mib` MiB for flood tests: spans of four 16 KiB
+/// string attributes each, named `flood-{client}-{seq}-{i}` (values differ
+/// per request, so nothing compresses away between requests).
+pub fn big_trace_request(
+    client: usize,
+    seq: usize,
+    mib: usize,
+) -> otelcol_component::proto::collector::trace::v1::ExportTraceServiceRequest {
+    use otelcol_component::proto::collector::trace::v1::ExportTraceServiceRequest;
+    use otelcol_component::proto::common::v1::{AnyValue, KeyValue, any_value};
+    use otelcol_component::proto::trace::v1::{ResourceSpans, ScopeSpans, Span};
+    const ATTR: usize = 16 * 1024;
+    let spans = (0..mib * (1 << 20) / (4 * ATTR))
+        .map(|i| Span {
+            trace_id: vec![client as u8 + 1; 16],
+            span_id: (i as u64 + 1).to_be_bytes().to_vec(),
+            name: format!("flood-{client}-{seq}-{i}"),
+            attributes: (0..4)
+                .map(|k| KeyValue {
+                    key: format!("big.{k}"),
+                    value: Some(AnyValue {
+                        value: Some(any_value::Value::StringValue(
+                            char::from(b'a' + ((i + k + seq) % 26) as u8)
+                                .to_string()
+                                .repeat(ATTR),
+                        )),
+                    }),
+                    ..Default::default()
+                })
+                .collect(),
+            ..Default::default()
+        })
+        .collect();
+    ExportTraceServiceRequest {
+        resource_spans: vec![ResourceSpans {
+            scope_spans: vec![ScopeSpans {
+                spans,
+                ..Default::default()
+            }],
+            ..Default::default()
+        }],
+    }
+}

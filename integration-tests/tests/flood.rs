@@ -42,10 +42,8 @@ use std::sync::{Arc, Mutex};
 use std::thread;
 use std::time::{Duration, Instant};
 
-use otelcol_component::proto::collector::trace::v1::ExportTraceServiceRequest;
 use otelcol_component::proto::collector::trace::v1::trace_service_client::TraceServiceClient;
-use otelcol_component::proto::common::v1::{AnyValue, KeyValue, any_value};
-use otelcol_component::proto::trace::v1::{ResourceSpans, ScopeSpans, Span};
+use otelcol_component::proto::trace::v1::Span;
 use otelcol_integration_tests::*;
 use prost::Message;
 
@@ -90,46 +88,6 @@ fn rss(pid: u32) -> Option<u64> {
     let line = status.lines().find(|l| l.starts_with("VmRSS:"))?;
     let kib: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
     Some(kib * 1024)
-}
-
-/// A request of spans with large attributes, about `mib` MiB on the wire.
-fn big_request(client: usize, seq: usize, mib: usize) -> ExportTraceServiceRequest {
-    const ATTR: usize = 16 * 1024;
-    let spans = mib * MIB as usize / (4 * ATTR);
-    let spans = (0..spans)
-        .map(|i| Span {
-            trace_id: vec![client as u8 + 1; 16],
-            span_id: (i as u64 + 1).to_be_bytes().to_vec(),
-            name: format!("flood-{client}-{seq}-{i}"),
-            attributes: (0..4)
-                .map(|k| KeyValue {
-                    key: format!("big.{k}"),
-                    value: Some(AnyValue {
-                        value: Some(any_value::Value::StringValue(
-                            char::from(b'a' + ((i + k + seq) % 26) as u8)
-                                .to_string()
-                                .repeat(ATTR),
-                        )),
-                    }),
-                    ..Default::default()
-                })
-                .collect(),
-            ..Default::default()
-        })
-        .collect();
-    one_scope(spans)
-}
-
-fn one_scope(spans: Vec<Span>) -> ExportTraceServiceRequest {
-    ExportTraceServiceRequest {
-        resource_spans: vec![ResourceSpans {
-            scope_spans: vec![ScopeSpans {
-                spans,
-                ..Default::default()
-            }],
-            ..Default::default()
-        }],
-    }
 }
 
 /// One answer a client got.
@@ -405,7 +363,7 @@ service:
                 if Instant::now() >= flood_end {
                     break;
                 }
-                let body = big_request(client, seq, BODY_MIB).encode_to_vec();
+                let body = big_trace_request(client, seq, BODY_MIB).encode_to_vec();
                 let a = post(addr(http), &body, upload);
                 let pause = a.refused();
                 answers.lock().unwrap().push(a);
@@ -432,7 +390,7 @@ service:
                     if Instant::now() >= flood_end {
                         break;
                     }
-                    let req = big_request(client, seq, BODY_MIB - 1);
+                    let req = big_trace_request(client, seq, BODY_MIB - 1);
                     let mut grpc_client = TraceServiceClient::new(ch.clone());
                     let call = grpc_client.export(req);
                     let a = match tokio::time::timeout(Duration::from_secs(45), call).await {
@@ -488,13 +446,14 @@ service:
     // New small data flows again and arrives.
     thread::sleep(Duration::from_millis(300)); // at least one more check
     let marker = "after-the-flood-marker-span";
-    let small = one_scope(vec![Span {
+    let mut small = big_trace_request(9, 0, 0);
+    small.resource_spans[0].scope_spans[0].spans.push(Span {
         trace_id: vec![9; 16],
         span_id: vec![9; 8],
         name: marker.into(),
         ..Default::default()
-    }])
-    .encode_to_vec();
+    });
+    let small = small.encode_to_vec();
     let r = http_request(
         addr(http),
         "POST",

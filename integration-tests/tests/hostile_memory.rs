@@ -347,42 +347,6 @@ const STALL_FLOOD: Duration = Duration::from_secs(30);
 /// Clients of the stalled-exporter flood.
 const STALL_CLIENTS: usize = 12;
 
-/// A request of about 1 MiB: spans with 16 KiB string attributes.
-fn big_request(client: usize, seq: usize) -> Vec<u8> {
-    use otelcol_component::proto::common::v1::{AnyValue, KeyValue, any_value};
-    let spans = (0..16)
-        .map(|i| Span {
-            trace_id: vec![client as u8 + 1; 16],
-            span_id: (i as u64 + 1).to_be_bytes().to_vec(),
-            name: format!("flood-{client}-{seq}-{i}"),
-            attributes: (0..4)
-                .map(|k| KeyValue {
-                    key: format!("big.{k}"),
-                    value: Some(AnyValue {
-                        value: Some(any_value::Value::StringValue(
-                            char::from(b'a' + ((i + k + seq) % 26) as u8)
-                                .to_string()
-                                .repeat(16 * 1024),
-                        )),
-                    }),
-                    ..Default::default()
-                })
-                .collect(),
-            ..Default::default()
-        })
-        .collect();
-    ExportTraceServiceRequest {
-        resource_spans: vec![ResourceSpans {
-            scope_spans: vec![ScopeSpans {
-                spans,
-                ..Default::default()
-            }],
-            ..Default::default()
-        }],
-    }
-    .encode_to_vec()
-}
-
 /// A flood into an `otlp` exporter (default sending queue) whose backend
 /// accepts connections and never reads: the queue fills with admitted data,
 /// which the limiter counts in the heap (once: queued payloads hold no
@@ -444,7 +408,7 @@ service:
                         addr(http),
                         "application/x-protobuf",
                         None,
-                        &big_request(client, seq),
+                        &big_trace_request(client, seq, 1).encode_to_vec(),
                     );
                     seq += 1;
                     if r.status != 200 {

@@ -7,7 +7,9 @@ use std::net::SocketAddr;
 use std::path::Path;
 use std::time::{Duration, Instant};
 
-use otelcol_integration_tests::{Collector, free_port, http_request, otlp_to_files_config, read_json_lines};
+use otelcol_integration_tests::{
+    Collector, free_port, http_request, json_traces_body, otlp_to_files_config, read_json_lines,
+};
 
 fn addr(port: u16) -> SocketAddr {
     format!("127.0.0.1:{port}").parse().expect("addr")
@@ -89,13 +91,13 @@ service:
     );
 
     // Something to count: one span accepted.
-    let body = br#"{"resourceSpans":[{"scopeSpans":[{"spans":[{"traceId":"5b8efff798038103d269b633813fc60c","spanId":"eee19b7ec3c1b174","name":"s","startTimeUnixNano":"1","endTimeUnixNano":"2"}]}]}]}"#;
+    let body = json_traces_body("selftelemetry", 0, 1);
     let r = http_request(
         addr(http),
         "POST",
         "/v1/traces",
         &[("Content-Type", "application/json")],
-        body,
+        &body,
     );
     assert_eq!(r.status, 200);
 

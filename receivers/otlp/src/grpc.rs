@@ -188,10 +188,13 @@ where
         let limit = self.max_message_size;
         let deadline = req.headers().get("grpc-timeout").and_then(grpc_timeout);
         Box::pin(async move {
-            let mut gzip = EnabledCompressionEncodings::default();
-            gzip.enable(CompressionEncoding::Gzip);
+            // gRPC compressions this build decodes (and answers in, when the
+            // client accepts them): gzip and zstd.
+            let mut codecs = EnabledCompressionEncodings::default();
+            codecs.enable(CompressionEncoding::Gzip);
+            codecs.enable(CompressionEncoding::Zstd);
             let mut grpc = tonic::server::Grpc::new(RawCodec::<T::Response>(PhantomData))
-                .apply_compression_config(gzip, gzip)
+                .apply_compression_config(codecs, codecs)
                 .apply_max_message_size_config(Some(limit), None);
             let call = grpc.unary(method, req);
             let Some(deadline) = deadline else {

@@ -49,13 +49,21 @@ async fn every_signal_reaches_its_sink() {
 
     // Gzip-compressed requests are accepted.
     let l = logs(2);
-    LogsServiceClient::new(ch)
+    LogsServiceClient::new(ch.clone())
         .send_compressed(CompressionEncoding::Gzip)
         .accept_compressed(CompressionEncoding::Gzip)
         .export(l.clone())
         .await
         .unwrap();
     assert_eq!(sinks.logs.all()[0].request(), &l);
+    // And zstd, as Go's gRPC server accepts it.
+    LogsServiceClient::new(ch)
+        .send_compressed(CompressionEncoding::Zstd)
+        .accept_compressed(CompressionEncoding::Zstd)
+        .export(l.clone())
+        .await
+        .unwrap();
+    assert_eq!(sinks.logs.all()[1].request(), &l);
 
     let client = sinks.traces.all()[0].context().client().cloned().unwrap();
     assert!(client.address.is_some());

@@ -322,6 +322,21 @@ pub fn decompress(ty: CompressionType, input: &[u8], limit: usize) -> Result<Vec
     }
 }
 
+/// The decompressed length a Snappy *block* body states up front, so a
+/// caller can refuse or account for it before decompressing; `None` when
+/// the body is in the framing format (which states no total).
+pub fn snappy_declared_len(input: &[u8]) -> Result<Option<usize>, DecompressError> {
+    if input.starts_with(SNAPPY_FRAMED_MAGIC) {
+        return Ok(None);
+    }
+    snap::raw::decompress_len(input)
+        .map(Some)
+        .map_err(|e| DecompressError::Corrupt {
+            ty: CompressionType::Snappy,
+            message: e.to_string(),
+        })
+}
+
 /// A streaming decoder for `ty` over `input`, for callers that read in steps
 /// (to account for memory as it grows). The caller bounds what it reads.
 /// The Snappy block format cannot stream: use [`decompress`] for it.

@@ -229,3 +229,13 @@ fn zstd_frames_asking_for_huge_windows_are_refused() {
     let frame = [0x28, 0xb5, 0x2f, 0xfd, 0x00, 21 << 3, 0x01, 0x00, 0x00];
     assert!(decompress(CompressionType::Zstd, &frame, 1 << 20).is_err());
 }
+
+#[test]
+fn snappy_states_its_length_unless_framed() {
+    let data = sample();
+    let block = compress(CompressionType::Snappy, CompressionParams::default(), &data).unwrap();
+    assert_eq!(snappy_declared_len(&block).unwrap(), Some(data.len()));
+    let framed = compress(CompressionType::SnappyFramed, CompressionParams::default(), &data).unwrap();
+    assert_eq!(snappy_declared_len(&framed).unwrap(), None);
+    assert!(snappy_declared_len(&[0xff, 0xff, 0xff, 0xff, 0xff, 0xff]).is_err());
+}

@@ -5,11 +5,11 @@ use std::io::Read;
 use std::time::Duration;
 
 use bytes::Bytes;
-use flate2::read::{MultiGzDecoder, ZlibDecoder};
 use http::HeaderMap;
 use http::header::{CONTENT_ENCODING, CONTENT_LENGTH, CONTENT_TYPE};
 use http_body_util::{BodyExt, LengthLimitError, Limited};
 use otelcol_component::{AdmissionSet, ConsumeError};
+use otelcol_configcompression::CompressionType;
 
 use crate::admission::{Admitted, reserve};
 use crate::config::HttpConfig;
@@ -92,8 +92,8 @@ impl BodyError {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Decoder {
     Identity,
-    Gzip,
-    Zlib,
+    /// A codec of `otelcol-configcompression` (never `none` or `""`).
+    Codec(CompressionType),
 }
 
 /// How bodies are read: limit, timeout and the enabled decoders.
@@ -129,11 +129,9 @@ impl BodyReader {
         if !self.enabled.iter().any(|e| e == name) || !SUPPORTED_COMPRESSION.contains(&name) {
             return Err(unsupported());
         }
-        match name {
-            "" => Ok(Decoder::Identity),
-            "gzip" => Ok(Decoder::Gzip),
-            // Go decodes `deflate` as zlib, the format RFC 9110 names.
-            "zlib" | "deflate" => Ok(Decoder::Zlib),
+        match name.parse::<CompressionType>() {
+            Ok(ty) if ty.is_compressed() => Ok(Decoder::Codec(ty)),
+            Ok(_) if name.is_empty() => Ok(Decoder::Identity),
             _ => Err(unsupported()),
         }
     }
@@ -219,8 +217,12 @@ fn offload_slots() -> &'static tokio::sync::Semaphore {
 fn inflate(decoder: Decoder, chunks: &[Bytes], max: usize, gates: &AdmissionSet) -> Result<Bytes, BodyError> {
     match decoder {
         Decoder::Identity => concat(chunks.to_vec(), gates),
-        Decoder::Gzip => decompress(MultiGzDecoder::new(Chunks::new(chunks)), max, gates),
-        Decoder::Zlib => decompress(ZlibDecoder::new(Chunks::new(chunks)), max, gates),
+        Decoder::Codec(CompressionType::Snappy) => snappy_block(&concat(chunks.to_vec(), gates)?, max, gates),
+        Decoder::Codec(ty) => {
+            let reader = otelcol_configcompression::decoder(ty, Chunks::new(chunks))
+                .map_err(|e| BodyError::Decompress(e.to_string()))?;
+            decompress(reader, max, gates)
+        }
     }
 }
 
@@ -286,12 +288,12 @@ pub fn decode_body(encoding: &[u8], raw: &[u8], max: usize) -> Result<Bytes, Str
     }
     // No gates (the fuzz path): nothing is refused.
     let gates = AdmissionSet::default();
-    let body = match reader.decoder(&headers).map_err(|e| e.to_string())? {
+    let decoder = reader.decoder(&headers).map_err(|e| e.to_string())?;
+    let body = match decoder {
         Decoder::Identity => Bytes::copy_from_slice(raw),
-        Decoder::Gzip => {
-            decompress(MultiGzDecoder::new(raw), reader.max, &gates).map_err(|e| e.to_string())?
+        Decoder::Codec(_) => {
+            inflate(decoder, &[Bytes::copy_from_slice(raw)], reader.max, &gates).map_err(|e| e.to_string())?
         }
-        Decoder::Zlib => decompress(ZlibDecoder::new(raw), reader.max, &gates).map_err(|e| e.to_string())?,
     };
     Ok(body)
 }
@@ -328,6 +330,27 @@ impl Read for Chunks<'_> {
 
 /// Decompressed output grows by at most this much between two admissions.
 pub(crate) const DECOMPRESS_STEP: usize = 1024 * 1024;
+
+/// The Snappy block format states its decompressed length up front: that
+/// length is checked against `max` and asked of the gates before anything
+/// is allocated (a body starting with the framing format's identifier is
+/// read as framed, as Go's server does).
+fn snappy_block(body: &[u8], max: usize, gates: &AdmissionSet) -> Result<Bytes, BodyError> {
+    let declared = otelcol_configcompression::snappy_declared_len(body)
+        .map_err(|e| BodyError::Decompress(e.to_string()))?;
+    let declared = match declared {
+        Some(n) if n > max => return Err(BodyError::TooLarge(max)),
+        Some(n) => n,
+        None => max, // framed: bounded by `max`
+    };
+    let _out = reserve(gates, declared as u64).map_err(BodyError::Refused)?;
+    otelcol_configcompression::decompress(CompressionType::Snappy, body, max)
+        .map(Bytes::from)
+        .map_err(|e| match e {
+            otelcol_configcompression::DecompressError::TooLarge { .. } => BodyError::TooLarge(max),
+            other => BodyError::Decompress(other.to_string()),
+        })
+}
 
 /// Decompresses at most `max` bytes (one more byte means the body is too
 /// large) in steps of [`DECOMPRESS_STEP`]: before the output buffer grows,
@@ -468,7 +491,10 @@ mod tests {
                 .unwrap();
             assert_eq!(&got[..], b"zz");
         }
-        for name in ["zstd", "snappy", "br", "GZIP"] {
+        for name in ["zstd", "snappy", "lz4", "x-snappy-framed"] {
+            assert!(r.precheck(&headers(Some(name))).is_ok(), "{name}");
+        }
+        for name in ["br", "GZIP", "none"] {
             let e = r.precheck(&headers(Some(name))).unwrap_err();
             assert_eq!(e.to_string(), format!("unsupported Content-Encoding: {name}"));
             assert_eq!(e.status(), http::StatusCode::BAD_REQUEST);
