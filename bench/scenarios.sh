@@ -19,7 +19,8 @@ esac
 ONLY="${ONLY:-}"
 cargo build --release -p otelcol-rs -p otelcol-loadgen >&2
 TARGET="${CARGO_TARGET_DIR:-target}"
-COL="$TARGET/release/otelcol-rs"
+# COL=<binary> measures another build (a baseline) with the same load generator.
+COL="${COL:-$TARGET/release/otelcol-rs}"
 LG="$TARGET/release/otelcol-loadgen"
 WORK=$(mktemp -d)
 PIDS=()
