@@ -1,7 +1,7 @@
 //! OTLP/HTTP request bodies through the receiver's size limit and
-//! decompression (`Content-Encoding` identity, gzip, zlib/deflate, and
-//! refused names): never a panic, and what comes out is never larger than
-//! `max_request_body_size`.
+//! decompression (`Content-Encoding` identity, gzip, zlib/deflate, zstd,
+//! snappy block and framed, lz4, and refused names): never a panic, and
+//! what comes out is never larger than `max_request_body_size`.
 //!
 //! Input: the first byte picks the `Content-Encoding`, the second the limit
 //! (1 byte to 64 KiB), the rest is the body as received.
@@ -10,8 +10,17 @@
 
 use libfuzzer_sys::fuzz_target;
 
-const ENCODINGS: [&[u8]; 8] = [
-    b"", b"gzip", b"zlib", b"deflate", b"zstd", b"GZIP", b"snappy", b"\xff",
+const ENCODINGS: [&[u8]; 10] = [
+    b"",
+    b"gzip",
+    b"zlib",
+    b"deflate",
+    b"zstd",
+    b"GZIP",
+    b"snappy",
+    b"\xff",
+    b"lz4",
+    b"x-snappy-framed",
 ];
 
 fuzz_target!(|data: &[u8]| {
