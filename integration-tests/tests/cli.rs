@@ -232,7 +232,14 @@ fn sighup_reloads_the_config_and_bad_reloads_keep_running() {
              service: {{pipelines: {{logs: {{receivers: [otlp], exporters: [file]}}}}}}\n"
         )
     };
-    let mut c = Collector::start(&cfg("before.jsonl"), &[], &[addr]);
+    // The reload must find the same port again, so the receiver cannot take
+    // port 0; the collector's own /metrics stays off so that it does not
+    // bind an ephemeral port that could be the one just chosen here.
+    let mut c = Collector::start(
+        &cfg("before.jsonl"),
+        &["--set=service.telemetry.metrics.level=none"],
+        &[addr],
+    );
     let body =
         b"{\"resourceLogs\":[{\"scopeLogs\":[{\"logRecords\":[{\"body\":{\"stringValue\":\"x\"}}]}]}]}";
     let post = || {

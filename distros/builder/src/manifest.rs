@@ -49,6 +49,9 @@ pub struct Manifest {
     /// Extension crates. Default: none.
     #[serde(default)]
     pub extensions: Vec<ComponentDep>,
+    /// Connector crates. Default: none.
+    #[serde(default)]
+    pub connectors: Vec<ComponentDep>,
 }
 
 /// The `dist` section.
@@ -167,7 +170,7 @@ impl ComponentDep {
     }
 }
 
-/// The four component lists, in a fixed order.
+/// The five component lists, in a fixed order.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Section {
     /// `receivers`.
@@ -178,15 +181,18 @@ pub enum Section {
     Exporters,
     /// `extensions`.
     Extensions,
+    /// `connectors`.
+    Connectors,
 }
 
 impl Section {
     /// All sections.
-    pub const ALL: [Section; 4] = [
+    pub const ALL: [Section; 5] = [
         Section::Receivers,
         Section::Processors,
         Section::Exporters,
         Section::Extensions,
+        Section::Connectors,
     ];
 
     /// The manifest key.
@@ -196,6 +202,7 @@ impl Section {
             Section::Processors => "processors",
             Section::Exporters => "exporters",
             Section::Extensions => "extensions",
+            Section::Connectors => "connectors",
         }
     }
 
@@ -206,6 +213,7 @@ impl Section {
             Section::Processors => "processor",
             Section::Exporters => "exporter",
             Section::Extensions => "extension",
+            Section::Connectors => "connector",
         }
     }
 }
@@ -225,6 +233,7 @@ impl Manifest {
             Section::Processors => &self.processors,
             Section::Exporters => &self.exporters,
             Section::Extensions => &self.extensions,
+            Section::Connectors => &self.connectors,
         }
     }
 

@@ -39,6 +39,7 @@ fn main() -> ExitCode {
         .extension(otelcol_extension_healthcheck::factory())
         .extension(otelcol_extension_pprof::factory())
         .extension(otelcol_extension_zpages::factory())
+        .connector(otelcol_connector_forward::factory())
         .build()
     {
         Ok(f) => f,

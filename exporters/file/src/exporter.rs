@@ -42,6 +42,7 @@ enum State {
 #[derive(Debug)]
 pub struct FileExporter {
     id: String,
+    meter: otelcol_component::Meter,
     cfg: FileConfig,
     state: RwLock<State>,
 }
@@ -51,6 +52,7 @@ impl FileExporter {
     pub fn new(set: &Settings, cfg: &FileConfig) -> Self {
         FileExporter {
             id: set.id.to_string(),
+            meter: set.telemetry.meter.clone(),
             cfg: cfg.clone(),
             state: RwLock::new(State::Created),
         }
@@ -88,6 +90,7 @@ impl FileExporter {
             self.cfg.compressed(),
             self.cfg.effective_flush_interval(),
             failure.clone(),
+            &self.meter,
         );
         let (tx, rx) = crossbeam_channel::bounded(QUEUE_CAPACITY);
         let thread = std::thread::Builder::new()

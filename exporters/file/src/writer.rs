@@ -143,10 +143,11 @@ impl Writer {
         compress: bool,
         flush_interval: Duration,
         failure: Failure,
+        meter: &otelcol_component::Meter,
     ) -> Self {
         let counter = |kind: &str, s: Signal| {
             let name = format!("otelcol_exporter_{kind}_{}", s.item_name());
-            metrics::counter!(name, "exporter" => exporter_id.clone())
+            meter.counter(name, &[("exporter", exporter_id.clone())])
         };
         let [t, m, l] = Signal::ALL;
         Writer {

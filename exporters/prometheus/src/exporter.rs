@@ -41,6 +41,7 @@ pub struct PrometheusExporter {
     scrape: Arc<Scrape>,
     state: tokio::sync::Mutex<State>,
     addr: Mutex<Option<SocketAddr>>,
+    meter: otelcol_component::Meter,
 }
 
 /// The accumulator settings a config asks for.
@@ -73,7 +74,15 @@ impl PrometheusExporter {
             }),
             state: tokio::sync::Mutex::new(State::Created),
             addr: Mutex::new(None),
+            meter: otelcol_component::Meter::default(),
         }
+    }
+
+    /// The same exporter counting its sent points through `meter`
+    /// (`Settings::telemetry.meter`; default the global recorder).
+    pub fn with_meter(mut self, meter: otelcol_component::Meter) -> Self {
+        self.meter = meter;
+        self
     }
 
     /// The address the scrape server is bound to, once started.
@@ -139,7 +148,11 @@ impl Consumer<Metrics> for PrometheusExporter {
         } else {
             self.scrape.accumulator.accumulate(data.request());
         }
-        metrics::counter!("otelcol_exporter_sent_metric_points", "exporter" => self.id.to_string())
+        self.meter
+            .counter(
+                "otelcol_exporter_sent_metric_points",
+                &[("exporter", self.id.to_string())],
+            )
             .increment(items as u64);
         Ok(())
     }

@@ -41,6 +41,8 @@ impl ExporterFactory for PrometheusExporterFactory {
             return Err(CreateError::SignalNotSupported(*s));
         }
         cfg.validate_for_build()?;
-        Ok(Arc::new(PrometheusExporter::new(set.id.clone(), cfg)))
+        Ok(Arc::new(
+            PrometheusExporter::new(set.id.clone(), cfg).with_meter(set.telemetry.meter.clone()),
+        ))
     }
 }

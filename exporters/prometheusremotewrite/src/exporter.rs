@@ -56,6 +56,7 @@ pub mod names {
 struct Pusher {
     id: String,
     endpoint: String,
+    meter: otelcol_component::Meter,
     settings: TranslateSettings,
     client: RemoteWriteClient,
     retry: BackOffConfig,
@@ -65,15 +66,21 @@ struct Pusher {
 }
 
 impl Pusher {
+    fn counter(&self, name: &'static str) -> metrics::Counter {
+        self.meter.counter(
+            name,
+            &[("exporter", self.id.clone()), ("endpoint", self.endpoint.clone())],
+        )
+    }
+
     async fn push(&self, data: &Metrics) -> Result<(), ConsumeError> {
         let t = translate(&self.settings, data.request());
         if !t.errors.is_empty() {
-            metrics::counter!(names::FAILED_TRANSLATIONS, "exporter" => self.id.clone(), "endpoint" => self.endpoint.clone())
-                .increment(1);
+            self.counter(names::FAILED_TRANSLATIONS).increment(1);
             tracing::debug!(exporter = %self.id, errors = ?t.errors, translated = t.series.len(),
                 "failed to translate metrics, exporting remaining metrics");
         }
-        metrics::counter!(names::TRANSLATED_TIME_SERIES, "exporter" => self.id.clone(), "endpoint" => self.endpoint.clone())
+        self.counter(names::TRANSLATED_TIME_SERIES)
             .increment(t.series.len() as u64);
         let requests = batch(t.series, t.metadata, self.max_batch_size_bytes);
         if requests.is_empty() {
@@ -109,8 +116,7 @@ impl Pusher {
             attempts += 1;
             let timeout = deadline.map(|d| d.saturating_duration_since(Instant::now()));
             let r = self.client.post(body.clone(), timeout).await;
-            metrics::counter!(names::SENT_BATCHES, "exporter" => self.id.clone(), "endpoint" => self.endpoint.clone())
-                .increment(1);
+            self.counter(names::SENT_BATCHES).increment(1);
             let err = match r {
                 Ok(()) => return Ok(()),
                 Err(e) => e,
@@ -167,11 +173,17 @@ impl PrwExporter {
         let id = set.id.to_string();
         // The endpoint label must not show a URL password on /metrics.
         let endpoint = otelcol_component::redact::redact_url(&cfg.endpoint).into_owned();
-        metrics::gauge!(names::CONSUMERS, "exporter" => id.clone(), "endpoint" => endpoint.clone())
+        let meter = set.telemetry.meter.clone();
+        meter
+            .gauge(
+                names::CONSUMERS,
+                &[("exporter", id.clone()), ("endpoint", endpoint.clone())],
+            )
             .set(concurrency as f64);
         let pusher = Arc::new(Pusher {
             id,
             endpoint,
+            meter,
             settings: TranslateSettings {
                 namer: MetricNamer::new(&cfg.namespace, cfg.add_metric_suffixes),
                 external_labels,

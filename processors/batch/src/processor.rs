@@ -78,7 +78,11 @@ impl<T: Payload> BatchProcessor<T> {
             partition: MetadataPartition::new(&cfg.metadata_keys),
             cardinality_limit: cfg.metadata_cardinality_limit as usize,
             wait_for_export: cfg.wait_for_export,
-            telemetry: Telemetry::new(set.id.to_string(), set.telemetry.detailed_metrics),
+            telemetry: Telemetry::new(
+                set.id.to_string(),
+                set.telemetry.detailed_metrics,
+                set.telemetry.meter.clone(),
+            ),
             state: Mutex::new(State {
                 closed: false,
                 batchers: HashMap::new(),

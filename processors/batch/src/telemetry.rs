@@ -32,11 +32,17 @@ pub(crate) struct Telemetry {
     /// Whether the metrics level is `detailed` (`Settings::telemetry`):
     /// only then are batches measured in bytes.
     pub(crate) detailed: bool,
+    /// The collector's recorder (`Settings::telemetry.meter`).
+    meter: otelcol_component::Meter,
 }
 
 impl Telemetry {
-    pub(crate) fn new(id: String, detailed: bool) -> Self {
-        Telemetry { id, detailed }
+    pub(crate) fn new(id: String, detailed: bool, meter: otelcol_component::Meter) -> Self {
+        Telemetry { id, detailed, meter }
+    }
+
+    fn labels(&self) -> [(&'static str, String); 1] {
+        [("processor", self.id.clone())]
     }
 
     /// Records a successful export, as Go does (failed exports are not recorded).
@@ -46,15 +52,22 @@ impl Telemetry {
             Trigger::Timeout => TIMEOUT_TRIGGER_SEND,
             Trigger::Idle => IDLE_TRIGGER_SEND,
         };
-        metrics::counter!(name, "processor" => self.id.clone()).increment(1);
-        metrics::histogram!(BATCH_SEND_SIZE, "processor" => self.id.clone()).record(items as f64);
+        let labels = self.labels();
+        self.meter.counter(name, &labels).increment(1);
+        self.meter
+            .histogram(BATCH_SEND_SIZE, &labels)
+            .record(items as f64);
         if let Some(bytes) = bytes {
-            metrics::histogram!(BATCH_SEND_SIZE_BYTES, "processor" => self.id.clone()).record(bytes as f64);
+            self.meter
+                .histogram(BATCH_SEND_SIZE_BYTES, &labels)
+                .record(bytes as f64);
         }
     }
 
     /// A batcher was created (`+1`) or stopped (`-1`).
     pub(crate) fn batchers_changed(&self, delta: f64) {
-        metrics::gauge!(METADATA_CARDINALITY, "processor" => self.id.clone()).increment(delta);
+        self.meter
+            .gauge(METADATA_CARDINALITY, &self.labels())
+            .increment(delta);
     }
 }

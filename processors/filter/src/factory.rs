@@ -51,6 +51,7 @@ impl ProcessorFactory for FilterProcessorFactory {
             set.id.to_string(),
             Arc::new(plan),
             next,
+            set.telemetry.meter.clone(),
         )))
     }
 }

@@ -25,6 +25,7 @@ pub(crate) struct FilterProcessor<T: Payload> {
     id: String,
     plan: Arc<Plan>,
     next: SharedConsumer<T>,
+    meter: otelcol_component::Meter,
 }
 
 impl<T: Payload> fmt::Debug for FilterProcessor<T> {
@@ -38,8 +39,18 @@ impl<T: Payload> fmt::Debug for FilterProcessor<T> {
 }
 
 impl<T: Payload> FilterProcessor<T> {
-    pub(crate) fn new(id: String, plan: Arc<Plan>, next: SharedConsumer<T>) -> Self {
-        FilterProcessor { id, plan, next }
+    pub(crate) fn new(
+        id: String,
+        plan: Arc<Plan>,
+        next: SharedConsumer<T>,
+        meter: otelcol_component::Meter,
+    ) -> Self {
+        FilterProcessor {
+            id,
+            plan,
+            next,
+            meter,
+        }
     }
 }
 
@@ -59,7 +70,8 @@ impl<T: Payload> Consumer<T> for FilterProcessor<T> {
         }
         let dropped = before.saturating_sub(data.item_count());
         if dropped > 0 {
-            metrics::counter!(filtered_metric(T::SIGNAL), "filter" => self.id.clone())
+            self.meter
+                .counter(filtered_metric(T::SIGNAL), &[("filter", self.id.clone())])
                 .increment(u64::try_from(dropped).unwrap_or(u64::MAX));
         }
         if let Some(e) = first_err {

@@ -63,7 +63,11 @@ impl MemoryLimiterProcessorFactory {
                     "failed to get total memory, use fixed memory settings (limit_mib): {e}"
                 ))
             })?;
-        Ok(Arc::new(MemoryLimiterProcessor::new(limiter, next)))
+        Ok(Arc::new(MemoryLimiterProcessor::new_with_meter(
+            limiter,
+            next,
+            &set.telemetry.meter,
+        )))
     }
 }
 

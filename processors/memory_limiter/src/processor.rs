@@ -34,17 +34,29 @@ impl<T: Payload> std::fmt::Debug for MemoryLimiterProcessor<T> {
 
 impl<T: Payload> MemoryLimiterProcessor<T> {
     /// A processor in front of `next`, deciding with `limiter`.
+    /// Its self-metrics go to the global `metrics` recorder; see
+    /// [`MemoryLimiterProcessor::new_with_meter`].
     pub fn new(limiter: Arc<MemoryLimiter>, next: SharedConsumer<T>) -> Self {
+        Self::new_with_meter(limiter, next, &otelcol_component::Meter::default())
+    }
+
+    /// A processor in front of `next`, deciding with `limiter`, counting
+    /// into `meter` (`Settings::telemetry.meter`).
+    pub fn new_with_meter(
+        limiter: Arc<MemoryLimiter>,
+        next: SharedConsumer<T>,
+        meter: &otelcol_component::Meter,
+    ) -> Self {
         let item = T::SIGNAL.item_name();
         let labels = [("processor", limiter.id().to_string())];
         MemoryLimiterProcessor {
-            accepted: metrics::counter!(
+            accepted: meter.counter(
                 format!("otelcol_processor_memory_limiter_accepted_{item}"),
-                &labels
+                &labels,
             ),
-            refused: metrics::counter!(
+            refused: meter.counter(
                 format!("otelcol_processor_memory_limiter_refused_{item}"),
-                &labels
+                &labels,
             ),
             limiter,
             next,

@@ -64,7 +64,8 @@ fn sampler<S: Payload>(
 where
     ProbabilisticSamplerProcessor<S>: Processor<S>,
 {
-    let p = ProbabilisticSamplerProcessor::new(set.id.to_string(), cfg, next);
+    let p = ProbabilisticSamplerProcessor::new(set.id.to_string(), cfg, next)
+        .with_meter(set.telemetry.meter.clone());
     tracing::debug!(id = %set.id, signal = %S::SIGNAL, sampler = ?p.sampler(), "created probabilistic_sampler processor");
     Arc::new(p)
 }

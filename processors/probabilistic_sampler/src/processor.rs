@@ -5,7 +5,8 @@ use std::fmt;
 use std::marker::PhantomData;
 
 use otelcol_component::{
-    Capabilities, Component, ConsumeError, Consumer, Logs, Payload, SharedConsumer, Traces, async_trait,
+    Capabilities, Component, ConsumeError, Consumer, Logs, Meter, Payload, SharedConsumer, Traces,
+    async_trait,
 };
 
 use crate::config::ProbabilisticSamplerConfig;
@@ -21,6 +22,7 @@ pub struct ProbabilisticSamplerProcessor<T: Payload> {
     fail_closed: bool,
     sampling_priority: String,
     precision: i32,
+    meter: Meter,
     next: SharedConsumer<T>,
     signal: PhantomData<fn(T)>,
 }
@@ -45,9 +47,17 @@ impl<T: Payload> ProbabilisticSamplerProcessor<T> {
             fail_closed: cfg.fail_closed,
             sampling_priority: cfg.sampling_priority.clone(),
             precision: cfg.sampling_precision,
+            meter: Meter::default(),
             next,
             signal: PhantomData,
         }
+    }
+
+    /// The same processor recording its self-metrics through `meter`
+    /// (`Settings::telemetry.meter`; default the global recorder).
+    pub fn with_meter(mut self, meter: Meter) -> Self {
+        self.meter = meter;
+        self
     }
 
     /// The sampling mode in use.
@@ -77,7 +87,7 @@ impl Consumer<Traces> for ProbabilisticSamplerProcessor<Traces> {
             !rs.scope_spans.is_empty()
         });
         let empty = req.resource_spans.is_empty();
-        counts.record(COUNT_TRACES_SAMPLED, &self.id);
+        counts.record(&self.meter, COUNT_TRACES_SAMPLED, &self.id);
         if empty {
             return Ok(());
         }
@@ -112,7 +122,7 @@ impl Consumer<Logs> for ProbabilisticSamplerProcessor<Logs> {
             !rl.scope_logs.is_empty()
         });
         let empty = req.resource_logs.is_empty();
-        counts.record(COUNT_LOGS_SAMPLED, &self.id);
+        counts.record(&self.meter, COUNT_LOGS_SAMPLED, &self.id);
         if empty {
             return Ok(());
         }

@@ -27,15 +27,19 @@ impl Counts {
         }
     }
 
-    pub(crate) fn record(self, metric: &'static str, processor: &str) {
+    pub(crate) fn record(self, meter: &otelcol_component::Meter, metric: &'static str, processor: &str) {
         for (policy, sampled, n) in self.entries {
-            metrics::counter!(
-                metric,
-                "processor" => processor.to_owned(),
-                "policy" => policy,
-                "sampled" => if sampled { "true" } else { "false" }
-            )
-            .increment(n);
+            let sampled = if sampled { "true" } else { "false" };
+            meter
+                .counter(
+                    metric,
+                    &[
+                        ("processor", processor.to_owned()),
+                        ("policy", policy),
+                        ("sampled", sampled.to_owned()),
+                    ],
+                )
+                .increment(n);
         }
     }
 }

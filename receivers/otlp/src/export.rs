@@ -10,8 +10,8 @@ use std::time::Duration;
 use http::HeaderMap;
 use metrics::Counter;
 use otelcol_component::{
-    Admission, AdmissionSet, ClientInfo, ComponentId, ConsumeError, Consumers, Logs, Metrics, PartialSuccess,
-    Payload, RequestContext, SharedConsumer, Traces,
+    Admission, AdmissionSet, ClientInfo, ComponentId, ConsumeError, Consumers, Logs, Meter, Metrics,
+    PartialSuccess, Payload, RequestContext, SharedConsumer, Traces,
 };
 
 use crate::rpc;
@@ -82,6 +82,7 @@ impl<T: Payload> SignalPipeline<T> {
         id: &ComponentId,
         transport: &'static str,
         include_metadata: bool,
+        meter: &Meter,
     ) -> Self {
         let item = T::SIGNAL.item_name();
         let receiver = id.to_string();
@@ -95,8 +96,8 @@ impl<T: Payload> SignalPipeline<T> {
         SignalPipeline {
             decode_eagerly,
             consumer,
-            accepted: metrics::counter!(format!("otelcol_receiver_accepted_{item}"), &labels),
-            refused: metrics::counter!(format!("otelcol_receiver_refused_{item}"), &labels),
+            accepted: meter.counter(format!("otelcol_receiver_accepted_{item}"), &labels),
+            refused: meter.counter(format!("otelcol_receiver_refused_{item}"), &labels),
             receiver,
             transport,
             include_metadata,
@@ -209,19 +210,36 @@ impl Pipelines {
         id: &ComponentId,
         transport: &'static str,
         include_metadata: bool,
+        meter: &Meter,
     ) -> Self {
-        fn one<T: Payload>(
-            c: Option<&SharedConsumer<T>>,
-            id: &ComponentId,
-            transport: &'static str,
-            include_metadata: bool,
-        ) -> Option<Arc<SignalPipeline<T>>> {
-            c.map(|c| Arc::new(SignalPipeline::new(c.clone(), id, transport, include_metadata)))
-        }
         Pipelines {
-            traces: one(next.traces.as_ref(), id, transport, include_metadata),
-            metrics: one(next.metrics.as_ref(), id, transport, include_metadata),
-            logs: one(next.logs.as_ref(), id, transport, include_metadata),
+            traces: next.traces.as_ref().map(|c| {
+                Arc::new(SignalPipeline::new(
+                    c.clone(),
+                    id,
+                    transport,
+                    include_metadata,
+                    meter,
+                ))
+            }),
+            metrics: next.metrics.as_ref().map(|c| {
+                Arc::new(SignalPipeline::new(
+                    c.clone(),
+                    id,
+                    transport,
+                    include_metadata,
+                    meter,
+                ))
+            }),
+            logs: next.logs.as_ref().map(|c| {
+                Arc::new(SignalPipeline::new(
+                    c.clone(),
+                    id,
+                    transport,
+                    include_metadata,
+                    meter,
+                ))
+            }),
         }
     }
 }
@@ -326,7 +344,7 @@ mod tests {
         ])));
         let rec = TestRecorder::default();
         let p = metrics::with_local_recorder(&rec, || {
-            SignalPipeline::<Traces>::new(consumer, &id, "http", false)
+            SignalPipeline::<Traces>::new(consumer, &id, "http", false, &Meter::default())
         });
         let accepted = "otelcol_receiver_accepted_spans{receiver=otlp/in,transport=http}";
         let refused = "otelcol_receiver_refused_spans{receiver=otlp/in,transport=http}";

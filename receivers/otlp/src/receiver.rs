@@ -74,12 +74,12 @@ impl OtlpReceiver {
                 .protocols
                 .grpc
                 .as_ref()
-                .map(|g| Pipelines::new(&next, &id, "grpc", g.include_metadata)),
+                .map(|g| Pipelines::new(&next, &id, "grpc", g.include_metadata, &set.telemetry.meter)),
             http: cfg
                 .protocols
                 .http
                 .as_ref()
-                .map(|h| Pipelines::new(&next, &id, "http", h.include_metadata)),
+                .map(|h| Pipelines::new(&next, &id, "http", h.include_metadata, &set.telemetry.meter)),
         };
         OtlpReceiver {
             id,

@@ -228,7 +228,7 @@ impl Default for BuildInfo {
 /// What the runtime tells a factory about the component it creates.
 ///
 /// Logging goes through `tracing` (the runtime enters a span naming the
-/// component around lifecycle calls); self-metrics through the `metrics` crate.
+/// component around lifecycle calls); self-metrics through `telemetry.meter`.
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct Settings {
@@ -262,19 +262,29 @@ impl Settings {
 
 /// How a component records its self-telemetry, set by the runtime per
 /// component (so two collectors in one process can differ).
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Debug, Default)]
 #[non_exhaustive]
 pub struct TelemetrySettings {
     /// Whether the service's self-metrics level is `detailed` (and metrics
     /// are served): record the metrics that cost work to measure (Go records
     /// its byte-size histograms only then). Default false.
     pub detailed_metrics: bool,
+    /// Where the component's self-metrics (`otelcol_*`) go: the recorder of
+    /// the collector that created it. Default: the `metrics` crate's global
+    /// recorder.
+    pub meter: crate::Meter,
 }
 
 impl TelemetrySettings {
     /// Telemetry settings with `detailed_metrics` set to `on`.
     pub fn with_detailed_metrics(mut self, on: bool) -> Self {
         self.detailed_metrics = on;
+        self
+    }
+
+    /// Telemetry settings recording into `meter`.
+    pub fn with_meter(mut self, meter: crate::Meter) -> Self {
+        self.meter = meter;
         self
     }
 }

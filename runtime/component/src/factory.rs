@@ -128,7 +128,7 @@ pub fn for_signal<S: Payload, T: Payload>(
 }
 
 /// `a` as a `B` when `A` and `B` are the same type (no allocation).
-fn cast<A: 'static, B: 'static>(a: A) -> Option<B> {
+pub(crate) fn cast<A: 'static, B: 'static>(a: A) -> Option<B> {
     let mut a = Some(a);
     (&mut a as &mut dyn Any)
         .downcast_mut::<Option<B>>()

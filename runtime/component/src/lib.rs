@@ -63,6 +63,7 @@
 mod admission;
 mod allocator;
 mod component;
+mod connector;
 mod consumer;
 pub mod duration;
 mod error;
@@ -70,6 +71,7 @@ mod factory;
 mod id;
 pub mod redact;
 pub mod storage;
+mod telemetry;
 
 pub use admission::{Admission, AdmissionPermit, AdmissionSet};
 pub use allocator::{AllocatorStats, allocator_stats, register_allocator_stats};
@@ -77,6 +79,7 @@ pub use component::{
     BuildInfo, Component, Extension, Host, PipelineInfo, ServiceInfo, Settings, StabilityLevel, StatusEvent,
     TelemetrySettings,
 };
+pub use connector::{Connector, ConnectorFactory, FanoutFn, Router, for_pair, same_signal};
 pub use consumer::{Capabilities, Consumer, Consumers, SharedConsumer};
 pub use error::{ComponentError, ConfigError, ConsumeError, ConsumeErrorKind, CreateError};
 pub use factory::{
@@ -91,6 +94,10 @@ pub use otelcol_pdata::{
     estimate_logs, estimate_metrics, estimate_traces, for_each_point_attributes, validate_logs,
     validate_metrics, validate_traces,
 };
+
+/// The `metrics` crate the [`Meter`] hands out handles of.
+pub use metrics;
+pub use telemetry::Meter;
 
 pub use storage::{StorageClient, StorageError, StorageExtension, StorageOp};
 

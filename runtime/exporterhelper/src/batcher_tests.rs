@@ -125,7 +125,7 @@ fn batcher(cfg: &BatchConfig, workers: i64) -> (Arc<Batcher<Traces>>, Arc<Record
             ..RetryConfig::default()
         },
         timeout: Duration::ZERO,
-        telemetry: Telemetry::new(&id, Signal::Traces, false),
+        telemetry: Telemetry::new(&id, Signal::Traces, false, Default::default()),
     });
     let b = Batcher::new(cfg, workers, delivery);
     b.start();

@@ -88,7 +88,12 @@ impl<T: Payload> ExporterHelper<T> {
             sender,
             retry,
             timeout: timeout.timeout,
-            telemetry: Telemetry::new(&settings.id, T::SIGNAL, settings.telemetry.detailed_metrics),
+            telemetry: Telemetry::new(
+                &settings.id,
+                T::SIGNAL,
+                settings.telemetry.detailed_metrics,
+                settings.telemetry.meter.clone(),
+            ),
         });
         let queue = queue
             .enabled

@@ -326,8 +326,14 @@ impl<T: Payload> PersistentQueue<T> {
             st.dispatched = di;
         }
         let labels = [("exporter", self.telemetry().exporter.clone())];
-        metrics::counter!(recovered_name(T::SIGNAL), &labels).increment(recovered);
-        metrics::counter!(redelivered_name(T::SIGNAL), &labels).increment(redelivered);
+        self.telemetry()
+            .meter
+            .counter(recovered_name(T::SIGNAL), &labels)
+            .increment(recovered);
+        self.telemetry()
+            .meter
+            .counter(redelivered_name(T::SIGNAL), &labels)
+            .increment(redelivered);
         if requests > 0 {
             tracing::info!(
                 exporter = %self.telemetry().exporter,

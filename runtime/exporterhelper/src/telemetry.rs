@@ -10,7 +10,7 @@
 use std::sync::atomic::{AtomicU8, Ordering};
 use std::sync::{Arc, OnceLock};
 
-use otelcol_component::{ComponentId, Host, Kind, Signal, StatusEvent};
+use otelcol_component::{ComponentId, Host, Kind, Meter, Signal, StatusEvent};
 
 use otelcol_component::redact::redact_url;
 
@@ -113,26 +113,33 @@ pub(crate) struct Telemetry {
     pub(crate) status: Arc<StatusReporter>,
     /// Whether the metrics level is `detailed` (`Settings::telemetry`).
     detailed: bool,
+    /// The collector's recorder (`Settings::telemetry.meter`).
+    pub(crate) meter: Meter,
 }
 
 impl Telemetry {
-    pub(crate) fn new(id: &ComponentId, signal: Signal, detailed: bool) -> Self {
+    pub(crate) fn new(id: &ComponentId, signal: Signal, detailed: bool, meter: Meter) -> Self {
         Telemetry {
             exporter: id.to_string(),
             signal,
             names: names(signal),
             status: Arc::new(StatusReporter::new(id.clone())),
             detailed,
+            meter,
         }
     }
 
+    fn counter(&self, name: &'static str) -> metrics::Counter {
+        self.meter.counter(name, &[("exporter", self.exporter.clone())])
+    }
+
     pub(crate) fn sent(&self, items: u64) {
-        metrics::counter!(self.names.sent, "exporter" => self.exporter.clone()).increment(items);
+        self.counter(self.names.sent).increment(items);
     }
 
     /// Counts items that were given up on, and logs why, once per request.
     pub(crate) fn send_failed(&self, items: u64, reason: &str) {
-        metrics::counter!(self.names.send_failed, "exporter" => self.exporter.clone()).increment(items);
+        self.counter(self.names.send_failed).increment(items);
         tracing::error!(
             exporter = %self.exporter,
             signal = %self.signal,
@@ -147,8 +154,7 @@ impl Telemetry {
         let rejected = rejected.min(items);
         self.sent(items - rejected);
         if rejected > 0 {
-            metrics::counter!(self.names.send_failed, "exporter" => self.exporter.clone())
-                .increment(rejected);
+            self.counter(self.names.send_failed).increment(rejected);
         }
         tracing::warn!(
             exporter = %self.exporter,
@@ -160,7 +166,7 @@ impl Telemetry {
     }
 
     pub(crate) fn enqueue_failed(&self, items: u64, reason: &str) {
-        metrics::counter!(self.names.enqueue_failed, "exporter" => self.exporter.clone()).increment(items);
+        self.counter(self.names.enqueue_failed).increment(items);
         tracing::warn!(
             exporter = %self.exporter,
             signal = %self.signal,
@@ -177,9 +183,13 @@ impl Telemetry {
             ("exporter", self.exporter.clone()),
             ("data_type", self.signal.as_str().to_string()),
         ];
-        metrics::histogram!(QUEUE_BATCH_SEND_SIZE, &labels).record(size as f64);
+        self.meter
+            .histogram(QUEUE_BATCH_SEND_SIZE, &labels)
+            .record(size as f64);
         if self.detailed {
-            metrics::histogram!(QUEUE_BATCH_SEND_SIZE_BYTES, &labels).record(bytes() as f64);
+            self.meter
+                .histogram(QUEUE_BATCH_SEND_SIZE_BYTES, &labels)
+                .record(bytes() as f64);
         }
     }
 
@@ -188,8 +198,8 @@ impl Telemetry {
             ("exporter", self.exporter.clone()),
             ("data_type", self.signal.as_str().to_string()),
         ];
-        metrics::gauge!(QUEUE_SIZE, &labels).set(size as f64);
-        metrics::gauge!(QUEUE_CAPACITY, &labels).set(capacity as f64);
+        self.meter.gauge(QUEUE_SIZE, &labels).set(size as f64);
+        self.meter.gauge(QUEUE_CAPACITY, &labels).set(capacity as f64);
     }
 }
 

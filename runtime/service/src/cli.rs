@@ -256,6 +256,11 @@ fn run_collector(
     if let Some(export) = log_export {
         collector = collector.with_log_export(export);
     }
+    // One collector per process: components (and third-party code) that
+    // record with the `metrics` macros land on its `/metrics` too.
+    if !collector.install_global_recorder() {
+        tracing::debug!("another metrics recorder is installed; `metrics` macros record there");
+    }
     let result = runtime.block_on(async move {
         let stop = CancellationToken::new();
         let (reload_tx, reload_rx) = tokio::sync::mpsc::channel(1);
@@ -359,29 +364,14 @@ struct ProviderOut {
 
 /// Every component, and every deprecated alias as its own entry (marked
 /// with `deprecated_alias_of`), sorted by name.
-fn list<F: ?Sized + DynFactory>(reg: &Registry<F>, per_signal: bool) -> Vec<ComponentOut> {
+fn list<F: ?Sized + DynFactory>(
+    reg: &Registry<F>,
+    stability_of: impl Fn(&F) -> std::collections::BTreeMap<String, String>,
+) -> Vec<ComponentOut> {
     let mut out: Vec<ComponentOut> = reg
         .iter()
         .flat_map(|(name, f)| {
-            let stability: std::collections::BTreeMap<String, String> = if per_signal {
-                Signal::ALL
-                    .iter()
-                    .map(|s| {
-                        (
-                            s.as_str().to_string(),
-                            f.stability(*s).unwrap_or(StabilityLevel::Undefined).to_string(),
-                        )
-                    })
-                    .collect()
-            } else {
-                [(
-                    "extension".to_string(),
-                    f.stability(Signal::Traces)
-                        .unwrap_or(StabilityLevel::Undefined)
-                        .to_string(),
-                )]
-                .into()
-            };
+            let stability = stability_of(f);
             let canonical = ComponentOut {
                 name: name.clone(),
                 aliases: f.aliases().iter().map(|s| s.to_string()).collect(),
@@ -401,6 +391,19 @@ fn list<F: ?Sized + DynFactory>(reg: &Registry<F>, per_signal: bool) -> Vec<Comp
         .collect();
     out.sort_by(|a, b| a.name.cmp(&b.name));
     out
+}
+
+/// Stability per signal (`traces`, `metrics`, `logs`).
+fn per_signal<F: ?Sized + DynFactory>(f: &F) -> std::collections::BTreeMap<String, String> {
+    Signal::ALL
+        .iter()
+        .map(|s| {
+            (
+                s.as_str().to_string(),
+                f.stability(*s).unwrap_or(StabilityLevel::Undefined).to_string(),
+            )
+        })
+        .collect()
 }
 
 fn print_featuregates(id: Option<&str>) -> ExitCode {
@@ -433,11 +436,33 @@ fn print_components(build_info: &BuildInfo, factories: &Factories) -> ExitCode {
             description: build_info.description.clone(),
             version: build_info.version.clone(),
         },
-        receivers: list(&factories.receivers, true),
-        processors: list(&factories.processors, true),
-        exporters: list(&factories.exporters, true),
-        connectors: Vec::new(),
-        extensions: list(&factories.extensions, false),
+        receivers: list(&factories.receivers, per_signal),
+        processors: list(&factories.processors, per_signal),
+        exporters: list(&factories.exporters, per_signal),
+        connectors: list(&factories.connectors, |f| {
+            // Go's keys: `traces-to-metrics`, ... for all nine pairs.
+            Signal::ALL
+                .iter()
+                .flat_map(|from| Signal::ALL.iter().map(move |to| (*from, *to)))
+                .map(|(from, to)| {
+                    (
+                        format!("{from}-to-{to}"),
+                        f.pair_stability(from, to)
+                            .unwrap_or(StabilityLevel::Undefined)
+                            .to_string(),
+                    )
+                })
+                .collect()
+        }),
+        extensions: list(&factories.extensions, |f| {
+            [(
+                "extension".to_string(),
+                f.stability(Signal::Traces)
+                    .unwrap_or(StabilityLevel::Undefined)
+                    .to_string(),
+            )]
+            .into()
+        }),
         providers: ["env", "file", "yaml"]
             .iter()
             .map(|s| ProviderOut {

@@ -17,16 +17,16 @@
 
 use std::sync::Arc;
 
-use otelcol_component::BuildInfo;
+use otelcol_component::{BuildInfo, Meter};
 use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 
 use crate::config::expand::ProcessLookup;
 use crate::config::{ConfigErrors, ConfigSource, Resolved};
 use crate::factories::Factories;
-use crate::graph::{BuildError, build};
+use crate::graph::{BuildError, build_with};
 use crate::loss::{LossReport, Snapshot};
-use crate::selfmetrics::{self, Registry, TelemetryServer};
+use crate::selfmetrics::{self, Registry, SelfRecorder, TelemetryServer};
 use crate::selftelemetry::{self, SelfTelemetry, SelfTelemetryInputs};
 use crate::service::{Service, StartError};
 use crate::validate::{ValidatedConfig, validate};
@@ -67,7 +67,10 @@ pub struct Collector {
     build_info: BuildInfo,
     sources: Vec<ConfigSource>,
     sets: Vec<String>,
-    self_metrics: bool,
+    /// This collector's own metrics recorder (`None`: self-metrics off).
+    recorder: Option<SelfRecorder>,
+    /// Where `/metrics` is served now (shared by clones).
+    metrics_addr: Arc<std::sync::Mutex<Option<std::net::SocketAddr>>>,
     log_export: Option<crate::selftelemetry::LogExport>,
 }
 
@@ -75,22 +78,57 @@ impl Collector {
     /// A collector for these factories. It serves its own metrics as
     /// `service::telemetry::metrics` says (default `localhost:8888/metrics`);
     /// see [`Collector::without_self_metrics`].
+    ///
+    /// Each collector records its components' self-metrics in a registry
+    /// of its own, handed to them in `Settings::telemetry.meter`, so two
+    /// collectors in one process keep separate `otelcol_*` series. Nothing
+    /// global is installed; see [`Collector::install_global_recorder`].
     pub fn new(factories: Arc<Factories>, build_info: BuildInfo) -> Self {
         Collector {
             factories,
             build_info,
             sources: Vec::new(),
             sets: Vec::new(),
-            self_metrics: true,
+            recorder: Some(SelfRecorder::default()),
+            metrics_addr: Arc::default(),
             log_export: None,
         }
     }
 
-    /// Do not install a metrics recorder or serve `/metrics` (for programs
-    /// that embed the runtime and handle the `metrics` crate themselves).
+    /// Keep no registry and serve no `/metrics` (for programs that embed
+    /// the runtime and handle the `metrics` crate themselves): components
+    /// record through the `metrics` crate's global recorder.
     pub fn without_self_metrics(mut self) -> Self {
-        self.self_metrics = false;
+        self.recorder = None;
         self
+    }
+
+    /// Makes this collector's recorder the `metrics` crate's global one, so
+    /// code that records with the `metrics::counter!` macros rather than
+    /// `Settings::telemetry.meter` lands on this collector's `/metrics` too
+    /// (the CLI does this: one collector per process). Returns false when
+    /// self-metrics are off or another global recorder was installed first.
+    pub fn install_global_recorder(&self) -> bool {
+        self.recorder
+            .as_ref()
+            .is_some_and(|r| metrics::set_global_recorder(r.clone()).is_ok())
+    }
+
+    /// The address the collector's own `/metrics` is served on, while the
+    /// collector runs and serves it (useful with port 0).
+    pub fn metrics_addr(&self) -> Option<std::net::SocketAddr> {
+        *self.metrics_addr.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    fn set_metrics_addr(&self, addr: Option<std::net::SocketAddr>) {
+        *self.metrics_addr.lock().unwrap_or_else(|p| p.into_inner()) = addr;
+    }
+
+    /// The meter this collector hands its components.
+    fn meter(&self) -> Meter {
+        self.recorder
+            .as_ref()
+            .map_or_else(Meter::default, |r| Meter::new(Arc::new(r.clone())))
     }
 
     /// The queue the log subscriber's [`LogExport::layer`](crate::selftelemetry::LogExport::layer)
@@ -126,12 +164,11 @@ impl Collector {
         current: &mut Option<TelemetryServer>,
         resource: &[(String, String)],
     ) -> Result<(), CollectorError> {
-        if !self.self_metrics {
-            return Ok(());
-        }
-        // The recorder is installed even when `/metrics` is not served: the
+        // The registry is kept even when `/metrics` is not served: the
         // exporters' counters are what the loss report at shutdown reads.
-        let recorder = selfmetrics::install();
+        let Some(recorder) = &self.recorder else {
+            return Ok(());
+        };
         let wanted =
             selfmetrics::endpoint(&cfg.service.telemetry.metrics).map_err(CollectorError::Telemetry)?;
         let level = cfg.service.telemetry.metrics.level;
@@ -142,21 +179,16 @@ impl Collector {
         }
         if let Some(old) = current.take() {
             old.stop().await;
+            self.set_metrics_addr(None);
         }
         let Some(endpoint) = wanted else {
             return Ok(());
         };
-        let Some(recorder) = recorder else {
-            tracing::warn!(
-                "another metrics recorder is installed; the collector's own metrics are not served"
-            );
-            return Ok(());
-        };
-        *current = Some(
-            TelemetryServer::start(&endpoint, level, recorder.registry(), resource.to_vec())
-                .await
-                .map_err(CollectorError::Telemetry)?,
-        );
+        let server = TelemetryServer::start(&endpoint, level, recorder.registry(), resource.to_vec())
+            .await
+            .map_err(CollectorError::Telemetry)?;
+        self.set_metrics_addr(Some(server.local_addr()));
+        *current = Some(server);
         Ok(())
     }
 
@@ -198,7 +230,7 @@ impl Collector {
                     .map_err(CollectorError::Telemetry)?,
             );
         }
-        let graph = build(&cfg, &self.build_info)?;
+        let graph = build_with(&cfg, &self.build_info, self.meter())?;
         let service = Service::new(graph);
         service.start().await?;
         tracing::info!("Everything is ready. Begin running and processing data.");
@@ -255,6 +287,7 @@ impl Collector {
                     }
                     if let Some(t) = telemetry.server.take() {
                         t.stop().await;
+                        self.set_metrics_addr(None);
                     }
                     let report = match (start, at_shutdown, end) {
                         (Some(s), Some(a), Some(e)) => Some(LossReport::between(&s, &a, &e)),
@@ -282,10 +315,7 @@ impl Collector {
 
     /// The registry of the collector's own metrics, when this collector uses it.
     fn registry(&self) -> Option<Arc<Registry>> {
-        if !self.self_metrics {
-            return None;
-        }
-        selfmetrics::install().map(|r| r.registry())
+        self.recorder.as_ref().map(SelfRecorder::registry)
     }
 }
 

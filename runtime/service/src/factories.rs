@@ -9,9 +9,9 @@ use std::fmt;
 use std::sync::Arc;
 
 use otelcol_component::{
-    Component, ComponentConfig, Consumers, CreateError, Exporter, ExporterFactory, Extension,
-    ExtensionFactory, Kind, Logs, Metrics, Payload, Processor, ProcessorFactory, ReceiverFactory, Settings,
-    SharedConsumer, Signal, StabilityLevel, Traces,
+    Component, ComponentConfig, Connector, ConnectorFactory, Consumers, CreateError, Exporter,
+    ExporterFactory, Extension, ExtensionFactory, Kind, Logs, Metrics, Payload, Processor, ProcessorFactory,
+    ReceiverFactory, Router, Settings, SharedConsumer, Signal, StabilityLevel, Traces,
 };
 
 use crate::config::{ConfigIssue, Resolved};
@@ -137,6 +137,39 @@ pub trait DynExporterFactory: DynFactory {
     ) -> Result<Arc<dyn Exporter>, CreateError>;
 }
 
+/// A connector factory, erased.
+pub trait DynConnectorFactory: DynFactory {
+    /// Stability of the pair `from` → `to` (`None`: unsupported).
+    fn pair_stability(&self, from: Signal, to: Signal) -> Option<StabilityLevel>;
+
+    /// Creates the connector of `from` → `to`: `next` is the boxed
+    /// `Router<T>` of `to`'s payload type, the result the boxed
+    /// `Arc<dyn Connector<F>>` of `from`'s (use
+    /// [`create`](<dyn DynConnectorFactory>::create)).
+    fn create_erased(
+        &self,
+        pair: (Signal, Signal),
+        set: &Settings,
+        cfg: &AnyConfig,
+        next: Box<dyn Any + Send>,
+    ) -> Result<Box<dyn Any + Send>, CreateError>;
+}
+
+impl dyn DynConnectorFactory {
+    /// Creates the connector consuming `F` and sending `T` into `next`.
+    pub fn create<F: Payload, T: Payload>(
+        &self,
+        set: &Settings,
+        cfg: &AnyConfig,
+        next: Router<T>,
+    ) -> Result<Arc<dyn Connector<F>>, CreateError> {
+        self.create_erased((F::SIGNAL, T::SIGNAL), set, cfg, Box::new(next))?
+            .downcast::<Arc<dyn Connector<F>>>()
+            .map(|c| *c)
+            .map_err(|_| erased_mismatch())
+    }
+}
+
 /// An extension factory, erased.
 pub trait DynExtensionFactory: DynFactory {
     /// Creates the extension.
@@ -148,6 +181,7 @@ struct ReceiverKind;
 struct ProcessorKind;
 struct ExporterKind;
 struct ExtensionKind;
+struct ConnectorKind;
 
 /// A typed factory wrapped for the registry of one kind.
 struct Tagged<F, K>(F, std::marker::PhantomData<K>);
@@ -192,6 +226,59 @@ dyn_factory!(ReceiverKind, ReceiverFactory, |f, signal| f.stability(signal));
 dyn_factory!(ProcessorKind, ProcessorFactory, |f, signal| f.stability(signal));
 dyn_factory!(ExporterKind, ExporterFactory, |f, signal| f.stability(signal));
 dyn_factory!(ExtensionKind, ExtensionFactory, |f, _signal| Some(f.stability()));
+// A connector's stability for a signal: the best of the pairs it starts.
+dyn_factory!(ConnectorKind, ConnectorFactory, |f, signal| Signal::ALL
+    .iter()
+    .filter_map(|to| f.stability(signal, *to))
+    .max());
+
+impl<F: ConnectorFactory> DynConnectorFactory for Tagged<F, ConnectorKind> {
+    fn pair_stability(&self, from: Signal, to: Signal) -> Option<StabilityLevel> {
+        self.0.stability(from, to)
+    }
+
+    fn create_erased(
+        &self,
+        (from, to): (Signal, Signal),
+        set: &Settings,
+        cfg: &AnyConfig,
+        next: Box<dyn Any + Send>,
+    ) -> Result<Box<dyn Any + Send>, CreateError> {
+        let cfg = cfg.get::<F::Config>()?;
+        if self.0.stability(from, to).is_none() {
+            return Err(CreateError::Other(format!(
+                "connector does not support {from} to {to}"
+            )));
+        }
+        fn one<C: ConnectorFactory, A: Payload, B: Payload>(
+            f: &C,
+            set: &Settings,
+            cfg: &C::Config,
+            next: Box<dyn Any + Send>,
+        ) -> Result<Box<dyn Any + Send>, CreateError> {
+            let next = next.downcast::<Router<B>>().map_err(|_| erased_mismatch())?;
+            Ok(Box::new(f.create::<A, B>(set, cfg, *next)?))
+        }
+        fn to_any<C: ConnectorFactory, A: Payload>(
+            f: &C,
+            to: Signal,
+            set: &Settings,
+            cfg: &C::Config,
+            next: Box<dyn Any + Send>,
+        ) -> Result<Box<dyn Any + Send>, CreateError> {
+            match to {
+                Signal::Traces => one::<C, A, Traces>(f, set, cfg, next),
+                Signal::Metrics => one::<C, A, Metrics>(f, set, cfg, next),
+                Signal::Logs => one::<C, A, Logs>(f, set, cfg, next),
+            }
+        }
+        match from {
+            Signal::Traces => to_any::<F, Traces>(&self.0, to, set, cfg, next),
+            Signal::Metrics => to_any::<F, Metrics>(&self.0, to, set, cfg, next),
+            Signal::Logs => to_any::<F, Logs>(&self.0, to, set, cfg, next),
+        }
+    }
+}
 
 impl<F: ReceiverFactory> DynReceiverFactory for Tagged<F, ReceiverKind> {
     fn create(
@@ -323,6 +410,8 @@ pub struct Factories {
     pub exporters: Registry<dyn DynExporterFactory>,
     /// Extension factories.
     pub extensions: Registry<dyn DynExtensionFactory>,
+    /// Connector factories.
+    pub connectors: Registry<dyn DynConnectorFactory>,
 }
 
 impl Factories {
@@ -386,6 +475,15 @@ impl FactoriesBuilder {
         self.factories
             .extensions
             .insert(Kind::Extension, f, &mut self.errors);
+        self
+    }
+
+    /// Adds a connector factory.
+    pub fn connector<F: ConnectorFactory>(mut self, f: F) -> Self {
+        let f: Arc<dyn DynConnectorFactory> = Arc::new(Tagged::<F, ConnectorKind>::new(f));
+        self.factories
+            .connectors
+            .insert(Kind::Connector, f, &mut self.errors);
         self
     }
 

@@ -14,6 +14,7 @@
 pub mod cli;
 pub mod collector;
 pub mod config;
+pub mod connectors;
 pub mod factories;
 pub mod featuregate;
 pub mod graph;

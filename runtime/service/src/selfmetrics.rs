@@ -2,19 +2,24 @@
 //! crate recorder and a Prometheus `/metrics` endpoint, by default on
 //! `localhost:8888` as the Go collector serves it.
 //!
-//! Components record with the `metrics` macros (`metrics::counter!(...)`)
-//! under the Go collector's names (`otelcol_receiver_accepted_spans`, ...);
-//! the recorder is installed before any component is created, so the handles
-//! they keep are live. Process metrics (`otelcol_process_uptime`,
+//! Each [`Collector`](crate::Collector) has its own [`SelfRecorder`];
+//! components record into it through the [`Meter`](otelcol_component::Meter)
+//! in `Settings::telemetry`, under the Go collector's names
+//! (`otelcol_receiver_accepted_spans`, ...). Process metrics (`otelcol_process_uptime`,
 //! `otelcol_process_cpu_seconds`, `otelcol_process_memory_rss`) are read
 //! from `/proc` at scrape time.
 
 use std::collections::BTreeMap;
-use std::fmt::Write as _;
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex, OnceLock};
-use std::time::Instant;
+use std::sync::{Arc, Mutex};
+
+use otelcol_component::proto::collector::metrics::v1::ExportMetricsServiceRequest;
+use otelcol_component::proto::common::v1::KeyValue;
+use otelcol_httpserver::server::{Handler, HttpResponse, HttpServer, ServerOptions};
+use otelcol_prometheus::labels::LabelSet;
+use otelcol_prometheus::model::FamilyKind;
+use otelcol_prometheus::{FamilySnapshot, Snapshot as PromSnapshot};
 
 use crate::config::model::MetricsLevel;
 use metrics::{
@@ -136,62 +141,6 @@ impl Registry {
                     .collect()
             })
             .unwrap_or_default()
-    }
-
-    /// Renders every series in the Prometheus text format 0.0.4.
-    pub fn render(&self, out: &mut String) {
-        self.render_level(out, MetricsLevel::Detailed);
-    }
-
-    /// Renders the series `level` includes, as the Go collector's levels do:
-    /// `basic` has the receiver, exporter and process metrics; `normal` adds
-    /// the processor metrics; `detailed` adds the byte-size histograms.
-    pub fn render_level(&self, out: &mut String, level: MetricsLevel) {
-        let help = lock(&self.help).clone();
-        let head = |out: &mut String, name: &str, ty: &str| {
-            let h = help
-                .get(name)
-                .map(String::as_str)
-                .unwrap_or_else(|| default_help(name));
-            let _ = writeln!(out, "# HELP {name} {}", escape_help(h));
-            let _ = writeln!(out, "# TYPE {name} {ty}");
-        };
-        for (name, series) in lock(&self.counters).iter().filter(|(n, _)| included(n, level)) {
-            head(out, name, "counter");
-            for (l, c) in series {
-                let _ = writeln!(
-                    out,
-                    "{name}{} {}",
-                    fmt_labels(l, None),
-                    c.0.load(Ordering::Relaxed)
-                );
-            }
-        }
-        for (name, series) in lock(&self.gauges).iter().filter(|(n, _)| included(n, level)) {
-            head(out, name, "gauge");
-            for (l, g) in series {
-                let _ = writeln!(
-                    out,
-                    "{name}{} {}",
-                    fmt_labels(l, None),
-                    fmt_f64(f64::from_bits(g.0.load(Ordering::Relaxed)))
-                );
-            }
-        }
-        for (name, series) in lock(&self.histograms).iter().filter(|(n, _)| included(n, level)) {
-            head(out, name, "histogram");
-            for (l, h) in series {
-                let s = lock(&h.state).clone();
-                let mut cum = 0;
-                for (b, c) in h.bounds.iter().zip(&s.counts) {
-                    cum += c;
-                    let _ = writeln!(out, "{name}_bucket{} {cum}", fmt_labels(l, Some(&fmt_f64(*b))));
-                }
-                let _ = writeln!(out, "{name}_bucket{} {}", fmt_labels(l, Some("+Inf")), s.count);
-                let _ = writeln!(out, "{name}_sum{} {}", fmt_labels(l, None), fmt_f64(s.sum));
-                let _ = writeln!(out, "{name}_count{} {}", fmt_labels(l, None), s.count);
-            }
-        }
     }
 }
 
@@ -367,20 +316,9 @@ impl Registry {
     }
 }
 
-/// The `target_info` gauge: value 1, one label per resource attribute
-/// (names made valid Prometheus labels), as Go's Prometheus reader serves it.
-pub fn render_target_info(out: &mut String, resource: &[(String, String)]) {
-    if resource.is_empty() {
-        return;
-    }
-    let _ = writeln!(
-        out,
-        "# HELP target_info Target metadata\n# TYPE target_info gauge"
-    );
-    let _ = writeln!(out, "target_info{} 1", fmt_labels(resource, None));
-}
-
-/// Whether a metric belongs to `level` (see [`Registry::render_level`]).
+/// Whether a metric belongs to `level`, as the Go collector's levels
+/// choose: `basic` has the receiver, exporter and process metrics; `normal`
+/// adds the processor metrics; `detailed` adds the byte-size histograms.
 pub fn included(name: &str, level: MetricsLevel) -> bool {
     let level_of = if name.starts_with("otelcol_processor_") {
         if name.ends_with("_bytes") {
@@ -414,64 +352,6 @@ fn default_help(name: &str) -> &'static str {
         "otelcol_processor_incoming_items" => "Number of items passed to the processor.",
         "otelcol_processor_outgoing_items" => "Number of items emitted from the processor.",
         _ => "otelcol-rs internal metric",
-    }
-}
-
-fn escape_help(s: &str) -> String {
-    s.replace('\\', "\\\\").replace('\n', "\\n")
-}
-
-fn escape_value(s: &str) -> String {
-    s.replace('\\', "\\\\").replace('\n', "\\n").replace('"', "\\\"")
-}
-
-fn sanitize_label(k: &str) -> String {
-    let mut out: String = k
-        .chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() || c == '_' {
-                c
-            } else {
-                '_'
-            }
-        })
-        .collect();
-    if out.chars().next().is_some_and(|c| c.is_ascii_digit()) {
-        out.insert_str(0, "key_");
-    }
-    out
-}
-
-fn fmt_labels(l: &[(String, String)], le: Option<&str>) -> String {
-    if l.is_empty() && le.is_none() {
-        return String::new();
-    }
-    let mut s = String::from("{");
-    let mut first = true;
-    for (k, v) in l {
-        if !first {
-            s.push(',');
-        }
-        first = false;
-        let _ = write!(s, "{}=\"{}\"", sanitize_label(k), escape_value(v));
-    }
-    if let Some(le) = le {
-        if !first {
-            s.push(',');
-        }
-        let _ = write!(s, "le=\"{le}\"");
-    }
-    s.push('}');
-    s
-}
-
-fn fmt_f64(v: f64) -> String {
-    if v.is_nan() {
-        "NaN".into()
-    } else if v.is_infinite() {
-        if v > 0.0 { "+Inf".into() } else { "-Inf".into() }
-    } else {
-        format!("{v}")
     }
 }
 
@@ -532,53 +412,6 @@ impl Recorder for SelfRecorder {
     }
 }
 
-static GLOBAL: OnceLock<Option<SelfRecorder>> = OnceLock::new();
-
-/// Installs the process-wide recorder once and returns it; later calls
-/// return the same one. If another recorder was installed first (an
-/// embedding program's own), ours is not used and `None` is returned.
-pub fn install() -> Option<&'static SelfRecorder> {
-    GLOBAL
-        .get_or_init(|| {
-            let r = SelfRecorder::default();
-            metrics::set_global_recorder(r.clone()).ok().map(|_| r)
-        })
-        .as_ref()
-}
-
-/// Process-level metrics read at scrape time, rendered in the same format.
-pub fn render_process(out: &mut String, started: Instant) {
-    let mut gauge = |name: &str, help: &str, ty: &str, v: f64| {
-        let _ = writeln!(
-            out,
-            "# HELP {name} {help}\n# TYPE {name} {ty}\n{name} {}",
-            fmt_f64(v)
-        );
-    };
-    gauge(
-        "otelcol_process_uptime",
-        "Uptime of the process (in seconds).",
-        "counter",
-        started.elapsed().as_secs_f64(),
-    );
-    if let Some(cpu) = cpu_seconds() {
-        gauge(
-            "otelcol_process_cpu_seconds",
-            "Total CPU user and system time in seconds.",
-            "counter",
-            cpu,
-        );
-    }
-    if let Some(rss) = rss_bytes() {
-        gauge(
-            "otelcol_process_memory_rss",
-            "Total physical memory (resident set size) (in bytes).",
-            "gauge",
-            rss as f64,
-        );
-    }
-}
-
 /// User + system CPU seconds of this process, from `/proc/self/stat`
 /// (fields 14 and 15, in clock ticks of 1/100 s, Linux's fixed USER_HZ).
 fn cpu_seconds() -> Option<f64> {
@@ -612,29 +445,222 @@ pub fn endpoint(cfg: &crate::config::model::MetricsConfig) -> Result<Option<Stri
     }
 }
 
-/// Resolves `host:port` (with `localhost`) to a socket address to bind.
-pub fn bind_addr(endpoint: &str) -> Result<SocketAddr, String> {
-    use std::net::ToSocketAddrs;
-    let e = if let Some(port) = endpoint.strip_prefix(':') {
-        format!("0.0.0.0:{port}")
-    } else {
-        endpoint.to_string()
+/// The `/metrics` page of `req` (what [`Registry::to_otlp`] gives) with a
+/// `target_info` series for `resource`, as Go's Prometheus reader serves it
+/// by default (`without_units`, `without_type_suffix`, `without_scope_info`):
+/// names as recorded, attributes as labels, no `job`/`instance`.
+pub fn page(req: &ExportMetricsServiceRequest, resource: &[(String, String)]) -> PromSnapshot {
+    use otelcol_component::proto::metrics::v1::metric::Data;
+    use otelcol_prometheus::model::{HistogramValue, Number, Sample, Series, Value};
+
+    let series = |attrs: &[KeyValue], value: Value| {
+        let mut set = LabelSet::with_capacity(attrs.len());
+        set.add_attributes(attrs, "");
+        set.sort();
+        let mut labels = String::new();
+        set.write_text(&mut labels);
+        Arc::new(Series {
+            labels: Arc::from(labels),
+            sample: Sample {
+                start_unix_nano: 0,
+                time_unix_nano: 0,
+                value,
+                exemplars: Vec::new(),
+            },
+        })
     };
-    let mut addrs: Vec<SocketAddr> = e
-        .to_socket_addrs()
-        .map_err(|err| format!("invalid telemetry endpoint {endpoint:?}: {err}"))?
-        .collect();
-    addrs.sort_by_key(|a| !a.is_ipv4());
-    addrs
-        .into_iter()
-        .next()
-        .ok_or_else(|| format!("telemetry endpoint {endpoint:?} resolves to no address"))
+    let mut families = Vec::new();
+    for m in req
+        .resource_metrics
+        .iter()
+        .flat_map(|r| &r.scope_metrics)
+        .flat_map(|s| &s.metrics)
+    {
+        let (kind, mut points): (FamilyKind, Vec<Arc<Series>>) = match &m.data {
+            Some(Data::Sum(sum)) => (
+                if sum.is_monotonic {
+                    FamilyKind::Counter
+                } else {
+                    FamilyKind::Gauge
+                },
+                sum.data_points
+                    .iter()
+                    .map(|p| series(&p.attributes, Value::Number(Number::of(p))))
+                    .collect(),
+            ),
+            Some(Data::Gauge(g)) => (
+                FamilyKind::Gauge,
+                g.data_points
+                    .iter()
+                    .map(|p| series(&p.attributes, Value::Number(Number::of(p))))
+                    .collect(),
+            ),
+            Some(Data::Histogram(h)) => (
+                FamilyKind::Histogram,
+                h.data_points
+                    .iter()
+                    .map(|p| {
+                        let v = Value::Histogram(Box::new(HistogramValue::from_point(p)));
+                        series(&p.attributes, v)
+                    })
+                    .collect(),
+            ),
+            _ => continue,
+        };
+        points.sort_by(|a, b| a.labels.cmp(&b.labels));
+        families.push(FamilySnapshot {
+            name: Arc::from(m.name.as_str()),
+            help: Arc::from(m.description.as_str()),
+            kind,
+            series: points,
+        });
+    }
+    if !resource.is_empty() {
+        let attrs: Vec<KeyValue> = resource.iter().map(|(k, v)| string_kv(k, v)).collect();
+        families.push(FamilySnapshot {
+            name: Arc::from(otelcol_prometheus::TARGET_INFO),
+            help: Arc::from("Target metadata"),
+            kind: FamilyKind::Gauge,
+            series: vec![series(&attrs, Value::Number(Number::Int(1)))],
+        });
+    }
+    families.sort_by(|a, b| a.name.cmp(&b.name));
+    PromSnapshot { families }
+}
+
+fn string_kv(k: &str, v: &str) -> KeyValue {
+    use otelcol_component::proto::common::v1::{AnyValue, any_value};
+    KeyValue {
+        key: k.to_string(),
+        value: Some(AnyValue {
+            value: Some(any_value::Value::StringValue(v.to_string())),
+        }),
+        ..Default::default()
+    }
+}
+
+/// Answers scrapes of `/metrics` in the format the `Accept` header asks for
+/// (text 0.0.4, OpenMetrics 1.0.0 or delimited protobuf).
+struct MetricsPage {
+    registry: Arc<Registry>,
+    level: MetricsLevel,
+    resource: Vec<(String, String)>,
+    otlp_resource: otelcol_component::proto::resource::v1::Resource,
+    started: u64,
+}
+
+impl Handler for MetricsPage {
+    async fn handle(&self, req: http::Request<hyper::body::Incoming>) -> HttpResponse {
+        use http::header::{ACCEPT, CONTENT_TYPE, HeaderValue};
+        use otelcol_prometheus::expfmt;
+        let (status, content_type, body) = if req.uri().path() == "/metrics" {
+            let accept = req.headers().get(ACCEPT).and_then(|v| v.to_str().ok());
+            let format = expfmt::negotiate(accept, true);
+            let now = crate::selftelemetry::now_nanos();
+            let otlp = self
+                .registry
+                .to_otlp(self.level, &self.otlp_resource, self.started, now);
+            let body = expfmt::render(&page(&otlp, &self.resource), format, false);
+            (http::StatusCode::OK, format.content_type(), body)
+        } else {
+            (
+                http::StatusCode::NOT_FOUND,
+                "text/plain; charset=utf-8",
+                b"404 page not found\n".to_vec(),
+            )
+        };
+        let mut resp = http::Response::new(http_body_util::Full::new(bytes::Bytes::from(body)));
+        *resp.status_mut() = status;
+        resp.headers_mut()
+            .insert(CONTENT_TYPE, HeaderValue::from_static(content_type));
+        resp
+    }
+}
+
+/// A running `/metrics` endpoint, served by an [`HttpServer`].
+#[derive(Debug)]
+pub struct TelemetryServer {
+    endpoint: String,
+    level: MetricsLevel,
+    resource: Vec<(String, String)>,
+    server: HttpServer,
+}
+
+impl TelemetryServer {
+    /// Binds `endpoint` and serves the registry's metrics on `/metrics`.
+    pub async fn start(
+        endpoint: &str,
+        level: MetricsLevel,
+        registry: Arc<Registry>,
+        resource: Vec<(String, String)>,
+    ) -> Result<Self, String> {
+        let handler = Arc::new(MetricsPage {
+            registry,
+            level,
+            otlp_resource: crate::selftelemetry::otlp_resource(&resource),
+            resource: resource.clone(),
+            started: crate::selftelemetry::now_nanos(),
+        });
+        let server = HttpServer::start_with(endpoint, handler, ServerOptions::default())
+            .await
+            .map_err(|e| format!("cannot serve the collector's own metrics on {endpoint}: {e}"))?;
+        tracing::info!(
+            "Serving the collector's own metrics on http://{}/metrics",
+            server.local_addr()
+        );
+        Ok(TelemetryServer {
+            endpoint: endpoint.to_string(),
+            level,
+            resource,
+            server,
+        })
+    }
+
+    /// The endpoint as configured.
+    pub fn endpoint(&self) -> &str {
+        &self.endpoint
+    }
+
+    /// The level it serves.
+    pub fn level(&self) -> MetricsLevel {
+        self.level
+    }
+
+    /// The resource attributes `target_info` carries.
+    pub fn resource(&self) -> &[(String, String)] {
+        &self.resource
+    }
+
+    /// The bound address.
+    pub fn local_addr(&self) -> SocketAddr {
+        self.server.local_addr()
+    }
+
+    /// Stops serving.
+    pub async fn stop(self) {
+        if let Err(e) = self.server.stop().await {
+            tracing::debug!(error = %e, "the self-metrics server stopped with an error");
+        }
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use metrics::with_local_recorder;
+
+    /// The text page of `registry` at the `detailed` level.
+    fn text(registry: &Registry, resource: &[(String, String)]) -> String {
+        let res = crate::selftelemetry::otlp_resource(resource);
+        let now = crate::selftelemetry::now_nanos();
+        let req = registry.to_otlp(MetricsLevel::Detailed, &res, now - 1_000_000_000, now);
+        let body = otelcol_prometheus::expfmt::render(
+            &page(&req, resource),
+            otelcol_prometheus::expfmt::Format::Text,
+            false,
+        );
+        String::from_utf8(body).unwrap()
+    }
 
     #[test]
     fn renders_counters_gauges_histograms() {
@@ -646,8 +672,11 @@ mod tests {
             metrics::histogram!("otelcol_processor_batch_batch_send_size", "processor" => "batch")
                 .record(30.0);
         });
-        let mut out = String::new();
-        rec.registry().render(&mut out);
+        let out = text(&rec.registry(), &[("service.name".into(), "otelcol-rs".into())]);
+        assert!(
+            out.contains("target_info{service_name=\"otelcol-rs\"} 1\n"),
+            "{out}"
+        );
         assert!(
             out.contains("# TYPE otelcol_receiver_accepted_spans counter\n"),
             "{out}"
@@ -715,122 +744,11 @@ mod tests {
 
     #[test]
     fn process_metrics_are_read() {
-        let mut out = String::new();
-        render_process(&mut out, Instant::now());
-        assert!(out.contains("otelcol_process_uptime "));
+        let out = text(&Registry::default(), &[]);
+        assert!(out.contains("# TYPE otelcol_process_uptime counter\n"), "{out}");
+        assert!(out.contains("otelcol_process_uptime 1\n"), "{out}");
         assert!(out.contains("otelcol_process_memory_rss "));
         assert!(rss_bytes().unwrap() > 0);
         assert!(cpu_seconds().is_some());
-    }
-}
-
-/// A running `/metrics` endpoint.
-#[derive(Debug)]
-pub struct TelemetryServer {
-    endpoint: String,
-    level: MetricsLevel,
-    resource: Vec<(String, String)>,
-    addr: SocketAddr,
-    stop: tokio_util::sync::CancellationToken,
-    task: tokio::task::JoinHandle<()>,
-}
-
-impl TelemetryServer {
-    /// Binds `endpoint` and serves the registry's metrics on `/metrics`.
-    pub async fn start(
-        endpoint: &str,
-        level: MetricsLevel,
-        registry: Arc<Registry>,
-        resource: Vec<(String, String)>,
-    ) -> Result<Self, String> {
-        use hyper::service::service_fn;
-        use hyper_util::rt::{TokioExecutor, TokioIo};
-
-        let addr = bind_addr(endpoint)?;
-        let listener = tokio::net::TcpListener::bind(addr)
-            .await
-            .map_err(|e| format!("failed to listen on {addr} for the collector's own metrics: {e}"))?;
-        let addr = listener.local_addr().unwrap_or(addr);
-        let stop = tokio_util::sync::CancellationToken::new();
-        let started = Instant::now();
-        let token = stop.clone();
-        let served = resource.clone();
-        let task = tokio::spawn(async move {
-            loop {
-                let (stream, _) = tokio::select! {
-                    _ = token.cancelled() => return,
-                    r = listener.accept() => match r {
-                        Ok(c) => c,
-                        Err(e) => { tracing::debug!(error = %e, "telemetry accept failed"); continue; }
-                    },
-                };
-                let registry = registry.clone();
-                let resource = resource.clone();
-                let svc = service_fn(move |req: hyper::Request<hyper::body::Incoming>| {
-                    let registry = registry.clone();
-                    let resource = resource.clone();
-                    async move {
-                        let (status, body) = if req.uri().path() == "/metrics" {
-                            let mut out = String::with_capacity(16 * 1024);
-                            registry.render_level(&mut out, level);
-                            render_process(&mut out, started);
-                            render_target_info(&mut out, &resource);
-                            (hyper::StatusCode::OK, out)
-                        } else {
-                            (hyper::StatusCode::NOT_FOUND, "404 page not found\n".to_string())
-                        };
-                        let mut resp =
-                            hyper::Response::new(http_body_util::Full::new(bytes::Bytes::from(body)));
-                        *resp.status_mut() = status;
-                        resp.headers_mut().insert(
-                            hyper::header::CONTENT_TYPE,
-                            hyper::header::HeaderValue::from_static(
-                                "text/plain; version=0.0.4; charset=utf-8",
-                            ),
-                        );
-                        Ok::<_, std::convert::Infallible>(resp)
-                    }
-                });
-                tokio::spawn(async move {
-                    let builder = hyper_util::server::conn::auto::Builder::new(TokioExecutor::new());
-                    let _ = builder.serve_connection(TokioIo::new(stream), svc).await;
-                });
-            }
-        });
-        tracing::info!("Serving the collector's own metrics on http://{addr}/metrics");
-        Ok(TelemetryServer {
-            endpoint: endpoint.to_string(),
-            level,
-            resource: served,
-            addr,
-            stop,
-            task,
-        })
-    }
-
-    /// The endpoint as configured.
-    pub fn endpoint(&self) -> &str {
-        &self.endpoint
-    }
-
-    /// The level it serves.
-    pub fn level(&self) -> MetricsLevel {
-        self.level
-    }
-
-    /// The resource attributes `target_info` carries.
-    pub fn resource(&self) -> &[(String, String)] {
-        &self.resource
-    }
-
-    /// The bound address.
-    pub fn local_addr(&self) -> SocketAddr {
-        self.addr
-    }
-
-    /// Stops serving.
-    pub async fn stop(self) {
-        self.stop.cancel();
-        let _ = self.task.await;
     }
 }

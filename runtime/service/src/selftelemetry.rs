@@ -678,7 +678,8 @@ fn instance_id() -> &'static str {
     })
 }
 
-fn resource(attrs: &[(String, String)]) -> Resource {
+/// The OTLP resource of the collector's own telemetry.
+pub(crate) fn otlp_resource(attrs: &[(String, String)]) -> Resource {
     Resource {
         attributes: attrs.iter().map(|(k, v)| kv(k, v)).collect(),
         ..Default::default()
@@ -695,7 +696,8 @@ fn kv(k: &str, v: &str) -> KeyValue {
     }
 }
 
-fn now_nanos() -> u64 {
+/// Nanoseconds since the Unix epoch, now.
+pub(crate) fn now_nanos() -> u64 {
     SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .map(|d| u64::try_from(d.as_nanos()).unwrap_or(u64::MAX))
@@ -922,7 +924,7 @@ impl SelfTelemetry {
             Vec::new(),
             ServiceInfo::new(inputs.build_info.clone(), Vec::new(), Vec::new()),
         ));
-        let resource = resource(&inputs.resource);
+        let resource = otlp_resource(&inputs.resource);
         let started = now_nanos();
         for (i, reader) in inputs.config.readers.iter().enumerate() {
             let path = format!("{READERS}::{i}::periodic::exporter");

@@ -76,7 +76,16 @@ impl Service {
                 .iter()
                 .map(|(id, e)| (Kind::Exporter, id.clone(), e.clone() as Arc<dyn Component>)),
         );
-        for (_, procs) in &g.processors {
+        // Pipelines in build order (those connectors feed first), each
+        // connector after the pipelines it feeds: shutdown, the reverse,
+        // drains a pipeline into its connectors before they stop.
+        for (i, (_, procs)) in g.processors.iter().enumerate() {
+            v.extend(
+                g.connectors
+                    .iter()
+                    .filter(|(after, _, _)| *after == i)
+                    .map(|(_, id, c)| (Kind::Connector, id.clone(), c.clone())),
+            );
             v.extend(
                 procs
                     .iter()

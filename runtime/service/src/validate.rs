@@ -9,8 +9,8 @@ use otelcol_component::{ComponentId, Kind, PipelineId, Signal};
 use crate::config::model::ServiceConfig;
 use crate::config::{ConfigErrors, ConfigIssue, Resolved};
 use crate::factories::{
-    AnyConfig, DynExporterFactory, DynExtensionFactory, DynFactory, DynProcessorFactory, DynReceiverFactory,
-    Factories, Registry,
+    AnyConfig, DynConnectorFactory, DynExporterFactory, DynExtensionFactory, DynFactory, DynProcessorFactory,
+    DynReceiverFactory, Factories, Registry,
 };
 
 /// A configured component: its factory and parsed config.
@@ -58,6 +58,8 @@ pub struct ValidatedConfig {
     pub exporters: BTreeMap<ComponentId, Configured<dyn DynExporterFactory>>,
     /// Extensions by id.
     pub extensions: BTreeMap<ComponentId, Configured<dyn DynExtensionFactory>>,
+    /// Connectors by id.
+    pub connectors: BTreeMap<ComponentId, Configured<dyn DynConnectorFactory>>,
     /// Enabled extensions, in start order.
     pub service_extensions: Vec<ComponentId>,
     /// Pipelines by id.
@@ -176,12 +178,14 @@ pub fn validate(resolved: &Resolved, factories: &Factories) -> Result<ValidatedC
         &mut issues,
         &mut warnings,
     );
-    for raw in resolved.component_ids("connectors") {
-        issues.push(ConfigIssue::new(
-            format!("connectors::{raw}"),
-            format!("unknown type: {raw:?} (this distribution includes no connectors)"),
-        ));
-    }
+    let connectors = parse_section(
+        resolved,
+        "connectors",
+        Kind::Connector,
+        &factories.connectors,
+        &mut issues,
+        &mut warnings,
+    );
 
     if resolved.component_ids("receivers").is_empty() {
         issues.push(ConfigIssue::new(
@@ -221,15 +225,38 @@ pub fn validate(resolved: &Resolved, factories: &Factories) -> Result<ValidatedC
             .filter_map(|s| s.parse().ok())
             .collect()
     };
-    // Connector ids were refused above; pipelines naming them are not
-    // reported again as dangling references.
-    let refused: BTreeSet<ComponentId> = configured("connectors");
+    let conn_ids = configured("connectors");
+    // Connectors whose config was refused above: pipelines naming them are
+    // not reported again.
+    let refused: BTreeSet<ComponentId> = conn_ids
+        .iter()
+        .filter(|id| !connectors.contains_key(*id))
+        .cloned()
+        .collect();
     let (rec_ids, proc_ids, exp_ids, ext_ids) = (
         configured("receivers"),
         configured("processors"),
         configured("exporters"),
         configured("extensions"),
     );
+    for id in &conn_ids {
+        for (kind, ids) in [("receiver", &rec_ids), ("exporter", &exp_ids)] {
+            if ids.contains(id) {
+                issues.push(ConfigIssue::new(
+                    format!("connectors::{id}"),
+                    format!(
+                        "ambiguous ID: Found both {id:?} {kind} and {id:?} connector. Change one of the \
+                         components' IDs to eliminate ambiguity (e.g. rename {id:?} connector to \
+                         \"{id}/connector\")",
+                        id = id.to_string()
+                    ),
+                ));
+            }
+        }
+    }
+    let with_connectors =
+        |ids: &BTreeSet<ComponentId>| -> BTreeSet<ComponentId> { ids.union(&conn_ids).cloned().collect() };
+    let (rec_or_conn, exp_or_conn) = (with_connectors(&rec_ids), with_connectors(&exp_ids));
 
     let service_extensions = parse_ids(&service.extensions, "service::extensions", &mut issues);
     for id in &service_extensions {
@@ -278,11 +305,12 @@ pub fn validate(resolved: &Resolved, factories: &Factories) -> Result<ValidatedC
                 ));
             }
         }
+        // A connector's signals are checked by pairs, below.
         check_refs(
             &path,
             "receiver",
             &r,
-            &rec_ids,
+            &rec_or_conn,
             &refused,
             signal,
             |id| receivers.get(id).map(|c| c.factory.stability(signal)),
@@ -302,7 +330,7 @@ pub fn validate(resolved: &Resolved, factories: &Factories) -> Result<ValidatedC
             &path,
             "exporter",
             &e,
-            &exp_ids,
+            &exp_or_conn,
             &refused,
             signal,
             |id| exporters.get(id).map(|c| c.factory.stability(signal)),
@@ -318,19 +346,27 @@ pub fn validate(resolved: &Resolved, factories: &Factories) -> Result<ValidatedC
         );
     }
 
+    if issues.is_empty() {
+        issues.extend(crate::connectors::check(&connectors, &pipelines));
+    }
+
     for (kind, ids) in [
         ("receiver", &rec_ids),
         ("processor", &proc_ids),
         ("exporter", &exp_ids),
+        ("connector", &conn_ids),
     ] {
         for id in ids.iter() {
             let used = service.pipelines.values().any(|p| {
-                let list = match kind {
-                    "receiver" => &p.receivers,
-                    "processor" => &p.processors,
-                    _ => &p.exporters,
+                let lists: [&Vec<String>; 2] = match kind {
+                    "receiver" => [&p.receivers, &p.receivers],
+                    "processor" => [&p.processors, &p.processors],
+                    "exporter" => [&p.exporters, &p.exporters],
+                    _ => [&p.receivers, &p.exporters],
                 };
-                list.iter()
+                lists
+                    .iter()
+                    .flat_map(|l| l.iter())
                     .any(|s| s.parse::<ComponentId>().ok().as_ref() == Some(id))
             });
             if !used {
@@ -350,6 +386,7 @@ pub fn validate(resolved: &Resolved, factories: &Factories) -> Result<ValidatedC
         processors,
         exporters,
         extensions,
+        connectors,
         service_extensions,
         pipelines,
         service,

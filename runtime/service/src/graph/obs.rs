@@ -5,7 +5,7 @@ use std::fmt;
 
 use metrics::Counter;
 use otelcol_component::{
-    Capabilities, ComponentId, ConsumeError, Consumer, Payload, SharedConsumer, async_trait,
+    Capabilities, ComponentId, ConsumeError, Consumer, Meter, Payload, SharedConsumer, async_trait,
 };
 
 /// Counts the items passing an edge, then forwards.
@@ -26,17 +26,23 @@ impl<T: Payload> fmt::Debug for Counted<T> {
 
 impl<T: Payload> Counted<T> {
     /// Counts into `otelcol_processor_incoming_items` for `processor`.
-    pub fn incoming(processor: &ComponentId, inner: SharedConsumer<T>) -> Self {
-        Self::new("otelcol_processor_incoming_items", processor, inner)
+    pub fn incoming(processor: &ComponentId, inner: SharedConsumer<T>, meter: &Meter) -> Self {
+        Self::new("otelcol_processor_incoming_items", processor, inner, meter)
     }
 
     /// Counts into `otelcol_processor_outgoing_items` for `processor`.
-    pub fn outgoing(processor: &ComponentId, inner: SharedConsumer<T>) -> Self {
-        Self::new("otelcol_processor_outgoing_items", processor, inner)
+    pub fn outgoing(processor: &ComponentId, inner: SharedConsumer<T>, meter: &Meter) -> Self {
+        Self::new("otelcol_processor_outgoing_items", processor, inner, meter)
     }
 
-    fn new(name: &'static str, processor: &ComponentId, inner: SharedConsumer<T>) -> Self {
-        let items = metrics::counter!(name, "processor" => processor.to_string(), "otel_signal" => T::SIGNAL.as_str());
+    fn new(name: &'static str, processor: &ComponentId, inner: SharedConsumer<T>, meter: &Meter) -> Self {
+        let items = meter.counter(
+            name,
+            &[
+                ("processor", processor.to_string()),
+                ("otel_signal", T::SIGNAL.as_str().to_string()),
+            ],
+        );
         Counted { inner, items, name }
     }
 }
