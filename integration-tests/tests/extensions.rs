@@ -415,7 +415,7 @@ mod profile {
 
     /// `perftools.profiles.Profile`.
     #[derive(Clone, PartialEq, prost::Message)]
-    pub struct Profile {
+    pub(crate) struct Profile {
         #[prost(message, repeated, tag = "1")]
         pub sample_type: Vec<ValueType>,
         #[prost(message, repeated, tag = "2")]
@@ -430,7 +430,7 @@ mod profile {
 
     /// `ValueType`.
     #[derive(Clone, PartialEq, prost::Message)]
-    pub struct ValueType {
+    pub(crate) struct ValueType {
         #[prost(int64, tag = "1")]
         pub r#type: i64,
         #[prost(int64, tag = "2")]
@@ -439,7 +439,7 @@ mod profile {
 
     /// `Sample`.
     #[derive(Clone, PartialEq, prost::Message)]
-    pub struct Sample {
+    pub(crate) struct Sample {
         #[prost(uint64, repeated, tag = "1")]
         pub location_id: Vec<u64>,
         #[prost(int64, repeated, tag = "2")]
@@ -448,7 +448,7 @@ mod profile {
 
     /// `Location`.
     #[derive(Clone, PartialEq, prost::Message)]
-    pub struct Location {
+    pub(crate) struct Location {
         #[prost(uint64, tag = "1")]
         pub id: u64,
         #[prost(message, repeated, tag = "4")]
@@ -457,14 +457,14 @@ mod profile {
 
     /// `Line`.
     #[derive(Clone, PartialEq, prost::Message)]
-    pub struct Line {
+    pub(crate) struct Line {
         #[prost(uint64, tag = "1")]
         pub function_id: u64,
     }
 
     /// `Function`.
     #[derive(Clone, PartialEq, prost::Message)]
-    pub struct Function {
+    pub(crate) struct Function {
         #[prost(uint64, tag = "1")]
         pub id: u64,
         #[prost(int64, tag = "2")]

@@ -18,7 +18,7 @@ impl ComponentConfig for ForwardConfig {}
 
 /// Stability of each pair it supports (traces→traces, metrics→metrics,
 /// logs→logs), as Go declares it.
-pub const STABILITY: StabilityLevel = StabilityLevel::Beta;
+pub(crate) const STABILITY: StabilityLevel = StabilityLevel::Beta;
 
 /// Creates [`ForwardConnector`]s.
 #[derive(Clone, Copy, Debug, Default)]

@@ -11,7 +11,7 @@ use otelcol_component::{
 use serde::{Deserialize, Serialize};
 
 /// The component type name used in config.
-pub const TYPE: &str = "inprocess";
+pub(crate) const TYPE: &str = "inprocess";
 
 /// Config of the `inprocess` receiver: it has no settings.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]

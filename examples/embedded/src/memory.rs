@@ -10,7 +10,7 @@ use otelcol_component::{
 use serde::{Deserialize, Serialize};
 
 /// The component type name used in config.
-pub const TYPE: &str = "memory";
+pub(crate) const TYPE: &str = "memory";
 
 /// Config of the `memory` exporter: it has no settings.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]

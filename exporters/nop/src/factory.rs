@@ -8,10 +8,10 @@ use crate::config::NopConfig;
 use crate::exporter::NopExporter;
 
 /// The component type name used in config.
-pub const TYPE: &str = "nop";
+pub(crate) const TYPE: &str = "nop";
 
 /// Stability of every signal, as the Go collector's `nopexporter` declares it.
-pub const STABILITY: StabilityLevel = StabilityLevel::Beta;
+pub(crate) const STABILITY: StabilityLevel = StabilityLevel::Beta;
 
 /// Creates [`NopExporter`]s.
 #[derive(Clone, Copy, Debug, Default)]

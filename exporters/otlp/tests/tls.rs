@@ -9,7 +9,7 @@ use otelcol_configtls::testpki::TestPki;
 use otelcol_exporter_otlp::{OtlpExporterConfig, factory};
 
 mod support {
-    pub mod tls_backend;
+    pub(crate) mod tls_backend;
 }
 use support::tls_backend::{backend, spans};
 

@@ -174,7 +174,7 @@ pub enum AttemptError {
 }
 
 /// The error for a non-2xx answer.
-pub fn classify(status: StatusCode, retry_after: Option<Duration>, body: &str) -> AttemptError {
+pub(crate) fn classify(status: StatusCode, retry_after: Option<Duration>, body: &str) -> AttemptError {
     let message = format!("remote write returned HTTP status {status}: {body}");
     if status.is_server_error() || status == StatusCode::TOO_MANY_REQUESTS {
         AttemptError::Retryable { message, retry_after }

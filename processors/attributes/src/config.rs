@@ -5,7 +5,7 @@ use otelcol_component::{ComponentConfig, ConfigError};
 use serde::{Deserialize, Serialize};
 
 /// The config key holding the action list.
-pub const ACTIONS_KEY: &str = "actions";
+pub(crate) const ACTIONS_KEY: &str = "actions";
 
 /// Config of the `attributes` processor (Go `attributesprocessor.Config`).
 ///

@@ -20,7 +20,7 @@ use crate::registry::Registry;
 
 /// A request is admitted only if room for this many times its bytes (at
 /// most half the spike headroom) stays free behind it below the soft limit.
-pub const ROOM_FACTOR: u64 = 8;
+pub(crate) const ROOM_FACTOR: u64 = 8;
 
 /// The error message of a refusal (Go's `ErrDataRefused`).
 pub const ERR_DATA_REFUSED: &str = "data refused due to high memory usage";

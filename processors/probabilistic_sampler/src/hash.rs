@@ -6,13 +6,13 @@
 use crate::sampling::{Randomness, Threshold};
 
 /// log2 of the number of hash buckets.
-pub const NUM_HASH_BUCKETS_LG2: u32 = 14;
+pub(crate) const NUM_HASH_BUCKETS_LG2: u32 = 14;
 /// Hash buckets: 16384.
-pub const NUM_HASH_BUCKETS: u32 = 1 << NUM_HASH_BUCKETS_LG2;
+pub(crate) const NUM_HASH_BUCKETS: u32 = 1 << NUM_HASH_BUCKETS_LG2;
 /// Mask for the bucket bits.
-pub const BIT_MASK_HASH_BUCKETS: u32 = NUM_HASH_BUCKETS - 1;
+pub(crate) const BIT_MASK_HASH_BUCKETS: u32 = NUM_HASH_BUCKETS - 1;
 /// Buckets per percent, as a float32 (Go's untyped `0x4000 / 100.0` in float32 arithmetic).
-pub const PERCENTAGE_SCALE_FACTOR: f32 = 163.84;
+pub(crate) const PERCENTAGE_SCALE_FACTOR: f32 = 163.84;
 
 const FNV_OFFSET_BASIS: u32 = 0x811c_9dc5;
 const FNV_PRIME: u32 = 0x0100_0193;
@@ -42,12 +42,12 @@ pub fn randomness_from_bytes(bytes: &[u8], seed: u32) -> Randomness {
 
 /// Go's `uint32(pct * percentageScaleFactor)`: the number of accepted
 /// buckets, computed in float32 and truncated (pct already capped at 100).
-pub fn scaled_sample_rate(pct: f32) -> u32 {
+pub(crate) fn scaled_sample_rate(pct: f32) -> u32 {
     (pct * PERCENTAGE_SCALE_FACTOR) as u32
 }
 
 /// The rejection threshold for `scaled` accepted buckets (`scaled` ≥ 1).
-pub fn hash_threshold(scaled: u32) -> Threshold {
+pub(crate) fn hash_threshold(scaled: u32) -> Threshold {
     let reject = u64::from(NUM_HASH_BUCKETS.saturating_sub(scaled));
     Threshold::from_unsigned(reject << 42).unwrap_or(Threshold::NEVER_SAMPLE)
 }

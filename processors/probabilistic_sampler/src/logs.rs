@@ -18,7 +18,7 @@ pub const SAMPLING_RANDOMNESS_ATTRIBUTE: &str = "sampling.randomness";
 
 /// A record's parsed `sampling.*` attributes.
 #[derive(Debug, Default)]
-pub struct RecordCarrier {
+pub(crate) struct RecordCarrier {
     threshold: Option<Threshold>,
     randomness: Option<Randomness>,
 }
@@ -132,7 +132,10 @@ fn value_bytes(v: &Value) -> Vec<u8> {
 }
 
 /// Go's `randomnessFromLogRecord` of each mode.
-pub fn randomness_from_log<'a>(sampler: &'a Sampler, record: &mut LogRecord) -> Extracted<'a, RecordCarrier> {
+pub(crate) fn randomness_from_log<'a>(
+    sampler: &'a Sampler,
+    record: &mut LogRecord,
+) -> Extracted<'a, RecordCarrier> {
     let (mut carrier, err) = RecordCarrier::parse(record);
     match sampler {
         Sampler::Never => (
@@ -194,7 +197,7 @@ pub fn randomness_from_log<'a>(sampler: &'a Sampler, record: &mut LogRecord) -> 
 
 /// Go's `logRecordToPriorityThreshold`: a non-zero int or double attribute,
 /// read as a percentage, that makes a valid threshold.
-pub fn priority_threshold(record: &LogRecord, attribute: &str, precision: i32) -> Option<Threshold> {
+pub(crate) fn priority_threshold(record: &LogRecord, attribute: &str, precision: i32) -> Option<Threshold> {
     let min_prob = match get(&record.attributes, attribute)? {
         Value::DoubleValue(d) => d / 100.0,
         Value::IntValue(i) => *i as f64 / 100.0,
@@ -207,7 +210,7 @@ pub fn priority_threshold(record: &LogRecord, attribute: &str, precision: i32) -
 }
 
 /// Decides one record; a kept record may get `sampling.*` attributes.
-pub fn sample_log<'a>(
+pub(crate) fn sample_log<'a>(
     sampler: &'a Sampler,
     fail_closed: bool,
     priority_attribute: &str,

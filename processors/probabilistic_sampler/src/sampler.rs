@@ -40,7 +40,7 @@ impl Policy<'_> {
 
 /// Randomness with its source.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Rnd<'a> {
+pub(crate) struct Rnd<'a> {
     /// The value (all-probabilities when missing).
     pub value: Randomness,
     /// Where it came from.
@@ -49,25 +49,25 @@ pub struct Rnd<'a> {
 
 impl<'a> Rnd<'a> {
     /// No randomness.
-    pub const MISSING: Rnd<'static> = Rnd {
+    pub(crate) const MISSING: Rnd<'static> = Rnd {
         value: Randomness::ALL_PROBABILITIES,
         policy: Policy::MissingRandomness,
     };
 
     /// `value` from `policy`.
-    pub fn new(value: Randomness, policy: Policy<'a>) -> Self {
+    pub(crate) fn new(value: Randomness, policy: Policy<'a>) -> Self {
         Rnd { value, policy }
     }
 
     /// True when no randomness was found.
-    pub fn is_missing(&self) -> bool {
+    pub(crate) fn is_missing(&self) -> bool {
         self.policy == Policy::MissingRandomness
     }
 }
 
 /// Where an item keeps its sampling information (a span's tracestate, a
 /// log record's `sampling.*` attributes). Methods that write take the item.
-pub trait Carrier<I: ?Sized> {
+pub(crate) trait Carrier<I: ?Sized> {
     /// The arriving threshold, if any.
     fn threshold(&self) -> Option<Threshold>;
     /// Removes an inconsistent arriving threshold.
@@ -80,7 +80,7 @@ pub trait Carrier<I: ?Sized> {
 
 /// What randomness extraction found: the randomness, the carrier (`None`
 /// after a parse error or where Go drops it) and any error.
-pub type Extracted<'a, C> = (Rnd<'a>, Option<C>, Option<SampleError>);
+pub(crate) type Extracted<'a, C> = (Rnd<'a>, Option<C>, Option<SampleError>);
 
 /// A configured sampling mode (Go's `dataSampler`).
 #[derive(Clone, Debug, PartialEq)]
@@ -165,7 +165,7 @@ impl Sampler {
 
 /// The outcome for one item.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Decision<'a> {
+pub(crate) struct Decision<'a> {
     /// Keep the item.
     pub sampled: bool,
     /// The metric's `policy` label.
@@ -175,7 +175,7 @@ pub struct Decision<'a> {
 /// Go's `commonShouldSampleLogic`: consistency check, decision (or
 /// `fail_closed` on error), priority override, and on a positive decision
 /// the threshold written back into the item.
-pub fn should_sample<'a, I: ?Sized, C: Carrier<I>>(
+pub(crate) fn should_sample<'a, I: ?Sized, C: Carrier<I>>(
     item: &mut I,
     sampler: &Sampler,
     fail_closed: bool,

@@ -15,7 +15,7 @@ pub const SAMPLING_PRIORITY_ATTRIBUTE: &str = "sampling.priority";
 
 /// A span's parsed tracestate.
 #[derive(Debug)]
-pub struct SpanCarrier {
+pub(crate) struct SpanCarrier {
     state: W3CTraceState,
 }
 
@@ -49,7 +49,7 @@ fn parse(span: &Span) -> (SpanCarrier, Option<SampleError>) {
 }
 
 /// Go's `randomnessFromSpan` of each mode.
-pub fn randomness_from_span<'a>(sampler: &Sampler, span: &Span) -> Extracted<'a, SpanCarrier> {
+pub(crate) fn randomness_from_span<'a>(sampler: &Sampler, span: &Span) -> Extracted<'a, SpanCarrier> {
     match sampler {
         Sampler::Never => {
             // A stand-in randomness: it is never used to sample.
@@ -160,7 +160,7 @@ fn priority<'a>(span: &Span, rnd: Rnd<'a>, threshold: Threshold) -> (Rnd<'a>, Th
 }
 
 /// Decides one span; a kept span may get its tracestate rewritten.
-pub fn sample_span<'a>(sampler: &'a Sampler, fail_closed: bool, span: &mut Span) -> Decision<'a> {
+pub(crate) fn sample_span<'a>(sampler: &'a Sampler, fail_closed: bool, span: &mut Span) -> Decision<'a> {
     let extracted = randomness_from_span(sampler, span);
     should_sample(span, sampler, fail_closed, extracted, priority, "traces sampler")
 }

@@ -5,7 +5,7 @@ use otelcol_component::{ComponentConfig, ConfigError};
 use serde::{Deserialize, Serialize};
 
 /// The config key holding the action list.
-pub const ATTRIBUTES_KEY: &str = "attributes";
+pub(crate) const ATTRIBUTES_KEY: &str = "attributes";
 
 /// Config of the `resource` processor (Go `resourceprocessor.Config`).
 ///

@@ -6,23 +6,23 @@ use otelcol_component::proto::common::v1::{AnyValue, KeyValue, any_value::Value}
 
 /// The value of the first attribute named `key`. An attribute present with no
 /// value counts as present and empty.
-pub fn get<'a>(attrs: &'a [KeyValue], key: &str) -> Option<&'a KeyValue> {
+pub(crate) fn get<'a>(attrs: &'a [KeyValue], key: &str) -> Option<&'a KeyValue> {
     attrs.iter().find(|kv| kv.key == key)
 }
 
 /// The first attribute named `key`, mutably.
-pub fn get_mut<'a>(attrs: &'a mut [KeyValue], key: &str) -> Option<&'a mut KeyValue> {
+pub(crate) fn get_mut<'a>(attrs: &'a mut [KeyValue], key: &str) -> Option<&'a mut KeyValue> {
     attrs.iter_mut().find(|kv| kv.key == key)
 }
 
 /// The value of an attribute (an absent value reads as empty).
-pub fn value_of(kv: &KeyValue) -> AnyValue {
+pub(crate) fn value_of(kv: &KeyValue) -> AnyValue {
     kv.value.clone().unwrap_or_default()
 }
 
 /// Sets `key` to `value`: overwrites the first attribute named `key`, or
 /// appends one.
-pub fn put(attrs: &mut Vec<KeyValue>, key: &str, value: AnyValue) {
+pub(crate) fn put(attrs: &mut Vec<KeyValue>, key: &str, value: AnyValue) {
     match get_mut(attrs, key) {
         Some(kv) => kv.value = Some(value),
         None => attrs.push(KeyValue {
@@ -34,7 +34,7 @@ pub fn put(attrs: &mut Vec<KeyValue>, key: &str, value: AnyValue) {
 }
 
 /// Sets `key` to the string `s`.
-pub fn put_str(attrs: &mut Vec<KeyValue>, key: &str, s: &str) {
+pub(crate) fn put_str(attrs: &mut Vec<KeyValue>, key: &str, s: &str) {
     put(
         attrs,
         key,
@@ -45,7 +45,7 @@ pub fn put_str(attrs: &mut Vec<KeyValue>, key: &str, s: &str) {
 }
 
 /// Removes the first attribute named `key`; true if there was one.
-pub fn remove(attrs: &mut Vec<KeyValue>, key: &str) -> bool {
+pub(crate) fn remove(attrs: &mut Vec<KeyValue>, key: &str) -> bool {
     match attrs.iter().position(|kv| kv.key == key) {
         Some(i) => {
             attrs.remove(i);

@@ -38,7 +38,7 @@ impl ConvertTarget {
 }
 
 /// Converts `v` in place; `key` is only used for the debug log of a failure.
-pub fn convert_value(key: &str, target: ConvertTarget, v: &mut AnyValue) {
+pub(crate) fn convert_value(key: &str, target: ConvertTarget, v: &mut AnyValue) {
     let new = match (target, &v.value) {
         (ConvertTarget::Str, Some(Value::StringValue(_))) => None,
         (ConvertTarget::Str, _) => Some(Value::StringValue(as_string(v))),

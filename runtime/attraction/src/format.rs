@@ -8,7 +8,7 @@ use otelcol_component::proto::common::v1::{AnyValue, KeyValue, any_value::Value}
 
 /// The Go type name of a value (`Str`, `Int`, `Double`, `Bool`, `Map`,
 /// `Slice`, `Bytes`, `Empty`), as `pcommon.ValueType.String()` prints it.
-pub fn type_name(v: &AnyValue) -> &'static str {
+pub(crate) fn type_name(v: &AnyValue) -> &'static str {
     match &v.value {
         Some(Value::StringValue(_)) => "Str",
         Some(Value::IntValue(_)) => "Int",
@@ -50,7 +50,7 @@ pub fn as_string(v: &AnyValue) -> String {
 
 /// A double as Go's `strconv.FormatFloat(f, 'f', -1, 64)`: the shortest
 /// decimal that round-trips, never in exponent form; `NaN`, `+Inf`, `-Inf`.
-pub fn go_float_f(f: f64) -> String {
+pub(crate) fn go_float_f(f: f64) -> String {
     if f.is_nan() {
         "NaN".to_owned()
     } else if f.is_infinite() {
@@ -64,7 +64,7 @@ pub fn go_float_f(f: f64) -> String {
 /// A double in the notation Go's `encoding/json` uses (ES6 number to string):
 /// plain decimals, exponent form below 1e-6 and from 1e21 up (`1e+21`,
 /// `1.5e-7`). `None` for NaN and infinities, which JSON cannot carry.
-pub fn json_float(f: f64) -> Option<String> {
+pub(crate) fn json_float(f: f64) -> Option<String> {
     if !f.is_finite() {
         return None;
     }

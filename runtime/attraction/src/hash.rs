@@ -8,7 +8,7 @@ use sha2::{Digest, Sha256};
 /// little-endian bytes (two's complement), a double as the 8 little-endian
 /// bytes of its IEEE-754 bits. Any other value (bytes, map, slice, empty)
 /// becomes the empty string, exactly as in Go.
-pub fn hash_value(v: &mut AnyValue) {
+pub(crate) fn hash_value(v: &mut AnyValue) {
     let bytes: Option<Vec<u8>> = match &v.value {
         Some(Value::StringValue(s)) => Some(s.as_bytes().to_vec()),
         Some(Value::BoolValue(b)) => Some(vec![u8::from(*b)]),

@@ -17,7 +17,7 @@ use crate::request::{self, Shape, Signal};
 
 /// Wire protocol of the load.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
-pub enum Protocol {
+pub(crate) enum Protocol {
     /// OTLP/gRPC (HTTP/2 without TLS).
     Grpc,
     /// OTLP/HTTP with protobuf bodies (HTTP/1.1 keep-alive).
@@ -26,7 +26,7 @@ pub enum Protocol {
 
 /// What to send and how.
 #[derive(Clone, Debug)]
-pub struct Plan {
+pub(crate) struct Plan {
     /// Request shape.
     pub shape: Shape,
     /// Protocol.
@@ -51,7 +51,7 @@ pub struct Plan {
 
 /// Outcome of a run.
 #[derive(Debug, Default)]
-pub struct Report {
+pub(crate) struct Report {
     /// Wall time from the first request to the last answer.
     pub elapsed: Duration,
     /// Requests answered with success.
@@ -84,7 +84,7 @@ fn path(protocol: Protocol, signal: Signal) -> &'static str {
 }
 
 /// Adds the 5-byte gRPC message prefix (uncompressed).
-pub fn grpc_frame(msg: &[u8]) -> Bytes {
+pub(crate) fn grpc_frame(msg: &[u8]) -> Bytes {
     let mut b = BytesMut::with_capacity(msg.len() + 5);
     b.put_u8(0);
     b.put_u32(u32::try_from(msg.len()).unwrap_or(u32::MAX));
@@ -209,14 +209,14 @@ async fn worker(client: HttpClient, shared: Arc<Shared>) -> Report {
 
 /// Error before any request is sent.
 #[derive(Debug, thiserror::Error)]
-pub enum PlanError {
+pub(crate) enum PlanError {
     /// The endpoint does not form a valid URI.
     #[error("bad endpoint {0:?}: {1}")]
     Endpoint(String, String),
 }
 
 /// Runs `plan` to completion.
-pub async fn run(plan: Plan) -> Result<Report, PlanError> {
+pub(crate) async fn run(plan: Plan) -> Result<Report, PlanError> {
     let variants = plan.variants.max(1);
     let bodies: Vec<Bytes> = (0..variants)
         .map(|v| {
@@ -280,12 +280,12 @@ pub async fn run(plan: Plan) -> Result<Report, PlanError> {
 
 impl Report {
     /// Accepted items per second of wall time.
-    pub fn items_per_sec(&self) -> f64 {
+    pub(crate) fn items_per_sec(&self) -> f64 {
         self.accepted_items as f64 / self.elapsed.as_secs_f64().max(1e-9)
     }
 
     /// Prints the human summary and one `RESULT key=value ...` line for scripts.
-    pub fn print(&self, plan: &Plan) {
+    pub(crate) fn print(&self, plan: &Plan) {
         let ms = |q: f64| self.latency.quantile(q) as f64 / 1000.0;
         let errors: u64 = self.errors.values().sum();
         println!(

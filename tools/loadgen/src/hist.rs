@@ -10,7 +10,7 @@ const BUCKETS: usize = 64 + 58 * 32;
 
 /// A histogram of `u64` values (microseconds for latencies).
 #[derive(Clone, Debug)]
-pub struct Histogram {
+pub(crate) struct Histogram {
     counts: Vec<u64>,
     total: u64,
     max: u64,
@@ -49,7 +49,7 @@ fn upper(i: usize) -> u64 {
 
 impl Histogram {
     /// Records one value.
-    pub fn record(&mut self, v: u64) {
+    pub(crate) fn record(&mut self, v: u64) {
         if let Some(c) = self.counts.get_mut(index(v)) {
             *c += 1;
         }
@@ -58,7 +58,7 @@ impl Histogram {
     }
 
     /// Adds every value of `other`.
-    pub fn merge(&mut self, other: &Histogram) {
+    pub(crate) fn merge(&mut self, other: &Histogram) {
         for (a, b) in self.counts.iter_mut().zip(&other.counts) {
             *a += b;
         }
@@ -67,13 +67,13 @@ impl Histogram {
     }
 
     /// Number of recorded values.
-    pub fn count(&self) -> u64 {
+    pub(crate) fn count(&self) -> u64 {
         self.total
     }
 
     /// The value at quantile `q` (0.0–1.0): the highest value of the bucket
     /// holding the ⌈q·n⌉-th smallest value, capped at the maximum seen.
-    pub fn quantile(&self, q: f64) -> u64 {
+    pub(crate) fn quantile(&self, q: f64) -> u64 {
         if self.total == 0 {
             return 0;
         }

@@ -21,7 +21,7 @@ use crate::request::Signal;
 
 /// Items received so far, per signal.
 #[derive(Default)]
-pub struct Counters {
+pub(crate) struct Counters {
     traces: AtomicU64,
     metrics: AtomicU64,
     logs: AtomicU64,
@@ -171,7 +171,7 @@ async fn serve(listener: tokio::net::TcpListener, counters: Arc<Counters>) {
 /// Serves on every address in `addrs` (each speaks both OTLP/gRPC and
 /// OTLP/HTTP), printing items/s each second, until `duration` elapses (if
 /// set) or SIGINT/SIGTERM, then prints `SINK_TOTAL ...`.
-pub async fn run(addrs: &[SocketAddr], duration: Option<Duration>) -> std::io::Result<()> {
+pub(crate) async fn run(addrs: &[SocketAddr], duration: Option<Duration>) -> std::io::Result<()> {
     let counters = Arc::new(Counters::default());
     for a in addrs {
         let l = tokio::net::TcpListener::bind(a).await?;

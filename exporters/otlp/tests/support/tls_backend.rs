@@ -11,7 +11,7 @@ use otelcol_configtls::testpki::TestPki;
 use otelcol_receiver_otlp::OtlpReceiver;
 
 /// `n` spans in one resource and scope.
-pub fn spans(n: usize) -> Traces {
+pub(crate) fn spans(n: usize) -> Traces {
     Traces::from_request(ExportTraceServiceRequest {
         resource_spans: vec![ResourceSpans {
             scope_spans: vec![ScopeSpans {
@@ -32,7 +32,7 @@ pub fn spans(n: usize) -> Traces {
 
 /// A TLS (mTLS with `client_ca`) receiver speaking `protocol` (`grpc` or
 /// `http`) and feeding a sink; its port.
-pub async fn backend(
+pub(crate) async fn backend(
     pki: &TestPki,
     client_ca: bool,
     protocol: &str,

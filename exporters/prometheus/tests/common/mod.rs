@@ -14,7 +14,7 @@ use otelcol_component::proto::metrics::v1::{
 use otelcol_component::proto::resource::v1::Resource;
 use otelcol_component::{Metrics, Payload};
 
-pub fn kv(k: &str, v: &str) -> KeyValue {
+pub(crate) fn kv(k: &str, v: &str) -> KeyValue {
     KeyValue {
         key: k.into(),
         value: Some(AnyValue {
@@ -24,7 +24,7 @@ pub fn kv(k: &str, v: &str) -> KeyValue {
     }
 }
 
-pub fn now_nanos() -> u64 {
+pub(crate) fn now_nanos() -> u64 {
     std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map(|d| d.as_nanos() as u64)
@@ -32,7 +32,7 @@ pub fn now_nanos() -> u64 {
 }
 
 /// A counter, a histogram and a gauge from service `checkout`, instance `inst-1`.
-pub fn sample_metrics() -> Metrics {
+pub(crate) fn sample_metrics() -> Metrics {
     let now = now_nanos();
     let start = now - 60_000_000_000;
     let point = |v: f64, attrs: Vec<KeyValue>| NumberDataPoint {
@@ -108,10 +108,10 @@ pub fn sample_metrics() -> Metrics {
 }
 
 mod prom;
-pub use prom::*;
+pub(crate) use prom::*;
 
 /// Runs `promtool check metrics` on `page`; returns (success, output).
-pub fn promtool_check(page: &[u8], dir: &Path) -> (bool, String) {
+pub(crate) fn promtool_check(page: &[u8], dir: &Path) -> (bool, String) {
     let mut child = Command::new("promtool")
         .args(["check", "metrics"])
         .current_dir(dir)

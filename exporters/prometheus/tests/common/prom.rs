@@ -9,26 +9,26 @@ use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 /// A response: status, lower-cased headers, body.
-pub struct Resp {
+pub(crate) struct Resp {
     pub status: u16,
     pub headers: Vec<(String, String)>,
     pub body: Vec<u8>,
 }
 
 impl Resp {
-    pub fn header(&self, name: &str) -> Option<&str> {
+    pub(crate) fn header(&self, name: &str) -> Option<&str> {
         self.headers
             .iter()
             .find(|(n, _)| n == name)
             .map(|(_, v)| v.as_str())
     }
-    pub fn text(&self) -> String {
+    pub(crate) fn text(&self) -> String {
         String::from_utf8_lossy(&self.body).into_owned()
     }
 }
 
 /// A blocking HTTP/1.1 GET with `Connection: close` (bodies are sent with Content-Length).
-pub fn get(addr: SocketAddr, path: &str, extra_headers: &[(&str, &str)]) -> std::io::Result<Resp> {
+pub(crate) fn get(addr: SocketAddr, path: &str, extra_headers: &[(&str, &str)]) -> std::io::Result<Resp> {
     let mut s = TcpStream::connect(addr)?;
     s.set_read_timeout(Some(Duration::from_secs(10)))?;
     let mut req = format!("GET {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n");
@@ -60,7 +60,7 @@ pub fn get(addr: SocketAddr, path: &str, extra_headers: &[(&str, &str)]) -> std:
 }
 
 /// A free TCP port on 127.0.0.1.
-pub fn free_port() -> u16 {
+pub(crate) fn free_port() -> u16 {
     TcpListener::bind("127.0.0.1:0")
         .and_then(|l| l.local_addr())
         .map(|a| a.port())
@@ -77,7 +77,7 @@ fn percent_encode(s: &str) -> String {
 }
 
 /// A Prometheus server on 127.0.0.1, killed when dropped.
-pub struct Prometheus {
+pub(crate) struct Prometheus {
     child: Child,
     pub addr: SocketAddr,
     _dir: tempfile::TempDir,
@@ -86,7 +86,7 @@ pub struct Prometheus {
 impl Prometheus {
     /// Starts `prometheus` scraping `target` every second (if given) with
     /// `honor_labels: true`, plus `extra_args`.
-    pub fn start(target: Option<SocketAddr>, extra_args: &[&str]) -> Prometheus {
+    pub(crate) fn start(target: Option<SocketAddr>, extra_args: &[&str]) -> Prometheus {
         let dir = tempfile::tempdir().expect("tempdir");
         let scrape = match target {
             Some(t) => format!(
@@ -138,7 +138,7 @@ impl Prometheus {
     }
 
     /// Runs an instant query; the `data.result` array.
-    pub fn query(&self, promql: &str) -> Vec<serde_json::Value> {
+    pub(crate) fn query(&self, promql: &str) -> Vec<serde_json::Value> {
         let path = format!("/api/v1/query?query={}", percent_encode(promql));
         let Ok(resp) = get(self.addr, &path, &[]) else {
             return Vec::new();
@@ -148,7 +148,7 @@ impl Prometheus {
     }
 
     /// Polls `promql` until `check` accepts the result (up to 30 s).
-    pub fn eventually(
+    pub(crate) fn eventually(
         &self,
         promql: &str,
         check: impl Fn(&[serde_json::Value]) -> bool,
@@ -178,11 +178,11 @@ impl Drop for Prometheus {
 }
 
 /// The value of a vector result (`"42"`).
-pub fn value(r: &serde_json::Value) -> Option<&str> {
+pub(crate) fn value(r: &serde_json::Value) -> Option<&str> {
     r["value"][1].as_str()
 }
 
 /// A label of a vector result.
-pub fn label<'a>(r: &'a serde_json::Value, name: &str) -> Option<&'a str> {
+pub(crate) fn label<'a>(r: &'a serde_json::Value, name: &str) -> Option<&'a str> {
     r["metric"][name].as_str()
 }

@@ -3,7 +3,7 @@
 
 /// The Prometheus runner shared with the prometheus exporter's tests.
 #[path = "../../../prometheus/tests/common/prom.rs"]
-pub mod prom;
+pub(crate) mod prom;
 
 use std::convert::Infallible;
 use std::net::SocketAddr;
@@ -27,10 +27,10 @@ use otelcol_component::proto::resource::v1::Resource;
 use otelcol_exporter_prometheusremotewrite::proto::WriteRequest;
 use prost::Message as _;
 
-pub const DELTA: i32 = AggregationTemporality::Delta as i32;
-pub const CUMULATIVE: i32 = AggregationTemporality::Cumulative as i32;
+pub(crate) const DELTA: i32 = AggregationTemporality::Delta as i32;
+pub(crate) const CUMULATIVE: i32 = AggregationTemporality::Cumulative as i32;
 
-pub fn kv(k: &str, v: &str) -> KeyValue {
+pub(crate) fn kv(k: &str, v: &str) -> KeyValue {
     KeyValue {
         key: k.into(),
         value: Some(AnyValue {
@@ -40,14 +40,14 @@ pub fn kv(k: &str, v: &str) -> KeyValue {
     }
 }
 
-pub fn now_nanos() -> u64 {
+pub(crate) fn now_nanos() -> u64 {
     std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map(|d| d.as_nanos() as u64)
         .unwrap_or(0)
 }
 
-pub fn request(
+pub(crate) fn request(
     resource: Vec<KeyValue>,
     scope: InstrumentationScope,
     metrics: Vec<Metric>,
@@ -68,7 +68,7 @@ pub fn request(
     }
 }
 
-pub fn scope(name: &str, version: &str) -> InstrumentationScope {
+pub(crate) fn scope(name: &str, version: &str) -> InstrumentationScope {
     InstrumentationScope {
         name: name.into(),
         version: version.into(),
@@ -76,7 +76,7 @@ pub fn scope(name: &str, version: &str) -> InstrumentationScope {
     }
 }
 
-pub fn num(attrs: Vec<KeyValue>, time: u64, v: f64) -> NumberDataPoint {
+pub(crate) fn num(attrs: Vec<KeyValue>, time: u64, v: f64) -> NumberDataPoint {
     NumberDataPoint {
         attributes: attrs,
         start_time_unix_nano: time.saturating_sub(1_000_000_000),
@@ -96,11 +96,11 @@ fn metric(name: &str, unit: &str, data: Data) -> Metric {
     }
 }
 
-pub fn gauge(name: &str, unit: &str, points: Vec<NumberDataPoint>) -> Metric {
+pub(crate) fn gauge(name: &str, unit: &str, points: Vec<NumberDataPoint>) -> Metric {
     metric(name, unit, Data::Gauge(Gauge { data_points: points }))
 }
 
-pub fn sum(
+pub(crate) fn sum(
     name: &str,
     unit: &str,
     monotonic: bool,
@@ -118,7 +118,14 @@ pub fn sum(
     )
 }
 
-pub fn histogram(name: &str, unit: &str, time: u64, bounds: &[f64], counts: &[u64], sum: f64) -> Metric {
+pub(crate) fn histogram(
+    name: &str,
+    unit: &str,
+    time: u64,
+    bounds: &[f64],
+    counts: &[u64],
+    sum: f64,
+) -> Metric {
     let p = HistogramDataPoint {
         time_unix_nano: time,
         count: counts.iter().sum(),
@@ -137,7 +144,14 @@ pub fn histogram(name: &str, unit: &str, time: u64, bounds: &[f64], counts: &[u6
     )
 }
 
-pub fn exponential(name: &str, time: u64, scale: i32, offset: i32, counts: &[u64], zero: u64) -> Metric {
+pub(crate) fn exponential(
+    name: &str,
+    time: u64,
+    scale: i32,
+    offset: i32,
+    counts: &[u64],
+    zero: u64,
+) -> Metric {
     let p = ExponentialHistogramDataPoint {
         time_unix_nano: time,
         count: counts.iter().sum::<u64>() + zero,
@@ -160,7 +174,7 @@ pub fn exponential(name: &str, time: u64, scale: i32, offset: i32, counts: &[u64
     )
 }
 
-pub fn summary(name: &str, time: u64, count: u64, sum: f64, qs: &[(f64, f64)]) -> Metric {
+pub(crate) fn summary(name: &str, time: u64, count: u64, sum: f64, qs: &[(f64, f64)]) -> Metric {
     let p = SummaryDataPoint {
         time_unix_nano: time,
         count,
@@ -179,20 +193,20 @@ pub fn summary(name: &str, time: u64, count: u64, sum: f64, qs: &[(f64, f64)]) -
 
 /// One request the fake endpoint received.
 #[derive(Clone, Debug)]
-pub struct Received {
+pub(crate) struct Received {
     pub headers: http::HeaderMap,
     pub body: WriteRequest,
 }
 
 /// A remote-write endpoint answering with scripted statuses.
-pub struct FakeEndpoint {
+pub(crate) struct FakeEndpoint {
     pub addr: SocketAddr,
     pub received: Arc<Mutex<Vec<Received>>>,
 }
 
 impl FakeEndpoint {
     /// Answers request `n` (0-based) with `script(n)`: status and optional Retry-After.
-    pub async fn start(
+    pub(crate) async fn start(
         script: impl Fn(usize) -> (u16, Option<&'static str>) + Send + Sync + 'static,
     ) -> FakeEndpoint {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
@@ -242,11 +256,11 @@ impl FakeEndpoint {
         FakeEndpoint { addr, received }
     }
 
-    pub fn url(&self) -> String {
+    pub(crate) fn url(&self) -> String {
         format!("http://{}/api/v1/write", self.addr)
     }
 
-    pub fn requests(&self) -> Vec<Received> {
+    pub(crate) fn requests(&self) -> Vec<Received> {
         self.received.lock().unwrap().clone()
     }
 }

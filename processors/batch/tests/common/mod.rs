@@ -13,7 +13,7 @@ use otelcol_componenttest::{Sink, nop_settings};
 use otelcol_processor_batch::{BatchConfig, BatchProcessor};
 
 /// Spans named `{prefix}-0` .. `{prefix}-{n-1}` in one resource and scope.
-pub fn traces(prefix: &str, n: usize) -> Traces {
+pub(crate) fn traces(prefix: &str, n: usize) -> Traces {
     let spans = (0..n)
         .map(|i| Span {
             name: format!("{prefix}-{i}"),
@@ -32,13 +32,13 @@ pub fn traces(prefix: &str, n: usize) -> Traces {
 }
 
 /// The same spans with a client-metadata context.
-pub fn traces_with(prefix: &str, n: usize, key: &str, value: &str) -> Traces {
+pub(crate) fn traces_with(prefix: &str, n: usize, key: &str, value: &str) -> Traces {
     let mut t = traces(prefix, n);
     t.set_context(ctx(key, value));
     t
 }
 
-pub fn ctx(key: &str, value: &str) -> RequestContext {
+pub(crate) fn ctx(key: &str, value: &str) -> RequestContext {
     let mut info = ClientInfo::with_address(None);
     info.metadata
         .insert(key.to_ascii_lowercase(), vec![value.to_string()]);
@@ -46,7 +46,7 @@ pub fn ctx(key: &str, value: &str) -> RequestContext {
 }
 
 /// Span names in order.
-pub fn names(t: &Traces) -> Vec<String> {
+pub(crate) fn names(t: &Traces) -> Vec<String> {
     t.request()
         .resource_spans
         .iter()
@@ -56,15 +56,15 @@ pub fn names(t: &Traces) -> Vec<String> {
         .collect()
 }
 
-pub fn all_names(sink: &Sink<Traces>) -> Vec<String> {
+pub(crate) fn all_names(sink: &Sink<Traces>) -> Vec<String> {
     sink.all().iter().flat_map(names).collect()
 }
 
-pub fn expected(prefix: &str, n: usize) -> Vec<String> {
+pub(crate) fn expected(prefix: &str, n: usize) -> Vec<String> {
     (0..n).map(|i| format!("{prefix}-{i}")).collect()
 }
 
-pub fn processor(cfg: BatchConfig, next: SharedConsumer<Traces>) -> Arc<BatchProcessor<Traces>> {
+pub(crate) fn processor(cfg: BatchConfig, next: SharedConsumer<Traces>) -> Arc<BatchProcessor<Traces>> {
     Arc::new(BatchProcessor::new(
         &nop_settings("batch", Kind::Processor),
         &cfg,
@@ -76,7 +76,7 @@ pub fn processor(cfg: BatchConfig, next: SharedConsumer<Traces>) -> Arc<BatchPro
 /// that answers callers after the export (`wait_for_export`, the default,
 /// spelled out), so a test sees each caller's outcome; the group-commit and
 /// answer-when-buffered modes have their own tests.
-pub fn cfg(size: u32, max: u32, timeout_ms: u64) -> BatchConfig {
+pub(crate) fn cfg(size: u32, max: u32, timeout_ms: u64) -> BatchConfig {
     BatchConfig {
         send_batch_size: size,
         send_batch_max_size: max,
@@ -88,7 +88,7 @@ pub fn cfg(size: u32, max: u32, timeout_ms: u64) -> BatchConfig {
 }
 
 /// Group commit (`send_when_idle: true`, the default) with these sizes.
-pub fn idle_cfg(size: u32, max: u32) -> BatchConfig {
+pub(crate) fn idle_cfg(size: u32, max: u32) -> BatchConfig {
     BatchConfig {
         send_batch_size: size,
         send_batch_max_size: max,
@@ -97,7 +97,7 @@ pub fn idle_cfg(size: u32, max: u32) -> BatchConfig {
 }
 
 /// The default config, `wait_for_export: true` spelled out.
-pub fn waiting() -> BatchConfig {
+pub(crate) fn waiting() -> BatchConfig {
     BatchConfig {
         wait_for_export: true,
         ..BatchConfig::default()
@@ -106,7 +106,7 @@ pub fn waiting() -> BatchConfig {
 
 /// Forwards to a sink, failing the calls whose number (from 0) is in `fail`.
 #[derive(Debug)]
-pub struct FailSome {
+pub(crate) struct FailSome {
     pub sink: Arc<Sink<Traces>>,
     pub fail: Vec<usize>,
     pub error: ConsumeError,
@@ -114,7 +114,7 @@ pub struct FailSome {
 }
 
 impl FailSome {
-    pub fn new(fail: Vec<usize>, error: ConsumeError) -> Arc<Self> {
+    pub(crate) fn new(fail: Vec<usize>, error: ConsumeError) -> Arc<Self> {
         Arc::new(FailSome {
             sink: Sink::new(),
             fail,

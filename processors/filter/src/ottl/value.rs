@@ -163,7 +163,7 @@ fn lists_equal(a: &[AnyValue], b: &[AnyValue]) -> bool {
 /// numerically, strings and bytes bytewise, booleans with false < true, maps
 /// and lists only for (in)equality, nil equals only nil; any other pairing is
 /// "not equal" (`!=` is true, every other operator false). Never fails.
-pub fn compare(a: &Value<'_>, op: CmpOp, b: &Value<'_>) -> bool {
+pub(super) fn compare(a: &Value<'_>, op: CmpOp, b: &Value<'_>) -> bool {
     let ord: Option<Ordering> = match (a, b) {
         (Value::Nil, Value::Nil) => {
             return op == CmpOp::Eq;

@@ -20,24 +20,24 @@ use otelcol_receiver_otlp::{Config, OtlpReceiver};
 use tokio::sync::Notify;
 
 /// `n` generated spans (one resource, one scope).
-pub fn traces(n: usize) -> ExportTraceServiceRequest {
+pub(crate) fn traces(n: usize) -> ExportTraceServiceRequest {
     generate::traces(1, 1, n)
 }
 
 /// One generated gauge with `points` data points.
-pub fn metrics(points: usize) -> ExportMetricsServiceRequest {
+pub(crate) fn metrics(points: usize) -> ExportMetricsServiceRequest {
     generate::Generator::default()
         .points_per_metric(points)
         .metrics(1, 1, 1)
 }
 
 /// `n` generated log records (one resource, one scope).
-pub fn logs(n: usize) -> ExportLogsServiceRequest {
+pub(crate) fn logs(n: usize) -> ExportLogsServiceRequest {
     generate::logs(1, 1, n)
 }
 
 /// Both protocols on 127.0.0.1 port 0.
-pub fn loopback_config() -> Config {
+pub(crate) fn loopback_config() -> Config {
     Config {
         protocols: Protocols {
             grpc: Some(GrpcServerConfig::with_endpoint("127.0.0.1:0")),
@@ -47,14 +47,14 @@ pub fn loopback_config() -> Config {
 }
 
 /// Sinks for every signal.
-pub struct Sinks {
+pub(crate) struct Sinks {
     pub traces: Arc<Sink<otelcol_component::Traces>>,
     pub metrics: Arc<Sink<otelcol_component::Metrics>>,
     pub logs: Arc<Sink<otelcol_component::Logs>>,
 }
 
 impl Sinks {
-    pub fn new() -> Self {
+    pub(crate) fn new() -> Self {
         Sinks {
             traces: Sink::new(),
             metrics: Sink::new(),
@@ -62,7 +62,7 @@ impl Sinks {
         }
     }
 
-    pub fn consumers(&self) -> Consumers {
+    pub(crate) fn consumers(&self) -> Consumers {
         Consumers {
             traces: Some(self.traces.clone()),
             metrics: Some(self.metrics.clone()),
@@ -72,7 +72,7 @@ impl Sinks {
 }
 
 /// Creates and starts a receiver.
-pub async fn start(cfg: Config, next: Consumers) -> Arc<OtlpReceiver> {
+pub(crate) async fn start(cfg: Config, next: Consumers) -> Arc<OtlpReceiver> {
     let r = Arc::new(OtlpReceiver::new(
         &nop_settings("otlp", Kind::Receiver),
         cfg,
@@ -82,14 +82,14 @@ pub async fn start(cfg: Config, next: Consumers) -> Arc<OtlpReceiver> {
     r
 }
 
-pub struct HttpReply {
+pub(crate) struct HttpReply {
     pub status: StatusCode,
     pub headers: HeaderMap,
     pub body: Bytes,
 }
 
 /// Sends one HTTP/1.1 request.
-pub async fn send(
+pub(crate) async fn send(
     method: Method,
     addr: SocketAddr,
     path: &str,
@@ -116,11 +116,16 @@ pub async fn send(
 }
 
 /// POSTs with a content type.
-pub async fn post(addr: SocketAddr, path: &str, content_type: &str, body: impl Into<Bytes>) -> HttpReply {
+pub(crate) async fn post(
+    addr: SocketAddr,
+    path: &str,
+    content_type: &str,
+    body: impl Into<Bytes>,
+) -> HttpReply {
     send(Method::POST, addr, path, &[("content-type", content_type)], body).await
 }
 
-pub fn gzip(data: &[u8]) -> Vec<u8> {
+pub(crate) fn gzip(data: &[u8]) -> Vec<u8> {
     use std::io::Write;
     let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
     e.write_all(data).unwrap();
@@ -128,7 +133,7 @@ pub fn gzip(data: &[u8]) -> Vec<u8> {
 }
 
 /// A consumer that signals when a payload arrives and holds it until released.
-pub struct Gate<T: Payload> {
+pub(crate) struct Gate<T: Payload> {
     pub entered: Notify,
     pub release: Notify,
     pub sink: Arc<Sink<T>>,
@@ -141,7 +146,7 @@ impl<T: Payload> std::fmt::Debug for Gate<T> {
 }
 
 impl<T: Payload> Gate<T> {
-    pub fn new() -> Arc<Self> {
+    pub(crate) fn new() -> Arc<Self> {
         Arc::new(Gate {
             entered: Notify::new(),
             release: Notify::new(),

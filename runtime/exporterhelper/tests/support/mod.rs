@@ -80,12 +80,12 @@ fn store() -> &'static Arc<Store> {
 }
 
 /// Installs the recorder (call first in every test).
-pub fn init() {
+pub(crate) fn init() {
     store();
 }
 
 /// A counter's value for `exporter`.
-pub fn counter(name: &str, exporter: &str) -> u64 {
+pub(crate) fn counter(name: &str, exporter: &str) -> u64 {
     let key = format!("{name}|{exporter}");
     store()
         .values
@@ -97,7 +97,7 @@ pub fn counter(name: &str, exporter: &str) -> u64 {
 }
 
 /// A gauge's value for `exporter`.
-pub fn gauge(name: &str, exporter: &str) -> f64 {
+pub(crate) fn gauge(name: &str, exporter: &str) -> f64 {
     let key = format!("{name}|{exporter}");
     store()
         .values
@@ -109,7 +109,7 @@ pub fn gauge(name: &str, exporter: &str) -> f64 {
 }
 
 /// Traces with `n` spans named `name`.
-pub fn traces(n: usize, name: &str) -> Traces {
+pub(crate) fn traces(n: usize, name: &str) -> Traces {
     Traces::from_request(ExportTraceServiceRequest {
         resource_spans: vec![ResourceSpans {
             scope_spans: vec![ScopeSpans {
@@ -129,7 +129,7 @@ pub fn traces(n: usize, name: &str) -> Traces {
 /// A sender that answers from a script, then with a default answer, and
 /// records what it saw.
 #[derive(Debug)]
-pub struct Script {
+pub(crate) struct Script {
     answers: Mutex<VecDeque<Result<(), ConsumeError>>>,
     default: Result<(), ConsumeError>,
     pub calls: AtomicUsize,
@@ -144,7 +144,7 @@ pub struct Script {
 }
 
 impl Script {
-    pub fn new(answers: Vec<Result<(), ConsumeError>>, default: Result<(), ConsumeError>) -> Self {
+    pub(crate) fn new(answers: Vec<Result<(), ConsumeError>>, default: Result<(), ConsumeError>) -> Self {
         Script {
             answers: Mutex::new(answers.into()),
             default,
@@ -158,15 +158,15 @@ impl Script {
         }
     }
 
-    pub fn ok() -> Self {
+    pub(crate) fn ok() -> Self {
         Self::new(vec![], Ok(()))
     }
 
-    pub fn calls(&self) -> usize {
+    pub(crate) fn calls(&self) -> usize {
         self.calls.load(Ordering::SeqCst)
     }
 
-    pub fn received_items(&self) -> usize {
+    pub(crate) fn received_items(&self) -> usize {
         self.received
             .lock()
             .unwrap()
@@ -176,7 +176,7 @@ impl Script {
     }
 
     /// Seconds since `t0` of each attempt.
-    pub fn offsets(&self, t0: Instant) -> Vec<u64> {
+    pub(crate) fn offsets(&self, t0: Instant) -> Vec<u64> {
         self.times
             .lock()
             .unwrap()

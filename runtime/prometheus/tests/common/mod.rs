@@ -11,10 +11,10 @@ use otelcol_component::proto::metrics::v1::{
 };
 use otelcol_component::proto::resource::v1::Resource;
 
-pub const DELTA: i32 = AggregationTemporality::Delta as i32;
-pub const CUMULATIVE: i32 = AggregationTemporality::Cumulative as i32;
+pub(crate) const DELTA: i32 = AggregationTemporality::Delta as i32;
+pub(crate) const CUMULATIVE: i32 = AggregationTemporality::Cumulative as i32;
 
-pub fn kv(k: &str, v: &str) -> KeyValue {
+pub(crate) fn kv(k: &str, v: &str) -> KeyValue {
     KeyValue {
         key: k.into(),
         value: Some(AnyValue {
@@ -24,11 +24,11 @@ pub fn kv(k: &str, v: &str) -> KeyValue {
     }
 }
 
-pub fn service(name: &str, instance: &str) -> Vec<KeyValue> {
+pub(crate) fn service(name: &str, instance: &str) -> Vec<KeyValue> {
     vec![kv("service.name", name), kv("service.instance.id", instance)]
 }
 
-pub fn scope(name: &str, version: &str) -> InstrumentationScope {
+pub(crate) fn scope(name: &str, version: &str) -> InstrumentationScope {
     InstrumentationScope {
         name: name.into(),
         version: version.into(),
@@ -36,7 +36,7 @@ pub fn scope(name: &str, version: &str) -> InstrumentationScope {
     }
 }
 
-pub fn request(
+pub(crate) fn request(
     resource: Vec<KeyValue>,
     scope: InstrumentationScope,
     metrics: Vec<Metric>,
@@ -57,7 +57,7 @@ pub fn request(
     }
 }
 
-pub fn num(attrs: Vec<KeyValue>, start: u64, time: u64, v: f64) -> NumberDataPoint {
+pub(crate) fn num(attrs: Vec<KeyValue>, start: u64, time: u64, v: f64) -> NumberDataPoint {
     NumberDataPoint {
         attributes: attrs,
         start_time_unix_nano: start,
@@ -67,7 +67,7 @@ pub fn num(attrs: Vec<KeyValue>, start: u64, time: u64, v: f64) -> NumberDataPoi
     }
 }
 
-pub fn int(attrs: Vec<KeyValue>, start: u64, time: u64, v: i64) -> NumberDataPoint {
+pub(crate) fn int(attrs: Vec<KeyValue>, start: u64, time: u64, v: i64) -> NumberDataPoint {
     NumberDataPoint {
         attributes: attrs,
         start_time_unix_nano: start,
@@ -87,11 +87,11 @@ fn metric(name: &str, unit: &str, desc: &str, data: Data) -> Metric {
     }
 }
 
-pub fn gauge(name: &str, unit: &str, desc: &str, points: Vec<NumberDataPoint>) -> Metric {
+pub(crate) fn gauge(name: &str, unit: &str, desc: &str, points: Vec<NumberDataPoint>) -> Metric {
     metric(name, unit, desc, Data::Gauge(Gauge { data_points: points }))
 }
 
-pub fn sum(
+pub(crate) fn sum(
     name: &str,
     unit: &str,
     desc: &str,
@@ -111,7 +111,7 @@ pub fn sum(
     )
 }
 
-pub fn hpoint(
+pub(crate) fn hpoint(
     attrs: Vec<KeyValue>,
     start: u64,
     time: u64,
@@ -131,7 +131,7 @@ pub fn hpoint(
     }
 }
 
-pub fn histogram(
+pub(crate) fn histogram(
     name: &str,
     unit: &str,
     desc: &str,
@@ -149,7 +149,7 @@ pub fn histogram(
     )
 }
 
-pub fn expoint(
+pub(crate) fn expoint(
     time: u64,
     scale: i32,
     offset: i32,
@@ -170,7 +170,7 @@ pub fn expoint(
     }
 }
 
-pub fn exponential(
+pub(crate) fn exponential(
     name: &str,
     unit: &str,
     temporality: i32,
@@ -188,9 +188,9 @@ pub fn exponential(
 }
 
 /// `(count, sum, [(quantile, value)])`.
-pub type SummaryPoint<'a> = (u64, f64, &'a [(f64, f64)]);
+pub(crate) type SummaryPoint<'a> = (u64, f64, &'a [(f64, f64)]);
 
-pub fn summary(name: &str, points: Vec<SummaryPoint<'_>>) -> Metric {
+pub(crate) fn summary(name: &str, points: Vec<SummaryPoint<'_>>) -> Metric {
     let data_points = points
         .into_iter()
         .map(|(count, sum, qs)| SummaryDataPoint {
@@ -210,7 +210,7 @@ pub fn summary(name: &str, points: Vec<SummaryPoint<'_>>) -> Metric {
     metric(name, "s", "a summary", Data::Summary(Summary { data_points }))
 }
 
-pub fn exemplar(value: f64, trace: u8) -> Exemplar {
+pub(crate) fn exemplar(value: f64, trace: u8) -> Exemplar {
     Exemplar {
         time_unix_nano: 1_500_000_000,
         trace_id: vec![trace; 16],

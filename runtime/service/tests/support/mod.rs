@@ -13,20 +13,20 @@ use serde::{Deserialize, Serialize};
 
 /// Shared record of lifecycle calls, in order.
 #[derive(Debug, Default, Clone)]
-pub struct Journal(Arc<Mutex<Vec<String>>>);
+pub(crate) struct Journal(Arc<Mutex<Vec<String>>>);
 
 impl Journal {
-    pub fn push(&self, s: String) {
+    pub(crate) fn push(&self, s: String) {
         self.0.lock().unwrap().push(s);
     }
-    pub fn entries(&self) -> Vec<String> {
+    pub(crate) fn entries(&self) -> Vec<String> {
         self.0.lock().unwrap().clone()
     }
 }
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
-pub struct TestConfig {
+pub(crate) struct TestConfig {
     pub tag: String,
     pub fail_start: bool,
 }
@@ -41,7 +41,7 @@ impl ComponentConfig for TestConfig {
 
 // ---------- receiver: hands its consumers to the test ----------
 #[derive(Debug)]
-pub struct TestReceiver {
+pub(crate) struct TestReceiver {
     id: String,
     journal: Journal,
     pub next: Consumers,
@@ -63,7 +63,7 @@ impl Component for TestReceiver {
 }
 
 #[derive(Clone, Default, Debug)]
-pub struct ReceiverFactoryT {
+pub(crate) struct ReceiverFactoryT {
     pub journal: Journal,
     pub created: Arc<Mutex<Vec<Arc<TestReceiver>>>>,
 }
@@ -96,7 +96,7 @@ impl ReceiverFactory for ReceiverFactoryT {
 
 // ---------- processor: appends its tag to span names ----------
 #[derive(Debug)]
-pub struct TagProcessor {
+pub(crate) struct TagProcessor {
     id: String,
     tag: String,
     journal: Journal,
@@ -131,7 +131,7 @@ impl Component for TagProcessor {
 }
 
 #[derive(Clone, Default, Debug)]
-pub struct ProcessorFactoryT {
+pub(crate) struct ProcessorFactoryT {
     pub journal: Journal,
     pub creates: Arc<Mutex<usize>>,
     /// `Settings::telemetry.detailed_metrics` of each create.
@@ -168,7 +168,7 @@ impl ProcessorFactory for ProcessorFactoryT {
 
 // ---------- exporter: a sink per id ----------
 #[derive(Debug)]
-pub struct SinkExporter {
+pub(crate) struct SinkExporter {
     id: String,
     journal: Journal,
     pub traces: Arc<Sink<Traces>>,
@@ -195,7 +195,7 @@ impl Exporter for SinkExporter {
 }
 
 #[derive(Clone, Default, Debug)]
-pub struct ExporterFactoryT {
+pub(crate) struct ExporterFactoryT {
     pub journal: Journal,
     pub created: Arc<Mutex<Vec<(String, Vec<Signal>, Arc<SinkExporter>)>>>,
 }
@@ -233,7 +233,7 @@ impl ExporterFactory for ExporterFactoryT {
 }
 
 #[derive(Debug)]
-pub struct Kit {
+pub(crate) struct Kit {
     pub journal: Journal,
     pub receivers: ReceiverFactoryT,
     pub processors: ProcessorFactoryT,
@@ -241,7 +241,7 @@ pub struct Kit {
 }
 
 impl Kit {
-    pub fn new() -> Self {
+    pub(crate) fn new() -> Self {
         let journal = Journal::default();
         Kit {
             receivers: ReceiverFactoryT {
@@ -259,7 +259,7 @@ impl Kit {
             journal,
         }
     }
-    pub fn factories(&self) -> otelcol_service::Factories {
+    pub(crate) fn factories(&self) -> otelcol_service::Factories {
         otelcol_service::Factories::builder()
             .receiver(self.receivers.clone())
             .processor(self.processors.clone())
@@ -267,7 +267,7 @@ impl Kit {
             .build()
             .unwrap()
     }
-    pub fn exporter(&self, id: &str) -> Arc<SinkExporter> {
+    pub(crate) fn exporter(&self, id: &str) -> Arc<SinkExporter> {
         self.exporters
             .created
             .lock()
@@ -280,7 +280,7 @@ impl Kit {
     }
 }
 
-pub fn spans(names: &[&str]) -> Traces {
+pub(crate) fn spans(names: &[&str]) -> Traces {
     Traces::from_request(ExportTraceServiceRequest {
         resource_spans: vec![ResourceSpans {
             scope_spans: vec![ScopeSpans {
@@ -305,7 +305,7 @@ pub fn spans(names: &[&str]) -> Traces {
     })
 }
 
-pub fn span_names(t: &Traces) -> Vec<String> {
+pub(crate) fn span_names(t: &Traces) -> Vec<String> {
     t.request()
         .resource_spans
         .iter()
