@@ -25,7 +25,8 @@ mod compile;
 mod config;
 mod factory;
 mod legacy;
-pub mod ottl;
+/// The OTTL conditions (the `otelcol-ottl` crate), re-exported.
+pub use otelcol_ottl as ottl;
 mod processor;
 mod signals;
 

@@ -1,5 +1,5 @@
 //! A boolean-condition subset of the OpenTelemetry Transformation Language
-//! (OTTL), as the filter processor uses it: a lexer, a parser to a syntax
+//! (OTTL), as the filter processor and the routing connector use it: a lexer, a parser to a syntax
 //! tree, and an evaluator that reads the OTLP protobuf types in place.
 //!
 //! Conditions are parsed and compiled against a [`ContextKind`] once, at
