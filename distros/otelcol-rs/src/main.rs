@@ -40,6 +40,7 @@ fn main() -> ExitCode {
         .extension(otelcol_extension_pprof::factory())
         .extension(otelcol_extension_zpages::factory())
         .connector(otelcol_connector_forward::factory())
+        .connector(otelcol_connector_routing::factory())
         .build()
     {
         Ok(f) => f,

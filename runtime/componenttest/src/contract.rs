@@ -3,11 +3,13 @@
 
 use std::future::Future;
 
-use otelcol_component::{ExporterFactory, ExtensionFactory, ProcessorFactory, ReceiverFactory};
+use otelcol_component::{
+    ConnectorFactory, ExporterFactory, ExtensionFactory, ProcessorFactory, ReceiverFactory,
+};
 
 use crate::lifecycle::{
-    Expect, check_exporter_lifecycle, check_extension_lifecycle, check_processor_data,
-    check_receiver_lifecycle, parse_config,
+    Expect, check_connector_lifecycle, check_exporter_lifecycle, check_extension_lifecycle,
+    check_processor_data, check_receiver_lifecycle, parse_config,
 };
 
 /// Runs a check on a fresh multi-threaded runtime and panics with its
@@ -49,6 +51,11 @@ pub async fn extension<F: ExtensionFactory>(factory: F, config: &str) -> Result<
     check_extension_lifecycle(&factory, &cfg).await
 }
 
+/// The connector lifecycle contract (every supported signal pair).
+pub async fn connector<F: ConnectorFactory>(factory: F, config: &str) -> Result<(), String> {
+    check_connector_lifecycle(&factory, config).await
+}
+
 /// Generates a component's contract tests, in a module `contract`.
 ///
 /// ```ignore
@@ -56,6 +63,7 @@ pub async fn extension<F: ExtensionFactory>(factory: F, config: &str) -> Result<
 /// otelcol_componenttest::component_tests!(exporter: my::factory(), config: "endpoint: 127.0.0.1:4317");
 /// otelcol_componenttest::component_tests!(receiver: my::factory(), config: "");
 /// otelcol_componenttest::component_tests!(extension: my::factory(), config: "");
+/// otelcol_componenttest::component_tests!(connector: my::factory(), config: "pipelines: [{signal}/contract]");
 /// ```
 ///
 /// `factory` is an expression evaluated in each test; `config` is YAML as it
@@ -63,7 +71,9 @@ pub async fn extension<F: ExtensionFactory>(factory: F, config: &str) -> Result<
 /// that gives a `&str` or `String`, so a helper function can build it, e.g.
 /// with a temporary path). For processors, `expect` says what reaches the
 /// next consumer ([`Expect`](crate::Expect): `Unchanged`, `SameItems`,
-/// `AtMostSent`). `default_config: Invalid` (before `config`) declares a
+/// `AtMostSent`). A connector's check feeds one pipeline per output signal,
+/// `<signal>/contract`; `{signal}` in `config` is replaced by the output
+/// signal of the pair under test. `default_config: Invalid` (before `config`) declares a
 /// component whose default config must be completed (see
 /// [`DefaultConfig`](crate::DefaultConfig)).
 ///

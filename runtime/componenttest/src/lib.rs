@@ -35,8 +35,9 @@ mod contract;
 pub mod generate;
 mod lifecycle;
 pub use lifecycle::{
-    DefaultConfig, Expect, check_exporter_lifecycle, check_extension_lifecycle, check_factory,
-    check_processor_data, check_processor_lifecycle, check_receiver_lifecycle, parse_config,
+    DefaultConfig, Expect, check_connector_lifecycle, check_exporter_lifecycle, check_extension_lifecycle,
+    check_factory, check_processor_data, check_processor_lifecycle, check_receiver_lifecycle,
+    contract_pipeline, parse_config,
 };
 
 #[doc(hidden)]

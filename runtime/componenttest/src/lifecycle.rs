@@ -7,9 +7,9 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use otelcol_component::{
-    ComponentConfig, ComponentType, Consumers, Exporter, ExporterFactory, ExtensionFactory, Factory, Kind,
-    Logs, Metrics, Payload, Processor, ProcessorFactory, ReceiverFactory, Settings, SharedConsumer, Signal,
-    Traces,
+    ComponentConfig, ComponentType, ConnectorFactory, Consumers, Exporter, ExporterFactory, ExtensionFactory,
+    Factory, Kind, Logs, Metrics, Payload, PipelineId, Processor, ProcessorFactory, ReceiverFactory, Router,
+    Settings, SharedConsumer, Signal, Traces,
 };
 
 use crate::{NopHost, Sink, StatusHost, generate, nop_settings};
@@ -107,7 +107,102 @@ pub fn check_factory<F: Factory>(
         }
         Err(_) => {}
     }
-    parse_config::<F::Config>(config).map_err(|e| format!("config {config:?} refused: {e}"))?;
+    // A connector's contract config names its pipeline as `{signal}/contract`.
+    let config = config.replace("{signal}", "traces");
+    parse_config::<F::Config>(&config).map_err(|e| format!("config {config:?} refused: {e}"))?;
+    Ok(())
+}
+
+/// The pipeline a connector's contract check feeds: `<signal>/contract`.
+pub fn contract_pipeline(signal: Signal) -> PipelineId {
+    // "contract" is a valid name for every signal.
+    PipelineId::new(signal, Some("contract")).unwrap_or_else(|_| unreachable!("valid pipeline name"))
+}
+
+fn one_consumer<T: Payload>(mut v: Vec<SharedConsumer<T>>) -> Option<SharedConsumer<T>> {
+    v.pop()
+}
+
+async fn connector_pair<F: ConnectorFactory, A: Payload, B: Payload>(
+    factory: &F,
+    config: &str,
+) -> Result<(), String> {
+    let pair = format!("{} to {}", A::SIGNAL, B::SIGNAL);
+    let yaml = config.replace("{signal}", B::SIGNAL.as_str());
+    let cfg =
+        parse_config::<F::Config>(&yaml).map_err(|e| format!("{pair}: config {yaml:?} refused: {e}"))?;
+    let set = nop_settings(factory.type_name(), Kind::Connector);
+    let sink = Sink::<B>::new();
+    let router = || {
+        Router::new(
+            vec![(contract_pipeline(B::SIGNAL), sink.clone() as SharedConsumer<B>)],
+            one_consumer::<B>,
+        )
+    };
+    let c = factory
+        .create::<A, B>(&set, &cfg, router())
+        .map_err(|e| format!("{pair}: create: {e}"))?;
+    c.shutdown()
+        .await
+        .map_err(|e| format!("{pair}: shutdown without start: {e}"))?;
+    let c = factory
+        .create::<A, B>(&set, &cfg, router())
+        .map_err(|e| format!("{pair}: create: {e}"))?;
+    let host = StatusHost::new();
+    c.start(host.clone())
+        .await
+        .map_err(|e| format!("{pair}: start: {e}"))?;
+    c.consume(sample::<A>())
+        .await
+        .map_err(|e| format!("{pair}: consume: {e}"))?;
+    c.shutdown().await.map_err(|e| format!("{pair}: shutdown: {e}"))?;
+    let after = sink.payload_count();
+    tokio::time::sleep(AFTER_SHUTDOWN).await;
+    if sink.payload_count() != after {
+        return Err(format!(
+            "{pair}: output reached the pipeline after shutdown returned"
+        ));
+    }
+    c.shutdown()
+        .await
+        .map_err(|e| format!("{pair}: second shutdown: {e}"))?;
+    host.no_errors()
+}
+
+/// Checks a connector factory for every signal pair it supports: the config
+/// (with `{signal}` replaced by the output signal, so routes can name the
+/// check's pipeline `{signal}/contract`) validates; shutdown without start;
+/// start → consume generated data → shutdown; nothing reaches the
+/// pipeline after shutdown returned; a second shutdown; no error status.
+pub async fn check_connector_lifecycle<F: ConnectorFactory>(factory: &F, config: &str) -> Result<(), String> {
+    async fn to<F: ConnectorFactory, A: Payload>(
+        factory: &F,
+        config: &str,
+        to: Signal,
+    ) -> Result<(), String> {
+        match to {
+            Signal::Traces => connector_pair::<F, A, Traces>(factory, config).await,
+            Signal::Metrics => connector_pair::<F, A, Metrics>(factory, config).await,
+            Signal::Logs => connector_pair::<F, A, Logs>(factory, config).await,
+        }
+    }
+    let mut pairs = 0;
+    for from in Signal::ALL {
+        for t in Signal::ALL {
+            if factory.stability(from, t).is_none() {
+                continue;
+            }
+            pairs += 1;
+            match from {
+                Signal::Traces => to::<F, Traces>(factory, config, t).await?,
+                Signal::Metrics => to::<F, Metrics>(factory, config, t).await?,
+                Signal::Logs => to::<F, Logs>(factory, config, t).await?,
+            }
+        }
+    }
+    if pairs == 0 {
+        return Err("the factory supports no signal pair".into());
+    }
     Ok(())
 }
 
