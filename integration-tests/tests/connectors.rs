@@ -1,6 +1,6 @@
 //! Connectors in the real binary: `routing` by a tenant header (request
-//! context) and by resource attribute, and `forward`, each into its own
-//! file exporter.
+//! context) and by resource attribute, `forward` and `count`, each into its
+//! own file exporter.
 
 use std::collections::BTreeSet;
 use std::path::Path;
@@ -28,6 +28,7 @@ connectors:
       - condition: attributes["service.name"] == "checkout"
         pipelines: [traces/checkout]
   forward:
+  count:
 exporters:
   file/acme: {path: '{dir}/acme.jsonl'}
   file/ecorp: {path: '{dir}/ecorp.jsonl'}
@@ -35,16 +36,18 @@ exporters:
   file/checkout: {path: '{dir}/checkout.jsonl'}
   file/rest: {path: '{dir}/rest.jsonl'}
   file/all: {path: '{dir}/all.jsonl'}
+  file/counts: {path: '{dir}/counts.jsonl'}
 service:
   pipelines:
-    logs/in: {receivers: [otlp], exporters: [routing/tenant]}
+    logs/in: {receivers: [otlp], exporters: [routing/tenant, count]}
     logs/acme: {receivers: [routing/tenant], exporters: [file/acme]}
     logs/ecorp: {receivers: [routing/tenant], exporters: [file/ecorp]}
     logs/other: {receivers: [routing/tenant], exporters: [file/other]}
-    traces/in: {receivers: [otlp], exporters: [routing/service, forward]}
+    traces/in: {receivers: [otlp], exporters: [routing/service, forward, count]}
     traces/checkout: {receivers: [routing/service], exporters: [file/checkout]}
     traces/rest: {receivers: [routing/service], exporters: [file/rest]}
     traces/all: {receivers: [forward], exporters: [file/all]}
+    metrics/counts: {receivers: [count], exporters: [file/counts]}
 "#;
 
 fn log_body(text: &str) -> Vec<u8> {
@@ -88,6 +91,25 @@ fn services(path: &Path) -> BTreeSet<(String, String)> {
         }
     }
     out
+}
+
+/// The sum of every data point of metric `name` in a file exporter's output.
+fn total(path: &Path, name: &str) -> i64 {
+    read_json_lines(path)
+        .iter()
+        .flat_map(|l| l["resourceMetrics"].as_array().cloned().unwrap_or_default())
+        .flat_map(|r| r["scopeMetrics"].as_array().cloned().unwrap_or_default())
+        .flat_map(|s| s["metrics"].as_array().cloned().unwrap_or_default())
+        .filter(|m| m["name"] == name)
+        .flat_map(|m| m["sum"]["dataPoints"].as_array().cloned().unwrap_or_default())
+        .map(|p| {
+            p["asInt"]
+                .as_str()
+                .and_then(|s| s.parse::<i64>().ok())
+                .or_else(|| p["asInt"].as_i64())
+                .unwrap_or_default()
+        })
+        .sum()
 }
 
 fn set(items: &[&str]) -> BTreeSet<String> {
@@ -157,6 +179,11 @@ fn routing_by_tenant_header_and_resource_and_forwarding() {
         [pair("checkout", "pay"), pair("cart", "add")].into(),
         "{logs}"
     );
+    // count: every log record and span sent, whatever route it took.
+    let counts = dir.join("counts.jsonl");
+    assert_eq!(total(&counts, "log.record.count"), 6, "{logs}");
+    assert_eq!(total(&counts, "trace.span.count"), 2, "{logs}");
+    assert_eq!(total(&counts, "trace.span.event.count"), 0, "{logs}");
 }
 
 #[test]

@@ -41,6 +41,7 @@ fn main() -> ExitCode {
         .extension(otelcol_extension_zpages::factory())
         .connector(otelcol_connector_forward::factory())
         .connector(otelcol_connector_routing::factory())
+        .connector(otelcol_connector_count::factory())
         .build()
     {
         Ok(f) => f,
