@@ -40,8 +40,11 @@ fn router(sink: &std::sync::Arc<Sink<Metrics>>) -> Router<Metrics> {
     )
 }
 
-/// (metric name, attributes, value) of every data point the sink got, sorted.
-fn points(sink: &Sink<Metrics>) -> Vec<(String, Vec<(String, String)>, i64)> {
+/// A data point: metric name, attributes, value.
+type Point = (String, Vec<(String, String)>, i64);
+
+/// Every data point the sink got, sorted.
+fn points(sink: &Sink<Metrics>) -> Vec<Point> {
     let mut out = Vec::new();
     for m in sink.all() {
         for rm in &m.request().resource_metrics {
