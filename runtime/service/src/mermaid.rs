@@ -1,5 +1,6 @@
 //! `otelcol-rs graph`: the configured pipelines as a Mermaid flowchart,
-//! receivers → processors → exporters per signal.
+//! receivers → processors → exporters per signal, connectors (hexagons)
+//! between the pipelines they join.
 
 use std::collections::BTreeSet;
 use std::fmt::Write;
@@ -29,8 +30,28 @@ fn label(text: &str) -> String {
 /// processors are one node per pipeline, inside that pipeline's subgraph.
 pub fn render(cfg: &ValidatedConfig) -> String {
     let mut out = String::from("flowchart LR\n");
-    let receivers: BTreeSet<&ComponentId> = cfg.pipelines.values().flat_map(|p| &p.receivers).collect();
-    let exporters: BTreeSet<&ComponentId> = cfg.pipelines.values().flat_map(|p| &p.exporters).collect();
+    let is_connector = |id: &ComponentId| cfg.connectors.contains_key(id);
+    let node = |id: &ComponentId, prefix: &str| {
+        node_id(if is_connector(id) { "con_" } else { prefix }, &id.to_string())
+    };
+    let receivers: BTreeSet<&ComponentId> = cfg
+        .pipelines
+        .values()
+        .flat_map(|p| &p.receivers)
+        .filter(|id| !is_connector(id))
+        .collect();
+    let exporters: BTreeSet<&ComponentId> = cfg
+        .pipelines
+        .values()
+        .flat_map(|p| &p.exporters)
+        .filter(|id| !is_connector(id))
+        .collect();
+    let connectors: BTreeSet<&ComponentId> = cfg
+        .pipelines
+        .values()
+        .flat_map(|p| p.receivers.iter().chain(&p.exporters))
+        .filter(|id| is_connector(id))
+        .collect();
     out.push_str("    subgraph receivers[\"Receivers\"]\n        direction TB\n");
     for r in &receivers {
         let _ = writeln!(
@@ -60,19 +81,27 @@ pub fn render(cfg: &ValidatedConfig) -> String {
         let first = pnodes.first().cloned().unwrap_or_else(|| format!("{sg}__in"));
         let last = pnodes.last().cloned().unwrap_or_else(|| format!("{sg}__in"));
         for r in &p.receivers {
-            let _ = writeln!(
-                out,
-                "    {} -->|{}| {first}",
-                node_id("rcv_", &r.to_string()),
-                pid.signal()
-            );
+            let _ = writeln!(out, "    {} -->|{}| {first}", node(r, "rcv_"), pid.signal());
         }
         for w in pnodes.windows(2) {
             let _ = writeln!(out, "    {} --> {}", w[0], w[1]);
         }
         for e in &p.exporters {
-            let _ = writeln!(out, "    {last} --> {}", node_id("exp_", &e.to_string()));
+            let _ = writeln!(out, "    {last} --> {}", node(e, "exp_"));
         }
+    }
+    if !connectors.is_empty() {
+        // A connector is an exporter of some pipelines and a receiver of others.
+        out.push_str("    subgraph connectors[\"Connectors\"]\n        direction TB\n");
+        for c in &connectors {
+            let _ = writeln!(
+                out,
+                "        {}{{{{\"{}\"}}}}",
+                node_id("con_", &c.to_string()),
+                label(&c.to_string())
+            );
+        }
+        out.push_str("    end\n");
     }
     out.push_str("    subgraph exporters[\"Exporters\"]\n        direction TB\n");
     for e in &exporters {

@@ -7,7 +7,7 @@ mod support;
 
 use otelcol_component::BuildInfo;
 use otelcol_service::config::ConfigSource;
-use otelcol_service::graph::build;
+use otelcol_service::graph::build_with;
 use otelcol_service::service::Service;
 use otelcol_service::{ConfigErrors, Factories, Resolved, ValidatedConfig, validate};
 use support::*;
@@ -49,7 +49,9 @@ service:
 async fn a_connector_feeds_every_pipeline_that_receives_from_it() {
     let kit = Kit::new();
     let cfg = load(&kit, JOINED).unwrap();
-    let graph = build(&cfg, &BuildInfo::default()).unwrap();
+    let recorder = otelcol_service::selfmetrics::SelfRecorder::default();
+    let meter = otelcol_component::Meter::new(std::sync::Arc::new(recorder.clone()));
+    let graph = build_with(&cfg, &BuildInfo::default(), meter).unwrap();
     assert_eq!(
         graph.connectors.len(),
         1,
@@ -81,6 +83,29 @@ async fn a_connector_feeds_every_pipeline_that_receives_from_it() {
     assert_eq!(names("sink/1"), ["s+a", "s+a"]);
     // sink/2: through the connector and traces/out1's processor.
     assert_eq!(names("sink/2"), ["s+a+b"]);
+    // The connector's edges are counted: one span in, one out to each pipeline.
+    let registry = recorder.registry();
+    let label = |l: &[(String, String)], k: &str| {
+        l.iter()
+            .find(|(key, _)| key == k)
+            .map(|(_, v)| v.clone())
+            .unwrap_or_default()
+    };
+    let consumed = registry.counter_values("otelcol_connector_consumed_items");
+    assert_eq!(consumed.len(), 1, "{consumed:?}");
+    assert_eq!(label(&consumed[0].0, "connector"), "forward");
+    assert_eq!(label(&consumed[0].0, "otel_signal"), "traces");
+    assert_eq!(consumed[0].1, 1);
+    let mut produced: Vec<(String, u64)> = registry
+        .counter_values("otelcol_connector_produced_items")
+        .iter()
+        .map(|(l, v)| (label(l, "pipeline"), *v))
+        .collect();
+    produced.sort();
+    assert_eq!(
+        produced,
+        [("traces/out1".to_string(), 1), ("traces/out2".to_string(), 1)]
+    );
 
     service.shutdown().await;
     let journal = kit.journal.entries();
@@ -108,6 +133,21 @@ async fn a_connector_feeds_every_pipeline_that_receives_from_it() {
         at("shutdown processor tag/b") < at("shutdown exporter sink/2"),
         "{journal:?}"
     );
+}
+
+#[test]
+fn the_graph_draws_connectors_between_pipelines() {
+    let g = otelcol_service::mermaid::render(&load(&Kit::new(), JOINED).unwrap());
+    assert!(g.contains("subgraph connectors[\"Connectors\"]"), "{g}");
+    assert!(g.contains("con_forward{{\"forward\"}}"), "{g}");
+    // traces/in's last processor feeds the connector; it feeds both out pipelines.
+    assert!(g.contains("pipe_traces_in__tag_a --> con_forward"), "{g}");
+    assert!(
+        g.contains("con_forward -->|traces| pipe_traces_out1__tag_b"),
+        "{g}"
+    );
+    assert!(g.contains("con_forward -->|traces| pipe_traces_out2__in"), "{g}");
+    assert!(!g.contains("exp_forward") && !g.contains("rcv_forward"), "{g}");
 }
 
 fn refused(yaml: &str) -> String {

@@ -136,14 +136,24 @@ fn build_connector<F: Payload, T: Payload>(
             .get(pid)
             .and_then(|c| c.get::<T>())
             .ok_or_else(|| err(CreateError::Other(format!("pipeline {pid} not built"))))?;
-        targets.push((pid.clone(), entry.clone()));
+        let produced: SharedConsumer<T> = Arc::new(Counted::connector_produced(
+            &edge.id,
+            pid,
+            entry.clone(),
+            &common.telemetry.meter,
+        ));
+        targets.push((pid.clone(), produced));
     }
     let router = Router::new(targets, fanout::<T>);
     let conn = c
         .factory
         .create::<F, T>(&common.settings(&edge.id, Kind::Connector), &c.config, router)
         .map_err(err)?;
-    let input: SharedConsumer<F> = conn.clone();
+    let input: SharedConsumer<F> = Arc::new(Counted::connector_consumed(
+        &edge.id,
+        conn.clone(),
+        &common.telemetry.meter,
+    ));
     Ok((Box::new(input), conn as Arc<dyn Component>))
 }
 
