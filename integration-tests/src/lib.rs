@@ -10,7 +10,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::io::{BufRead, BufReader, Read, Write};
-use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::net::{SocketAddr, TcpStream};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, ExitStatus, Stdio};
 use std::sync::{Arc, Mutex};
@@ -52,17 +52,26 @@ pub fn shared_dir() -> PathBuf {
     p
 }
 
-/// A free TCP port on 127.0.0.1, found by binding port 0 and releasing it.
+/// A free TCP port on 127.0.0.1, reserved for the rest of this test
+/// process: a socket bound to it with `SO_REUSEADDR` that never listens
+/// stays open, so the kernel never hands the port to another `bind(0)`
+/// (no other test, nor a collector's own port-0 listener, can take it),
+/// while the process the test starts binds it all the same (every listener
+/// here — tokio's, std's, Go's — sets `SO_REUSEADDR`, and a socket that does
+/// not listen does not conflict). Until it is bound, connecting is refused.
 ///
-/// Racy: another process may take the port before the collector binds it.
-/// Prefer port 0 in the config and [`Collector::listen_addr`] (the collector
-/// binds once and logs the address); this remains for peers that cannot
-/// report the port they bound (Prometheus, Python servers).
+/// Prefer port 0 in the config and [`Collector::listen_addr`] where the
+/// port need not be known before the process starts.
 pub fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .map(|a| a.port())
-        .expect("free port")
+    static HELD: Mutex<Vec<tokio::net::TcpSocket>> = Mutex::new(Vec::new());
+    let socket = tokio::net::TcpSocket::new_v4().expect("socket");
+    socket.set_reuseaddr(true).expect("SO_REUSEADDR");
+    socket
+        .bind(SocketAddr::from(([127, 0, 0, 1], 0)))
+        .expect("bind a loopback port");
+    let port = socket.local_addr().expect("bound address").port();
+    HELD.lock().unwrap_or_else(|p| p.into_inner()).push(socket);
+    port
 }
 
 /// A loopback port nothing listens on, held for as long as this value

@@ -233,13 +233,8 @@ fn sighup_reloads_the_config_and_bad_reloads_keep_running() {
         )
     };
     // The reload must find the same port again, so the receiver cannot take
-    // port 0; the collector's own /metrics stays off so that it does not
-    // bind an ephemeral port that could be the one just chosen here.
-    let mut c = Collector::start(
-        &cfg("before.jsonl"),
-        &["--set=service.telemetry.metrics.level=none"],
-        &[addr],
-    );
+    // port 0 (`free_port` keeps the port reserved for this test process).
+    let mut c = Collector::start(&cfg("before.jsonl"), &[], &[addr]);
     let body =
         b"{\"resourceLogs\":[{\"scopeLogs\":[{\"logRecords\":[{\"body\":{\"stringValue\":\"x\"}}]}]}]}";
     let post = || {

@@ -4,7 +4,7 @@
 #![allow(dead_code)]
 
 use std::io::{Read, Write};
-use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::net::{SocketAddr, TcpStream};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
@@ -59,12 +59,20 @@ pub(crate) fn get(addr: SocketAddr, path: &str, extra_headers: &[(&str, &str)]) 
     })
 }
 
-/// A free TCP port on 127.0.0.1.
+/// A free TCP port on 127.0.0.1, reserved for the rest of this test process
+/// by a socket bound with `SO_REUSEADDR` that never listens: no other
+/// `bind(0)` gets it, and the server the test starts (tokio's or Go's
+/// listener, both with `SO_REUSEADDR`) binds it all the same.
 pub(crate) fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .map(|a| a.port())
-        .expect("no free port")
+    static HELD: std::sync::Mutex<Vec<tokio::net::TcpSocket>> = std::sync::Mutex::new(Vec::new());
+    let socket = tokio::net::TcpSocket::new_v4().expect("socket");
+    socket.set_reuseaddr(true).expect("SO_REUSEADDR");
+    socket
+        .bind(SocketAddr::from(([127, 0, 0, 1], 0)))
+        .expect("bind a loopback port");
+    let port = socket.local_addr().expect("bound address").port();
+    HELD.lock().unwrap_or_else(|p| p.into_inner()).push(socket);
+    port
 }
 
 fn percent_encode(s: &str) -> String {
