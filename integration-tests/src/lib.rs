@@ -53,25 +53,13 @@ pub fn shared_dir() -> PathBuf {
 }
 
 /// A free TCP port on 127.0.0.1, reserved for the rest of this test
-/// process: a socket bound to it with `SO_REUSEADDR` that never listens
-/// stays open, so the kernel never hands the port to another `bind(0)`
-/// (no other test, nor a collector's own port-0 listener, can take it),
-/// while the process the test starts binds it all the same (every listener
-/// here — tokio's, std's, Go's — sets `SO_REUSEADDR`, and a socket that does
-/// not listen does not conflict). Until it is bound, connecting is refused.
+/// process ([`otelcol_componenttest::reserved_port`]): nothing else can be
+/// handed it before the process the test starts binds it.
 ///
 /// Prefer port 0 in the config and [`Collector::listen_addr`] where the
 /// port need not be known before the process starts.
 pub fn free_port() -> u16 {
-    static HELD: Mutex<Vec<tokio::net::TcpSocket>> = Mutex::new(Vec::new());
-    let socket = tokio::net::TcpSocket::new_v4().expect("socket");
-    socket.set_reuseaddr(true).expect("SO_REUSEADDR");
-    socket
-        .bind(SocketAddr::from(([127, 0, 0, 1], 0)))
-        .expect("bind a loopback port");
-    let port = socket.local_addr().expect("bound address").port();
-    HELD.lock().unwrap_or_else(|p| p.into_inner()).push(socket);
-    port
+    otelcol_componenttest::reserved_port()
 }
 
 /// A loopback port nothing listens on, held for as long as this value

@@ -17,9 +17,9 @@ use otelcol_component::proto::metrics::v1::{
 };
 use otelcol_component::proto::resource::v1::Resource;
 use otelcol_component::{
-    Capabilities, Component, ConfigError, Connector, ConnectorFactory, ConsumeError, Consumer, CreateError,
-    Factory, Logs, Metrics, Payload, Router, Settings, SharedConsumer, Signal, StabilityLevel, Traces,
-    async_trait, for_pair,
+    Capabilities, Component, Connector, ConnectorFactory, ConsumeError, Consumer, CreateError, Factory, Logs,
+    Metrics, Payload, Router, Settings, SharedConsumer, Signal, StabilityLevel, Traces, async_trait,
+    for_pair,
 };
 use otelcol_ottl::{EvalCtx, Point};
 
@@ -44,10 +44,6 @@ impl Factory for CountConnectorFactory {
     }
 }
 
-fn config_error(e: ConfigError) -> CreateError {
-    CreateError::Other(e.to_string())
-}
-
 impl ConnectorFactory for CountConnectorFactory {
     fn stability(&self, _from: Signal, to: Signal) -> Option<StabilityLevel> {
         (to == Signal::Metrics).then_some(STABILITY)
@@ -66,7 +62,7 @@ impl ConnectorFactory for CountConnectorFactory {
         };
         let mut defs = Vec::new();
         for kind in kinds {
-            defs.push((*kind, cfg.defs(*kind).map_err(config_error)?));
+            defs.push((*kind, cfg.defs(*kind)?));
         }
         for_pair::<F, Metrics, F, T>(next, |next| {
             Ok(Arc::new(CountConnector::<F> {

@@ -5,8 +5,8 @@ use std::sync::Arc;
 
 use otelcol_component::metrics::Counter;
 use otelcol_component::{
-    Capabilities, Component, ConfigError, Connector, ConnectorFactory, ConsumeError, Consumer, CreateError,
-    Factory, ItemMut, Payload, ResourceRef, Retain, Router, ScopeRef, Settings, SharedConsumer, Signal,
+    Capabilities, Component, Connector, ConnectorFactory, ConsumeError, Consumer, CreateError, Factory,
+    ItemMut, Payload, ResourceRef, Retain, Router, ScopeRef, Settings, SharedConsumer, Signal,
     StabilityLevel, Visitor, async_trait, same_signal,
 };
 use otelcol_ottl::{Condition, ContextKind, EvalCtx, EvalError};
@@ -32,10 +32,6 @@ impl Factory for RoutingConnectorFactory {
     }
 }
 
-fn config_error(e: ConfigError) -> CreateError {
-    CreateError::Other(e.to_string())
-}
-
 impl ConnectorFactory for RoutingConnectorFactory {
     fn stability(&self, from: Signal, to: Signal) -> Option<StabilityLevel> {
         (from == to).then_some(STABILITY)
@@ -50,14 +46,14 @@ impl ConnectorFactory for RoutingConnectorFactory {
         same_signal::<F, T>(next, |next| {
             let mut routes = Vec::with_capacity(cfg.table.len());
             for (i, r) in cfg.table.iter().enumerate() {
-                let matcher = r.compile(i).map_err(config_error)?;
+                let matcher = r.compile(i)?;
                 if let Matcher::Ottl(kind, _) = &matcher {
                     check_context::<F>(*kind, i)?;
                 }
-                let to = next.consumer(&r.pipeline_ids(i).map_err(config_error)?)?;
+                let to = next.consumer(&r.pipeline_ids(i)?)?;
                 routes.push(CompiledRoute { matcher, to });
             }
-            let defaults = cfg.default_ids().map_err(config_error)?;
+            let defaults = cfg.default_ids()?;
             let default = if defaults.is_empty() {
                 None
             } else {

@@ -212,34 +212,34 @@ impl Pipelines {
         include_metadata: bool,
         meter: &Meter,
     ) -> Self {
+        /// What every signal's pipeline shares.
+        struct Common<'a> {
+            id: &'a ComponentId,
+            transport: &'static str,
+            include_metadata: bool,
+            meter: &'a Meter,
+        }
+        fn one<T: Payload>(c: Option<&SharedConsumer<T>>, k: &Common<'_>) -> Option<Arc<SignalPipeline<T>>> {
+            c.map(|c| {
+                Arc::new(SignalPipeline::new(
+                    c.clone(),
+                    k.id,
+                    k.transport,
+                    k.include_metadata,
+                    k.meter,
+                ))
+            })
+        }
+        let k = Common {
+            id,
+            transport,
+            include_metadata,
+            meter,
+        };
         Pipelines {
-            traces: next.traces.as_ref().map(|c| {
-                Arc::new(SignalPipeline::new(
-                    c.clone(),
-                    id,
-                    transport,
-                    include_metadata,
-                    meter,
-                ))
-            }),
-            metrics: next.metrics.as_ref().map(|c| {
-                Arc::new(SignalPipeline::new(
-                    c.clone(),
-                    id,
-                    transport,
-                    include_metadata,
-                    meter,
-                ))
-            }),
-            logs: next.logs.as_ref().map(|c| {
-                Arc::new(SignalPipeline::new(
-                    c.clone(),
-                    id,
-                    transport,
-                    include_metadata,
-                    meter,
-                ))
-            }),
+            traces: one(next.traces.as_ref(), &k),
+            metrics: one(next.metrics.as_ref(), &k),
+            logs: one(next.logs.as_ref(), &k),
         }
     }
 }

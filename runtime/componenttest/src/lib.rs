@@ -314,6 +314,31 @@ impl Host for StatusHost {
 
 /// Settings for a test component of type `ty` (no name).
 ///
+/// A free TCP port on 127.0.0.1, reserved for the rest of this test
+/// process: a socket bound to it with `SO_REUSEADDR` that never listens
+/// stays open, so the kernel never hands the port to another `bind(0)` (no
+/// other test, nor a process's own port-0 listener, can take it), while the
+/// process the test starts binds it all the same (tokio's, std's and Go's
+/// listeners set `SO_REUSEADDR`, and a socket that does not listen does not
+/// conflict). Until it is bound, connecting is refused.
+///
+/// For a port that must be known before the process that serves it starts
+/// (a config, a peer's flags); otherwise bind port 0 and read the address.
+///
+/// # Panics
+/// If no loopback socket can be bound (a broken test machine).
+pub fn reserved_port() -> u16 {
+    static HELD: std::sync::Mutex<Vec<tokio::net::TcpSocket>> = std::sync::Mutex::new(Vec::new());
+    let socket = tokio::net::TcpSocket::new_v4().expect("socket");
+    socket.set_reuseaddr(true).expect("SO_REUSEADDR");
+    socket
+        .bind(std::net::SocketAddr::from(([127, 0, 0, 1], 0)))
+        .expect("bind a loopback port");
+    let port = socket.local_addr().expect("bound address").port();
+    HELD.lock().unwrap_or_else(|p| p.into_inner()).push(socket);
+    port
+}
+
 /// # Panics
 /// If `ty` is not a valid component type (a test bug).
 pub fn nop_settings(ty: &str, kind: Kind) -> Settings {

@@ -60,19 +60,9 @@ pub(crate) fn get(addr: SocketAddr, path: &str, extra_headers: &[(&str, &str)]) 
 }
 
 /// A free TCP port on 127.0.0.1, reserved for the rest of this test process
-/// by a socket bound with `SO_REUSEADDR` that never listens: no other
-/// `bind(0)` gets it, and the server the test starts (tokio's or Go's
-/// listener, both with `SO_REUSEADDR`) binds it all the same.
+/// (see [`otelcol_componenttest::reserved_port`]).
 pub(crate) fn free_port() -> u16 {
-    static HELD: std::sync::Mutex<Vec<tokio::net::TcpSocket>> = std::sync::Mutex::new(Vec::new());
-    let socket = tokio::net::TcpSocket::new_v4().expect("socket");
-    socket.set_reuseaddr(true).expect("SO_REUSEADDR");
-    socket
-        .bind(SocketAddr::from(([127, 0, 0, 1], 0)))
-        .expect("bind a loopback port");
-    let port = socket.local_addr().expect("bound address").port();
-    HELD.lock().unwrap_or_else(|p| p.into_inner()).push(socket);
-    port
+    otelcol_componenttest::reserved_port()
 }
 
 fn percent_encode(s: &str) -> String {
