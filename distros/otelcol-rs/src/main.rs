@@ -42,6 +42,7 @@ fn main() -> ExitCode {
         .connector(otelcol_connector_forward::factory())
         .connector(otelcol_connector_routing::factory())
         .connector(otelcol_connector_count::factory())
+        .connector(otelcol_connector_spanmetrics::factory())
         .build()
     {
         Ok(f) => f,
