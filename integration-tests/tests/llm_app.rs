@@ -439,6 +439,116 @@ fn llm_app_over_http_protobuf_delivers_the_chat_trace_logs_and_metrics() {
 
 // ---------------------------------------------------------------- deploy/
 
+/// Percent-encodes a PromQL query for the URL.
+fn promql(q: &str) -> String {
+    q.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => (b as char).to_string(),
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+/// The seed's flow with R.E.D. metrics: the llm-app's own traffic through
+/// `deploy/collector-config.yaml` plus a `spanmetrics` connector (traces
+/// pipeline → metrics pipeline → the prometheus exporter), scraped by a real
+/// Prometheus that answers the PromQL of Jaeger's Monitor tab: call rates and
+/// p95 latency per service, span name and status code.
+#[test]
+fn llm_app_red_metrics_reach_promql_through_spanmetrics() {
+    let (mut backend, backend_addr) = start_trace_backend();
+    let sets = [
+        "connectors::spanmetrics::metrics_flush_interval=1s".to_string(),
+        "service::pipelines::traces::exporters=[otlp, debug, spanmetrics]".to_string(),
+        "service::pipelines::metrics::receivers=[otlp, spanmetrics]".to_string(),
+        "exporters::debug::verbosity=basic".to_string(),
+    ];
+    let (mut collector, ports) = start_deploy_collector(backend_addr, &[], &sets);
+    let service = "llm-app-red";
+    let env = [
+        ("OTEL_SERVICE_NAME", service.to_string()),
+        ("OTEL_EXPORTER_OTLP_ENDPOINT", format!("http://{}", ports.grpc)),
+        ("OTEL_EXPORTER_OTLP_PROTOCOL", "grpc".to_string()),
+        ("OTEL_METRIC_EXPORT_INTERVAL", "500".to_string()),
+        ("OTEL_BSP_SCHEDULE_DELAY", "200".to_string()),
+    ];
+    let mut app = App::start(&env, collector.dir.path());
+    for i in 0..3 {
+        let resp = http_request(
+            app.addr,
+            "POST",
+            "/chat",
+            &[("Content-Type", "application/json")],
+            format!(r#"{{"message": "red metrics {i}"}}"#).as_bytes(),
+        );
+        assert_eq!(resp.status, 200, "{}", String::from_utf8_lossy(&resp.body));
+    }
+    let status = app.stop();
+    assert!(status.success(), "{}", app.logs());
+
+    let p = Prometheus::start(ports.prometheus);
+    let wait = |query: &str, ok: &dyn Fn(&[serde_json::Value]) -> bool| -> Vec<serde_json::Value> {
+        let deadline = Instant::now() + Duration::from_secs(60);
+        loop {
+            let r = p.query(&promql(query));
+            if ok(&r) {
+                return r;
+            }
+            assert!(Instant::now() < deadline, "{query}: {r:?}\n{}", p.logs());
+            thread::sleep(Duration::from_millis(500));
+        }
+    };
+    let value =
+        |s: &serde_json::Value| -> f64 { s["value"][1].as_str().and_then(|v| v.parse().ok()).unwrap() };
+    // Calls per service, span name and status code: the app's three spans
+    // of each of the three requests (and its `GET /health` readiness polls).
+    let chat_spans = ["POST /chat", "chat_operation", "llm.simulate_call"];
+    let calls = wait(
+        &format!(
+            r#"sum by (service_name, span_name, status_code) (traces_span_metrics_calls_total{{service_name="{service}"}})"#
+        ),
+        &|r| {
+            chat_spans.iter().all(|name| {
+                r.iter()
+                    .any(|s| s["metric"]["span_name"] == *name && s["value"][1] == "3")
+            })
+        },
+    );
+    let names: BTreeSet<String> = calls
+        .iter()
+        .map(|s| s["metric"]["span_name"].as_str().unwrap_or_default().to_string())
+        .collect();
+    for name in chat_spans {
+        assert!(names.contains(name), "{name} in {names:?}");
+    }
+    assert!(
+        calls
+            .iter()
+            .all(|s| s["metric"]["status_code"].as_str().is_some()),
+        "{calls:?}"
+    );
+    // p95 latency per service and span name, from the millisecond histogram.
+    let p95 = wait(
+        &format!(
+            r#"histogram_quantile(0.95, sum by (le, service_name, span_name) (traces_span_metrics_duration_milliseconds_bucket{{service_name="{service}",span_name="POST /chat"}}))"#
+        ),
+        &|r| r.len() == 1,
+    );
+    let v = value(&p95[0]);
+    assert!(v > 0.0 && v <= 15_000.0, "p95 of POST /chat: {v}");
+    // The request rate Jaeger plots.
+    let rate = wait(
+        &format!(
+            r#"sum by (service_name) (rate(traces_span_metrics_calls_total{{service_name="{service}"}}[1m]))"#
+        ),
+        &|r| r.len() == 1,
+    );
+    assert!(value(&rate[0]) >= 0.0);
+    let (st, logs) = collector.stop();
+    assert!(st.success(), "{logs}");
+    let _ = backend.stop();
+}
+
 fn deploy_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../deploy")
 }
