@@ -30,8 +30,17 @@ const RATE: u64 = 10_000;
 /// dropped). 5,000 a second is what one Python process sustains here with
 /// the rest of the machine busy; under Go's send rule (`send_when_idle:
 /// false`) the same load lost 57% of its spans.
+/// `OTELCOL_TEST_PYTHON_RATE` overrides it for a measurement on a quiet
+/// machine (see BENCHMARKS.md).
 const PYTHON_RATE: u64 = 5_000;
 const SECONDS: u64 = 5;
+
+fn python_rate() -> u64 {
+    std::env::var("OTELCOL_TEST_PYTHON_RATE")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(PYTHON_RATE)
+}
 
 /// The tests of this file run one at a time: each is one busy process, and
 /// two at once would measure the machine, not the collector.
@@ -141,9 +150,10 @@ fn python_sdk_at_5k_spans_a_second_loses_nothing_through_the_seed_config() {
     let _serial = serial();
     let (mut a, mut b, a_grpc) = seed_stack();
     let service = "sdk-load-python";
-    let m = python_load(a_grpc, service, PYTHON_RATE, SECONDS);
+    let rate = python_rate();
+    let m = python_load(a_grpc, service, rate, SECONDS);
     let created = m["created"].as_u64().unwrap();
-    assert_eq!(created, PYTHON_RATE * SECONDS, "{m}");
+    assert_eq!(created, rate * SECONDS, "{m}");
     assert_eq!(
         m["drop_warnings"],
         serde_json::json!([]),
