@@ -516,7 +516,7 @@ pub fn page(req: &ExportMetricsServiceRequest, resource: &[(String, String)]) ->
         });
     }
     if !resource.is_empty() {
-        let attrs: Vec<KeyValue> = resource.iter().map(|(k, v)| string_kv(k, v)).collect();
+        let attrs = crate::selftelemetry::otlp_resource(resource).attributes;
         families.push(FamilySnapshot {
             name: Arc::from(otelcol_prometheus::TARGET_INFO),
             help: Arc::from("Target metadata"),
@@ -526,17 +526,6 @@ pub fn page(req: &ExportMetricsServiceRequest, resource: &[(String, String)]) ->
     }
     families.sort_by(|a, b| a.name.cmp(&b.name));
     PromSnapshot { families }
-}
-
-fn string_kv(k: &str, v: &str) -> KeyValue {
-    use otelcol_component::proto::common::v1::{AnyValue, any_value};
-    KeyValue {
-        key: k.to_string(),
-        value: Some(AnyValue {
-            value: Some(any_value::Value::StringValue(v.to_string())),
-        }),
-        ..Default::default()
-    }
 }
 
 /// Answers scrapes of `/metrics` in the format the `Accept` header asks for
