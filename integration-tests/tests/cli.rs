@@ -325,8 +325,8 @@ fn errors_list_every_unknown_field_and_no_follow_on_noise() {
         dir.path(),
         "e.yaml",
         "receivers: {otlp: {protocols: {grpc: }}}\nexporters:\n  debug: {verbosity: basic, colour: red, sampling_initial: 1, sampling_thereafter: 1, foo: 1}\n\
-         connectors:\n  servicegraph:\n\
-         service: {pipelines: {traces: {receivers: [otlp], exporters: [debug, servicegraph]}, metrics: {receivers: [servicegraph], exporters: [debug]}}}\n",
+         connectors:\n  exceptions:\n\
+         service: {pipelines: {traces: {receivers: [otlp], exporters: [debug, exceptions]}, metrics: {receivers: [exceptions], exporters: [debug]}}}\n",
     );
     let (code, _, err) = run_cli(&["validate", "--config", &cfg]);
     assert_eq!(code, 1, "{err}");
@@ -334,7 +334,7 @@ fn errors_list_every_unknown_field_and_no_follow_on_noise() {
     assert!(err.contains("exporters::debug::foo: unknown field"), "{err}");
     // A connector type this build lacks is refused by name, and the
     // pipelines naming it add nothing more.
-    assert!(err.contains("connectors::servicegraph"), "{err}");
+    assert!(err.contains("connectors::exceptions"), "{err}");
     assert!(
         !err.contains("which is not configured"),
         "no follow-on noise: {err}"

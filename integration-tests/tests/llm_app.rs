@@ -549,6 +549,168 @@ fn llm_app_red_metrics_reach_promql_through_spanmetrics() {
     let _ = backend.stop();
 }
 
+/// A downstream LLM backend made with the official Python SDK: it
+/// continues the caller's trace with a SERVER span. Killed on drop.
+struct PythonBackend {
+    child: Child,
+    log: Arc<Mutex<String>>,
+    port: u16,
+}
+
+impl PythonBackend {
+    fn start(otlp_grpc: SocketAddr, service: &str) -> PythonBackend {
+        let script = concat!(env!("CARGO_MANIFEST_DIR"), "/python/llm_backend.py");
+        let mut cmd = Command::new(python());
+        for (k, _) in std::env::vars().filter(|(k, _)| k.starts_with("OTEL_")) {
+            cmd.env_remove(k);
+        }
+        let mut child = cmd
+            .args([script, &otlp_grpc.to_string(), service])
+            .env("OTEL_BSP_SCHEDULE_DELAY", "200")
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("start python (is the venv of OTELCOL_TEST_PYTHON set up?)");
+        let log = Arc::new(Mutex::new(String::new()));
+        let (tx, rx) = std::sync::mpsc::channel();
+        if let Some(out) = child.stdout.take() {
+            let log = log.clone();
+            thread::spawn(move || {
+                for line in BufReader::new(out).lines().map_while(Result::ok) {
+                    if let Some(p) = line.strip_prefix("listening ") {
+                        let _ = tx.send(p.trim().parse::<u16>().ok());
+                    }
+                    log.lock().unwrap().push_str(&(line + "\n"));
+                }
+            });
+        }
+        if let Some(err) = child.stderr.take() {
+            let log = log.clone();
+            thread::spawn(move || {
+                for line in BufReader::new(err).lines().map_while(Result::ok) {
+                    log.lock().unwrap().push_str(&(line + "\n"));
+                }
+            });
+        }
+        let port = rx.recv_timeout(Duration::from_secs(60)).ok().flatten();
+        let Some(port) = port else {
+            let _ = child.kill();
+            panic!("llm_backend.py did not start:\n{}", log.lock().unwrap());
+        };
+        PythonBackend { child, log, port }
+    }
+
+    /// Closes its stdin (it stops and flushes its spans) and waits for the exit.
+    fn stop(&mut self) {
+        drop(self.child.stdin.take());
+        let deadline = Instant::now() + Duration::from_secs(30);
+        loop {
+            if let Ok(Some(status)) = self.child.try_wait() {
+                thread::sleep(Duration::from_millis(100));
+                assert!(status.success(), "llm_backend.py: {status}\n{}", self.log.lock().unwrap());
+                return;
+            }
+            assert!(Instant::now() < deadline, "llm_backend.py did not stop:\n{}", self.log.lock().unwrap());
+            thread::sleep(Duration::from_millis(50));
+        }
+    }
+}
+
+impl Drop for PythonBackend {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// The seed's flow as a service graph: the llm-app calls `LLM_BACKEND_URL`,
+/// a backend instrumented with the Python SDK continues the trace, both
+/// export to the collector, and `service_graph` pairs the app's CLIENT span
+/// with the backend's SERVER span into the llm-app → backend edge that a
+/// real Prometheus then serves: request count and the latency histograms of
+/// both sides.
+#[test]
+fn llm_app_to_backend_edge_in_the_service_graph() {
+    let (mut trace_backend, trace_backend_addr) = start_trace_backend();
+    let sets = [
+        "connectors::service_graph::metrics_flush_interval=1s".to_string(),
+        // Generous pairing time: both sides travel through SDK and collector batching.
+        "connectors::service_graph::store::ttl=10s".to_string(),
+        "service::pipelines::traces::exporters=[otlp, debug, service_graph]".to_string(),
+        "service::pipelines::metrics::receivers=[otlp, service_graph]".to_string(),
+        "exporters::debug::verbosity=basic".to_string(),
+    ];
+    let (mut collector, ports) = start_deploy_collector(trace_backend_addr, &[], &sets);
+    let (app_service, backend_service) = ("llm-app-graph", "llm-backend");
+    let mut llm_backend = PythonBackend::start(ports.grpc, backend_service);
+    let env = [
+        ("OTEL_SERVICE_NAME", app_service.to_string()),
+        ("OTEL_EXPORTER_OTLP_ENDPOINT", format!("http://{}", ports.grpc)),
+        ("OTEL_EXPORTER_OTLP_PROTOCOL", "grpc".to_string()),
+        ("OTEL_METRIC_EXPORT_INTERVAL", "500".to_string()),
+        ("OTEL_BSP_SCHEDULE_DELAY", "200".to_string()),
+        ("LLM_BACKEND_URL", format!("http://127.0.0.1:{}/generate", llm_backend.port)),
+    ];
+    let mut app = App::start(&env, collector.dir.path());
+    for i in 0..3 {
+        let resp = http_request(
+            app.addr,
+            "POST",
+            "/chat",
+            &[("Content-Type", "application/json")],
+            format!(r#"{{"message": "graph {i}"}}"#).as_bytes(),
+        );
+        assert_eq!(resp.status, 200, "{}", String::from_utf8_lossy(&resp.body));
+    }
+    let status = app.stop();
+    assert!(status.success(), "{}", app.logs());
+    llm_backend.stop();
+
+    let p = Prometheus::start(ports.prometheus);
+    let edge = format!(r#"client="{app_service}",server="{backend_service}",failed="false""#);
+    for (query, what) in [
+        (format!("traces_service_graph_request_total{{{edge}}}"), "requests"),
+        (format!("traces_service_graph_request_client_seconds_count{{{edge}}}"), "client latencies"),
+        (format!("traces_service_graph_request_server_seconds_count{{{edge}}}"), "server latencies"),
+    ] {
+        let deadline = Instant::now() + Duration::from_secs(60);
+        loop {
+            let r = p.query(&promql(&query));
+            if r.len() == 1 && r[0]["value"][1] == "3" {
+                break;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "{what}: {query} = {r:?}\ncollector:\n{}\nprometheus:\n{}",
+                collector.logs(),
+                p.logs()
+            );
+            thread::sleep(Duration::from_millis(500));
+        }
+    }
+    // The server side took less time than the client waited for it.
+    let q = |metric: &str| {
+        let r = p.query(&promql(&format!("{metric}{{{edge}}}")));
+        r.first()
+            .and_then(|s| s["value"][1].as_str())
+            .and_then(|v| v.parse::<f64>().ok())
+            .unwrap_or(f64::NAN)
+    };
+    let (client, server) = (
+        q("traces_service_graph_request_client_seconds_sum"),
+        q("traces_service_graph_request_server_seconds_sum"),
+    );
+    assert!(server > 0.0 && server <= client, "server {server}s, client {client}s");
+    let (st, logs) = collector.stop();
+    assert!(st.success(), "{logs}");
+    assert!(
+        !logs.contains("connector type"),
+        "service_graph is the current name, not a deprecated alias: {logs}"
+    );
+    let _ = trace_backend.stop();
+}
+
 fn deploy_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../deploy")
 }

@@ -28,6 +28,10 @@ impl Factory for SpanMetricsConnectorFactory {
         crate::TYPE
     }
 
+    fn deprecated_aliases(&self) -> &'static [&'static str] {
+        &[crate::DEPRECATED_TYPE]
+    }
+
     fn module(&self) -> &'static str {
         concat!(env!("CARGO_PKG_NAME"), " ", env!("CARGO_PKG_VERSION"))
     }

@@ -27,8 +27,11 @@ mod connector;
 pub use config::{Dimension, SpanMetricsConfig};
 pub use connector::{SpanMetricsConnector, SpanMetricsConnectorFactory};
 
-/// The component type name used in config.
-pub const TYPE: &str = "spanmetrics";
+/// The component type name used in config (Go's current name).
+pub const TYPE: &str = "span_metrics";
+
+/// The older name, still accepted with a deprecation warning (as Go does).
+pub const DEPRECATED_TYPE: &str = "spanmetrics";
 
 /// The instrumentation scope of the emitted metrics (Go's).
 pub const SCOPE_NAME: &str = "spanmetricsconnector";

@@ -43,6 +43,7 @@ fn main() -> ExitCode {
         .connector(otelcol_connector_routing::factory())
         .connector(otelcol_connector_count::factory())
         .connector(otelcol_connector_spanmetrics::factory())
+        .connector(otelcol_connector_servicegraph::factory())
         .build()
     {
         Ok(f) => f,

@@ -105,6 +105,9 @@ pub use storage::{StorageClient, StorageError, StorageExtension, StorageOp};
 /// components use the same version as the runtime.
 pub use otelcol_pdata::proto;
 
+/// Builders for produced telemetry and the exponential histogram (from `otelcol-pdata`).
+pub use otelcol_pdata::{build, histogram};
+
 /// Re-exported so components use the same `prost` as the payload types.
 pub use otelcol_pdata::prost;
 

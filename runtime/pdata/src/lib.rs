@@ -13,7 +13,9 @@
 //! host) and the data model version apart.
 #![forbid(unsafe_code)]
 
+pub mod build;
 mod context;
+pub mod histogram;
 mod id;
 mod pdata;
 mod signal;
