@@ -608,10 +608,18 @@ impl PythonBackend {
         loop {
             if let Ok(Some(status)) = self.child.try_wait() {
                 thread::sleep(Duration::from_millis(100));
-                assert!(status.success(), "llm_backend.py: {status}\n{}", self.log.lock().unwrap());
+                assert!(
+                    status.success(),
+                    "llm_backend.py: {status}\n{}",
+                    self.log.lock().unwrap()
+                );
                 return;
             }
-            assert!(Instant::now() < deadline, "llm_backend.py did not stop:\n{}", self.log.lock().unwrap());
+            assert!(
+                Instant::now() < deadline,
+                "llm_backend.py did not stop:\n{}",
+                self.log.lock().unwrap()
+            );
             thread::sleep(Duration::from_millis(50));
         }
     }
@@ -650,7 +658,10 @@ fn llm_app_to_backend_edge_in_the_service_graph() {
         ("OTEL_EXPORTER_OTLP_PROTOCOL", "grpc".to_string()),
         ("OTEL_METRIC_EXPORT_INTERVAL", "500".to_string()),
         ("OTEL_BSP_SCHEDULE_DELAY", "200".to_string()),
-        ("LLM_BACKEND_URL", format!("http://127.0.0.1:{}/generate", llm_backend.port)),
+        (
+            "LLM_BACKEND_URL",
+            format!("http://127.0.0.1:{}/generate", llm_backend.port),
+        ),
     ];
     let mut app = App::start(&env, collector.dir.path());
     for i in 0..3 {
@@ -670,9 +681,18 @@ fn llm_app_to_backend_edge_in_the_service_graph() {
     let p = Prometheus::start(ports.prometheus);
     let edge = format!(r#"client="{app_service}",server="{backend_service}",failed="false""#);
     for (query, what) in [
-        (format!("traces_service_graph_request_total{{{edge}}}"), "requests"),
-        (format!("traces_service_graph_request_client_seconds_count{{{edge}}}"), "client latencies"),
-        (format!("traces_service_graph_request_server_seconds_count{{{edge}}}"), "server latencies"),
+        (
+            format!("traces_service_graph_request_total{{{edge}}}"),
+            "requests",
+        ),
+        (
+            format!("traces_service_graph_request_client_seconds_count{{{edge}}}"),
+            "client latencies",
+        ),
+        (
+            format!("traces_service_graph_request_server_seconds_count{{{edge}}}"),
+            "server latencies",
+        ),
     ] {
         let deadline = Instant::now() + Duration::from_secs(60);
         loop {
@@ -701,7 +721,10 @@ fn llm_app_to_backend_edge_in_the_service_graph() {
         q("traces_service_graph_request_client_seconds_sum"),
         q("traces_service_graph_request_server_seconds_sum"),
     );
-    assert!(server > 0.0 && server <= client, "server {server}s, client {client}s");
+    assert!(
+        server > 0.0 && server <= client,
+        "server {server}s, client {client}s"
+    );
     let (st, logs) = collector.stop();
     assert!(st.success(), "{logs}");
     assert!(

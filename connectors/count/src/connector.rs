@@ -1,16 +1,16 @@
 //! The `count` connector: factory and counting.
 
+use otelcol_component::build::{string_kv, unix_nanos_now};
 use std::any::Any;
 use std::collections::BTreeMap;
 use std::fmt;
 use std::marker::PhantomData;
 use std::sync::Arc;
-use std::time::{SystemTime, UNIX_EPOCH};
 
 use otelcol_component::proto::collector::logs::v1::ExportLogsServiceRequest;
 use otelcol_component::proto::collector::metrics::v1::ExportMetricsServiceRequest;
 use otelcol_component::proto::collector::trace::v1::ExportTraceServiceRequest;
-use otelcol_component::proto::common::v1::{AnyValue, InstrumentationScope, KeyValue, any_value};
+use otelcol_component::proto::common::v1::{AnyValue, InstrumentationScope, KeyValue};
 use otelcol_component::proto::metrics::v1::{
     AggregationTemporality, Metric, NumberDataPoint, ResourceMetrics, ScopeMetrics, Sum, metric,
     number_data_point,
@@ -152,23 +152,6 @@ impl Counter<'_> {
         }
         Ok(())
     }
-}
-
-fn string_kv(k: &str, v: &str) -> KeyValue {
-    KeyValue {
-        key: k.to_string(),
-        value: Some(AnyValue {
-            value: Some(any_value::Value::StringValue(v.to_string())),
-        }),
-        ..Default::default()
-    }
-}
-
-fn now_nanos() -> u64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|d| u64::try_from(d.as_nanos()).unwrap_or(u64::MAX))
-        .unwrap_or(0)
 }
 
 impl<F: Payload> CountConnector<F> {
@@ -371,7 +354,7 @@ impl<F: Payload> CountConnector<F> {
 #[async_trait]
 impl<F: Payload> Consumer<F> for CountConnector<F> {
     async fn consume(&self, data: F) -> Result<(), ConsumeError> {
-        let now = now_nanos();
+        let now = unix_nanos_now();
         let any: &dyn Any = &data;
         let resource_metrics = if let Some(t) = any.downcast_ref::<Traces>() {
             self.count_traces(t.request(), now)?

@@ -111,14 +111,12 @@ impl Route {
         }
         let kind = match ContextKind::from_name(context) {
             Some(
-                k @ (ContextKind::Resource | ContextKind::Span | ContextKind::Metric | ContextKind::Log),
+                k @ (ContextKind::Resource
+                | ContextKind::Span
+                | ContextKind::Metric
+                | ContextKind::DataPoint
+                | ContextKind::Log),
             ) => k,
-            Some(ContextKind::DataPoint) => {
-                return Err(ConfigError::at(
-                    key("context"),
-                    "the datapoint context is not supported by otelcol-rs yet (use metric or resource)",
-                ));
-            }
             _ => {
                 return Err(ConfigError::at(
                     key("context"),

@@ -4,12 +4,13 @@ use std::fmt;
 use std::sync::Arc;
 
 use otelcol_component::metrics::Counter;
+use otelcol_component::proto::metrics::v1::{Metric, metric};
 use otelcol_component::{
     Capabilities, Component, Connector, ConnectorFactory, ConsumeError, Consumer, CreateError, Factory,
     ItemMut, Payload, ResourceRef, Retain, Router, ScopeRef, Settings, SharedConsumer, Signal,
     StabilityLevel, Visitor, async_trait, same_signal,
 };
-use otelcol_ottl::{Condition, ContextKind, EvalCtx, EvalError};
+use otelcol_ottl::{Condition, ContextKind, EvalCtx, EvalError, Point};
 
 use crate::config::{ErrorMode, Matcher, RoutingConfig};
 
@@ -79,7 +80,7 @@ fn check_context<T: Payload>(kind: ContextKind, index: usize) -> Result<(), Crea
     let ok = match kind {
         ContextKind::Resource => true,
         ContextKind::Span => T::SIGNAL == Signal::Traces,
-        ContextKind::Metric => T::SIGNAL == Signal::Metrics,
+        ContextKind::Metric | ContextKind::DataPoint => T::SIGNAL == Signal::Metrics,
         ContextKind::Log => T::SIGNAL == Signal::Logs,
         _ => false,
     };
@@ -123,17 +124,43 @@ impl<T: Payload> fmt::Debug for RoutingConnector<T> {
     }
 }
 
-/// Keeps (or, `invert`ed, drops) the resources or items matching `cond`;
-/// the first evaluation error is kept in `error`.
+/// Keeps the resources, items or data points matching `cond`, recording
+/// each decision; then, in replay mode, keeps the complement of a copy
+/// with the same shape without evaluating again. The first evaluation
+/// error is kept in `error`.
 struct Split<'a> {
     kind: ContextKind,
     cond: &'a Condition,
-    invert: bool,
+    /// Every decision of the evaluating pass, in visiting order.
+    decisions: Vec<bool>,
+    /// In replay mode, the next decision to invert.
+    replay: Option<usize>,
     error: Option<EvalError>,
 }
 
-impl Split<'_> {
+impl<'a> Split<'a> {
+    fn new(kind: ContextKind, cond: &'a Condition) -> Self {
+        Split {
+            kind,
+            cond,
+            decisions: Vec::new(),
+            replay: None,
+            error: None,
+        }
+    }
+
+    /// Turns the evaluating pass into the complement's replay.
+    fn into_complement(mut self) -> Self {
+        self.replay = Some(0);
+        self
+    }
+
     fn test(&mut self, ctx: &EvalCtx<'_>) -> bool {
+        if let Some(pos) = &mut self.replay {
+            let hit = self.decisions.get(*pos).copied().unwrap_or(false);
+            *pos += 1;
+            return !hit;
+        }
         let hit = match self.cond.eval(ctx) {
             Ok(b) => b,
             Err(e) => {
@@ -141,7 +168,69 @@ impl Split<'_> {
                 false
             }
         };
-        hit != self.invert
+        self.decisions.push(hit);
+        hit
+    }
+
+    /// Keeps the data points of `metric` that pass; whether any is left.
+    fn points(&mut self, ctx: &EvalCtx<'_>, metric: &mut Metric) -> bool {
+        let keep: Vec<bool> = {
+            let m: &Metric = metric;
+            let mut ctx = *ctx;
+            ctx.metric = Some(m);
+            let mut keep = Vec::new();
+            match &m.data {
+                Some(metric::Data::Gauge(g)) => {
+                    for p in &g.data_points {
+                        ctx.point = Some(Point::Number(p));
+                        keep.push(self.test(&ctx));
+                    }
+                }
+                Some(metric::Data::Sum(g)) => {
+                    for p in &g.data_points {
+                        ctx.point = Some(Point::Number(p));
+                        keep.push(self.test(&ctx));
+                    }
+                }
+                Some(metric::Data::Histogram(g)) => {
+                    for p in &g.data_points {
+                        ctx.point = Some(Point::Histogram(p));
+                        keep.push(self.test(&ctx));
+                    }
+                }
+                Some(metric::Data::ExponentialHistogram(g)) => {
+                    for p in &g.data_points {
+                        ctx.point = Some(Point::ExpHistogram(p));
+                        keep.push(self.test(&ctx));
+                    }
+                }
+                Some(metric::Data::Summary(g)) => {
+                    for p in &g.data_points {
+                        ctx.point = Some(Point::Summary(p));
+                        keep.push(self.test(&ctx));
+                    }
+                }
+                None => {}
+            }
+            keep
+        };
+        fn retain<P>(points: &mut Vec<P>, keep: &[bool]) -> bool {
+            let mut i = 0;
+            points.retain(|_| {
+                let k = keep.get(i).copied().unwrap_or(false);
+                i += 1;
+                k
+            });
+            !points.is_empty()
+        }
+        match &mut metric.data {
+            Some(metric::Data::Gauge(g)) => retain(&mut g.data_points, &keep),
+            Some(metric::Data::Sum(g)) => retain(&mut g.data_points, &keep),
+            Some(metric::Data::Histogram(g)) => retain(&mut g.data_points, &keep),
+            Some(metric::Data::ExponentialHistogram(g)) => retain(&mut g.data_points, &keep),
+            Some(metric::Data::Summary(g)) => retain(&mut g.data_points, &keep),
+            None => false,
+        }
     }
 }
 
@@ -175,6 +264,7 @@ impl Visitor for Split<'_> {
                 ctx.span = Some(&*span);
                 self.test(&ctx)
             }
+            ItemMut::Metric(metric) if self.kind == ContextKind::DataPoint => self.points(&ctx, metric),
             ItemMut::Metric(metric) => {
                 ctx.metric = Some(&*metric);
                 self.test(&ctx)
@@ -184,7 +274,7 @@ impl Visitor for Split<'_> {
                 self.test(&ctx)
             }
             // An item kind this connector does not know stays with the rest.
-            _ => self.invert,
+            _ => self.replay.is_some(),
         }
     }
 }
@@ -219,25 +309,16 @@ impl<T: Payload> RoutingConnector<T> {
                 }
                 Matcher::Ottl(kind, cond) => {
                     let mut matched = data.clone();
-                    let mut keep = Split {
-                        kind: *kind,
-                        cond,
-                        invert: false,
-                        error: None,
-                    };
+                    let mut keep = Split::new(*kind, cond);
                     matched.retain(&mut keep);
-                    if let Some(e) = keep.error {
+                    if let Some(e) = keep.error.take() {
                         self.on_error(&e, i)?;
                     }
                     if matched.resource_count() == 0 {
                         continue;
                     }
-                    let mut rest = Split {
-                        kind: *kind,
-                        cond,
-                        invert: true,
-                        error: None,
-                    };
+                    // The rest is the complement of the same decisions.
+                    let mut rest = keep.into_complement();
                     data.retain(&mut rest);
                     groups.push((i, matched));
                     if data.resource_count() == 0 {

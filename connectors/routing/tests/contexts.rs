@@ -142,3 +142,105 @@ async fn resources_are_routed_whole_and_errors_follow_error_mode() {
     );
     assert_eq!(Signal::Logs, Logs::SIGNAL);
 }
+
+fn point_hosts(m: &[otelcol_component::Metrics]) -> Vec<(String, String)> {
+    use otelcol_component::proto::common::v1::any_value::Value;
+    use otelcol_component::proto::metrics::v1::metric::Data;
+    let mut v = Vec::new();
+    for rm in m.iter().flat_map(|m| m.request().resource_metrics.clone()) {
+        for metric in rm.scope_metrics.into_iter().flat_map(|s| s.metrics) {
+            let points = match metric.data {
+                Some(Data::Sum(s)) => s.data_points,
+                Some(Data::Gauge(g)) => g.data_points,
+                other => panic!("{other:?}"),
+            };
+            for p in points {
+                let host = p
+                    .attributes
+                    .iter()
+                    .find(|kv| kv.key == "host")
+                    .and_then(|kv| kv.value.clone())
+                    .and_then(|v| v.value);
+                let Some(Value::StringValue(h)) = host else {
+                    panic!("host")
+                };
+                v.push((metric.name.clone(), h));
+            }
+        }
+    }
+    v.sort();
+    v
+}
+
+#[tokio::test]
+async fn data_points_are_routed_one_by_one_and_their_metric_goes_with_each_part() {
+    use otelcol_component::Metrics;
+    use otelcol_component::build::string_kv;
+    use otelcol_component::proto::collector::metrics::v1::ExportMetricsServiceRequest;
+    use otelcol_component::proto::metrics::v1::{
+        Gauge, Metric, NumberDataPoint, ResourceMetrics, ScopeMetrics, Sum, metric::Data,
+    };
+    let point = |host: &str| NumberDataPoint {
+        attributes: vec![string_kv("host", host)],
+        ..Default::default()
+    };
+    let data = Metrics::from_request(ExportMetricsServiceRequest {
+        resource_metrics: vec![ResourceMetrics {
+            scope_metrics: vec![ScopeMetrics {
+                metrics: vec![
+                    Metric {
+                        name: "requests".into(),
+                        data: Some(Data::Sum(Sum {
+                            data_points: vec![point("a"), point("b"), point("c")],
+                            ..Default::default()
+                        })),
+                        ..Default::default()
+                    },
+                    Metric {
+                        name: "load".into(),
+                        data: Some(Data::Gauge(Gauge {
+                            data_points: vec![point("b")],
+                        })),
+                        ..Default::default()
+                    },
+                ],
+                ..Default::default()
+            }],
+            ..Default::default()
+        }],
+    });
+    let (b, rest) = (Sink::<Metrics>::new(), Sink::<Metrics>::new());
+    let cfg: RoutingConfig = parse_config(
+        "default_pipelines: [metrics/rest]\ntable: [{context: datapoint, condition: 'attributes[\"host\"] == \"b\"', pipelines: [metrics/b]}]",
+    )
+    .unwrap();
+    let c = otelcol_connector_routing::factory()
+        .create::<Metrics, Metrics>(
+            &nop_settings("routing", Kind::Connector),
+            &cfg,
+            router(&[
+                ("b", b.clone() as SharedConsumer<Metrics>),
+                ("rest", rest.clone()),
+            ]),
+        )
+        .unwrap();
+    c.consume(data).await.unwrap();
+    let s = |m: &str, h: &str| (m.to_string(), h.to_string());
+    assert_eq!(point_hosts(&b.all()), [s("load", "b"), s("requests", "b")]);
+    assert_eq!(point_hosts(&rest.all()), [s("requests", "a"), s("requests", "c")]);
+
+    // The datapoint context does not apply to traces.
+    let e = otelcol_connector_routing::factory()
+        .create::<Traces, Traces>(
+            &nop_settings("routing", Kind::Connector),
+            &cfg,
+            router(&[("b", Sink::<Traces>::new() as SharedConsumer<Traces>)]),
+        )
+        .map(|_| ())
+        .unwrap_err();
+    assert!(
+        e.to_string()
+            .contains("the datapoint context does not apply to traces"),
+        "{e}"
+    );
+}

@@ -134,13 +134,17 @@ impl ServiceGraphConfig {
         } else if !self.database_name_attribute.is_empty() {
             vec![self.database_name_attribute.clone()]
         } else {
-            DEFAULT_DATABASE_NAME_ATTRIBUTES.iter().map(|s| s.to_string()).collect()
+            DEFAULT_DATABASE_NAME_ATTRIBUTES
+                .iter()
+                .map(|s| s.to_string())
+                .collect()
         }
     }
 
     /// The flush interval (zero: after every batch).
     pub(crate) fn flush_interval(&self) -> Duration {
-        self.metrics_flush_interval.map_or(Duration::from_secs(60), |d| d.0)
+        self.metrics_flush_interval
+            .map_or(Duration::from_secs(60), |d| d.0)
     }
 }
 
@@ -184,7 +188,13 @@ mod tests {
     #[test]
     fn defaults_are_gos() {
         let c: ServiceGraphConfig = parse_config("").unwrap();
-        assert_eq!(c.store, StoreConfig { max_items: 1000, ttl: Duration::from_secs(2) });
+        assert_eq!(
+            c.store,
+            StoreConfig {
+                max_items: 1000,
+                ttl: Duration::from_secs(2)
+            }
+        );
         assert_eq!(c.cache_loop, Duration::from_secs(60));
         assert_eq!(c.store_expiration_loop, Duration::from_secs(2));
         assert_eq!(c.flush_interval(), Duration::from_secs(60));
@@ -213,7 +223,10 @@ mod tests {
     #[test]
     fn errors_are_gos() {
         let e = parse_config::<ServiceGraphConfig>("exponential_histogram_max_size: -1").unwrap_err();
-        assert!(e.contains("`exponential_histogram_max_size` can not be negative"), "{e}");
+        assert!(
+            e.contains("`exponential_histogram_max_size` can not be negative"),
+            "{e}"
+        );
         let e = parse_config::<ServiceGraphConfig>(
             "exponential_histogram_max_size: 10\nlatency_histogram_buckets: [1s]",
         )

@@ -9,13 +9,13 @@ use otelcol_component::build::{attribute, unix_nanos_now};
 use otelcol_component::metrics::Counter;
 use otelcol_component::proto::collector::trace::v1::ExportTraceServiceRequest;
 use otelcol_component::proto::common::v1::KeyValue;
+use otelcol_component::proto::trace::v1::Span;
 use otelcol_component::proto::trace::v1::span::SpanKind;
 use otelcol_component::proto::trace::v1::status::StatusCode;
-use otelcol_component::proto::trace::v1::Span;
 use otelcol_component::{
-    Capabilities, Component, ComponentError, Connector, ConnectorFactory, ConsumeError, Consumer, CreateError,
-    Factory, Host, Metrics, Payload, Router, Settings, SharedConsumer, Signal, StabilityLevel, Traces,
-    async_trait, for_pair,
+    Capabilities, Component, ComponentError, Connector, ConnectorFactory, ConsumeError, Consumer,
+    CreateError, Factory, Host, Metrics, Payload, Router, Settings, SharedConsumer, Signal, StabilityLevel,
+    Traces, async_trait, for_pair,
 };
 use tokio_util::sync::CancellationToken;
 
@@ -151,7 +151,9 @@ fn seconds(span: &Span) -> f64 {
 }
 
 fn is_error(span: &Span) -> bool {
-    span.status.as_ref().is_some_and(|s| s.code == StatusCode::Error as i32)
+    span.status
+        .as_ref()
+        .is_some_and(|s| s.code == StatusCode::Error as i32)
 }
 
 impl State {
@@ -409,9 +411,11 @@ async fn tick(t: &mut Option<tokio::time::Interval>) {
 impl Component for ServiceGraphConnector {
     async fn start(&self, _host: Arc<dyn Host>) -> Result<(), ComponentError> {
         let stop = CancellationToken::new();
-        let (token, state, shared, timers) = (stop.clone(), self.state.clone(), self.shared.clone(), self.timers);
+        let (token, state, shared, timers) =
+            (stop.clone(), self.state.clone(), self.shared.clone(), self.timers);
         let task = tokio::spawn(async move {
-            let (mut flush, mut expire, mut clean) = (ticker(timers.flush), ticker(timers.expire), ticker(timers.clean));
+            let (mut flush, mut expire, mut clean) =
+                (ticker(timers.flush), ticker(timers.expire), ticker(timers.clean));
             loop {
                 tokio::select! {
                     _ = token.cancelled() => return,

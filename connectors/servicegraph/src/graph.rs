@@ -85,7 +85,12 @@ pub(crate) struct Graph {
 const SEP: char = '\0';
 
 impl Graph {
-    pub(crate) fn new(bounds: Option<Vec<f64>>, max_size: usize, dimensions: Vec<String>, start: u64) -> Self {
+    pub(crate) fn new(
+        bounds: Option<Vec<f64>>,
+        max_size: usize,
+        dimensions: Vec<String>,
+        start: u64,
+    ) -> Self {
         Graph {
             bounds,
             max_size,
@@ -199,7 +204,10 @@ impl Graph {
             metrics.push(sum("traces_service_graph_request_failed_total", failed));
         }
         for (name, pick) in [
-            ("traces_service_graph_request_server", (|s: &Series| &s.server) as fn(&Series) -> &Latency),
+            (
+                "traces_service_graph_request_server",
+                (|s: &Series| &s.server) as fn(&Series) -> &Latency,
+            ),
             ("traces_service_graph_request_client", |s: &Series| &s.client),
         ] {
             metrics.push(self.latency_metric(name, pick, time, cumulative));
@@ -220,7 +228,13 @@ impl Graph {
         })
     }
 
-    fn latency_metric(&self, name: &str, pick: fn(&Series) -> &Latency, time: u64, temporality: i32) -> Metric {
+    fn latency_metric(
+        &self,
+        name: &str,
+        pick: fn(&Series) -> &Latency,
+        time: u64,
+        temporality: i32,
+    ) -> Metric {
         let data = match &self.bounds {
             Some(bounds) => metric::Data::Histogram(Histogram {
                 data_points: self
@@ -306,7 +320,9 @@ mod tests {
                 "traces_service_graph_request_client"
             ]
         );
-        let Some(metric::Data::Sum(total)) = &metrics[0].data else { panic!() };
+        let Some(metric::Data::Sum(total)) = &metrics[0].data else {
+            panic!()
+        };
         let values: Vec<i64> = total
             .data_points
             .iter()
@@ -316,14 +332,26 @@ mod tests {
             })
             .collect();
         assert_eq!(values.iter().sum::<i64>(), 4);
-        assert!(total.data_points.iter().all(|p| p.start_time_unix_nano == 7 && p.time_unix_nano == 9));
-        let Some(metric::Data::Sum(failed)) = &metrics[1].data else { panic!() };
+        assert!(
+            total
+                .data_points
+                .iter()
+                .all(|p| p.start_time_unix_nano == 7 && p.time_unix_nano == 9)
+        );
+        let Some(metric::Data::Sum(failed)) = &metrics[1].data else {
+            panic!()
+        };
         assert_eq!(failed.data_points.len(), 1);
-        let Some(metric::Data::Histogram(client)) = &metrics[3].data else { panic!() };
+        let Some(metric::Data::Histogram(client)) = &metrics[3].data else {
+            panic!()
+        };
         let ab = client
             .data_points
             .iter()
-            .find(|p| p.attributes.contains(&string_kv("server", "b")) && p.attributes.contains(&bool_kv("failed", false)))
+            .find(|p| {
+                p.attributes.contains(&string_kv("server", "b"))
+                    && p.attributes.contains(&bool_kv("failed", false))
+            })
             .unwrap();
         assert_eq!(ab.bucket_counts, [1, 1, 0]);
         assert_eq!(metrics[3].unit, "s");
@@ -343,7 +371,8 @@ mod tests {
             g.record(&edge("a", "b", false, f64::from(i) / 1000.0), t);
         }
         let m = g.metrics(1).unwrap();
-        let Some(metric::Data::ExponentialHistogram(h)) = &m.resource_metrics[0].scope_metrics[0].metrics[2].data
+        let Some(metric::Data::ExponentialHistogram(h)) =
+            &m.resource_metrics[0].scope_metrics[0].metrics[2].data
         else {
             panic!()
         };

@@ -225,7 +225,10 @@ mod tests {
         let t = Instant::now();
         assert_eq!(s.upsert(key(1), t, client("a"), &mut done, &mut exp), Upsert::New);
         assert_eq!(s.len(), 1);
-        assert_eq!(s.upsert(key(1), t, server("b"), &mut done, &mut exp), Upsert::Updated);
+        assert_eq!(
+            s.upsert(key(1), t, server("b"), &mut done, &mut exp),
+            Upsert::Updated
+        );
         assert_eq!(s.len(), 0);
         assert_eq!((done[0].client.as_str(), done[0].server.as_str()), ("a", "b"));
         // Both sides at once (a database call) completes without waiting.
@@ -252,10 +255,16 @@ mod tests {
         s.upsert(key(1), t, client("a"), &mut done, &mut exp);
         s.upsert(key(2), t, client("a"), &mut done, &mut exp);
         // Full, nothing expired: dropped.
-        assert_eq!(s.upsert(key(3), t, client("a"), &mut done, &mut exp), Upsert::Dropped);
+        assert_eq!(
+            s.upsert(key(3), t, client("a"), &mut done, &mut exp),
+            Upsert::Dropped
+        );
         // Full, the oldest expired: it makes room.
         let later = t + ttl;
-        assert_eq!(s.upsert(key(3), later, client("a"), &mut done, &mut exp), Upsert::New);
+        assert_eq!(
+            s.upsert(key(3), later, client("a"), &mut done, &mut exp),
+            Upsert::New
+        );
         assert_eq!(exp.len(), 1);
         assert_eq!(exp[0].client, "a");
         s.expire(later, &mut exp);

@@ -167,9 +167,12 @@ async fn a_client_and_its_server_make_one_edge_whichever_arrives_first() {
     let (c, sink) = connector("");
     c.start(NopHost::new()).await.unwrap();
     // Request 1: client first. Request 2: server first, and it fails.
-    c.consume(traces("frontend", vec![span(SpanKind::Client, 1, 9, 40, false, vec![])]))
-        .await
-        .unwrap();
+    c.consume(traces(
+        "frontend",
+        vec![span(SpanKind::Client, 1, 9, 40, false, vec![])],
+    ))
+    .await
+    .unwrap();
     c.consume(traces(
         "checkout",
         vec![
@@ -180,9 +183,12 @@ async fn a_client_and_its_server_make_one_edge_whichever_arrives_first() {
     ))
     .await
     .unwrap();
-    c.consume(traces("frontend", vec![span(SpanKind::Client, 2, 9, 40, false, vec![])]))
-        .await
-        .unwrap();
+    c.consume(traces(
+        "frontend",
+        vec![span(SpanKind::Client, 2, 9, 40, false, vec![])],
+    ))
+    .await
+    .unwrap();
     c.shutdown().await.unwrap();
     let m = latest(&sink);
     let total = &m["traces_service_graph_request_total"];
@@ -192,7 +198,10 @@ async fn a_client_and_its_server_make_one_edge_whichever_arrives_first() {
     let failed = &m["traces_service_graph_request_failed_total"];
     assert_eq!(failed.len(), 1);
     assert_eq!(value(failed, &edge("frontend", "checkout", "", true)), Some(1.0));
-    for h in ["traces_service_graph_request_client", "traces_service_graph_request_server"] {
+    for h in [
+        "traces_service_graph_request_client",
+        "traces_service_graph_request_server",
+    ] {
         assert_eq!(m[h].iter().map(|(_, n)| n).sum::<f64>(), 2.0, "{h}");
     }
 }
@@ -201,9 +210,12 @@ async fn a_client_and_its_server_make_one_edge_whichever_arrives_first() {
 async fn latencies_land_in_gos_second_buckets_per_side() {
     let (c, sink) = connector("latency_histogram_buckets: [10ms, 100ms, 1s]");
     c.start(NopHost::new()).await.unwrap();
-    c.consume(traces("a", vec![span(SpanKind::Client, 1, 0, 500, false, vec![])]))
-        .await
-        .unwrap();
+    c.consume(traces(
+        "a",
+        vec![span(SpanKind::Client, 1, 0, 500, false, vec![])],
+    ))
+    .await
+    .unwrap();
     c.consume(traces("b", vec![span(SpanKind::Server, 2, 1, 50, false, vec![])]))
         .await
         .unwrap();
@@ -213,7 +225,9 @@ async fn latencies_land_in_gos_second_buckets_per_side() {
     let metrics = &req.resource_metrics[0].scope_metrics[0].metrics;
     let hist = |name: &str| {
         let m = metrics.iter().find(|m| m.name == name).unwrap();
-        let Some(metric::Data::Histogram(h)) = &m.data else { panic!() };
+        let Some(metric::Data::Histogram(h)) = &m.data else {
+            panic!()
+        };
         h.data_points[0].clone()
     };
     let client = hist("traces_service_graph_request_client");
@@ -272,9 +286,23 @@ async fn unpaired_spans_become_virtual_nodes_when_they_expire() {
             // A root server span: the caller is the user.
             span(SpanKind::Server, 1, 0, 10, false, vec![]),
             // A call to an uninstrumented peer that says who it is...
-            span(SpanKind::Client, 2, 1, 10, false, vec![kv("peer.service", "payments-api")]),
+            span(
+                SpanKind::Client,
+                2,
+                1,
+                10,
+                false,
+                vec![kv("peer.service", "payments-api")],
+            ),
             // ... and one that does not.
-            span(SpanKind::Client, 3, 1, 10, false, vec![kv("server.address", "10.0.0.9")]),
+            span(
+                SpanKind::Client,
+                3,
+                1,
+                10,
+                false,
+                vec![kv("server.address", "10.0.0.9")],
+            ),
         ],
     ))
     .await
@@ -289,7 +317,10 @@ async fn unpaired_spans_become_virtual_nodes_when_they_expire() {
     loop {
         let m = latest(&sink);
         if let Some(total) = m.get("traces_service_graph_request_total") {
-            if [&user, &peer, &unknown].iter().all(|l| value(total, l) == Some(1.0)) {
+            if [&user, &peer, &unknown]
+                .iter()
+                .all(|l| value(total, l) == Some(1.0))
+            {
                 assert_eq!(total.len(), 3, "{total:?}");
                 break;
             }
@@ -304,9 +335,12 @@ async fn unpaired_spans_become_virtual_nodes_when_they_expire() {
 async fn without_peer_attributes_unpaired_spans_are_only_counted_as_expired() {
     let (c, sink) = connector("virtual_node_peer_attributes: []");
     c.start(NopHost::new()).await.unwrap();
-    c.consume(traces("frontend", vec![span(SpanKind::Client, 2, 1, 10, false, vec![])]))
-        .await
-        .unwrap();
+    c.consume(traces(
+        "frontend",
+        vec![span(SpanKind::Client, 2, 1, 10, false, vec![])],
+    ))
+    .await
+    .unwrap();
     c.shutdown().await.unwrap();
     assert!(latest(&sink).is_empty(), "{:?}", latest(&sink));
 }
@@ -340,7 +374,13 @@ async fn a_full_store_drops_spans_and_a_zero_interval_flushes_every_batch() {
     // Flushed after the batch, without any timer.
     assert_eq!(sink.all().len(), 1);
     let m = latest(&sink);
-    assert_eq!(value(&m["traces_service_graph_request_total"], &edge("a", "b", "", false)), Some(1.0));
+    assert_eq!(
+        value(
+            &m["traces_service_graph_request_total"],
+            &edge("a", "b", "", false)
+        ),
+        Some(1.0)
+    );
     c.shutdown().await.unwrap();
 }
 
@@ -349,12 +389,18 @@ async fn exponential_histograms_when_configured() {
     let (c, sink) = connector("exponential_histogram_max_size: 16");
     c.start(NopHost::new()).await.unwrap();
     for i in 1..=20u8 {
-        c.consume(traces("a", vec![span(SpanKind::Client, i, 0, u64::from(i) * 7, false, vec![])]))
-            .await
-            .unwrap();
-        c.consume(traces("b", vec![span(SpanKind::Server, 100 + i, i, u64::from(i), false, vec![])]))
-            .await
-            .unwrap();
+        c.consume(traces(
+            "a",
+            vec![span(SpanKind::Client, i, 0, u64::from(i) * 7, false, vec![])],
+        ))
+        .await
+        .unwrap();
+        c.consume(traces(
+            "b",
+            vec![span(SpanKind::Server, 100 + i, i, u64::from(i), false, vec![])],
+        ))
+        .await
+        .unwrap();
     }
     c.shutdown().await.unwrap();
     let all = sink.all();
@@ -364,7 +410,9 @@ async fn exponential_histograms_when_configured() {
         .iter()
         .find(|m| m.name == "traces_service_graph_request_client")
         .unwrap();
-    let Some(metric::Data::ExponentialHistogram(h)) = &m.data else { panic!("{m:?}") };
+    let Some(metric::Data::ExponentialHistogram(h)) = &m.data else {
+        panic!("{m:?}")
+    };
     let p = &h.data_points[0];
     assert_eq!(p.count, 20);
     let pos = p.positive.as_ref().unwrap();

@@ -17,6 +17,9 @@ pub(crate) const DEFAULT_BUCKETS_MS: [f64; 16] = [
     15_000.0,
 ];
 
+/// Go's default exponential histogram size.
+pub(crate) const DEFAULT_EXPONENTIAL_MAX_SIZE: usize = 160;
+
 /// A dimension added to the default ones.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
@@ -90,29 +93,29 @@ pub struct HistogramConfig {
     /// Explicit bucket bounds (the default kind).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub explicit: Option<ExplicitConfig>,
-    /// Exponential buckets (not supported by this build yet; refused).
+    /// Exponential buckets instead of explicit ones.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub exponential: Option<ExponentialConfig>,
 }
 
-/// `exemplars` (not supported yet: `enabled: true` is refused).
+/// `exemplars`: the spans behind each data point since the last flush.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct ExemplarsConfig {
     /// Attach spans as exemplars.
     pub enabled: bool,
-    /// Exemplars kept per data point.
+    /// Exemplars kept per data point between flushes (no limit when unset).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub max_per_data_point: Option<u32>,
 }
 
-/// `events` (not supported yet: `enabled: true` is refused).
+/// `events`: a counter of span events by the span's and the event's dimensions.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct EventsConfig {
-    /// Count span events.
+    /// Count span events (`{namespace}.events`).
     pub enabled: bool,
-    /// Event attributes as dimensions.
+    /// Event attributes as dimensions (at least one when enabled).
     pub dimensions: Vec<Dimension>,
 }
 
@@ -146,10 +149,17 @@ pub struct SpanMetricsConfig {
     pub resource_metrics_cache_size: usize,
     /// The resource attributes that tell resources apart (all when empty).
     pub resource_metrics_key_attributes: Vec<String>,
-    /// Exemplars (not supported yet).
+    /// Exemplars.
     pub exemplars: ExemplarsConfig,
-    /// The events metric (not supported yet).
+    /// The events metric.
     pub events: EventsConfig,
+    /// Instrumentation scope names whose spans get the
+    /// `span.instrumentation.scope.name` / `.version` dimensions.
+    pub include_instrumentation_scope: Vec<String>,
+    /// Go's cache of delta start timestamps; accepted, not needed here
+    /// (every series keeps its own start).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub delta_timestamp_cache_size: Option<i64>,
 }
 
 impl Default for SpanMetricsConfig {
@@ -168,6 +178,8 @@ impl Default for SpanMetricsConfig {
             resource_metrics_key_attributes: Vec::new(),
             exemplars: ExemplarsConfig::default(),
             events: EventsConfig::default(),
+            include_instrumentation_scope: Vec::new(),
+            delta_timestamp_cache_size: None,
         }
     }
 }
@@ -190,6 +202,17 @@ impl SpanMetricsConfig {
                 Unit::Seconds => DEFAULT_BUCKETS_MS.iter().map(|b| b / 1000.0).collect(),
             },
         }
+    }
+
+    /// The exponential histogram's bucket limit (Go's default 160), when exponential.
+    pub(crate) fn exponential_max_size(&self) -> Option<usize> {
+        self.histogram
+            .exponential
+            .as_ref()
+            .map(|e| match usize::try_from(e.max_size) {
+                Ok(0) | Err(_) => DEFAULT_EXPONENTIAL_MAX_SIZE,
+                Ok(n) => n,
+            })
     }
 
     /// The metric name `{namespace}.{name}` (`name` alone without a namespace).
@@ -226,11 +249,26 @@ impl ComponentConfig for SpanMetricsConfig {
                 "use either `explicit` or `exponential` buckets histogram",
             ));
         }
-        if self.histogram.exponential.is_some() {
-            return Err(ConfigError::at(
-                "histogram::exponential",
-                "exponential histograms are not supported by otelcol-rs yet (use explicit)",
-            ));
+        if self.events.enabled {
+            if self.events.dimensions.is_empty() {
+                return Err(ConfigError::at(
+                    "events::dimensions",
+                    "failed validating event dimensions: no dimensions configured for events",
+                ));
+            }
+            let mut seen: Vec<&str> = vec![SERVICE_NAME, SPAN_NAME, SPAN_KIND, STATUS_CODE];
+            for d in &self.events.dimensions {
+                if seen.contains(&d.name.as_str()) {
+                    return Err(ConfigError::at(
+                        "events::dimensions",
+                        format!(
+                            "failed validating event dimensions: duplicate dimension name {}",
+                            d.name
+                        ),
+                    ));
+                }
+                seen.push(&d.name);
+            }
         }
         if let Some(e) = &self.histogram.explicit {
             if e.buckets.windows(2).any(|w| w[0].0 >= w[1].0) {
@@ -259,18 +297,6 @@ impl ComponentConfig for SpanMetricsConfig {
             return Err(ConfigError::at(
                 "resource_metrics_cache_size",
                 "invalid cache size: 0, the maximum number of the items in the cache should be positive",
-            ));
-        }
-        if self.exemplars.enabled {
-            return Err(ConfigError::at(
-                "exemplars::enabled",
-                "exemplars are not supported by otelcol-rs yet",
-            ));
-        }
-        if self.events.enabled {
-            return Err(ConfigError::at(
-                "events::enabled",
-                "the events metric is not supported by otelcol-rs yet",
             ));
         }
         Ok(())
@@ -303,7 +329,9 @@ mod tests {
         assert!(e.contains("use either `explicit` or `exponential`"), "{e}");
         let e = parse_config::<SpanMetricsConfig>("aggregation_temporality: DELTA").unwrap_err();
         assert!(e.contains("invalid aggregation_temporality"), "{e}");
-        let e = parse_config::<SpanMetricsConfig>("exemplars: {enabled: true}").unwrap_err();
-        assert!(e.contains("exemplars::enabled"), "{e}");
+        let e = parse_config::<SpanMetricsConfig>("events: {enabled: true}").unwrap_err();
+        assert!(e.contains("no dimensions configured for events"), "{e}");
+        let c: SpanMetricsConfig = parse_config("histogram: {exponential: {}}").unwrap();
+        assert_eq!(c.exponential_max_size(), Some(160));
     }
 }

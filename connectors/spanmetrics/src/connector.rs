@@ -2,7 +2,9 @@
 
 use std::fmt;
 use std::sync::{Arc, Mutex, MutexGuard};
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, Instant};
+
+use otelcol_component::build::unix_nanos_now;
 
 use otelcol_component::{
     Capabilities, Component, ComponentError, Connector, ConnectorFactory, ConsumeError, Consumer,
@@ -51,20 +53,13 @@ impl ConnectorFactory for SpanMetricsConnectorFactory {
         for_pair::<Traces, Metrics, F, T>(next, |next| {
             Ok(Arc::new(SpanMetricsConnector {
                 id: set.id.to_string(),
-                state: Arc::new(Mutex::new(Aggregator::new(Rules::new(cfg), now_nanos()))),
+                state: Arc::new(Mutex::new(Aggregator::new(Rules::new(cfg), unix_nanos_now()))),
                 next: next.all()?,
                 interval: cfg.metrics_flush_interval,
                 flusher: Mutex::new(None),
             }))
         })
     }
-}
-
-fn now_nanos() -> u64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|d| u64::try_from(d.as_nanos()).unwrap_or(u64::MAX))
-        .unwrap_or(0)
 }
 
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -93,7 +88,7 @@ impl fmt::Debug for SpanMetricsConnector {
 /// Takes what is due and sends it on; a refusal is logged (the next flush
 /// of cumulative metrics carries the counts again).
 async fn flush(id: &str, state: &Mutex<Aggregator>, next: &SharedConsumer<Metrics>) {
-    let due = lock(state).flush(now_nanos(), Instant::now());
+    let due = lock(state).flush(unix_nanos_now(), Instant::now());
     if let Some(req) = due {
         if let Err(e) = next.consume(Metrics::from_request(req)).await {
             tracing::warn!(connector = %id, error = %e, "failed to send span metrics");
@@ -116,7 +111,7 @@ impl SpanMetricsConnector {
 #[async_trait]
 impl Consumer<Traces> for SpanMetricsConnector {
     async fn consume(&self, data: Traces) -> Result<(), ConsumeError> {
-        lock(&self.state).add(data.request(), now_nanos(), Instant::now());
+        lock(&self.state).add(data.request(), unix_nanos_now(), Instant::now());
         Ok(())
     }
 

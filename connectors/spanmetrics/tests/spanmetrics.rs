@@ -311,3 +311,120 @@ async fn the_cardinality_limit_overflows_into_one_series_and_exclusions_apply() 
         ]
     );
 }
+
+#[tokio::test]
+async fn exponential_durations_exemplars_events_and_scope_dimensions() {
+    let (c, sink) = connector(
+        "histogram: {exponential: {max_size: 10}}\n\
+         exemplars: {enabled: true, max_per_data_point: 2}\n\
+         events: {enabled: true, dimensions: [{name: exception.type}]}\n\
+         include_instrumentation_scope: [my.lib]",
+    );
+    c.start(NopHost::new()).await.unwrap();
+    let mut spans: Vec<Span> = (1..=5u8)
+        .map(|i| {
+            let mut s = span("op", 2, false, u64::from(i) * 10, vec![]);
+            s.span_id = vec![i; 8];
+            s
+        })
+        .collect();
+    spans[0].events = vec![
+        otelcol_component::proto::trace::v1::span::Event {
+            name: "exception".into(),
+            attributes: vec![kv("exception.type", "Timeout")],
+            ..Default::default()
+        },
+        otelcol_component::proto::trace::v1::span::Event {
+            name: "exception".into(),
+            attributes: vec![kv("exception.type", "Timeout")],
+            ..Default::default()
+        },
+    ];
+    let mut t = traces(vec![(vec![kv("service.name", "svc")], spans)]);
+    let mut req = t.request().clone();
+    req.resource_spans[0].scope_spans[0].scope =
+        Some(otelcol_component::proto::common::v1::InstrumentationScope {
+            name: "my.lib".into(),
+            version: "1.2".into(),
+            ..Default::default()
+        });
+    t = Traces::from_request(req);
+    c.consume(t).await.unwrap();
+    c.shutdown().await.unwrap();
+    let got = metrics(&sink);
+    let names: Vec<&str> = got.iter().map(|(_, m)| m.name.as_str()).collect();
+    assert_eq!(
+        names,
+        [
+            "traces.span.metrics.calls",
+            "traces.span.metrics.duration",
+            "traces.span.metrics.events"
+        ]
+    );
+    let scope_dims = |attrs: &[KeyValue]| {
+        let d = dims(attrs);
+        assert!(
+            d.contains(&("span.instrumentation.scope.name".into(), "my.lib".into())),
+            "{d:?}"
+        );
+        assert!(
+            d.contains(&("span.instrumentation.scope.version".into(), "1.2".into())),
+            "{d:?}"
+        );
+    };
+    let Some(metric::Data::Sum(calls)) = &got[0].1.data else {
+        panic!()
+    };
+    scope_dims(&calls.data_points[0].attributes);
+    assert_eq!(calls.data_points[0].exemplars.len(), 2, "max_per_data_point");
+    assert_eq!(calls.data_points[0].exemplars[0].span_id, vec![1u8; 8]);
+    assert_eq!(calls.data_points[0].exemplars[0].trace_id, vec![1u8; 16]);
+    let Some(metric::Data::ExponentialHistogram(h)) = &got[1].1.data else {
+        panic!("{:?}", got[1].1)
+    };
+    let p = &h.data_points[0];
+    assert_eq!(p.count, 5);
+    assert_eq!(p.sum, Some(150.0));
+    let pos = p.positive.as_ref().unwrap();
+    assert!(pos.bucket_counts.len() <= 10);
+    assert_eq!(pos.bucket_counts.iter().sum::<u64>(), 5);
+    assert_eq!(p.exemplars.len(), 2);
+    let Some(metric::Data::Sum(events)) = &got[2].1.data else {
+        panic!()
+    };
+    assert_eq!(events.data_points.len(), 1);
+    let e = &events.data_points[0];
+    assert!(dims(&e.attributes).contains(&("exception.type".into(), "Timeout".into())));
+    assert_eq!(e.value, Some(number_data_point::Value::AsInt(2)));
+}
+
+#[tokio::test]
+async fn exemplars_are_emitted_once() {
+    let (c, sink) = connector("exemplars: {enabled: true}");
+    c.start(NopHost::new()).await.unwrap();
+    c.consume(traces(vec![(
+        vec![kv("service.name", "svc")],
+        vec![span("op", 2, false, 5, vec![])],
+    )]))
+    .await
+    .unwrap();
+    // Each shutdown flushes.
+    c.shutdown().await.unwrap();
+    c.start(NopHost::new()).await.unwrap();
+    c.shutdown().await.unwrap();
+    let all = sink.all();
+    assert_eq!(all.len(), 2, "one flush per shutdown");
+    let exemplars = |i: usize| {
+        let req = all[i].request();
+        let m = &req.resource_metrics[0].scope_metrics[0].metrics[0];
+        let Some(metric::Data::Sum(s)) = &m.data else {
+            panic!()
+        };
+        s.data_points[0].exemplars.len()
+    };
+    assert_eq!(
+        (exemplars(0), exemplars(1)),
+        (1, 0),
+        "cumulative counts stay, exemplars do not"
+    );
+}

@@ -233,7 +233,10 @@ mod tests {
                 let i = index(v, scale);
                 let (lo, hi) = bounds(i, scale);
                 let tol = hi * 1e-12;
-                assert!(v > lo - tol && v <= hi + tol, "{v} at scale {scale}: bucket {i} = ({lo}, {hi}]");
+                assert!(
+                    v > lo - tol && v <= hi + tol,
+                    "{v} at scale {scale}: bucket {i} = ({lo}, {hi}]"
+                );
             }
         }
         // Powers of two are upper bounds: exact.
