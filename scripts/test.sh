@@ -32,6 +32,14 @@ if ! command -v prometheus >/dev/null 2>&1 || ! command -v promtool >/dev/null 2
   apt-get install -y -qq --no-install-recommends prometheus >/dev/null
 fi
 
+# A real DNS server (dnsmasq) for the loadbalancing exporter's DNS resolver tests.
+if ! command -v dnsmasq >/dev/null 2>&1; then
+  echo "==> installing dnsmasq (Debian package dnsmasq-base)"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends dnsmasq-base >/dev/null
+fi
+
 echo "==> cargo fmt --check"
 cargo fmt --all -- --check
 echo "==> cargo clippy"

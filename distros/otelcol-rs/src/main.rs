@@ -35,6 +35,7 @@ fn main() -> ExitCode {
         .exporter(otelcol_exporter_otlphttp::factory())
         .exporter(otelcol_exporter_prometheus::factory())
         .exporter(otelcol_exporter_prometheusremotewrite::factory())
+        .exporter(otelcol_exporter_loadbalancing::factory())
         .extension(otelcol_extension_filestorage::factory())
         .extension(otelcol_extension_healthcheck::factory())
         .extension(otelcol_extension_pprof::factory())

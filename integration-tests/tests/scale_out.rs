@@ -1,0 +1,489 @@
+//! The scale-out tier on loopback: one agent (`loadbalancing`, DNS
+//! resolver asking a real dnsmasq) in front of three gateways on 127.0.0.2,
+//! .3 and .4; every trace must arrive whole at exactly one gateway, and a
+//! gateway that goes away mid-run must not cost a span the agent accepted.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)] // test code: a panic is a failed assertion
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command};
+use std::sync::{Arc, Mutex};
+use std::thread;
+use std::time::{Duration, Instant};
+
+use otelcol_component::build::string_kv;
+use otelcol_component::proto::collector::trace::v1::ExportTraceServiceRequest;
+use otelcol_component::proto::resource::v1::Resource;
+use otelcol_component::proto::trace::v1::{ResourceSpans, ScopeSpans, Span, Status};
+use otelcol_integration_tests::*;
+use prost::Message;
+
+const NAME: &str = "gateways.otel.test";
+const GATEWAY_IPS: [&str; 3] = ["127.0.0.2", "127.0.0.3", "127.0.0.4"];
+
+/// dnsmasq answering `NAME` from a hosts file it re-reads on SIGHUP.
+struct Dns {
+    child: Child,
+    hosts: PathBuf,
+    port: u16,
+    _dir: tempfile::TempDir,
+    log: Arc<Mutex<String>>,
+}
+
+impl Dns {
+    fn start(ips: &[&str]) -> Dns {
+        let dir = tempfile::tempdir().unwrap();
+        let hosts = dir.path().join("hosts");
+        Self::write(&hosts, ips);
+        let port = free_port();
+        let (child, log) = spawn_logged(
+            Command::new("dnsmasq")
+                .arg("--no-daemon")
+                .arg(format!("--port={port}"))
+                .arg("--listen-address=127.0.0.1")
+                .arg("--bind-interfaces")
+                .arg("--no-resolv")
+                .arg("--no-hosts")
+                .arg(format!("--addn-hosts={}", hosts.display()))
+                .arg("--local-ttl=0")
+                .arg(format!("--pid-file={}", dir.path().join("pid").display())),
+        );
+        let dns = Dns {
+            child,
+            hosts,
+            port,
+            _dir: dir,
+            log,
+        };
+        // Ready when it answers.
+        let deadline = Instant::now() + Duration::from_secs(20);
+        while std::net::UdpSocket::bind("127.0.0.1:0")
+            .and_then(|s| {
+                s.set_read_timeout(Some(Duration::from_millis(200)))?;
+                s.send_to(&dns_query(), ("127.0.0.1", port))?;
+                let mut buf = [0u8; 512];
+                s.recv(&mut buf)
+            })
+            .is_err()
+        {
+            assert!(
+                Instant::now() < deadline,
+                "dnsmasq did not answer:\n{}",
+                dns.log.lock().unwrap()
+            );
+            thread::sleep(Duration::from_millis(100));
+        }
+        dns
+    }
+
+    fn write(hosts: &Path, ips: &[&str]) {
+        let text: String = ips.iter().map(|ip| format!("{ip} {NAME}\n")).collect();
+        std::fs::write(hosts, text).unwrap();
+    }
+
+    /// Serves `ips` for `NAME` from now on.
+    fn set(&self, ips: &[&str]) {
+        Self::write(&self.hosts, ips);
+        let ok = Command::new("kill")
+            .args(["-HUP", &self.child.id().to_string()])
+            .status()
+            .unwrap();
+        assert!(ok.success());
+    }
+}
+
+impl Drop for Dns {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// A minimal A query for `NAME` (readiness probe only).
+fn dns_query() -> Vec<u8> {
+    let mut q = vec![0x12, 0x34, 1, 0, 0, 1, 0, 0, 0, 0, 0, 0];
+    for label in NAME.split('.') {
+        q.push(label.len() as u8);
+        q.extend_from_slice(label.as_bytes());
+    }
+    q.extend_from_slice(&[0, 0, 1, 0, 1]);
+    q
+}
+
+fn gateway(ip: &str, port: u16) -> Collector {
+    let config = format!(
+        r#"
+receivers:
+  otlp:
+    protocols:
+      grpc: {{endpoint: "{ip}:{port}"}}
+exporters:
+  file: {{path: "{{dir}}/traces.jsonl", flush_interval: 100ms}}
+service:
+  telemetry: {{metrics: {{level: none}}}}
+  pipelines:
+    traces: {{receivers: [otlp], exporters: [file]}}
+"#
+    );
+    let addr: SocketAddr = format!("{ip}:{port}").parse().unwrap();
+    Collector::start(&config, &[], &[addr])
+}
+
+fn agent(http: u16, gateway_port: u16, dns_port: u16) -> Collector {
+    let config = format!(
+        r#"
+receivers:
+  otlp:
+    protocols:
+      http: {{endpoint: "127.0.0.1:{http}"}}
+exporters:
+  loadbalancing:
+    protocol:
+      otlp:
+        tls: {{insecure: true}}
+        timeout: 2s
+        retry_on_failure: {{initial_interval: 100ms, max_interval: 500ms, max_elapsed_time: 120s}}
+    resolver:
+      dns: {{hostname: {NAME}, port: "{gateway_port}", interval: 200ms, timeout: 1s, nameserver: "127.0.0.1:{dns_port}"}}
+service:
+  pipelines:
+    traces: {{receivers: [otlp], exporters: [loadbalancing]}}
+"#
+    );
+    let addr: SocketAddr = format!("127.0.0.1:{http}").parse().unwrap();
+    Collector::start(&config, &[], &[addr])
+}
+
+/// Trace `t` has 5 to 20 spans; every span gets a distinct id.
+fn spans_of(t: u32) -> u32 {
+    5 + (t.wrapping_mul(2_654_435_761) >> 7) % 16
+}
+
+fn trace_id(t: u32) -> Vec<u8> {
+    let mut id = vec![0u8; 16];
+    id[..4].copy_from_slice(&t.to_be_bytes());
+    id[4..8].copy_from_slice(&t.wrapping_mul(2_654_435_761).to_be_bytes());
+    id[15] = 1;
+    id
+}
+
+/// One request with the spans of traces `from..to` (errors on every 10th trace).
+fn request(from: u32, to: u32) -> Vec<u8> {
+    request_of(from..to, |t| 0..spans_of(t))
+}
+
+/// A request with the spans `which(t)` of each trace in `traces`.
+fn request_of(traces: std::ops::Range<u32>, which: impl Fn(u32) -> std::ops::Range<u32> + Copy) -> Vec<u8> {
+    let spans: Vec<Span> = traces
+        .flat_map(|t| {
+            which(t).map(move |i| Span {
+                trace_id: trace_id(t),
+                span_id: [t.to_be_bytes(), (i + 1).to_be_bytes()].concat(),
+                name: format!("op-{i}"),
+                start_time_unix_nano: 1_700_000_000_000_000_000,
+                end_time_unix_nano: 1_700_000_000_000_000_000 + 1_000_000,
+                status: (t % 10 == 0 && i == 0).then(|| Status {
+                    code: 2,
+                    ..Default::default()
+                }),
+                ..Default::default()
+            })
+        })
+        .collect();
+    ExportTraceServiceRequest {
+        resource_spans: vec![ResourceSpans {
+            resource: Some(Resource {
+                attributes: vec![string_kv("service.name", "load")],
+                ..Default::default()
+            }),
+            scope_spans: vec![ScopeSpans {
+                spans,
+                ..Default::default()
+            }],
+            ..Default::default()
+        }],
+    }
+    .encode_to_vec()
+}
+
+fn post(agent_http: u16, body: &[u8]) -> u16 {
+    let addr: SocketAddr = format!("127.0.0.1:{agent_http}").parse().unwrap();
+    http_request(
+        addr,
+        "POST",
+        "/v1/traces",
+        &[("Content-Type", "application/x-protobuf")],
+        body,
+    )
+    .status
+}
+
+/// trace id (hex) → span count, of one gateway's output.
+fn received(dir: &Path) -> BTreeMap<String, u32> {
+    let path = dir.join("traces.jsonl");
+    let mut out = BTreeMap::new();
+    let Ok(text) = std::fs::read_to_string(&path) else {
+        return out;
+    };
+    for line in text.lines().filter(|l| !l.trim().is_empty()) {
+        let Ok(v) = serde_json::from_str::<serde_json::Value>(line) else {
+            continue; // a line being written
+        };
+        for rs in v["resourceSpans"].as_array().into_iter().flatten() {
+            for ss in rs["scopeSpans"].as_array().into_iter().flatten() {
+                for s in ss["spans"].as_array().into_iter().flatten() {
+                    let id = s["traceId"].as_str().unwrap_or_default().to_string();
+                    *out.entry(id).or_insert(0) += 1;
+                }
+            }
+        }
+    }
+    out
+}
+
+fn hex(b: &[u8]) -> String {
+    b.iter().map(|x| format!("{x:02x}")).collect()
+}
+
+/// Waits until the outputs in `dirs` hold `expected` spans in all.
+fn wait_for_spans(dirs: &[PathBuf], expected: u32) -> Vec<BTreeMap<String, u32>> {
+    let deadline = Instant::now() + Duration::from_secs(90);
+    loop {
+        let got: Vec<BTreeMap<String, u32>> = dirs.iter().map(|d| received(d)).collect();
+        let total: u32 = got.iter().flat_map(|m| m.values()).sum();
+        if total >= expected || Instant::now() > deadline {
+            return got;
+        }
+        thread::sleep(Duration::from_millis(250));
+    }
+}
+
+#[test]
+fn every_trace_arrives_whole_at_exactly_one_gateway() {
+    let dns = Dns::start(&GATEWAY_IPS);
+    let gport = free_port();
+    let gateways: Vec<Collector> = GATEWAY_IPS.iter().map(|ip| gateway(ip, gport)).collect();
+    let http = free_port();
+    let mut agent = agent(http, gport, dns.port);
+    assert!(agent.wait_for_log("backends changed"), "{}", agent.logs());
+
+    let traces = 2000u32;
+    let mut expected = 0;
+    for batch in 0..(traces / 50) {
+        let (from, to) = (batch * 50, batch * 50 + 50);
+        expected += (from..to).map(spans_of).sum::<u32>();
+        assert_eq!(post(http, &request(from, to)), 200, "{}", agent.logs());
+    }
+    let dirs: Vec<PathBuf> = gateways.iter().map(|g| g.dir.path().to_path_buf()).collect();
+    let got = wait_for_spans(&dirs, expected);
+    let total: u32 = got.iter().flat_map(|m| m.values()).sum();
+    assert_eq!(
+        total,
+        expected,
+        "every span reaches a gateway once\n{}",
+        agent.logs()
+    );
+    for t in 0..traces {
+        let id = hex(&trace_id(t));
+        let at: Vec<(usize, u32)> = got
+            .iter()
+            .enumerate()
+            .filter_map(|(g, m)| m.get(&id).map(|n| (g, *n)))
+            .collect();
+        assert_eq!(at.len(), 1, "trace {t} at exactly one gateway: {at:?}");
+        assert_eq!(at[0].1, spans_of(t), "trace {t} arrives whole");
+    }
+    for (g, m) in got.iter().enumerate() {
+        let share = m.len() as f64 / f64::from(traces);
+        assert!(
+            (0.25..=0.42).contains(&share),
+            "gateway {g} got {share:.3} of the traces"
+        );
+    }
+    // Go's self-metrics of the load balancer.
+    assert_eq!(agent.self_metric("otelcol_loadbalancer_num_backends{"), Some(3.0));
+    assert_eq!(
+        agent.self_metric("otelcol_loadbalancer_num_backend_updates{"),
+        Some(1.0)
+    );
+    assert!(
+        agent
+            .self_metric("otelcol_loadbalancer_num_resolutions{")
+            .unwrap_or(0.0)
+            >= 1.0
+    );
+    let outcomes = agent
+        .self_metric("otelcol_loadbalancer_backend_outcome{")
+        .unwrap_or(0.0);
+    assert!(outcomes >= 3.0, "one outcome per part sent: {outcomes}");
+    assert!(
+        agent
+            .self_metric("otelcol_loadbalancer_backend_latency_count{")
+            .unwrap_or(0.0)
+            >= 3.0
+    );
+    let (st, logs) = agent.stop();
+    assert!(st.success(), "{logs}");
+}
+
+#[test]
+fn a_gateway_that_leaves_and_returns_costs_no_accepted_span() {
+    let dns = Dns::start(&GATEWAY_IPS);
+    let gport = free_port();
+    let mut gateways: Vec<Collector> = GATEWAY_IPS.iter().map(|ip| gateway(ip, gport)).collect();
+    let http = free_port();
+    let agent = agent(http, gport, dns.port);
+    assert!(agent.wait_for_log("backends changed"), "{}", agent.logs());
+
+    let traces = 2000u32;
+    let sent = Arc::new(Mutex::new(0u32));
+    let accepted = Arc::new(Mutex::new(0u32));
+    let sender = {
+        let (sent, accepted) = (sent.clone(), accepted.clone());
+        thread::spawn(move || {
+            // Each trace comes in two requests, as an app's batches cut
+            // traces: the first half of its spans, then (next request) the rest.
+            let first = |t: u32| 0..spans_of(t) / 2;
+            let rest = |t: u32| spans_of(t) / 2..spans_of(t);
+            let batches = traces / 20;
+            for batch in 0..=batches {
+                let now = if batch < batches {
+                    batch * 20..batch * 20 + 20
+                } else {
+                    0..0
+                };
+                let prev = if batch > 0 {
+                    (batch - 1) * 20..batch * 20
+                } else {
+                    0..0
+                };
+                let spans: u32 = now.clone().map(|t| first(t).len() as u32).sum::<u32>()
+                    + prev.clone().map(|t| rest(t).len() as u32).sum::<u32>();
+                let mut body = request_of(now, first);
+                let tail = ExportTraceServiceRequest::decode(&request_of(prev, rest)[..]).unwrap();
+                let mut req = ExportTraceServiceRequest::decode(&body[..]).unwrap();
+                req.resource_spans.extend(tail.resource_spans);
+                body = req.encode_to_vec();
+                let status = post(http, &body);
+                *sent.lock().unwrap() += spans;
+                if status == 200 {
+                    *accepted.lock().unwrap() += spans;
+                }
+                thread::sleep(Duration::from_millis(30));
+            }
+        })
+    };
+    // A third of the way in, the third gateway stops (SIGTERM, as a pod is
+    // stopped) and leaves DNS; a while later it is back.
+    while *sent.lock().unwrap() < 6_000 {
+        thread::sleep(Duration::from_millis(20));
+    }
+    let (st, logs) = gateways[2].stop();
+    assert!(st.success(), "{logs}");
+    dns.set(&GATEWAY_IPS[..2]);
+    thread::sleep(Duration::from_secs(2));
+    let old_dir = gateways[2].dir.path().to_path_buf();
+    let old = std::mem::replace(&mut gateways[2], gateway(GATEWAY_IPS[2], gport));
+    dns.set(&GATEWAY_IPS);
+    sender.join().unwrap();
+    let accepted = *accepted.lock().unwrap();
+    assert_eq!(
+        accepted,
+        *sent.lock().unwrap(),
+        "the agent accepted every request"
+    );
+
+    let mut dirs: Vec<PathBuf> = gateways.iter().map(|g| g.dir.path().to_path_buf()).collect();
+    dirs.push(old_dir);
+    let got = wait_for_spans(&dirs, accepted);
+    let total: u32 = got.iter().flat_map(|m| m.values()).sum();
+    // Every accepted span reached some gateway, none twice.
+    let mut per_trace: BTreeMap<String, (u32, BTreeSet<usize>)> = BTreeMap::new();
+    for (g, m) in got.iter().enumerate() {
+        for (id, n) in m {
+            let e = per_trace.entry(id.clone()).or_default();
+            e.0 += n;
+            e.1.insert(g);
+        }
+    }
+    let mut missing = Vec::new();
+    for t in 0..traces {
+        let n = per_trace.get(&hex(&trace_id(t))).map_or(0, |e| e.0);
+        if n != spans_of(t) {
+            missing.push((t, n, spans_of(t)));
+        }
+    }
+    assert!(
+        missing.is_empty(),
+        "spans lost or doubled (trace, got, sent): {missing:?}\n{}",
+        agent.logs()
+    );
+    assert_eq!(total, accepted);
+    let split = per_trace.values().filter(|(_, at)| at.len() > 1).count();
+    eprintln!(
+        "scale-out: {traces} traces, {accepted} spans accepted and delivered; {split} traces split across gateways by the change"
+    );
+    let parts = agent
+        .self_metric("otelcol_loadbalancer_backend_outcome{")
+        .unwrap_or(0.0);
+    let page = http_request(agent.metrics_addr, "GET", "/metrics", &[], b"");
+    let refused: f64 = String::from_utf8_lossy(&page.body)
+        .lines()
+        .filter(|l| {
+            l.starts_with("otelcol_loadbalancer_backend_outcome{") && l.contains(r#"success="false""#)
+        })
+        .filter_map(|l| l.rsplit_once(' ').and_then(|(_, v)| v.parse::<f64>().ok()))
+        .sum();
+    eprintln!("scale-out: {parts} parts sent, {refused} of them failed and were routed again");
+    // The agent saw the gateway leave and come back.
+    let updates = agent
+        .self_metric("otelcol_loadbalancer_num_backend_updates{")
+        .unwrap_or(0.0);
+    assert!(
+        updates >= 3.0,
+        "3 → 2 → 3 backends: {updates} updates\n{}",
+        agent.logs()
+    );
+    drop(old);
+}
+
+#[test]
+fn data_for_an_unreachable_backend_is_routed_again_once_dns_drops_it() {
+    // 127.0.0.5 is in DNS but nothing listens there.
+    let dns = Dns::start(&["127.0.0.2", "127.0.0.3", "127.0.0.5"]);
+    let gport = free_port();
+    let gateways: Vec<Collector> = GATEWAY_IPS[..2].iter().map(|ip| gateway(ip, gport)).collect();
+    let http = free_port();
+    let agent = agent(http, gport, dns.port);
+    assert!(agent.wait_for_log("backends changed"), "{}", agent.logs());
+    let mut expected = 0;
+    for batch in 0..10u32 {
+        let (from, to) = (batch * 50, batch * 50 + 50);
+        expected += (from..to).map(spans_of).sum::<u32>();
+        assert_eq!(post(http, &request(from, to)), 200, "accepted into the queue");
+    }
+    // A third of it waits for the unreachable backend, retried.
+    thread::sleep(Duration::from_secs(1));
+    let dirs: Vec<PathBuf> = gateways.iter().map(|g| g.dir.path().to_path_buf()).collect();
+    let before: u32 = dirs.iter().flat_map(|d| received(d).into_values()).sum();
+    assert!(
+        before < expected,
+        "the unreachable backend's share is not delivered yet"
+    );
+    dns.set(&GATEWAY_IPS[..2]);
+    let got = wait_for_spans(&dirs, expected);
+    let total: u32 = got.iter().flat_map(|m| m.values()).sum();
+    assert_eq!(
+        total,
+        expected,
+        "re-routed to the backends left, none lost\n{}",
+        agent.logs()
+    );
+    for t in 0..500 {
+        let id = hex(&trace_id(t));
+        let n: u32 = got.iter().filter_map(|m| m.get(&id)).sum();
+        assert_eq!(n, spans_of(t), "trace {t}");
+    }
+}

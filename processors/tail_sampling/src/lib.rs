@@ -1,0 +1,1 @@
+//! The `tail_sampling` processor (being written).
