@@ -800,6 +800,8 @@ fn every_deploy_yaml_file_parses() {
         "prometheus.yml",
         "k8s/agent-daemonset.yaml",
         "k8s/gateway-deployment.yaml",
+        "k8s/scale-out/agent-daemonset.yaml",
+        "k8s/scale-out/gateway-statefulset.yaml",
     ] {
         assert!(names.contains(want), "deploy/{want} exists: {names:?}");
     }
@@ -819,7 +821,12 @@ fn collector_configs() -> Vec<(String, String)> {
         "collector-config.yaml".to_string(),
         std::fs::read_to_string(deploy_dir().join("collector-config.yaml")).unwrap(),
     )];
-    for file in ["agent-daemonset.yaml", "gateway-deployment.yaml"] {
+    for file in [
+        "agent-daemonset.yaml",
+        "gateway-deployment.yaml",
+        "scale-out/agent-daemonset.yaml",
+        "scale-out/gateway-statefulset.yaml",
+    ] {
         out.push((
             file.to_string(),
             text(&k8s(file)["ConfigMap"], "data/config.yaml"),
@@ -996,6 +1003,105 @@ fn kubernetes_manifests_are_consistent() {
         endpoint,
         format!("{}.{ns}.svc.cluster.local:4317", text(svc, "metadata/name"))
     );
+}
+
+/// The scale-out tier: the agents resolve the gateways' headless Service,
+/// which selects the StatefulSet's pods on the port they listen on; both
+/// tiers have probes, limits and a PodDisruptionBudget over their pods.
+#[test]
+fn scale_out_manifests_are_consistent() {
+    let agent = check_workload("scale-out/agent-daemonset.yaml", "DaemonSet");
+    let gateway = check_workload("scale-out/gateway-statefulset.yaml", "StatefulSet");
+    let docs = k8s("scale-out/gateway-statefulset.yaml");
+    let svc = &docs["Service"];
+    assert_eq!(
+        text(svc, "spec/clusterIP"),
+        "None",
+        "the gateway Service is headless"
+    );
+    assert_eq!(text(&gateway, "spec/serviceName"), text(svc, "metadata/name"));
+    let pod_labels = y(&gateway, "spec/template/metadata/labels");
+    for (k, v) in y(svc, "spec/selector").as_mapping().unwrap() {
+        assert_eq!(&pod_labels[k], v, "the Service selects the gateway pods");
+    }
+    let gw_ports = ports(y(&gateway, "spec/template/spec/containers/0"));
+    let svc_port = y(svc, "spec/ports/0");
+    assert_eq!(gw_ports[&text(svc_port, "targetPort")].0, 4317);
+    // The agent's DNS resolver names that Service and its port.
+    let agent_cfg: Yaml = serde_yaml::from_str(&text(
+        &k8s("scale-out/agent-daemonset.yaml")["ConfigMap"],
+        "data/config.yaml",
+    ))
+    .unwrap();
+    let dns = y(&agent_cfg, "exporters/loadbalancing/resolver/dns");
+    let ns = text(svc, "metadata/namespace");
+    assert_eq!(
+        text(dns, "hostname"),
+        format!("{}.{ns}.svc.cluster.local", text(svc, "metadata/name"))
+    );
+    assert_eq!(text(dns, "port"), text(svc_port, "port"));
+    assert_eq!(text(&agent_cfg, "exporters/loadbalancing/routing_key"), "traceID");
+    let gw_cfg: Yaml = serde_yaml::from_str(&text(&docs["ConfigMap"], "data/config.yaml")).unwrap();
+    let traces = y(&gw_cfg, "service/pipelines/traces/processors");
+    assert!(
+        traces
+            .as_sequence()
+            .unwrap()
+            .iter()
+            .any(|p| p.as_str() == Some("tail_sampling")),
+        "the gateways sample whole traces"
+    );
+    for (file, workload) in [
+        ("scale-out/agent-daemonset.yaml", &agent),
+        ("scale-out/gateway-statefulset.yaml", &gateway),
+    ] {
+        let pdb = &k8s(file)["PodDisruptionBudget"];
+        let labels = y(workload, "spec/template/metadata/labels");
+        for (k, v) in y(pdb, "spec/selector/matchLabels").as_mapping().unwrap() {
+            assert_eq!(&labels[k], v, "{file}: the PodDisruptionBudget covers the pods");
+        }
+        assert_eq!(y(pdb, "spec/maxUnavailable").as_u64(), Some(1), "{file}");
+    }
+}
+
+/// Every manifest of deploy/k8s passes a Kubernetes schema validator
+/// (`kubernetes-validate --strict`, the OpenAPI schemas of Kubernetes 1.37,
+/// from the test venv), so a field a cluster would reject fails here.
+#[test]
+fn kubernetes_manifests_pass_the_schema_validator() {
+    let bin = python().with_file_name("kubernetes-validate");
+    assert!(
+        bin.exists(),
+        "{} is missing: the test venv (integration-tests/python/requirements.txt) has it",
+        bin.display()
+    );
+    let mut files = Vec::new();
+    yaml_files(&deploy_dir().join("k8s"), &mut files);
+    assert!(files.len() >= 4, "{files:?}");
+    let out = Command::new(&bin)
+        .args(["--strict", "--quiet", "--kubernetes-version", "1.37.0"])
+        .args(&files)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "kubernetes-validate:\n{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    // And it does reject what a cluster would.
+    let dir = tempfile::tempdir().unwrap();
+    let bad = dir.path().join("bad.yaml");
+    let text = std::fs::read_to_string(deploy_dir().join("k8s/scale-out/gateway-statefulset.yaml"))
+        .unwrap()
+        .replace("serviceName:", "servicename:");
+    std::fs::write(&bad, text).unwrap();
+    let out = Command::new(&bin)
+        .args(["--strict", "--quiet"])
+        .arg(&bad)
+        .output()
+        .unwrap();
+    assert!(!out.status.success(), "a misspelt field is refused");
 }
 
 #[test]

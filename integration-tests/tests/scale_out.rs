@@ -119,12 +119,20 @@ receivers:
   otlp:
     protocols:
       grpc: {{endpoint: "{ip}:{port}"}}
+processors:
+  tail_sampling:
+    decision_wait: 1s
+    policies:
+      - {{name: errors, type: status_code, status_code: {{status_codes: [ERROR]}}}}
+      - {{name: slow, type: latency, latency: {{threshold_ms: 500}}}}
 exporters:
-  file: {{path: "{{dir}}/traces.jsonl", flush_interval: 100ms}}
+  file/received: {{path: "{{dir}}/traces.jsonl", flush_interval: 100ms}}
+  file/sampled: {{path: "{{dir}}/sampled.jsonl", flush_interval: 100ms}}
 service:
   telemetry: {{metrics: {{level: none}}}}
   pipelines:
-    traces: {{receivers: [otlp], exporters: [file]}}
+    traces/received: {{receivers: [otlp], exporters: [file/received]}}
+    traces/sampled: {{receivers: [otlp], processors: [tail_sampling], exporters: [file/sampled]}}
 "#
     );
     let addr: SocketAddr = format!("{ip}:{port}").parse().unwrap();
@@ -169,7 +177,17 @@ fn trace_id(t: u32) -> Vec<u8> {
     id
 }
 
-/// One request with the spans of traces `from..to` (errors on every 10th trace).
+/// Every 10th trace has an error.
+fn has_error(t: u32) -> bool {
+    t % 10 == 0
+}
+
+/// Every 7th trace lasts 800 ms (one slow span), over the 500 ms threshold.
+fn is_slow(t: u32) -> bool {
+    t % 7 == 3
+}
+
+/// One request with the spans of traces `from..to`.
 fn request(from: u32, to: u32) -> Vec<u8> {
     request_of(from..to, |t| 0..spans_of(t))
 }
@@ -183,8 +201,13 @@ fn request_of(traces: std::ops::Range<u32>, which: impl Fn(u32) -> std::ops::Ran
                 span_id: [t.to_be_bytes(), (i + 1).to_be_bytes()].concat(),
                 name: format!("op-{i}"),
                 start_time_unix_nano: 1_700_000_000_000_000_000,
-                end_time_unix_nano: 1_700_000_000_000_000_000 + 1_000_000,
-                status: (t % 10 == 0 && i == 0).then(|| Status {
+                end_time_unix_nano: 1_700_000_000_000_000_000
+                    + if is_slow(t) && i == 1 {
+                        800_000_000
+                    } else {
+                        1_000_000
+                    },
+                status: (has_error(t) && i == 0).then(|| Status {
                     code: 2,
                     ..Default::default()
                 }),
@@ -220,9 +243,17 @@ fn post(agent_http: u16, body: &[u8]) -> u16 {
     .status
 }
 
-/// trace id (hex) → span count, of one gateway's output.
+/// trace id (hex) → span count, of what one gateway received.
 fn received(dir: &Path) -> BTreeMap<String, u32> {
-    let path = dir.join("traces.jsonl");
+    read_spans(&dir.join("traces.jsonl"))
+}
+
+/// trace id (hex) → span count, of what one gateway's tail sampling kept.
+fn sampled(dir: &Path) -> BTreeMap<String, u32> {
+    read_spans(&dir.join("sampled.jsonl"))
+}
+
+fn read_spans(path: &Path) -> BTreeMap<String, u32> {
     let mut out = BTreeMap::new();
     let Ok(text) = std::fs::read_to_string(&path) else {
         return out;
@@ -249,9 +280,17 @@ fn hex(b: &[u8]) -> String {
 
 /// Waits until the outputs in `dirs` hold `expected` spans in all.
 fn wait_for_spans(dirs: &[PathBuf], expected: u32) -> Vec<BTreeMap<String, u32>> {
+    wait_for(dirs, expected, received)
+}
+
+fn wait_for(
+    dirs: &[PathBuf],
+    expected: u32,
+    read: fn(&Path) -> BTreeMap<String, u32>,
+) -> Vec<BTreeMap<String, u32>> {
     let deadline = Instant::now() + Duration::from_secs(90);
     loop {
-        let got: Vec<BTreeMap<String, u32>> = dirs.iter().map(|d| received(d)).collect();
+        let got: Vec<BTreeMap<String, u32>> = dirs.iter().map(|d| read(d)).collect();
         let total: u32 = got.iter().flat_map(|m| m.values()).sum();
         if total >= expected || Instant::now() > deadline {
             return got;
@@ -261,7 +300,7 @@ fn wait_for_spans(dirs: &[PathBuf], expected: u32) -> Vec<BTreeMap<String, u32>>
 }
 
 #[test]
-fn every_trace_arrives_whole_at_exactly_one_gateway() {
+fn every_trace_arrives_whole_at_one_gateway_and_tail_sampling_keeps_errors_and_slow_ones() {
     let dns = Dns::start(&GATEWAY_IPS);
     let gport = free_port();
     let gateways: Vec<Collector> = GATEWAY_IPS.iter().map(|ip| gateway(ip, gport)).collect();
@@ -302,6 +341,26 @@ fn every_trace_arrives_whole_at_exactly_one_gateway() {
             "gateway {g} got {share:.3} of the traces"
         );
     }
+    // Tail sampling on each gateway saw whole traces: it kept every trace
+    // with an error and every slow one, whole, and nothing else.
+    let keep: Vec<u32> = (0..traces).filter(|t| has_error(*t) || is_slow(*t)).collect();
+    let kept_spans: u32 = keep.iter().map(|t| spans_of(*t)).sum();
+    let got = wait_for(&dirs, kept_spans, sampled);
+    let mut kept: BTreeMap<String, u32> = BTreeMap::new();
+    for m in &got {
+        for (id, n) in m {
+            *kept.entry(id.clone()).or_insert(0) += n;
+        }
+    }
+    let want: BTreeMap<String, u32> = keep.iter().map(|t| (hex(&trace_id(*t)), spans_of(*t))).collect();
+    assert_eq!(
+        kept.len(),
+        want.len(),
+        "{} traces kept of {} errors or slow",
+        kept.len(),
+        want.len()
+    );
+    assert_eq!(kept, want, "errors and slow traces kept whole, the rest dropped");
     // Go's self-metrics of the load balancer.
     assert_eq!(agent.self_metric("otelcol_loadbalancer_num_backends{"), Some(3.0));
     assert_eq!(

@@ -28,6 +28,7 @@ fn main() -> ExitCode {
         .processor(otelcol_processor_probabilisticsampler::factory())
         .processor(otelcol_processor_resource::factory())
         .processor(otelcol_processor_span::factory())
+        .processor(otelcol_processor_tailsampling::factory())
         .exporter(otelcol_exporter_debug::factory())
         .exporter(otelcol_exporter_file::factory())
         .exporter(otelcol_exporter_nop::factory())
