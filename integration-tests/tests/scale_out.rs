@@ -255,7 +255,7 @@ fn sampled(dir: &Path) -> BTreeMap<String, u32> {
 
 fn read_spans(path: &Path) -> BTreeMap<String, u32> {
     let mut out = BTreeMap::new();
-    let Ok(text) = std::fs::read_to_string(&path) else {
+    let Ok(text) = std::fs::read_to_string(path) else {
         return out;
     };
     for line in text.lines().filter(|l| !l.trim().is_empty()) {
