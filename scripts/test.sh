@@ -6,8 +6,12 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 CACHE="${OTELCOL_CACHE:-$HOME/.cache/otelcol-rs}"
-# Keep build output outside the clone so CI's fresh clones reuse it.
-export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$CACHE/target}"
+# Keep build output outside the clone so CI's fresh clones reuse it: one
+# target dir per checkout path, because cargo does not rebuild a test when
+# only the `CARGO_MANIFEST_DIR` it embeds (`env!`) changes, so a binary
+# built in another checkout would read that checkout's files.
+CHECKOUT_KEY="$(pwd -P | cksum | cut -d' ' -f1)"
+export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$CACHE/target-$CHECKOUT_KEY}"
 export CARGO_TERM_COLOR="${CARGO_TERM_COLOR:-never}"
 # Fresh clones gain nothing from incremental artifacts, which cost gigabytes.
 export CARGO_INCREMENTAL="${CARGO_INCREMENTAL:-0}"

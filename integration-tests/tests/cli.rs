@@ -106,7 +106,8 @@ fn components_lists_the_distribution_as_yaml() {
             "memory_limiter",
             "probabilistic_sampler",
             "resource",
-            "span"
+            "span",
+            "tail_sampling"
         ]
     );
     assert_eq!(
@@ -114,6 +115,7 @@ fn components_lists_the_distribution_as_yaml() {
         vec![
             "debug",
             "file",
+            "loadbalancing",
             "nop",
             "otlp",
             "otlp_grpc",
@@ -146,6 +148,30 @@ fn components_lists_the_distribution_as_yaml() {
         names("extensions"),
         vec!["file_storage", "health_check", "pprof", "zpages"]
     );
+    // Connectors, with contrib's new names canonical and the old ones deprecated.
+    assert_eq!(
+        names("connectors"),
+        vec![
+            "count",
+            "forward",
+            "routing",
+            "service_graph",
+            "servicegraph",
+            "span_metrics",
+            "spanmetrics"
+        ]
+    );
+    let connector = |name: &str| {
+        v["connectors"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["name"] == name)
+            .unwrap()
+            .clone()
+    };
+    assert_eq!(connector("spanmetrics")["deprecated_alias_of"], "span_metrics");
+    assert_eq!(connector("servicegraph")["deprecated_alias_of"], "service_graph");
     assert_eq!(v["buildinfo"]["command"], "otelcol-rs");
     assert!(out.contains("stability:"), "{out}");
 }
