@@ -148,6 +148,36 @@ scenario metrics-grpc bench/scenarios/nop.yaml "metrics, 1000 points/request, gR
   --protocol grpc --endpoint 127.0.0.1:24317 --connections 8 --streams 8 --signal metrics --items 1000
 scenario logs-grpc bench/scenarios/nop.yaml "logs, 1000 records/request, gRPC 8×8" \
   --protocol grpc --endpoint 127.0.0.1:24317 --connections 8 --streams 8 --signal logs --items 1000
+if want grpc-loadbalancing-3; then
+  taskset -c 1 "$LG" sink --listen 127.0.0.1:25317 --listen 127.0.0.1:25327 --listen 127.0.0.1:25337 \
+    >"$WORK/sink.out" 2>&1 &
+  SINK_PID=$!; PIDS+=("$SINK_PID"); wait_port 25317; wait_port 25327; wait_port 25337
+fi
+scenario grpc-loadbalancing-3 bench/scenarios/loadbalancing.yaml "OTLP/gRPC → loadbalancing (traceID) → 3 backends (delivered/s)" \
+  --protocol grpc --endpoint 127.0.0.1:24317 --connections 8 --streams 8 "${SPANS[@]}"
+if want tail-sampling-100k; then
+  # 100k one-span traces a second held for decision_wait (10 s): the memory a
+  # held trace costs, from the RSS growth over the traces held.
+  start_collector bench/scenarios/tailsampling.yaml
+  rss0=$(kib "$CPID" VmRSS)
+  timeout 120 taskset -c 1 "$LG" run --duration "$DURATION" --protocol grpc --endpoint 127.0.0.1:24317 \
+    --connections 1 --streams 16 --rate 100000 --signal traces --items 100 --attributes 7 --resources 4 \
+    >"$WORK/lg.out" 2>&1 &
+  lg=$!
+  sleep 2
+  t0=$(cpu_ns "$CPID"); w0=$(date +%s.%N)
+  sleep $((SECS - 3))
+  t1=$(cpu_ns "$CPID"); w1=$(date +%s.%N)
+  held=$(curl -s http://127.0.0.1:28888/metrics | awk '/^otelcol_processor_tail_sampling_sampling_traces_on_memory/ {s += $NF} END {printf "%.0f", s}')
+  rss1=$(kib "$CPID" VmRSS)
+  wait "$lg" || true
+  per=$(awk -v a="$rss0" -v b="$rss1" -v n="$held" 'BEGIN {if (n > 0) printf "%.0f", (b - a) / n * 1000; else printf "-"}')
+  printf '| tail-sampling-100k | %s | %s | %s | %s | %s | OTLP/gRPC 100-span requests → tail_sampling (10 s wait) → nop; %s traces held, %s KiB RSS per 1,000 traces held |\n' \
+    "$(field items_per_s "$WORK/lg.out")" \
+    "$(awk -v a="$t0" -v b="$t1" -v x="$w0" -v y="$w1" -v h=1e9 'BEGIN {printf "%.1f", (b - a) / h / (y - x) * 100}')" \
+    "$(mib "$(kib "$CPID" VmHWM)")" "$(field p50_ms "$WORK/lg.out")" "$(field p99_ms "$WORK/lg.out")" "$held" "$per"
+  stop "$CPID"
+fi
 if want prometheus-scrape; then
   # 100 distinct requests × 1000 points, each point its own series; then five
   # scrapes of the whole /metrics page from core 1 (curl's time_total: request

@@ -546,3 +546,224 @@ fn data_for_an_unreachable_backend_is_routed_again_once_dns_drops_it() {
         assert_eq!(n, spans_of(t), "trace {t}");
     }
 }
+
+/// A stand-in for the Kubernetes API server (no cluster runs here): HTTPS
+/// with a test CA, bearer-token auth, the EndpointSlices of one Service as
+/// `GET .../endpointslices?labelSelector=...` answers, and watches that get
+/// one `MODIFIED` event when the endpoints change.
+struct FakeApiServer {
+    addr: SocketAddr,
+    state: Arc<(Mutex<(Vec<String>, u64)>, std::sync::Condvar)>,
+    requests: Arc<Mutex<Vec<String>>>,
+}
+
+impl FakeApiServer {
+    fn start(pki: &otelcol_configtls::testpki::TestPki, ips: &[&str]) -> FakeApiServer {
+        use otelcol_configtls::rustls::{ServerConnection, StreamOwned};
+        let cfg = otelcol_configtls::server_config(&otelcol_configtls::TlsServerConfig {
+            cert_file: pki.path("server.pem"),
+            key_file: pki.path("server-key.pem"),
+            ..Default::default()
+        })
+        .unwrap();
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let addr = listener.local_addr().unwrap();
+        let state = Arc::new((
+            Mutex::new((ips.iter().map(|s| s.to_string()).collect::<Vec<_>>(), 1u64)),
+            std::sync::Condvar::new(),
+        ));
+        let requests = Arc::new(Mutex::new(Vec::new()));
+        let (st, reqs) = (state.clone(), requests.clone());
+        thread::spawn(move || {
+            for tcp in listener.incoming().map_while(Result::ok) {
+                let (cfg, st, reqs) = (cfg.clone(), st.clone(), reqs.clone());
+                thread::spawn(move || {
+                    let Ok(conn) = ServerConnection::new(cfg) else {
+                        return;
+                    };
+                    let mut s = StreamOwned::new(conn, tcp);
+                    let mut head = Vec::new();
+                    let mut byte = [0u8; 1];
+                    while !head.ends_with(b"\r\n\r\n") {
+                        if std::io::Read::read(&mut s, &mut byte).unwrap_or(0) == 0 {
+                            return;
+                        }
+                        head.push(byte[0]);
+                    }
+                    let head = String::from_utf8_lossy(&head).to_string();
+                    let path = head.split_whitespace().nth(1).unwrap_or("").to_string();
+                    reqs.lock().unwrap().push(path.clone());
+                    let send = |s: &mut StreamOwned<ServerConnection, std::net::TcpStream>, text: String| {
+                        let _ = std::io::Write::write_all(s, text.as_bytes());
+                        let _ = std::io::Write::flush(s);
+                    };
+                    if !head.contains("Authorization: Bearer test-token") {
+                        send(&mut s, "HTTP/1.1 401 Unauthorized\r\nContent-Length: 12\r\nConnection: close\r\n\r\nUnauthorized".into());
+                        return;
+                    }
+                    if !path.starts_with("/apis/discovery.k8s.io/v1/namespaces/obs/endpointslices?labelSelector=kubernetes.io%2Fservice-name%3Dgateways") {
+                        send(&mut s, "HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\nConnection: close\r\n\r\n".into());
+                        return;
+                    }
+                    let slices = |ips: &[String], version: u64| {
+                        let eps: Vec<String> = ips
+                            .iter()
+                            .enumerate()
+                            .map(|(i, ip)| format!(r#"{{"addresses":["{ip}"],"conditions":{{"ready":true}},"hostname":"gw-{i}"}}"#))
+                            .collect();
+                        // A not-ready endpoint is never a backend.
+                        let not_ready = r#"{"addresses":["127.0.0.9"],"conditions":{"ready":false}}"#;
+                        format!(
+                            r#"{{"kind":"EndpointSliceList","apiVersion":"discovery.k8s.io/v1","metadata":{{"resourceVersion":"{version}"}},"items":[{{"metadata":{{"name":"gateways-x"}},"addressType":"IPv4","endpoints":[{},{not_ready}],"ports":[{{"port":4317}}]}}]}}"#,
+                            eps.join(",")
+                        )
+                    };
+                    if let Some(rv) = path.split("resourceVersion=").nth(1) {
+                        let from: u64 = rv.split('&').next().unwrap_or("0").parse().unwrap_or(0);
+                        send(&mut s, "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n".into());
+                        let (lock, cv) = &*st;
+                        let mut g = lock.lock().unwrap();
+                        let deadline = Instant::now() + Duration::from_secs(30);
+                        while g.1 <= from && Instant::now() < deadline {
+                            g = cv.wait_timeout(g, Duration::from_millis(200)).unwrap().0;
+                        }
+                        if g.1 > from {
+                            let event =
+                                format!(r#"{{"type":"MODIFIED","object":{}}}"#, slices(&g.0, g.1)) + "\n";
+                            send(&mut s, format!("{:x}\r\n{event}\r\n", event.len()));
+                        }
+                        send(&mut s, "0\r\n\r\n".into());
+                        return;
+                    }
+                    let body = {
+                        let g = st.0.lock().unwrap();
+                        slices(&g.0, g.1)
+                    };
+                    send(
+                        &mut s,
+                        format!(
+                            "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+                            body.len()
+                        ),
+                    );
+                });
+            }
+        });
+        FakeApiServer {
+            addr,
+            state,
+            requests,
+        }
+    }
+
+    fn set(&self, ips: &[&str]) {
+        let (lock, cv) = &*self.state;
+        let mut g = lock.lock().unwrap();
+        g.0 = ips.iter().map(|s| s.to_string()).collect();
+        g.1 += 1;
+        cv.notify_all();
+    }
+}
+
+#[test]
+fn k8s_resolver_follows_the_services_endpointslices() {
+    let pki = otelcol_configtls::testpki::TestPki::new();
+    let api = FakeApiServer::start(&pki, &GATEWAY_IPS[..2]);
+    let sa = tempfile::tempdir().unwrap();
+    std::fs::write(sa.path().join("token"), "test-token\n").unwrap();
+    std::fs::copy(pki.path("ca.pem"), sa.path().join("ca.crt")).unwrap();
+    std::fs::write(sa.path().join("namespace"), "obs").unwrap();
+    let gport = free_port();
+    let gateways: Vec<Collector> = GATEWAY_IPS[..2].iter().map(|ip| gateway(ip, gport)).collect();
+    let http = free_port();
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("agent.yaml");
+    std::fs::write(
+        &config,
+        format!(
+            r#"
+receivers:
+  otlp:
+    protocols:
+      http: {{endpoint: "127.0.0.1:{http}"}}
+exporters:
+  loadbalancing:
+    protocol:
+      otlp:
+        tls: {{insecure: true}}
+        retry_on_failure: {{initial_interval: 100ms, max_interval: 500ms}}
+    resolver:
+      k8s: {{service: gateways, ports: [{gport}]}}
+service:
+  pipelines:
+    traces: {{receivers: [otlp], exporters: [loadbalancing]}}
+"#
+        ),
+    )
+    .unwrap();
+    let api_port = api.addr.port().to_string();
+    let sa_dir = sa.path().display().to_string();
+    let agent_addr: SocketAddr = format!("127.0.0.1:{http}").parse().unwrap();
+    let agent = Collector::start_args_env(
+        &["--config", config.to_str().unwrap()],
+        &[
+            ("KUBERNETES_SERVICE_HOST", "127.0.0.1"),
+            ("KUBERNETES_SERVICE_PORT", api_port.as_str()),
+            ("OTELCOL_K8S_SERVICE_ACCOUNT_DIR", sa_dir.as_str()),
+        ],
+        &[agent_addr],
+    );
+    assert!(agent.wait_for_log("backends changed"), "{}", agent.logs());
+    assert_eq!(
+        agent.self_metric("otelcol_loadbalancer_num_backends{"),
+        Some(2.0),
+        "{}",
+        agent.logs()
+    );
+    let dirs: Vec<PathBuf> = gateways.iter().map(|g| g.dir.path().to_path_buf()).collect();
+    let mut expected = 0;
+    for batch in 0..10u32 {
+        expected += (batch * 50..batch * 50 + 50).map(spans_of).sum::<u32>();
+        assert_eq!(post(http, &request(batch * 50, batch * 50 + 50)), 200);
+    }
+    let got = wait_for_spans(&dirs, expected);
+    assert!(
+        got.iter().all(|m| !m.is_empty()),
+        "both endpoints get traces: {:?}",
+        got.iter().map(|m| m.len()).collect::<Vec<_>>()
+    );
+    // The Service loses its second endpoint: the watch tells the agent.
+    api.set(&GATEWAY_IPS[..1]);
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while agent.self_metric("otelcol_loadbalancer_num_backends{") != Some(1.0) {
+        assert!(
+            Instant::now() < deadline,
+            "the agent follows the watch:\n{}",
+            agent.logs()
+        );
+        thread::sleep(Duration::from_millis(100));
+    }
+    let second_before = received(&dirs[1]).values().sum::<u32>();
+    let mut more = 0;
+    for batch in 10..20u32 {
+        more += (batch * 50..batch * 50 + 50).map(spans_of).sum::<u32>();
+        assert_eq!(post(http, &request(batch * 50, batch * 50 + 50)), 200);
+    }
+    let got = wait_for_spans(&dirs, expected + more);
+    let total: u32 = got.iter().flat_map(|m| m.values()).sum();
+    assert_eq!(total, expected + more, "{}", agent.logs());
+    assert_eq!(
+        got[1].values().sum::<u32>(),
+        second_before,
+        "nothing more for the removed endpoint"
+    );
+    let paths = api.requests.lock().unwrap().clone();
+    assert!(
+        paths.iter().any(|p| p.contains("watch=1")),
+        "the agent watches: {paths:?}"
+    );
+    assert!(
+        !agent.logs().contains("127.0.0.9"),
+        "a not-ready endpoint is never used"
+    );
+}

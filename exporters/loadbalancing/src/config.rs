@@ -60,6 +60,32 @@ impl Default for DnsResolverConfig {
     }
 }
 
+/// `resolver::k8s`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct K8sResolverConfig {
+    /// `name.namespace` (or `name`: the pod's own namespace).
+    pub service: String,
+    /// The backends' ports; each endpoint address is a backend per port (Go's default `[4317]`).
+    pub ports: Vec<u16>,
+    /// Limit of one call to the API server (Go's default 1s).
+    #[serde(with = "otelcol_component::duration")]
+    pub timeout: Duration,
+    /// Backends by pod hostname (`pod.service.namespace`, a StatefulSet's) instead of IP.
+    pub return_hostnames: bool,
+}
+
+impl Default for K8sResolverConfig {
+    fn default() -> Self {
+        K8sResolverConfig {
+            service: String::new(),
+            ports: vec![4317],
+            timeout: Duration::from_secs(1),
+            return_hostnames: false,
+        }
+    }
+}
+
 /// `resolver`: where the list of backends comes from. Exactly one.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
@@ -70,9 +96,9 @@ pub struct ResolverConfig {
     /// The addresses a DNS name resolves to.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub dns: Option<DnsResolverConfig>,
-    /// The endpoints of a Kubernetes Service (not in this build: refused).
+    /// The ready endpoints of a Kubernetes Service (its EndpointSlices).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub k8s: Option<IgnoredBlock>,
+    pub k8s: Option<K8sResolverConfig>,
     /// AWS Cloud Map (not in this build: refused).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub aws_cloud_map: Option<IgnoredBlock>,
@@ -212,25 +238,34 @@ impl LoadBalancingConfig {
 impl ComponentConfig for LoadBalancingConfig {
     fn validate(&self) -> Result<(), ConfigError> {
         let r = &self.resolver;
-        if r.k8s.is_some() {
-            return Err(ConfigError::at(
-                "resolver::k8s",
-                "the k8s resolver is not supported by this build yet (use dns with the Service's headless name)",
-            ));
-        }
         if r.aws_cloud_map.is_some() {
             return Err(ConfigError::at(
                 "resolver::aws_cloud_map",
                 "the aws_cloud_map resolver is not supported by this build",
             ));
         }
+        if r.k8s.is_some() && (r.static_.is_some() || r.dns.is_some()) {
+            return Err(ConfigError::at(
+                "resolver",
+                "only one resolver should be specified",
+            ));
+        }
         match (&r.static_, &r.dns) {
-            (None, None) => {
-                return Err(ConfigError::at(
-                    "resolver",
-                    "no resolvers specified for the exporter",
-                ));
-            }
+            (None, None) => match &r.k8s {
+                None => {
+                    return Err(ConfigError::at(
+                        "resolver",
+                        "no resolvers specified for the exporter",
+                    ));
+                }
+                Some(k) if k.service.is_empty() => {
+                    return Err(ConfigError::at(
+                        "resolver::k8s::service",
+                        "no service specified to resolve the backends",
+                    ));
+                }
+                Some(_) => {}
+            },
             (Some(_), Some(_)) => {
                 return Err(ConfigError::at(
                     "resolver",
@@ -326,8 +361,14 @@ mod tests {
             parse_config::<LoadBalancingConfig>("routing_key: span\nresolver: {static: {hostnames: [a:1]}}")
                 .unwrap_err();
         assert!(e.contains("unsupported routing_key: span"), "{e}");
-        let e = parse_config::<LoadBalancingConfig>("resolver: {k8s: {service: lb.ns}}").unwrap_err();
-        assert!(e.contains("resolver::k8s"), "{e}");
+        let c: LoadBalancingConfig =
+            parse_config("resolver: {k8s: {service: lb.ns, ports: [15317, 16317]}}").unwrap();
+        assert_eq!(c.resolver.k8s.as_ref().unwrap().timeout, Duration::from_secs(1));
+        let e = parse_config::<LoadBalancingConfig>("resolver: {k8s: {}}").unwrap_err();
+        assert!(e.contains("no service specified"), "{e}");
+        let e = parse_config::<LoadBalancingConfig>("resolver: {k8s: {service: a}, dns: {hostname: b}}")
+            .unwrap_err();
+        assert!(e.contains("only one resolver"), "{e}");
         let e = parse_config::<LoadBalancingConfig>("resolver: {aws_cloud_map: {namespace: x}}").unwrap_err();
         assert!(e.contains("aws_cloud_map"), "{e}");
         let e = parse_config::<LoadBalancingConfig>(

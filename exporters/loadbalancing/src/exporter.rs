@@ -46,6 +46,7 @@ enum Resolver {
         timeout: Duration,
         nameserver: Option<SocketAddr>,
     },
+    K8s(crate::k8s::K8sResolver),
 }
 
 impl Resolver {
@@ -53,6 +54,7 @@ impl Resolver {
         match self {
             Resolver::Static(_) => "static",
             Resolver::Dns { .. } => "dns",
+            Resolver::K8s(_) => "k8s",
         }
     }
 
@@ -60,6 +62,7 @@ impl Resolver {
     async fn resolve(&self) -> Result<Vec<String>, String> {
         let mut out = match self {
             Resolver::Static(hosts) => hosts.clone(),
+            Resolver::K8s(k) => k.list().await?.0,
             Resolver::Dns {
                 hostname,
                 port,
@@ -174,6 +177,15 @@ impl LoadBalancer {
 impl Inner {
     fn new(set: &Settings, cfg: &LoadBalancingConfig) -> Result<Self, CreateError> {
         let resolver = match (&cfg.resolver.static_, &cfg.resolver.dns) {
+            _ if cfg.resolver.k8s.is_some() => Resolver::K8s(
+                cfg.resolver
+                    .k8s
+                    .as_ref()
+                    .map(crate::k8s::K8sResolver::new)
+                    .transpose()
+                    .map_err(|e| CreateError::Other(format!("resolver::k8s: {e}")))?
+                    .ok_or_else(|| CreateError::Other("resolver::k8s".into()))?,
+            ),
             (Some(s), _) => Resolver::Static(s.hostnames.clone()),
             (None, Some(d)) => Resolver::Dns {
                 hostname: d.hostname.clone(),
@@ -251,6 +263,23 @@ impl Inner {
                 self.metrics.resolutions_failed.increment(1);
                 tracing::warn!(exporter = %self.id, resolver = self.metrics.resolver, error = %e, "failed to resolve the backends; keeping the current ones");
                 false
+            }
+        }
+    }
+
+    /// Lists the Service's endpoints and installs them; the list's resource
+    /// version (to watch from), or `None` when listing failed.
+    async fn refresh_k8s(&self, k: &crate::k8s::K8sResolver) -> Option<String> {
+        match k.list().await {
+            Ok((endpoints, version)) => {
+                self.metrics.resolutions_ok.increment(1);
+                self.install(&endpoints);
+                Some(version)
+            }
+            Err(e) => {
+                self.metrics.resolutions_failed.increment(1);
+                tracing::warn!(exporter = %self.id, resolver = "k8s", error = %e, "failed to list the Service's endpoints; keeping the current ones");
+                None
             }
         }
     }
@@ -392,6 +421,35 @@ impl Inner {
 #[async_trait]
 impl ExportClient for LoadBalancer {
     async fn start(&self, _host: &Arc<dyn Host>) -> Result<(), ComponentError> {
+        if let Resolver::K8s(k) = &self.inner.resolver {
+            let stop = CancellationToken::new();
+            let (token, inner, k) = (stop.clone(), self.inner.clone(), k.clone());
+            // The first list before start returns, as the other resolvers.
+            let mut version = inner.refresh_k8s(&k).await;
+            let task = tokio::spawn(async move {
+                loop {
+                    let waited = match &version {
+                        Some(v) => tokio::select! {
+                            _ = token.cancelled() => return,
+                            r = k.wait_for_change(v) => r,
+                        },
+                        None => Err("no list yet".to_string()),
+                    };
+                    if let Err(e) = waited {
+                        tracing::debug!(exporter = %inner.id, error = %e, "watching the EndpointSlices; listing again in a second");
+                        tokio::select! {
+                            _ = token.cancelled() => return,
+                            _ = tokio::time::sleep(Duration::from_secs(1)) => {}
+                        }
+                    }
+                    version = inner.refresh_k8s(&k).await;
+                }
+            });
+            if let Some((old, _)) = lock(&self.task).replace((stop, task)) {
+                old.cancel();
+            }
+            return Ok(());
+        }
         self.inner.refresh().await;
         if let Resolver::Dns { interval, .. } = self.inner.resolver {
             let stop = CancellationToken::new();

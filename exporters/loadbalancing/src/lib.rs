@@ -4,8 +4,9 @@
 //! `loadbalancingexporter`: it sends each span (or log record, metric,
 //! data point) to one of several OTLP/gRPC backends, the same backend for
 //! the same trace id (or service, resource, metric, stream, attributes),
-//! over a consistent-hash ring. The backends come from a static list or a
-//! DNS name, re-resolved every `interval`. This is the agent tier in front
+//! over a consistent-hash ring. The backends come from a static list, a
+//! DNS name re-resolved every `interval`, or a Kubernetes Service's
+//! EndpointSlices (watched). This is the agent tier in front
 //! of gateways that need whole traces (tail sampling, span metrics).
 //!
 //! A part that fails against a backend is retried with
@@ -27,12 +28,13 @@ mod config;
 mod dns;
 mod exporter;
 mod factory;
+mod k8s;
 mod ring;
 mod split;
 
 pub use config::{
-    DnsResolverConfig, IgnoredBlock, LoadBalancingConfig, ProtocolConfig, ResolverConfig, RoutingKey,
-    StaticResolverConfig,
+    DnsResolverConfig, IgnoredBlock, K8sResolverConfig, LoadBalancingConfig, ProtocolConfig, ResolverConfig,
+    RoutingKey, StaticResolverConfig,
 };
 pub use exporter::{LoadBalancer, LoadBalancingExporter};
 pub use factory::{LoadBalancingExporterFactory, STABILITY, TYPE};
