@@ -551,9 +551,13 @@ fn data_for_an_unreachable_backend_is_routed_again_once_dns_drops_it() {
 /// with a test CA, bearer-token auth, the EndpointSlices of one Service as
 /// `GET .../endpointslices?labelSelector=...` answers, and watches that get
 /// one `MODIFIED` event when the endpoints change.
+/// The Service's endpoint addresses and their resource version, with a
+/// condition variable the watches wait on.
+type Endpoints = Arc<(Mutex<(Vec<String>, u64)>, std::sync::Condvar)>;
+
 struct FakeApiServer {
     addr: SocketAddr,
-    state: Arc<(Mutex<(Vec<String>, u64)>, std::sync::Condvar)>,
+    state: Endpoints,
     requests: Arc<Mutex<Vec<String>>>,
 }
 
@@ -568,7 +572,7 @@ impl FakeApiServer {
         .unwrap();
         let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
         let addr = listener.local_addr().unwrap();
-        let state = Arc::new((
+        let state: Endpoints = Arc::new((
             Mutex::new((ips.iter().map(|s| s.to_string()).collect::<Vec<_>>(), 1u64)),
             std::sync::Condvar::new(),
         ));
@@ -597,12 +601,19 @@ impl FakeApiServer {
                         let _ = std::io::Write::write_all(s, text.as_bytes());
                         let _ = std::io::Write::flush(s);
                     };
+                    // Every answer ends the connection, with a TLS close_notify.
+                    let close = |s: &mut StreamOwned<ServerConnection, std::net::TcpStream>| {
+                        s.conn.send_close_notify();
+                        let _ = std::io::Write::flush(s);
+                    };
                     if !head.contains("Authorization: Bearer test-token") {
                         send(&mut s, "HTTP/1.1 401 Unauthorized\r\nContent-Length: 12\r\nConnection: close\r\n\r\nUnauthorized".into());
+                        close(&mut s);
                         return;
                     }
                     if !path.starts_with("/apis/discovery.k8s.io/v1/namespaces/obs/endpointslices?labelSelector=kubernetes.io%2Fservice-name%3Dgateways") {
                         send(&mut s, "HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\nConnection: close\r\n\r\n".into());
+                        close(&mut s);
                         return;
                     }
                     let slices = |ips: &[String], version: u64| {
@@ -633,6 +644,7 @@ impl FakeApiServer {
                             send(&mut s, format!("{:x}\r\n{event}\r\n", event.len()));
                         }
                         send(&mut s, "0\r\n\r\n".into());
+                        close(&mut s);
                         return;
                     }
                     let body = {
@@ -646,6 +658,7 @@ impl FakeApiServer {
                             body.len()
                         ),
                     );
+                    close(&mut s);
                 });
             }
         });

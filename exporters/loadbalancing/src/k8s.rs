@@ -169,9 +169,9 @@ impl K8sResolver {
         p
     }
 
-    /// Opens a request and returns the stream after the response head, with
-    /// whether the body is chunked.
-    async fn open(&self, path: &str) -> Result<(impl AsyncRead + Unpin + use<>, Vec<u8>, bool), String> {
+    /// Opens a request and returns the stream after the response head, the
+    /// body bytes read so far, and how the body ends.
+    async fn open(&self, path: &str) -> Result<(impl AsyncRead + Unpin + use<>, Vec<u8>, BodyEnd), String> {
         let token = std::fs::read_to_string(&self.token_file)
             .map_err(|e| format!("the service account token {}: {e}", self.token_file.display()))?;
         let tcp = tokio::time::timeout(self.timeout, TcpStream::connect((self.host.as_str(), self.port)))
@@ -213,24 +213,30 @@ impl K8sResolver {
             }
             buf.extend_from_slice(&chunk[..n]);
         };
-        let head = String::from_utf8_lossy(&buf[..head_end]).to_string();
+        let head = String::from_utf8_lossy(&buf[..head_end]).to_ascii_lowercase();
         let status = head
             .split_whitespace()
             .nth(1)
             .and_then(|s| s.parse::<u16>().ok())
             .unwrap_or(0);
-        let chunked = head.lines().any(|l| {
-            l.to_ascii_lowercase().starts_with("transfer-encoding:")
-                && l.to_ascii_lowercase().contains("chunked")
-        });
-        let rest = buf[head_end..].to_vec();
+        let header = |name: &str| {
+            head.lines()
+                .find_map(|l| l.strip_prefix(name).map(|v| v.trim().to_string()))
+        };
+        let end = if header("transfer-encoding:").is_some_and(|v| v.contains("chunked")) {
+            BodyEnd::Chunked
+        } else if let Some(n) = header("content-length:").and_then(|v| v.parse::<usize>().ok()) {
+            BodyEnd::Length(n)
+        } else {
+            BodyEnd::Close
+        };
+        let mut rest = buf[head_end..].to_vec();
         if status != 200 {
-            let mut body = rest;
-            let _ = tokio::time::timeout(self.timeout, tls.read_to_end(&mut body)).await;
-            let body = if chunked {
-                dechunk_all(&body).unwrap_or(body)
+            let _ = tokio::time::timeout(self.timeout, read_body(&mut tls, &mut rest, end)).await;
+            let body = if end == BodyEnd::Chunked {
+                dechunk_all(&rest).unwrap_or(rest)
             } else {
-                body
+                rest
             };
             return Err(format!(
                 "the API server answered {status} to {path}: {}",
@@ -240,17 +246,17 @@ impl K8sResolver {
                     .collect::<String>()
             ));
         }
-        Ok((tls, rest, chunked))
+        Ok((tls, rest, end))
     }
 
     /// The endpoints now, sorted, and the list's resource version.
     pub(crate) async fn list(&self) -> Result<(Vec<String>, String), String> {
-        let (mut stream, mut body, chunked) = self.open(&self.path(None)).await?;
-        tokio::time::timeout(self.timeout * 5, stream.read_to_end(&mut body))
+        let (mut stream, mut body, end) = self.open(&self.path(None)).await?;
+        tokio::time::timeout(self.timeout * 5, read_body(&mut stream, &mut body, end))
             .await
             .map_err(|_| "reading the EndpointSlices: timed out".to_string())?
             .map_err(|e| format!("reading the EndpointSlices: {e}"))?;
-        let body = if chunked {
+        let body = if end == BodyEnd::Chunked {
             dechunk_all(&body).ok_or_else(|| "a malformed chunked response".to_string())?
         } else {
             body
@@ -294,7 +300,8 @@ impl K8sResolver {
     /// Watches from `resource_version` and returns at the first event
     /// (`Ok(true)`), or when the server ends the watch (`Ok(false)`).
     pub(crate) async fn wait_for_change(&self, resource_version: &str) -> Result<bool, String> {
-        let (mut stream, mut raw, chunked) = self.open(&self.path(Some(resource_version))).await?;
+        let (mut stream, mut raw, end) = self.open(&self.path(Some(resource_version))).await?;
+        let chunked = end == BodyEnd::Chunked;
         let mut chunk = [0u8; 8192];
         loop {
             let decoded = if chunked {
@@ -328,6 +335,57 @@ impl K8sResolver {
                 return Ok(false);
             }
             raw.extend_from_slice(&chunk[..n]);
+        }
+    }
+}
+
+/// How a response body ends.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum BodyEnd {
+    /// `Content-Length`.
+    Length(usize),
+    /// `Transfer-Encoding: chunked`: at the last (empty) chunk.
+    Chunked,
+    /// At the end of the connection.
+    Close,
+}
+
+/// Reads the rest of a body into `body` (which holds its start). An end of
+/// the connection without a TLS close_notify is fine once the body is whole.
+async fn read_body(
+    stream: &mut (impl AsyncRead + Unpin),
+    body: &mut Vec<u8>,
+    end: BodyEnd,
+) -> std::io::Result<()> {
+    let mut chunk = [0u8; 16 * 1024];
+    loop {
+        let whole = match end {
+            BodyEnd::Length(n) => body.len() >= n,
+            BodyEnd::Chunked => dechunk_all(body).is_some(),
+            BodyEnd::Close => false,
+        };
+        if whole {
+            if let BodyEnd::Length(n) = end {
+                body.truncate(n);
+            }
+            return Ok(());
+        }
+        if body.len() > 64 * 1024 * 1024 {
+            return Err(std::io::Error::other("a response larger than 64 MiB"));
+        }
+        match stream.read(&mut chunk).await {
+            Ok(0) => {
+                return match end {
+                    BodyEnd::Close => Ok(()),
+                    _ => Err(std::io::Error::new(
+                        std::io::ErrorKind::UnexpectedEof,
+                        "the body was cut short",
+                    )),
+                };
+            }
+            Ok(n) => body.extend_from_slice(&chunk[..n]),
+            Err(e) if e.kind() == std::io::ErrorKind::UnexpectedEof && end == BodyEnd::Close => return Ok(()),
+            Err(e) => return Err(e),
         }
     }
 }
