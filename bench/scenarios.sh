@@ -156,12 +156,13 @@ fi
 scenario grpc-loadbalancing-3 bench/scenarios/loadbalancing.yaml "OTLP/gRPC → loadbalancing (traceID) → 3 backends (delivered/s)" \
   --protocol grpc --endpoint 127.0.0.1:24317 --connections 8 --streams 8 "${SPANS[@]}"
 if want tail-sampling-100k; then
-  # 100k one-span traces a second held for decision_wait (10 s): the memory a
-  # held trace costs, from the RSS growth over the traces held.
+  # 100k spans a second of 100,000 trace ids (1,000 request variants of 100
+  # spans: each trace gets a span a second), held for decision_wait (10 s):
+  # the memory a held trace costs, from the RSS growth over the traces held.
   start_collector bench/scenarios/tailsampling.yaml
   rss0=$(kib "$CPID" VmRSS)
   timeout 120 taskset -c 1 "$LG" run --duration "$DURATION" --protocol grpc --endpoint 127.0.0.1:24317 \
-    --connections 1 --streams 16 --rate 100000 --signal traces --items 100 --attributes 7 --resources 4 \
+    --connections 1 --streams 16 --rate 100000 --variants 1000 --signal traces --items 100 --attributes 7 --resources 4 \
     >"$WORK/lg.out" 2>&1 &
   lg=$!
   sleep 2
@@ -172,7 +173,7 @@ if want tail-sampling-100k; then
   rss1=$(kib "$CPID" VmRSS)
   wait "$lg" || true
   per=$(awk -v a="$rss0" -v b="$rss1" -v n="$held" 'BEGIN {if (n > 0) printf "%.0f", (b - a) / n * 1000; else printf "-"}')
-  printf '| tail-sampling-100k | %s | %s | %s | %s | %s | OTLP/gRPC 100-span requests → tail_sampling (10 s wait) → nop; %s traces held, %s KiB RSS per 1,000 traces held |\n' \
+  printf '| tail-sampling-100k | %s | %s | %s | %s | %s | OTLP/gRPC 100-span requests → tail_sampling (10 s wait) → nop; %s traces of ~10 spans held, %s KiB RSS per 1,000 traces held |\n' \
     "$(field items_per_s "$WORK/lg.out")" \
     "$(awk -v a="$t0" -v b="$t1" -v x="$w0" -v y="$w1" -v h=1e9 'BEGIN {printf "%.1f", (b - a) / h / (y - x) * 100}')" \
     "$(mib "$(kib "$CPID" VmHWM)")" "$(field p50_ms "$WORK/lg.out")" "$(field p99_ms "$WORK/lg.out")" "$held" "$per"

@@ -2,12 +2,17 @@
 //! or data point (as the routing key decides) to a ring endpoint; then each
 //! endpoint's part is a copy keeping only what was assigned to it.
 
+use std::any::Any;
+
+use otelcol_component::Traces;
 use otelcol_component::build::attribute;
+use otelcol_component::proto::collector::trace::v1::ExportTraceServiceRequest;
 use otelcol_component::proto::common::v1::KeyValue;
 use otelcol_component::proto::logs::v1::LogRecord;
 use otelcol_component::proto::metrics::v1::{Metric, metric};
 use otelcol_component::proto::trace::v1::Span;
 use otelcol_component::proto::trace::v1::span::SpanKind;
+use otelcol_component::proto::trace::v1::{ResourceSpans, ScopeSpans};
 use otelcol_component::{ItemMut, Payload, ResourceRef, Retain, ScopeRef, Signal, Visitor};
 
 use crate::config::RoutingKey;
@@ -305,6 +310,63 @@ impl Visitor for Pick<'_> {
     }
 }
 
+/// Spans moved (not copied) into one request per endpoint by trace id: the
+/// agent tier's common case, done in one pass. Resources and scopes are
+/// copied once per endpoint that gets spans of theirs.
+fn split_traces_by_trace_id(data: Traces, ring: &Ring) -> Vec<(usize, Traces)> {
+    let n = ring.endpoints().len();
+    let ctx = data.context().clone();
+    let req = data.into_request();
+    let mut out: Vec<Vec<ResourceSpans>> = (0..n).map(|_| Vec::new()).collect();
+    for rs in req.resource_spans {
+        let ResourceSpans {
+            resource,
+            scope_spans,
+            schema_url,
+        } = rs;
+        let mut res_at: Vec<Option<usize>> = vec![None; n];
+        for ss in scope_spans {
+            let ScopeSpans {
+                scope,
+                spans,
+                schema_url: scope_url,
+            } = ss;
+            let mut scope_at: Vec<Option<usize>> = vec![None; n];
+            for span in spans {
+                let idx = ring.index_for(&span.trace_id).unwrap_or(0).min(n - 1);
+                let list = &mut out[idx];
+                let r = *res_at[idx].get_or_insert_with(|| {
+                    list.push(ResourceSpans {
+                        resource: resource.clone(),
+                        scope_spans: Vec::new(),
+                        schema_url: schema_url.clone(),
+                    });
+                    list.len() - 1
+                });
+                let scopes = &mut list[r].scope_spans;
+                let sc = *scope_at[idx].get_or_insert_with(|| {
+                    scopes.push(ScopeSpans {
+                        scope: scope.clone(),
+                        spans: Vec::new(),
+                        schema_url: scope_url.clone(),
+                    });
+                    scopes.len() - 1
+                });
+                scopes[sc].spans.push(span);
+            }
+        }
+    }
+    out.into_iter()
+        .enumerate()
+        .filter(|(_, rss)| !rss.is_empty())
+        .map(|(i, rss)| {
+            let mut t = Traces::from_request(ExportTraceServiceRequest { resource_spans: rss });
+            t.set_context(ctx.clone());
+            (i, t)
+        })
+        .collect()
+}
+
 /// `data` split by endpoint index of `ring`: every part non-empty, the
 /// indexes distinct. One endpoint (or all data on one) takes `data` whole.
 pub(crate) fn split<T: Payload>(
@@ -315,6 +377,25 @@ pub(crate) fn split<T: Payload>(
 ) -> Result<Vec<(usize, T)>, String> {
     if ring.endpoints().len() <= 1 {
         return Ok(vec![(0, data)]);
+    }
+    if key == RoutingKey::TraceId && T::SIGNAL == Signal::Traces {
+        // The same type: take the fast path, then hand the parts back as `T`.
+        let any: Box<dyn Any> = Box::new(data);
+        match any.downcast::<Traces>() {
+            Ok(traces) => {
+                return Ok(split_traces_by_trace_id(*traces, ring)
+                    .into_iter()
+                    .filter_map(|(i, t)| {
+                        let back: Box<dyn Any> = Box::new(t);
+                        back.downcast::<T>().ok().map(|t| (i, *t))
+                    })
+                    .collect());
+            }
+            Err(any) => match any.downcast::<T>() {
+                Ok(d) => data = *d,
+                Err(_) => return Err("internal: a payload of another type".into()),
+            },
+        }
     }
     let level = level(key, T::SIGNAL);
     let mut assign = Assign {
@@ -356,11 +437,8 @@ pub(crate) fn split<T: Payload>(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use otelcol_component::Traces;
     use otelcol_component::build::string_kv;
-    use otelcol_component::proto::collector::trace::v1::ExportTraceServiceRequest;
     use otelcol_component::proto::resource::v1::Resource;
-    use otelcol_component::proto::trace::v1::{ResourceSpans, ScopeSpans};
 
     fn traces(resources: &[(&str, &[u8])]) -> Traces {
         Traces::from_request(ExportTraceServiceRequest {
@@ -410,6 +488,44 @@ mod tests {
         }
         seen.sort_unstable();
         assert_eq!(seen, ids);
+    }
+
+    #[test]
+    fn the_trace_id_fast_path_splits_as_the_generic_walk_does() {
+        let ids: Vec<u8> = (1..=90).collect();
+        let data = traces(&[("x", &ids[..40]), ("y", &ids[40..])]);
+        let ring = ring();
+        let fast = split_traces_by_trace_id(data.clone(), &ring);
+        // The generic walk, forced through a key that reads the same ids.
+        let mut generic = Vec::new();
+        for target in 0..3u32 {
+            let mut part = data.clone();
+            let mut assign = Assign {
+                key: RoutingKey::TraceId,
+                level: Level::Item,
+                names: &[],
+                ring: &ring,
+                out: Vec::new(),
+                error: None,
+                spread: 0,
+            };
+            let mut probe = data.clone();
+            probe.retain(&mut assign);
+            part.retain(&mut Pick {
+                target,
+                level: Level::Item,
+                decisions: &assign.out,
+                pos: 0,
+            });
+            if part.resource_count() > 0 {
+                generic.push((target as usize, part));
+            }
+        }
+        assert_eq!(fast.len(), generic.len());
+        for ((i, a), (j, b)) in fast.iter().zip(&generic) {
+            assert_eq!(i, j);
+            assert_eq!(a.request(), b.request());
+        }
     }
 
     #[test]
