@@ -96,7 +96,7 @@ fn components_lists_the_distribution_as_yaml() {
             .map(|c| c["name"].as_str().unwrap().to_string())
             .collect()
     };
-    assert_eq!(names("receivers"), vec!["otlp"]);
+    assert_eq!(names("receivers"), vec!["nop", "otlp"]);
     assert_eq!(
         names("processors"),
         vec![
@@ -106,8 +106,11 @@ fn components_lists_the_distribution_as_yaml() {
             "memory_limiter",
             "probabilistic_sampler",
             "resource",
+            "resource_detection",
+            "resourcedetection",
             "span",
-            "tail_sampling"
+            "tail_sampling",
+            "transform"
         ]
     );
     assert_eq!(

@@ -21,6 +21,7 @@ fn main() -> ExitCode {
     otelcol_alloc::register();
     let factories = match Factories::builder()
         .receiver(otelcol_receiver_otlp::factory())
+        .receiver(otelcol_receiver_nop::factory())
         .processor(otelcol_processor_attributes::factory())
         .processor(otelcol_processor_batch::factory())
         .processor(otelcol_processor_filter::factory())
@@ -29,6 +30,8 @@ fn main() -> ExitCode {
         .processor(otelcol_processor_resource::factory())
         .processor(otelcol_processor_span::factory())
         .processor(otelcol_processor_tailsampling::factory())
+        .processor(otelcol_processor_resourcedetection::factory())
+        .processor(otelcol_processor_transform::factory())
         .exporter(otelcol_exporter_debug::factory())
         .exporter(otelcol_exporter_file::factory())
         .exporter(otelcol_exporter_nop::factory())

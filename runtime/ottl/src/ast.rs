@@ -189,3 +189,40 @@ pub(crate) fn for_each_call<'a>(e: &'a BoolExpr, f: &mut impl FnMut(&'a Call)) {
         }
     }
 }
+
+/// A statement as written: `editor(args) where condition`.
+#[derive(Clone, Debug, PartialEq)]
+pub(crate) struct StatementAst {
+    /// The editor call (lower-case name).
+    pub(crate) editor: Call,
+    /// The `where` clause.
+    pub(crate) condition: Option<BoolExpr>,
+}
+
+impl StatementAst {
+    /// Calls `f` on every path of the statement (editor arguments and `where` clause).
+    pub(crate) fn for_each_path<'a>(&'a self, f: &mut impl FnMut(&'a RawPath)) {
+        self.editor.args.iter().for_each(|a| value_paths(a, f));
+        if let Some(c) = &self.condition {
+            for_each_path(c, f);
+        }
+    }
+
+    /// Calls `f` on every converter of the statement (the editor excluded).
+    pub(crate) fn for_each_call<'a>(&'a self, f: &mut impl FnMut(&'a Call)) {
+        fn value<'a>(v: &'a ValueExpr, f: &mut impl FnMut(&'a Call)) {
+            match v {
+                ValueExpr::Call(c) => {
+                    f(c);
+                    c.args.iter().for_each(|a| value(a, f));
+                }
+                ValueExpr::List(items, _) => items.iter().for_each(|a| value(a, f)),
+                _ => {}
+            }
+        }
+        self.editor.args.iter().for_each(|a| value(a, f));
+        if let Some(c) = &self.condition {
+            for_each_call(c, f);
+        }
+    }
+}

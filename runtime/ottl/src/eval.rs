@@ -29,6 +29,8 @@ pub(crate) enum CValue {
     Lit(Lit),
     Field(Field),
     Func(Box<Func>),
+    /// A list literal `[a, b]`.
+    List(Vec<CValue>),
 }
 
 /// A literal.
@@ -66,6 +68,27 @@ pub(crate) enum Func {
     HasAttrKeyOnDatapoint(String),
     HasAttrOnDatapoint(String, String),
     IsRootSpan,
+    ConvertCase(CValue, Case),
+    ParseJson(CValue),
+    Sha256(CValue),
+    Split(CValue, CValue),
+    Substring(CValue, CValue, CValue),
+    Time(CValue, String),
+    UnixNano(CValue),
+    TraceId(CValue),
+    SpanId(CValue),
+    Hex(CValue),
+    Format(String, Vec<CValue>),
+    ExtractPatterns(CValue, Regex),
+}
+
+/// The cases of `ConvertCase`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Case {
+    Lower,
+    Upper,
+    Snake,
+    Camel,
 }
 
 impl Func {
@@ -98,7 +121,33 @@ pub(crate) const CONVERTERS: &[(&str, Option<ContextKind>)] = &[
     ("HasAttrKeyOnDatapoint", Some(ContextKind::Metric)),
     ("HasAttrOnDatapoint", Some(ContextKind::Metric)),
     ("IsRootSpan", Some(ContextKind::Span)),
+    ("ConvertCase", None),
+    ("ToLowerCase", None),
+    ("ToUpperCase", None),
+    ("ParseJSON", None),
+    ("SHA256", None),
+    ("Split", None),
+    ("Substring", None),
+    ("Time", None),
+    ("UnixNano", None),
+    ("TraceID", None),
+    ("SpanID", None),
+    ("Hex", None),
+    ("Format", None),
+    ("ExtractPatterns", None),
 ];
+
+/// How many arguments a converter takes (least, most).
+fn arity(name: &str) -> (usize, usize) {
+    match name {
+        "IsRootSpan" => (0, 0),
+        "IsMatch" | "Concat" | "HasAttrOnDatapoint" | "ConvertCase" | "Split" | "Format"
+        | "ExtractPatterns" => (2, 2),
+        "Substring" => (3, 3),
+        "Time" => (2, 3),
+        _ => (1, 1),
+    }
+}
 
 /// Compiles parsed conditions for one context.
 pub(crate) struct Compiler {
@@ -113,7 +162,17 @@ impl Compiler {
             BoolExpr::And(v) => CBool::And(v.iter().map(|e| self.boolean(e)).collect::<Result<_, _>>()?),
             BoolExpr::Not(e) => CBool::Not(Box::new(self.boolean(e)?)),
             BoolExpr::Const(b) => CBool::Const(*b),
-            BoolExpr::Cmp { left, op, right } => CBool::Cmp(self.value(left)?, *op, self.value(right)?),
+            BoolExpr::Cmp { left, op, right } => {
+                for side in [left, right] {
+                    if let ValueExpr::List(_, pos) = side {
+                        return Err(ParseError::new(
+                            *pos,
+                            "lists are only supported as arguments of functions, not in comparisons",
+                        ));
+                    }
+                }
+                CBool::Cmp(self.value(left)?, *op, self.value(right)?)
+            }
             BoolExpr::Call(c) => {
                 let f = self.call(c)?;
                 if !f.returns_bool() {
@@ -148,16 +207,18 @@ impl Compiler {
             }
             ValueExpr::Path(p) => CValue::Field(resolve(p, self.ctx, self.require_prefix)?),
             ValueExpr::Call(c) => CValue::Func(Box::new(self.call(c)?)),
-            ValueExpr::List(_, pos) => {
-                return Err(ParseError::new(
-                    *pos,
-                    "lists are only supported as the first argument of Concat",
-                ));
+            ValueExpr::List(items, _) => {
+                CValue::List(items.iter().map(|v| self.value(v)).collect::<Result<_, _>>()?)
             }
         })
     }
 
-    fn str_lit<'a>(&self, c: &Call, v: &'a ValueExpr, what: &str) -> Result<&'a str, ParseError> {
+    /// Compiles a value argument (a path, literal, converter or list).
+    pub(crate) fn arg(&self, v: &ValueExpr) -> Result<CValue, ParseError> {
+        self.value(v)
+    }
+
+    pub(crate) fn str_lit<'a>(&self, c: &Call, v: &'a ValueExpr, what: &str) -> Result<&'a str, ParseError> {
         match v {
             ValueExpr::Str(s) => Ok(s),
             _ => Err(ParseError::new(
@@ -180,14 +241,15 @@ impl Compiler {
                 )));
             }
         }
-        let arity = match c.name.as_str() {
-            "IsRootSpan" => 0,
-            "IsMatch" | "Concat" | "HasAttrOnDatapoint" => 2,
-            _ => 1,
-        };
-        if c.args.len() != arity {
+        let (least, most) = arity(&c.name);
+        if c.args.len() < least || c.args.len() > most {
+            let want = if least == most {
+                least.to_string()
+            } else {
+                format!("{least} to {most}")
+            };
             return Err(err(format!(
-                "{} expects {arity} argument(s) but got {}",
+                "{} expects {want} argument(s) but got {}",
                 c.name,
                 c.args.len()
             )));
@@ -231,7 +293,72 @@ impl Compiler {
                 self.str_lit(c, arg(0)?, "the key")?.to_string(),
                 self.str_lit(c, arg(1)?, "the value")?.to_string(),
             ),
-            _ => Func::IsRootSpan,
+            "IsRootSpan" => Func::IsRootSpan,
+            "ConvertCase" => {
+                let case = match self.str_lit(c, arg(1)?, "the case")? {
+                    "lower" => Case::Lower,
+                    "upper" => Case::Upper,
+                    "snake" => Case::Snake,
+                    "camel" => Case::Camel,
+                    other => {
+                        return Err(err(format!(
+                            "invalid case: {other}, allowed cases are: lower, upper, snake, camel"
+                        )));
+                    }
+                };
+                Func::ConvertCase(one()?, case)
+            }
+            "ToLowerCase" => Func::ConvertCase(one()?, Case::Lower),
+            "ToUpperCase" => Func::ConvertCase(one()?, Case::Upper),
+            "ParseJSON" => Func::ParseJson(one()?),
+            "SHA256" => Func::Sha256(one()?),
+            "Split" => Func::Split(one()?, self.value(arg(1)?)?),
+            "Substring" => Func::Substring(one()?, self.value(arg(1)?)?, self.value(arg(2)?)?),
+            "Time" => {
+                let format = self.str_lit(c, arg(1)?, "the format")?;
+                if format.is_empty() {
+                    return Err(err("format cannot be nil".into()));
+                }
+                crate::time::check_format(format).map_err(err)?;
+                if let Some(loc) = c.args.get(2) {
+                    let loc = self.str_lit(c, loc, "the location")?;
+                    if !matches!(loc, "" | "UTC" | "Etc/UTC") {
+                        return Err(err(format!(
+                            "Time: location {loc:?} is not supported (no time zone database); only \"UTC\""
+                        )));
+                    }
+                }
+                Func::Time(one()?, format.to_string())
+            }
+            "UnixNano" => Func::UnixNano(one()?),
+            "TraceID" => Func::TraceId(one()?),
+            "SpanID" => Func::SpanId(one()?),
+            "Hex" => Func::Hex(one()?),
+            "Format" => {
+                let format = self.str_lit(c, arg(0)?, "the format")?.to_string();
+                let ValueExpr::List(items, _) = arg(1)? else {
+                    return Err(err(
+                        "Format: the second argument must be a list such as [a, b]".into()
+                    ));
+                };
+                let items = items.iter().map(|v| self.value(v)).collect::<Result<_, _>>()?;
+                Func::Format(format, items)
+            }
+            "ExtractPatterns" => {
+                let pattern = self.str_lit(c, arg(1)?, "the pattern")?;
+                let re = Regex::new(pattern).map_err(|e| {
+                    err(format!(
+                        "the pattern supplied to ExtractPatterns is not a valid pattern: {e}"
+                    ))
+                })?;
+                if re.capture_names().flatten().next().is_none() {
+                    return Err(err(
+                        "at least 1 named capture group must be supplied in the given regex".into(),
+                    ));
+                }
+                Func::ExtractPatterns(one()?, re)
+            }
+            other => return Err(err(format!("undefined function {other:?}"))),
         })
     }
 }
@@ -270,7 +397,8 @@ pub(crate) fn eval_bool(e: &CBool, ctx: &EvalCtx<'_>) -> Result<bool, EvalError>
     })
 }
 
-fn eval_value<'a>(v: &'a CValue, ctx: &EvalCtx<'a>) -> Result<Value<'a>, EvalError> {
+/// Evaluates a compiled value.
+pub(crate) fn eval_value<'a>(v: &'a CValue, ctx: &EvalCtx<'a>) -> Result<Value<'a>, EvalError> {
     match v {
         CValue::Lit(l) => Ok(match l {
             Lit::Nil => Value::Nil,
@@ -282,6 +410,14 @@ fn eval_value<'a>(v: &'a CValue, ctx: &EvalCtx<'a>) -> Result<Value<'a>, EvalErr
         }),
         CValue::Field(f) => get(f, ctx),
         CValue::Func(f) => call(f, ctx),
+        CValue::List(items) => {
+            let mut out = Vec::with_capacity(items.len());
+            for item in items {
+                // A nil item is kept as an empty value, as pcommon does.
+                out.push(eval_value(item, ctx)?.to_any().unwrap_or_default());
+            }
+            Ok(Value::List(Cow::Owned(out)))
+        }
     }
 }
 
@@ -369,5 +505,6 @@ fn call<'a>(f: &'a Func, ctx: &EvalCtx<'a>) -> Result<Value<'a>, EvalError> {
                 .any(|a| matches!(attr(a, k), Value::Str(ref s) if s == want))
         })),
         Func::IsRootSpan => Value::Bool(ctx.span.is_some_and(|s| s.parent_span_id.iter().all(|b| *b == 0))),
+        other => crate::convert::call(other, ctx)?,
     })
 }

@@ -1,5 +1,7 @@
 //! Paths: resolving `span.attributes["k"]` to a field of a context.
 
+use std::borrow::Cow;
+
 use otelcol_component::proto::common::v1::KeyValue;
 
 use super::ast::{Key, RawPath, Segment};
@@ -192,17 +194,21 @@ fn field(c: ContextKind, segs: &[Segment]) -> Option<Field> {
 /// Follows `keys` into maps and lists. A missing map key yields nil.
 pub(crate) fn index<'a>(mut v: Value<'a>, keys: &[Key]) -> Result<Value<'a>, EvalError> {
     for key in keys {
-        v = match (&v, key) {
+        v = match (v, key) {
             (Value::Nil, _) => return Ok(Value::Nil),
-            (Value::Map(m), Key::Str(k)) => attr(m, k),
+            (Value::Map(Cow::Borrowed(m)), Key::Str(k)) => attr(m, k),
+            (Value::Map(Cow::Owned(m)), Key::Str(k)) => attr(&m, k).into_owned(),
             (Value::List(l), Key::Int(i)) => {
-                let item = usize::try_from(*i).ok().and_then(|i| l.get(i)).ok_or_else(|| {
+                let at = usize::try_from(*i).ok().filter(|i| *i < l.len()).ok_or_else(|| {
                     EvalError::new(format!(
                         "index {i} out of bounds for a slice of length {}",
                         l.len()
                     ))
                 })?;
-                Value::from_any(Some(item))
+                match l {
+                    Cow::Borrowed(l) => Value::from_any(l.get(at)),
+                    Cow::Owned(l) => Value::from_any(l.get(at)).into_owned(),
+                }
             }
             (Value::Map(_), Key::Int(i)) => {
                 return Err(EvalError::new(format!(

@@ -153,7 +153,7 @@ fn sign_allowed(prev: &[Token]) -> bool {
 }
 
 fn is_keyword(w: &str) -> bool {
-    matches!(w, "and" | "or" | "not")
+    matches!(w, "and" | "or" | "not" | "where")
 }
 
 fn lex_number(src: &str, from: usize, start: usize) -> Result<(Tok, usize), ParseError> {

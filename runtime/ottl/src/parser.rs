@@ -8,7 +8,7 @@
 //! path      := ident keys ("." ident keys)*      keys := ("[" (string | int) "]")*
 //! ```
 
-use super::ast::{BoolExpr, Call, CmpOp, Key, RawPath, Segment, ValueExpr};
+use super::ast::{BoolExpr, Call, CmpOp, Key, RawPath, Segment, StatementAst, ValueExpr};
 use super::error::ParseError;
 use super::lexer::{Tok, Token, lex};
 
@@ -23,6 +23,49 @@ pub(crate) fn parse(src: &str) -> Result<BoolExpr, ParseError> {
     match p.peek() {
         Tok::End => Ok(e),
         t => Err(p.err(format!("unexpected {} after condition", t.describe()))),
+    }
+}
+
+/// Parses one statement: `editor(args) ("where" condition)?`.
+pub(crate) fn parse_statement(src: &str) -> Result<StatementAst, ParseError> {
+    let tokens = lex(src)?;
+    let mut p = Parser { tokens, at: 0 };
+    let pos = p.pos();
+    let name = match p.bump() {
+        Tok::Ident(w) => w,
+        Tok::End => return Err(ParseError::new(0, "empty statement")),
+        t => {
+            return Err(ParseError::new(
+                pos,
+                format!("expected an editor name but found {}", t.describe()),
+            ));
+        }
+    };
+    if !name.starts_with(|c: char| c.is_ascii_lowercase()) {
+        return Err(ParseError::new(
+            pos,
+            format!("editor names must start with a lowercase letter but got '{name}'"),
+        ));
+    }
+    if p.peek() != &Tok::Punct('(') {
+        return Err(p.err(format!(
+            "expected \"(\" after the editor name but found {}",
+            p.peek().describe()
+        )));
+    }
+    let editor = p.call(name, pos)?;
+    let condition = if p.is_word("where") {
+        p.at += 1;
+        if matches!(p.peek(), Tok::End) {
+            return Err(p.err("expected a condition after \"where\""));
+        }
+        Some(p.condition()?)
+    } else {
+        None
+    };
+    match p.peek() {
+        Tok::End => Ok(StatementAst { editor, condition }),
+        t => Err(p.err(format!("unexpected {} after statement", t.describe()))),
     }
 }
 
@@ -179,7 +222,7 @@ impl Parser {
             "nil" => return Ok(ValueExpr::Nil),
             "true" => return Ok(ValueExpr::Bool(true)),
             "false" => return Ok(ValueExpr::Bool(false)),
-            "and" | "or" | "not" => {
+            "and" | "or" | "not" | "where" => {
                 return Err(ParseError::new(pos, format!("expected a value but found {w:?}")));
             }
             _ => {}

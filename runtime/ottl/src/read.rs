@@ -22,6 +22,10 @@ fn id<'a>(bytes: &'a [u8], as_string: bool) -> Value<'a> {
     }
 }
 
+fn map(x: &[KeyValue]) -> Value<'_> {
+    Value::Map(Cow::Borrowed(x))
+}
+
 fn s(x: &str) -> Value<'_> {
     Value::Str(Cow::Borrowed(x))
 }
@@ -36,12 +40,12 @@ pub(crate) fn get<'a>(f: &Field, ctx: &EvalCtx<'a>) -> Result<Value<'a>, EvalErr
     let res_attrs: &'a [KeyValue] = ctx.resource.map_or(&[], |r| &r.attributes);
     let scope = ctx.scope;
     Ok(match f {
-        F::ResAttrs(k) => return index(Value::Map(res_attrs), k),
+        F::ResAttrs(k) => return index(map(res_attrs), k),
         F::ResDropped => Value::Int(ctx.resource.map_or(0, |r| r.dropped_attributes_count.into())),
         F::ResSchemaUrl => s(ctx.resource_schema_url),
         F::ScopeName => s(scope.map_or("", |s| &s.name)),
         F::ScopeVersion => s(scope.map_or("", |s| &s.version)),
-        F::ScopeAttrs(k) => return index(Value::Map(scope.map_or(&[], |s| &s.attributes)), k),
+        F::ScopeAttrs(k) => return index(map(scope.map_or(&[], |s| &s.attributes)), k),
         F::ScopeDropped => Value::Int(scope.map_or(0, |s| s.dropped_attributes_count.into())),
         F::ScopeSchemaUrl => s(ctx.scope_schema_url),
         F::EventName | F::EventTime | F::EventAttrs(_) | F::EventDropped => {
@@ -49,7 +53,7 @@ pub(crate) fn get<'a>(f: &Field, ctx: &EvalCtx<'a>) -> Result<Value<'a>, EvalErr
             match f {
                 F::EventName => s(&e.name),
                 F::EventTime => u(e.time_unix_nano),
-                F::EventAttrs(k) => return index(Value::Map(&e.attributes), k),
+                F::EventAttrs(k) => return index(map(&e.attributes), k),
                 _ => Value::Int(e.dropped_attributes_count.into()),
             }
         }
@@ -99,7 +103,7 @@ pub(crate) fn get<'a>(f: &Field, ctx: &EvalCtx<'a>) -> Result<Value<'a>, EvalErr
                         .to_string_like()
                         .unwrap_or_default(),
                 )),
-                F::LogAttrs(k) => return index(Value::Map(&l.attributes), k),
+                F::LogAttrs(k) => return index(map(&l.attributes), k),
                 F::LogDropped => Value::Int(l.dropped_attributes_count.into()),
                 F::LogFlags => Value::Int(l.flags.into()),
                 F::LogTraceId(st) => id(&l.trace_id, *st),
@@ -118,7 +122,7 @@ pub(crate) fn get<'a>(f: &Field, ctx: &EvalCtx<'a>) -> Result<Value<'a>, EvalErr
                 F::SpanKind => Value::Int(sp.kind.into()),
                 F::SpanStart => u(sp.start_time_unix_nano),
                 F::SpanEnd => u(sp.end_time_unix_nano),
-                F::SpanAttrs(k) => return index(Value::Map(&sp.attributes), k),
+                F::SpanAttrs(k) => return index(map(&sp.attributes), k),
                 F::SpanDroppedAttrs => Value::Int(sp.dropped_attributes_count.into()),
                 F::SpanDroppedEvents => Value::Int(sp.dropped_events_count.into()),
                 F::SpanDroppedLinks => Value::Int(sp.dropped_links_count.into()),
@@ -168,7 +172,7 @@ fn point_field<'a>(f: &Field, p: Point<'a>) -> Result<Value<'a>, EvalError> {
         Point::Summary(d) => (&d.attributes, d.start_time_unix_nano, d.time_unix_nano, d.flags),
     };
     Ok(match f {
-        Field::PointAttrs(k) => return index(Value::Map(attrs), k),
+        Field::PointAttrs(k) => return index(map(attrs), k),
         Field::PointStart => u(start),
         Field::PointTime => u(time),
         Field::PointFlags => Value::Int(flags.into()),

@@ -427,3 +427,128 @@ fn context_inference() {
     .unwrap();
     assert_eq!(ctx, ContextKind::Metric);
 }
+
+mod statements {
+    use super::*;
+    use crate::{GroupPart, Statement, TransformCtx, TransformItem, parse_statements_inferred};
+
+    fn run(src: &str, ctx: ContextKind, span: &mut Span) -> Result<bool, EvalError> {
+        let stmt = Statement::parse(src, ctx).unwrap();
+        let mut resource = Some(resource());
+        let mut scope = Some(scope());
+        let item = match ctx {
+            ContextKind::SpanEvent => TransformItem::SpanEvent(span, 0),
+            _ => TransformItem::Span(span),
+        };
+        let mut t = TransformCtx {
+            resource: &mut resource,
+            resource_schema_url: "",
+            scope: Some(&mut scope),
+            scope_schema_url: "",
+            item,
+            new_metrics: Vec::new(),
+        };
+        stmt.execute(&mut t)
+    }
+
+    #[test]
+    fn where_clause_gates_the_editor() {
+        let mut sp = span();
+        assert_eq!(
+            run(
+                r#"set(name, "x") where kind == SPAN_KIND_CLIENT"#,
+                ContextKind::Span,
+                &mut sp
+            ),
+            Ok(false)
+        );
+        assert_eq!(sp.name, "GET /healthz");
+        assert_eq!(
+            run(
+                r#"set(name, "x") where kind == SPAN_KIND_SERVER"#,
+                ContextKind::Span,
+                &mut sp
+            ),
+            Ok(true)
+        );
+        assert_eq!(sp.name, "x");
+    }
+
+    #[test]
+    fn hostile_data_is_an_error_not_a_panic() {
+        let mut sp = span();
+        // Indexing a list past its end, a string as a map, a map by an integer.
+        for src in [
+            r#"set(attributes["list"][5], "x")"#,
+            r#"set(attributes["http.route"]["k"], "x")"#,
+            r#"set(attributes["nested"][0], "x")"#,
+            r#"delete_key(attributes["http.route"], "k")"#,
+            r#"set(attributes["x"], Substring(name, 100, 1))"#,
+            r#"set(span_id.string, "zz")"#,
+        ] {
+            assert!(run(src, ContextKind::Span, &mut sp).is_err(), "{src}");
+        }
+        // An event index past the end reads nothing and writes nothing.
+        let mut empty = Span::default();
+        assert_eq!(
+            run(r#"set(name, "x")"#, ContextKind::SpanEvent, &mut empty),
+            Ok(true)
+        );
+        assert!(empty.events.is_empty());
+    }
+
+    #[test]
+    fn statements_parse_errors_have_positions() {
+        let cases: &[(&str, usize, &str)] = &[
+            ("", 0, "empty statement"),
+            ("set", 3, "expected \"(\""),
+            ("set(name, \"x\") where", 20, "expected a condition"),
+            ("set(name, \"x\") extra", 15, "after statement"),
+            ("set(nme, \"x\")", 4, "not a valid path"),
+            ("set(type, 1)", 4, "cannot be set"),
+            ("set(name, [1, nope])", 14, "not a valid path"),
+        ];
+        for (src, pos, msg) in cases {
+            let e = Statement::parse(src, ContextKind::Metric)
+                .map(|_| ())
+                .unwrap_err();
+            assert_eq!(e.pos, *pos, "{src}: {e}");
+            assert!(e.message.contains(msg), "{src}: {e}");
+        }
+    }
+
+    #[test]
+    fn inference_picks_the_deepest_context() {
+        let c = |v: &[&str]| v.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        let metric = [
+            ContextKind::Resource,
+            ContextKind::Scope,
+            ContextKind::Metric,
+            ContextKind::DataPoint,
+        ];
+        let (ctx, s, _) = parse_statements_inferred(
+            &c(&[
+                r#"set(resource.attributes["a"], "b")"#,
+                r#"set(metric.description, "x")"#,
+            ]),
+            &[],
+            &metric,
+        )
+        .unwrap();
+        assert_eq!((ctx, s.len()), (ContextKind::Metric, 2));
+        let (ctx, ..) = parse_statements_inferred(
+            &c(&[r#"set(metric.description, "x")"#]),
+            &c(&[r#"datapoint.attributes["a"] == "b""#]),
+            &metric,
+        )
+        .unwrap();
+        assert_eq!(ctx, ContextKind::DataPoint);
+        let (ctx, ..) = parse_statements_inferred(&c(&["convert_sum_to_gauge()"]), &[], &metric).unwrap();
+        assert_eq!(ctx, ContextKind::Metric);
+        let e = parse_statements_inferred(&c(&[r#"set(metric.name, "a")"#]), &c(&["name == 1"]), &metric)
+            .unwrap_err();
+        assert_eq!((e.part, e.index), (GroupPart::Conditions, 0));
+        let e = parse_statements_inferred(&c(&[r#"set(span.name, "a")"#]), &[], &metric).unwrap_err();
+        assert!(e.error.message.contains("context name"), "{e}");
+    }
+}

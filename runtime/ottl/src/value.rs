@@ -3,7 +3,7 @@
 use std::borrow::Cow;
 use std::cmp::Ordering;
 
-use otelcol_component::proto::common::v1::{AnyValue, KeyValue, any_value};
+use otelcol_component::proto::common::v1::{AnyValue, ArrayValue, KeyValue, KeyValueList, any_value};
 
 use super::ast::CmpOp;
 
@@ -23,10 +23,12 @@ pub enum Value<'a> {
     Str(Cow<'a, str>),
     /// Bytes.
     Bytes(Cow<'a, [u8]>),
-    /// A map (attributes, a kvlist value).
-    Map(&'a [KeyValue]),
-    /// A list (an array value).
-    List(&'a [AnyValue]),
+    /// A map (attributes, a kvlist value), borrowed or built by a converter.
+    Map(Cow<'a, [KeyValue]>),
+    /// A list (an array value), borrowed or built by a converter or a list literal.
+    List(Cow<'a, [AnyValue]>),
+    /// A point in time (the `Time` converter), in nanoseconds since the Unix epoch, UTC.
+    Time(i64),
 }
 
 impl<'a> Value<'a> {
@@ -39,8 +41,8 @@ impl<'a> Value<'a> {
             Some(any_value::Value::IntValue(i)) => Value::Int(*i),
             Some(any_value::Value::DoubleValue(d)) => Value::Double(*d),
             Some(any_value::Value::BytesValue(b)) => Value::Bytes(Cow::Borrowed(b)),
-            Some(any_value::Value::ArrayValue(a)) => Value::List(&a.values),
-            Some(any_value::Value::KvlistValue(kv)) => Value::Map(&kv.values),
+            Some(any_value::Value::ArrayValue(a)) => Value::List(Cow::Borrowed(&a.values)),
+            Some(any_value::Value::KvlistValue(kv)) => Value::Map(Cow::Borrowed(&kv.values)),
             // A string-table index (profiles only): nothing to resolve it against.
             Some(_) => Value::Nil,
         }
@@ -57,6 +59,7 @@ impl<'a> Value<'a> {
             Value::Bytes(_) => "bytes",
             Value::Map(_) => "map",
             Value::List(_) => "slice",
+            Value::Time(_) => "time.Time",
         }
     }
 
@@ -73,7 +76,41 @@ impl<'a> Value<'a> {
             Value::Bytes(b) => hex(b),
             Value::Map(m) => json_map(m),
             Value::List(l) => json_list(l),
+            Value::Time(t) => crate::time::format_rfc3339(*t),
         })
+    }
+
+    /// The value with everything it borrows copied, so it outlives the item it was read from.
+    pub fn into_owned(self) -> Value<'static> {
+        match self {
+            Value::Nil => Value::Nil,
+            Value::Bool(b) => Value::Bool(b),
+            Value::Int(i) => Value::Int(i),
+            Value::Double(d) => Value::Double(d),
+            Value::Str(s) => Value::Str(Cow::Owned(s.into_owned())),
+            Value::Bytes(b) => Value::Bytes(Cow::Owned(b.into_owned())),
+            Value::Map(m) => Value::Map(Cow::Owned(m.into_owned())),
+            Value::List(l) => Value::List(Cow::Owned(l.into_owned())),
+            Value::Time(t) => Value::Time(t),
+        }
+    }
+
+    /// The value as an OTLP `AnyValue`, for storing it in an attribute, a
+    /// list or a log body. `None` for nil; a time is stored as an empty value,
+    /// as pdata has no time type.
+    pub fn to_any(&self) -> Option<AnyValue> {
+        let v = match self {
+            Value::Nil => return None,
+            Value::Bool(b) => any_value::Value::BoolValue(*b),
+            Value::Int(i) => any_value::Value::IntValue(*i),
+            Value::Double(d) => any_value::Value::DoubleValue(*d),
+            Value::Str(s) => any_value::Value::StringValue(s.to_string()),
+            Value::Bytes(b) => any_value::Value::BytesValue(b.to_vec()),
+            Value::Map(m) => any_value::Value::KvlistValue(KeyValueList { values: m.to_vec() }),
+            Value::List(l) => any_value::Value::ArrayValue(ArrayValue { values: l.to_vec() }),
+            Value::Time(_) => return Some(AnyValue { value: None }),
+        };
+        Some(AnyValue { value: Some(v) })
     }
 }
 
@@ -116,13 +153,14 @@ fn json_any(v: Option<&AnyValue>) -> String {
         Value::Nil => "null".into(),
         Value::Str(s) => json_str(&s),
         Value::Bytes(b) => json_str(&hex(&b)),
-        Value::Map(m) => json_map(m),
-        Value::List(l) => json_list(l),
+        Value::Map(m) => json_map(&m),
+        Value::List(l) => json_list(&l),
+        Value::Time(t) => json_str(&crate::time::format_rfc3339(t)),
         other => other.to_string_like().unwrap_or_default(),
     }
 }
 
-fn json_map(m: &[KeyValue]) -> String {
+pub(crate) fn json_map(m: &[KeyValue]) -> String {
     let mut entries: Vec<&KeyValue> = m.iter().collect();
     entries.sort_by(|a, b| a.key.cmp(&b.key));
     let body: Vec<String> = entries
@@ -132,7 +170,7 @@ fn json_map(m: &[KeyValue]) -> String {
     format!("{{{}}}", body.join(","))
 }
 
-fn json_list(l: &[AnyValue]) -> String {
+pub(crate) fn json_list(l: &[AnyValue]) -> String {
     let body: Vec<String> = l.iter().map(|v| json_any(Some(v))).collect();
     format!("[{}]", body.join(","))
 }
@@ -149,8 +187,8 @@ fn maps_equal(a: &[KeyValue], b: &[KeyValue]) -> bool {
 
 fn values_equal(a: Option<&AnyValue>, b: Option<&AnyValue>) -> bool {
     match (Value::from_any(a), Value::from_any(b)) {
-        (Value::Map(x), Value::Map(y)) => maps_equal(x, y),
-        (Value::List(x), Value::List(y)) => lists_equal(x, y),
+        (Value::Map(x), Value::Map(y)) => maps_equal(&x, &y),
+        (Value::List(x), Value::List(y)) => lists_equal(&x, &y),
         (x, y) => x == y,
     }
 }
@@ -177,6 +215,7 @@ pub(super) fn compare(a: &Value<'_>, op: CmpOp, b: &Value<'_>) -> bool {
         (Value::Bytes(x), Value::Bytes(y)) => Some(x.as_ref().cmp(y.as_ref())),
         (Value::Map(x), Value::Map(y)) => return equality_only(op, maps_equal(x, y)),
         (Value::List(x), Value::List(y)) => return equality_only(op, lists_equal(x, y)),
+        (Value::Time(x), Value::Time(y)) => Some(x.cmp(y)),
         _ => None,
     };
     match ord {
@@ -288,12 +327,12 @@ mod tests {
         let a = vec![kv("x", 1), kv("y", 2)];
         let b = vec![kv("y", 2), kv("x", 1)];
         assert_eq!(
-            table(&Value::Map(&a), &Value::Map(&b)),
+            table(&Value::Map(Cow::Borrowed(&a)), &Value::Map(Cow::Borrowed(&b))),
             [true, false, false, false, false, false]
         );
         let c = vec![kv("x", 1)];
         assert_eq!(
-            table(&Value::Map(&a), &Value::Map(&c)),
+            table(&Value::Map(Cow::Borrowed(&a)), &Value::Map(Cow::Borrowed(&c))),
             [false, true, false, false, false, false]
         );
     }
