@@ -75,6 +75,20 @@ pub trait Extension: Component + Any {
     fn storage(&self) -> Option<Arc<dyn StorageExtension>> {
         None
     }
+
+    /// The server authenticator this extension provides, if any
+    /// (`bearertokenauth`, `basicauth`, `oidc`); receivers with
+    /// `auth: {authenticator: <id>}` find it through this.
+    fn server_authenticator(&self) -> Option<Arc<dyn crate::auth::ServerAuthenticator>> {
+        None
+    }
+
+    /// The client authenticator this extension provides, if any
+    /// (`bearertokenauth`, `basicauth`, `oauth2client`, `headers_setter`);
+    /// exporters with `auth: {authenticator: <id>}` find it through this.
+    fn client_authenticator(&self) -> Option<Arc<dyn crate::auth::ClientAuthenticator>> {
+        None
+    }
 }
 
 /// One pipeline as the runtime built it (for zpages and health reporting).

@@ -89,7 +89,7 @@ pub use factory::{
 pub use id::{ComponentId, ComponentType, IdError, Kind, PipelineId};
 // The data model, from otelcol-pdata.
 pub use otelcol_pdata::{
-    AttributesOf, ClientInfo, Estimate, ItemMut, JsonError, Logs, MetadataPartition, Metrics, PartialSuccess,
+    AttributesOf, AuthData, ClientInfo, Estimate, ItemMut, JsonError, Logs, MetadataPartition, Metrics, PartialSuccess,
     PartitionKey, Payload, RequestContext, ResourceRef, Retain, ScopeRef, Signal, Traces, Visitor, WireError,
     estimate_logs, estimate_metrics, estimate_traces, for_each_point_attributes, validate_logs,
     validate_metrics, validate_traces,
@@ -100,6 +100,8 @@ pub use metrics;
 pub use telemetry::Meter;
 
 pub use storage::{StorageClient, StorageError, StorageExtension, StorageOp};
+
+pub mod auth;
 
 /// The OTLP protobuf types the payloads wrap (from `otelcol-pdata`), so
 /// components use the same version as the runtime.

@@ -13,6 +13,40 @@ pub struct ClientInfo {
     /// Request headers or gRPC metadata (lower-case keys), kept only when the
     /// receiver has `include_metadata: true`.
     pub metadata: BTreeMap<String, Vec<String>>,
+    /// What the receiver's authenticator established about the sender, when
+    /// the receiver has `auth` (Go's `client.Info.Auth`).
+    pub auth: Option<Arc<AuthData>>,
+}
+
+/// The identity an authenticator established (Go `client.AuthData`): named
+/// attributes such as `subject`, `membership` (groups) or `raw` (the
+/// credential as sent, which authenticators leave out unless asked).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct AuthData {
+    attributes: BTreeMap<String, Vec<String>>,
+}
+
+impl AuthData {
+    /// Auth data with these attributes.
+    pub fn new(attributes: BTreeMap<String, Vec<String>>) -> Self {
+        AuthData { attributes }
+    }
+
+    /// Sets one attribute (replacing its values).
+    pub fn with(mut self, name: &str, values: Vec<String>) -> Self {
+        self.attributes.insert(name.to_string(), values);
+        self
+    }
+
+    /// The values of an attribute (empty when absent).
+    pub fn attribute(&self, name: &str) -> &[String] {
+        self.attributes.get(name).map(Vec::as_slice).unwrap_or(&[])
+    }
+
+    /// Every attribute name.
+    pub fn names(&self) -> impl Iterator<Item = &str> {
+        self.attributes.keys().map(String::as_str)
+    }
 }
 
 impl ClientInfo {
@@ -22,7 +56,11 @@ impl ClientInfo {
             .into_iter()
             .map(|(k, v)| (k.to_ascii_lowercase(), v))
             .collect();
-        ClientInfo { address, metadata }
+        ClientInfo {
+            address,
+            metadata,
+            auth: None,
+        }
     }
 
     /// Client info with only an address.
@@ -30,11 +68,25 @@ impl ClientInfo {
         ClientInfo {
             address,
             metadata: BTreeMap::new(),
+            auth: None,
         }
     }
 
-    /// All values of a metadata key (case-insensitive).
+    /// The same client with `auth` set.
+    pub fn with_auth(mut self, auth: AuthData) -> Self {
+        self.auth = Some(Arc::new(auth));
+        self
+    }
+
+    /// All values of a metadata key (case-insensitive); `auth.<name>` reads
+    /// the authenticator's attribute `<name>` (as Go's `client.Info` lookups
+    /// of `auth.*` keys do).
     pub fn metadata_values(&self, key: &str) -> &[String] {
+        if let Some(name) = key.strip_prefix("auth.") {
+            if let Some(values) = self.auth.as_ref().map(|a| a.attribute(name)).filter(|v| !v.is_empty()) {
+                return values;
+            }
+        }
         self.metadata
             .get(&key.to_ascii_lowercase())
             .map(Vec::as_slice)
@@ -127,6 +179,19 @@ impl MetadataPartition {
 #[cfg(test)]
 mod partition_tests {
     use super::*;
+
+    #[test]
+    fn auth_attributes_read_as_auth_keys_and_survive_a_partition() {
+        let info = ClientInfo::with_address(None)
+            .with_auth(AuthData::default().with("subject", vec!["alice".into()]));
+        assert_eq!(info.metadata_values("auth.subject"), ["alice"]);
+        assert!(info.metadata_values("auth.membership").is_empty());
+        let p = MetadataPartition::new(&["auth.subject"]);
+        let key = p.key_for(&RequestContext::new(info));
+        assert_eq!(key, vec![vec!["alice".to_string()]]);
+        let ctx = p.context_for(&key);
+        assert_eq!(ctx.client().unwrap().metadata_values("auth.subject"), ["alice"]);
+    }
 
     #[test]
     fn a_partition_keeps_only_its_keys() {

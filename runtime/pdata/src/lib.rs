@@ -22,7 +22,7 @@ mod signal;
 mod visit;
 mod wire;
 
-pub use context::{ClientInfo, MetadataPartition, PartitionKey, RequestContext};
+pub use context::{AuthData, ClientInfo, MetadataPartition, PartitionKey, RequestContext};
 pub use id::{Signal, UnknownSignal};
 pub use pdata::{Logs, Metrics, Payload, Traces};
 pub use signal::{JsonError, PartialSuccess};
