@@ -105,3 +105,53 @@ fn push_redacted_authority(out: &mut String, authority: &str) -> bool {
     out.push_str(&authority[at..]);
     true
 }
+
+/// A config string that is a secret (Go's `configopaque.String`): read from
+/// config as a plain string, shown as [`REDACTED`] by `Debug` and `Display`
+/// so it cannot leak into a log line or an error by formatting.
+/// [`Secret::expose`] gives the value to the code that needs it.
+#[derive(Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(transparent)]
+pub struct Secret(String);
+
+impl Secret {
+    /// Wraps a secret value.
+    pub fn new(value: impl Into<String>) -> Self {
+        Secret(value.into())
+    }
+
+    /// The value itself.
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+
+    /// Whether the value is empty.
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+}
+
+impl std::fmt::Debug for Secret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(REDACTED)
+    }
+}
+
+impl std::fmt::Display for Secret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(REDACTED)
+    }
+}
+
+#[cfg(test)]
+mod secret_tests {
+    use super::*;
+
+    #[test]
+    fn a_secret_never_formats_its_value() {
+        let s = Secret::new("hunter2");
+        assert_eq!(s.expose(), "hunter2");
+        assert_eq!(format!("{s:?} {s}"), format!("{REDACTED} {REDACTED}"));
+        assert!(!format!("{:?}", Some(s.clone())).contains("hunter2"));
+    }
+}
