@@ -44,6 +44,7 @@ fn main() -> ExitCode {
         .extension(otelcol_extension_healthcheck::factory())
         .extension(otelcol_extension_pprof::factory())
         .extension(otelcol_extension_zpages::factory())
+        .extension(otelcol_extension_bearertokenauth::factory())
         .connector(otelcol_connector_forward::factory())
         .connector(otelcol_connector_routing::factory())
         .connector(otelcol_connector_count::factory())

@@ -75,6 +75,8 @@ pub struct GrpcClient {
     channel: RwLock<Option<Channel>>,
     metadata: MetadataMap,
     compression: Option<CompressionEncoding>,
+    /// `auth`: the client authenticator, found at start.
+    pub(crate) auth: otelcol_component::auth::ClientAuthSlot,
 }
 
 impl fmt::Debug for GrpcClient {
@@ -163,6 +165,9 @@ impl GrpcClient {
             channel: RwLock::new(None),
             metadata,
             compression,
+            auth: otelcol_component::auth::ClientAuthSlot::new(
+                cfg.auth.as_ref().map(|a| a.authenticator.clone()),
+            ),
         })
     }
 
@@ -220,8 +225,18 @@ impl GrpcClient {
         grpc.ready()
             .await
             .map_err(|e| ConsumeError::retryable(format!("gRPC channel not ready: {}", chain(&e))))?;
+        let extra = self.auth.headers(data.context()).await?;
         let mut req = tonic::Request::new(data);
         *req.metadata_mut() = self.metadata.clone();
+        for (k, v) in extra {
+            let key = MetadataKey::<tonic::metadata::Ascii>::from_bytes(k.as_bytes()).map_err(|_| {
+                ConsumeError::permanent(format!("client authentication: {k:?} is not a gRPC metadata key"))
+            })?;
+            let value = AsciiMetadataValue::try_from(v.as_str()).map_err(|_| {
+                ConsumeError::permanent(format!("client authentication: the value of {k:?} is not ASCII"))
+            })?;
+            req.metadata_mut().insert(key, value);
+        }
         let path = PathAndQuery::from_static(T::GRPC_PATH);
         let resp = grpc
             .unary(req, path, PayloadCodec::<T>(PhantomData))

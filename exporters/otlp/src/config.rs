@@ -7,7 +7,7 @@ use std::time::Duration;
 use otelcol_component::redact::{REDACTED, redact_endpoint};
 use otelcol_component::{ComponentConfig, ConfigError};
 
-use otelcol_configgrpc::{AuthConfig, ClientConfig, Compression};
+use otelcol_configgrpc::{ClientConfig, Compression};
 use otelcol_confighttp::{GoDuration, Overlay, concat_fields, deserialize_over};
 use otelcol_exporterhelper::{QueueConfig, RetryConfig};
 use serde::de::MapAccess;
@@ -185,7 +185,6 @@ impl ComponentConfig for OtlpExporterConfig {
                 ));
             }
         }
-        AuthConfig::refuse_client(&self.auth)?;
         if !self.middlewares.is_empty() {
             return Err(ConfigError::at(
                 "middlewares",

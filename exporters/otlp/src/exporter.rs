@@ -27,7 +27,10 @@ pub fn new_exporter(
 
 #[async_trait]
 impl ExportClient for GrpcClient {
-    async fn start(&self, _host: &Arc<dyn Host>) -> Result<(), ComponentError> {
+    async fn start(&self, host: &Arc<dyn Host>) -> Result<(), ComponentError> {
+        self.auth
+            .resolve(host)
+            .map_err(|e| ComponentError::new(format!("auth: {e}")))?;
         self.connect().map_err(ComponentError::new)
     }
 

@@ -79,6 +79,8 @@ pub struct HttpClient {
     encoding: Encoding,
     compression: Compression,
     params: otelcol_confighttp::CompressionParams,
+    /// `auth`: the client authenticator, found at start.
+    pub(crate) auth: otelcol_component::auth::ClientAuthSlot,
 }
 
 impl fmt::Debug for HttpClient {
@@ -166,6 +168,9 @@ impl HttpClient {
             encoding: cfg.encoding,
             compression: cfg.compression,
             params: cfg.compression_params,
+            auth: otelcol_component::auth::ClientAuthSlot::new(
+                cfg.auth.as_ref().map(|a| a.authenticator.clone()),
+            ),
         })
     }
 
@@ -203,7 +208,12 @@ impl HttpClient {
         Ok((out, Some(self.compression.as_str())))
     }
 
-    fn request(&self, target: &Target, body: Vec<u8>) -> Result<Request<Full<Bytes>>, ConsumeError> {
+    fn request(
+        &self,
+        target: &Target,
+        body: Vec<u8>,
+        auth: Vec<(String, String)>,
+    ) -> Result<Request<Full<Bytes>>, ConsumeError> {
         let (body, encoding) = self
             .compress(body)
             .map_err(|e| ConsumeError::permanent(format!("compressing the request: {e}")))?;
@@ -233,6 +243,18 @@ impl HttpClient {
         if let Some(host) = self.headers.get(HOST) {
             req.headers_mut().insert(HOST, host.clone());
         }
+        for (k, v) in auth {
+            let name = http::header::HeaderName::from_bytes(k.as_bytes()).map_err(|_| {
+                ConsumeError::permanent(format!("client authentication: {k:?} is not a header name"))
+            })?;
+            let mut value = HeaderValue::from_str(&v).map_err(|_| {
+                ConsumeError::permanent(format!(
+                    "client authentication: the value of {k:?} is not a header value"
+                ))
+            })?;
+            value.set_sensitive(true);
+            req.headers_mut().insert(name, value);
+        }
         Ok(req)
     }
 
@@ -241,12 +263,13 @@ impl HttpClient {
             .url(T::SIGNAL)
             .ok_or_else(|| ConsumeError::permanent(format!("no URL for {}", T::SIGNAL)))?;
         let url = &target.url;
+        let auth = self.auth.headers(data.context()).await?;
         let body = match self.encoding {
             Encoding::Proto => data.encode_to_vec(),
             Encoding::Json => data.to_json(),
         };
         drop(data);
-        let req = self.request(target, body)?;
+        let req = self.request(target, body, auth)?;
         let resp =
             self.client.request(req).await.map_err(|e| {
                 ConsumeError::retryable(format!("failed to make an HTTP request: {}", chain(&e)))

@@ -9,7 +9,7 @@ use http::{HeaderName, HeaderValue, Uri};
 use otelcol_component::redact::redact_url;
 use otelcol_component::{ComponentConfig, ConfigError};
 use otelcol_confighttp::{
-    AuthConfig, ClientConfig, Compression, Overlay, TlsClientConfig, concat_fields, deserialize_over,
+    ClientConfig, Compression, Overlay, TlsClientConfig, concat_fields, deserialize_over,
 };
 pub use otelcol_confighttp::{
     CompressionParams, CookiesConfig, DEFAULT_IDLE_CONN_TIMEOUT, DEFAULT_MAX_IDLE_CONNS,
@@ -207,7 +207,6 @@ impl OtlpHttpExporterConfig {
         if let Some(tls) = self.tls_settings(false) {
             tls.validate().map_err(|e| e.into_config_error("tls"))?;
         }
-        AuthConfig::refuse_client(&self.auth)?;
         let refuse = |key: &str, what: &str| {
             Err(ConfigError::at(
                 key,

@@ -29,7 +29,10 @@ pub fn new_exporter(
 #[async_trait]
 impl ExportClient for HttpClient {
     /// The TLS files are read now, as Go reads them at start.
-    async fn start(&self, _host: &Arc<dyn Host>) -> Result<(), ComponentError> {
+    async fn start(&self, host: &Arc<dyn Host>) -> Result<(), ComponentError> {
+        self.auth
+            .resolve(host)
+            .map_err(|e| ComponentError::new(format!("auth: {e}")))?;
         self.load_tls().map_err(|e| ComponentError::new(e.to_string()))
     }
 }

@@ -64,10 +64,37 @@ pub(crate) enum PayloadError {
     Refused(ConsumeError),
 }
 
+/// A transport's authenticator (`auth: {authenticator: <id>}`), found in
+/// the host's extensions when the receiver starts.
+#[derive(Default)]
+pub(crate) struct AuthSlot {
+    authenticator: std::sync::OnceLock<Arc<dyn otelcol_component::auth::ServerAuthenticator>>,
+    /// HTTP only: query parameters handed to the authenticator as headers.
+    request_params: Vec<String>,
+}
+
+impl AuthSlot {
+    /// A slot for a transport; `request_params` as configured.
+    pub(crate) fn new(request_params: Vec<String>) -> Self {
+        AuthSlot {
+            authenticator: std::sync::OnceLock::new(),
+            request_params,
+        }
+    }
+
+    /// Installs the authenticator (at start).
+    pub(crate) fn set(&self, a: Arc<dyn otelcol_component::auth::ServerAuthenticator>) {
+        let _ = self.authenticator.set(a);
+    }
+}
+
 /// One signal's pipeline as seen by one transport: the consumer plus the
 /// transport's self-metrics.
 pub(crate) struct SignalPipeline<T: Payload> {
     consumer: SharedConsumer<T>,
+    auth: Arc<AuthSlot>,
+    /// Requests refused by the authenticator (their items are not read).
+    unauthenticated: Counter,
     accepted: Counter,
     refused: Counter,
     receiver: String,
@@ -83,6 +110,7 @@ impl<T: Payload> SignalPipeline<T> {
         transport: &'static str,
         include_metadata: bool,
         meter: &Meter,
+        auth: Arc<AuthSlot>,
     ) -> Self {
         let item = T::SIGNAL.item_name();
         let receiver = id.to_string();
@@ -96,6 +124,15 @@ impl<T: Payload> SignalPipeline<T> {
         SignalPipeline {
             decode_eagerly,
             consumer,
+            auth,
+            unauthenticated: meter.counter(
+                "otelcol_receiver_refused_requests",
+                &[
+                    ("receiver", receiver.clone()),
+                    ("transport", transport.to_string()),
+                    ("reason", "unauthenticated".to_string()),
+                ],
+            ),
             accepted: meter.counter(format!("otelcol_receiver_accepted_{item}"), &labels),
             refused: meter.counter(format!("otelcol_receiver_refused_{item}"), &labels),
             receiver,
@@ -107,6 +144,48 @@ impl<T: Payload> SignalPipeline<T> {
     /// Whether request headers / metadata go into the request context.
     pub(crate) fn include_metadata(&self) -> bool {
         self.include_metadata
+    }
+
+    /// Checks the request's credentials with the transport's authenticator:
+    /// `Ok(None)` without one, `Err(message)` when refused (counted; the
+    /// message holds no credential). `query` is the request's query string
+    /// (HTTP), for `auth::request_params`.
+    pub(crate) async fn authenticate(
+        &self,
+        headers: &HeaderMap,
+        query: Option<&str>,
+    ) -> Result<Option<otelcol_component::AuthData>, String> {
+        let Some(authenticator) = self.auth.authenticator.get() else {
+            return Ok(None);
+        };
+        let mut list: Vec<(String, String)> = headers
+            .iter()
+            .map(|(k, v)| {
+                (
+                    k.as_str().to_string(),
+                    String::from_utf8_lossy(v.as_bytes()).into_owned(),
+                )
+            })
+            .collect();
+        if let Some(q) = query {
+            for pair in q.split('&') {
+                let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
+                if self.auth.request_params.iter().any(|p| p == k) {
+                    list.push((k.to_ascii_lowercase(), v.to_string()));
+                }
+            }
+        }
+        match authenticator.authenticate(&list).await {
+            Ok(data) => Ok(Some(data)),
+            Err(e) => {
+                self.unauthenticated.increment(1);
+                tracing::debug!(
+                    receiver = %self.receiver, transport = self.transport, signal = %T::SIGNAL,
+                    error = %e, "request refused by the authenticator"
+                );
+                Err(e.to_string())
+            }
+        }
     }
 }
 
@@ -211,6 +290,7 @@ impl Pipelines {
         transport: &'static str,
         include_metadata: bool,
         meter: &Meter,
+        auth: Arc<AuthSlot>,
     ) -> Self {
         /// What every signal's pipeline shares.
         struct Common<'a> {
@@ -218,6 +298,7 @@ impl Pipelines {
             transport: &'static str,
             include_metadata: bool,
             meter: &'a Meter,
+            auth: Arc<AuthSlot>,
         }
         fn one<T: Payload>(c: Option<&SharedConsumer<T>>, k: &Common<'_>) -> Option<Arc<SignalPipeline<T>>> {
             c.map(|c| {
@@ -227,6 +308,7 @@ impl Pipelines {
                     k.transport,
                     k.include_metadata,
                     k.meter,
+                    k.auth.clone(),
                 ))
             })
         }
@@ -235,6 +317,7 @@ impl Pipelines {
             transport,
             include_metadata,
             meter,
+            auth,
         };
         Pipelines {
             traces: one(next.traces.as_ref(), &k),
@@ -344,7 +427,7 @@ mod tests {
         ])));
         let rec = TestRecorder::default();
         let p = metrics::with_local_recorder(&rec, || {
-            SignalPipeline::<Traces>::new(consumer, &id, "http", false, &Meter::default())
+            SignalPipeline::<Traces>::new(consumer, &id, "http", false, &Meter::default(), Arc::default())
         });
         let accepted = "otelcol_receiver_accepted_spans{receiver=otlp/in,transport=http}";
         let refused = "otelcol_receiver_refused_spans{receiver=otlp/in,transport=http}";

@@ -44,6 +44,13 @@ async fn export<T: Payload>(
 ) -> Result<tonic::Response<T::Response>, tonic::Status> {
     let addr = request.remote_addr();
     let (metadata, extensions, message) = request.into_parts();
+    // With `auth`, the credentials first: nothing of a refused request is
+    // decoded or reaches a pipeline.
+    let headers = metadata.into_headers();
+    let auth = pipeline
+        .authenticate(&headers, None)
+        .await
+        .map_err(tonic::Status::unauthenticated)?;
     // The message is complete: the body's admission is given back (it is in
     // memory now), and decoding asks the gates for what it allocates.
     let gates = match extensions.get::<AdmittedHandle>() {
@@ -61,11 +68,14 @@ async fn export<T: Payload>(
             to_status(&ExportFailure::from_consume(&e))
         }
     })?;
-    let client = if pipeline.include_metadata() {
-        client_info(addr, Some(&metadata.into_headers()))
+    let mut client = if pipeline.include_metadata() {
+        client_info(addr, Some(&headers))
     } else {
         client_info(addr, None)
     };
+    if let Some(auth) = auth {
+        client = client.with_auth(auth);
+    }
     pipeline
         .export(payload, client)
         .await

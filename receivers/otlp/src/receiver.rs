@@ -12,7 +12,7 @@ use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 
 use crate::config::{Config, TlsServerConfig};
-use crate::export::Pipelines;
+use crate::export::{AuthSlot, Pipelines};
 use crate::{grpc, http};
 use otelcol_httpserver::endpoint::Endpoint;
 
@@ -48,6 +48,8 @@ pub struct OtlpReceiver {
     state: tokio::sync::Mutex<State>,
     grpc_addr: Mutex<Option<SocketAddr>>,
     http_addr: Mutex<Option<SocketAddr>>,
+    grpc_auth: Arc<AuthSlot>,
+    http_auth: Arc<AuthSlot>,
 }
 
 impl std::fmt::Debug for OtlpReceiver {
@@ -69,17 +71,36 @@ impl OtlpReceiver {
     /// served (gRPC `UNIMPLEMENTED`, HTTP 404).
     pub fn new(set: &Settings, cfg: Config, next: Consumers) -> Self {
         let id = set.id.clone();
-        let prepared = Prepared {
-            grpc: cfg
-                .protocols
-                .grpc
-                .as_ref()
-                .map(|g| Pipelines::new(&next, &id, "grpc", g.include_metadata, &set.telemetry.meter)),
-            http: cfg
-                .protocols
+        let grpc_auth = Arc::new(AuthSlot::new(Vec::new()));
+        let http_auth = Arc::new(AuthSlot::new(
+            cfg.protocols
                 .http
                 .as_ref()
-                .map(|h| Pipelines::new(&next, &id, "http", h.include_metadata, &set.telemetry.meter)),
+                .and_then(|h| h.auth.as_ref())
+                .map(|a| a.request_params.clone())
+                .unwrap_or_default(),
+        ));
+        let prepared = Prepared {
+            grpc: cfg.protocols.grpc.as_ref().map(|g| {
+                Pipelines::new(
+                    &next,
+                    &id,
+                    "grpc",
+                    g.include_metadata,
+                    &set.telemetry.meter,
+                    grpc_auth.clone(),
+                )
+            }),
+            http: cfg.protocols.http.as_ref().map(|h| {
+                Pipelines::new(
+                    &next,
+                    &id,
+                    "http",
+                    h.include_metadata,
+                    &set.telemetry.meter,
+                    http_auth.clone(),
+                )
+            }),
         };
         OtlpReceiver {
             id,
@@ -88,6 +109,8 @@ impl OtlpReceiver {
             state: tokio::sync::Mutex::new(State::Created),
             grpc_addr: Mutex::new(None),
             http_addr: Mutex::new(None),
+            grpc_auth,
+            http_auth,
         }
     }
 
@@ -132,8 +155,26 @@ impl Component for OtlpReceiver {
             State::Running(_) => return Err(ComponentError::new("receiver already started")),
             State::Stopped => return Err(ComponentError::new("receiver was shut down")),
         }
-        // Load the TLS material, then bind every listener, before serving
-        // anything, so an error leaves nothing running.
+        // The authenticators, the TLS material, then every listener,
+        // before serving anything, so an error leaves nothing running.
+        let resolve = |auth: Option<&otelcol_confighttp::AuthConfig>, slot: &AuthSlot, prefix: &str| {
+            if let Some(a) = auth {
+                let found = otelcol_component::auth::server_authenticator(&host, &a.authenticator)
+                    .map_err(|e| ComponentError::new(format!("{prefix}::auth: {e}")))?;
+                slot.set(found);
+            }
+            Ok::<(), ComponentError>(())
+        };
+        resolve(
+            self.cfg.protocols.grpc.as_ref().and_then(|g| g.auth.as_ref()),
+            &self.grpc_auth,
+            "protocols::grpc",
+        )?;
+        resolve(
+            self.cfg.protocols.http.as_ref().and_then(|h| h.auth.as_ref()),
+            &self.http_auth,
+            "protocols::http",
+        )?;
         let grpc_tls = match self.cfg.protocols.grpc.as_ref().and_then(|g| g.tls.as_ref()) {
             Some(t) => Some(tls_config(t, "protocols::grpc::tls", &[ALPN_H2])?),
             None => None,

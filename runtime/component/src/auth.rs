@@ -77,10 +77,11 @@ pub fn server_authenticator(
     let ext = host
         .extension(id)
         .ok_or_else(|| ResolveAuthError::NotFound(id.to_string()))?;
-    ext.server_authenticator().ok_or_else(|| ResolveAuthError::WrongKind {
-        side: "server",
-        id: id.to_string(),
-    })
+    ext.server_authenticator()
+        .ok_or_else(|| ResolveAuthError::WrongKind {
+            side: "server",
+            id: id.to_string(),
+        })
 }
 
 /// The client authenticator the extension `id` provides.
@@ -91,10 +92,11 @@ pub fn client_authenticator(
     let ext = host
         .extension(id)
         .ok_or_else(|| ResolveAuthError::NotFound(id.to_string()))?;
-    ext.client_authenticator().ok_or_else(|| ResolveAuthError::WrongKind {
-        side: "client",
-        id: id.to_string(),
-    })
+    ext.client_authenticator()
+        .ok_or_else(|| ResolveAuthError::WrongKind {
+            side: "client",
+            id: id.to_string(),
+        })
 }
 
 /// The values of header `name` (lower-case) in `headers`.
@@ -104,4 +106,63 @@ pub fn header_values<'a>(headers: AuthHeaders<'a>, name: &str) -> impl Iterator<
         .iter()
         .filter(move |(k, _)| *k == name)
         .map(|(_, v)| v.as_str())
+}
+
+/// The client authenticator an exporter's `auth` names, found when the
+/// exporter starts; [`ClientAuthSlot::headers`] gives the headers for one
+/// request (none without `auth`).
+#[derive(Default)]
+pub struct ClientAuthSlot {
+    id: Option<ComponentId>,
+    authenticator: std::sync::OnceLock<Arc<dyn ClientAuthenticator>>,
+}
+
+impl fmt::Debug for ClientAuthSlot {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ClientAuthSlot")
+            .field("id", &self.id)
+            .field("resolved", &self.authenticator.get().is_some())
+            .finish()
+    }
+}
+
+impl ClientAuthSlot {
+    /// A slot for the authenticator `id` (`None`: no `auth`).
+    pub fn new(id: Option<ComponentId>) -> Self {
+        ClientAuthSlot {
+            id,
+            authenticator: std::sync::OnceLock::new(),
+        }
+    }
+
+    /// Finds the authenticator among the host's extensions (at start).
+    pub fn resolve(&self, host: &Arc<dyn Host>) -> Result<(), ResolveAuthError> {
+        if let Some(id) = &self.id {
+            let a = client_authenticator(host, id)?;
+            let _ = self.authenticator.set(a);
+        }
+        Ok(())
+    }
+
+    /// The headers to add to a request carrying data from `ctx`. A client
+    /// that cannot get credentials (its token endpoint is down) is a
+    /// retryable failure; refused credentials are permanent.
+    pub async fn headers(&self, ctx: &RequestContext) -> Result<Vec<(String, String)>, crate::ConsumeError> {
+        let Some(a) = self.authenticator.get() else {
+            if let Some(id) = &self.id {
+                return Err(crate::ConsumeError::retryable(format!(
+                    "authenticator {id:?} is not resolved: the exporter has not started"
+                )));
+            }
+            return Ok(Vec::new());
+        };
+        a.headers(ctx).await.map_err(|e| match e {
+            AuthError::Unauthenticated(m) => {
+                crate::ConsumeError::permanent(format!("client authentication: {m}"))
+            }
+            AuthError::Unavailable(m) => {
+                crate::ConsumeError::retryable(format!("client authentication: {m}"))
+            }
+        })
+    }
 }

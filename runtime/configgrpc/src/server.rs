@@ -4,8 +4,8 @@ use std::time::Duration;
 
 use otelcol_component::ConfigError;
 use otelcol_confighttp::{
-    AuthConfig, MiddlewareConfig, Overlay, TlsServerConfig, check_server_security, deserialize_over,
-    next_or_default,
+    AuthConfig, MiddlewareConfig, Overlay, TlsServerConfig, check_authenticated_server_security,
+    check_server_security, deserialize_over, next_or_default,
 };
 use otelcol_httpserver::conn::{ConnectionLimits, DEFAULT_MAX_CONNECTIONS, nonzero};
 use otelcol_httpserver::endpoint::Endpoint;
@@ -209,8 +209,16 @@ impl ServerConfig {
         }
     }
 
-    /// Checks the settings; errors name `<prefix>::<key>`.
+    /// Checks the settings; errors name `<prefix>::<key>`. `auth` is
+    /// refused: a server that applies it validates with
+    /// [`ServerConfig::validate_authenticated`].
     pub fn validate(&self, prefix: &str) -> Result<(), ConfigError> {
+        self.validate_authenticated(prefix)?;
+        check_server_security(prefix, &self.tls, &self.auth, &self.middlewares)
+    }
+
+    /// As [`ServerConfig::validate`], for a server that applies `auth`.
+    pub fn validate_authenticated(&self, prefix: &str) -> Result<(), ConfigError> {
         // The transport first: with `unix` the endpoint is a socket path.
         match self.transport.as_str() {
             "" | "tcp" => {}
@@ -228,7 +236,7 @@ impl ServerConfig {
             }
         }
         Endpoint::parse(&self.endpoint).map_err(|e| ConfigError::at(format!("{prefix}::endpoint"), e))?;
-        check_server_security(prefix, &self.tls, &self.auth, &self.middlewares)
+        check_authenticated_server_security(prefix, &self.tls, &self.auth, &self.middlewares)
     }
 
     /// Keys this build accepts but does not apply, when they differ from

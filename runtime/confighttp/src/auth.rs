@@ -44,19 +44,41 @@ pub struct MiddlewareConfig {
     pub id: ComponentId,
 }
 
-/// Checks a server's `tls` and refuses its `auth` and `middlewares`, which
-/// this build does not support; errors name `<prefix>::tls` and so on.
+/// Checks a server's `tls` and refuses its `auth` and `middlewares`, for a
+/// server that does not authenticate (yet); errors name `<prefix>::tls` and
+/// so on.
 pub fn check_server_security(
     prefix: &str,
     tls: &Option<TlsServerConfig>,
     auth: &Option<AuthConfig>,
     middlewares: &[MiddlewareConfig],
 ) -> Result<(), ConfigError> {
+    check_server_security_with(prefix, tls, auth, middlewares, false)
+}
+
+/// As [`check_server_security`], for a server that applies `auth` (the
+/// authenticator is looked up at start): only an empty id is refused.
+pub fn check_authenticated_server_security(
+    prefix: &str,
+    tls: &Option<TlsServerConfig>,
+    auth: &Option<AuthConfig>,
+    middlewares: &[MiddlewareConfig],
+) -> Result<(), ConfigError> {
+    check_server_security_with(prefix, tls, auth, middlewares, true)
+}
+
+fn check_server_security_with(
+    prefix: &str,
+    tls: &Option<TlsServerConfig>,
+    auth: &Option<AuthConfig>,
+    middlewares: &[MiddlewareConfig],
+    auth_applied: bool,
+) -> Result<(), ConfigError> {
     if let Some(tls) = tls {
         tls.validate()
             .map_err(|e| e.into_config_error(&format!("{prefix}::tls")))?;
     }
-    if let Some(auth) = auth {
+    if let Some(auth) = auth.as_ref().filter(|_| !auth_applied) {
         return Err(ConfigError::at(
             format!("{prefix}::auth"),
             format!(

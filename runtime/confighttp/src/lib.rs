@@ -41,7 +41,7 @@ mod headers;
 mod overlay;
 mod server;
 
-pub use auth::{AuthConfig, MiddlewareConfig, check_server_security};
+pub use auth::{AuthConfig, MiddlewareConfig, check_authenticated_server_security, check_server_security};
 pub use client::{ClientConfig, CookiesConfig, DEFAULT_IDLE_CONN_TIMEOUT, DEFAULT_MAX_IDLE_CONNS};
 pub use compression::{
     Compression, CompressionParams, DEFAULT_COMPRESSION_ALGORITHMS, SUPPORTED_COMPRESSION,

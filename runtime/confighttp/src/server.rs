@@ -10,7 +10,7 @@ use otelcol_httpserver::endpoint::Endpoint;
 use serde::de::MapAccess;
 use serde::{Deserialize, Deserializer, Serialize};
 
-use crate::auth::{AuthConfig, MiddlewareConfig, check_server_security};
+use crate::auth::{AuthConfig, MiddlewareConfig, check_authenticated_server_security, check_server_security};
 use crate::compression::{DEFAULT_COMPRESSION_ALGORITHMS, SUPPORTED_COMPRESSION};
 use crate::headers::header_map;
 use crate::overlay::{GoDuration, Overlay, deserialize_over, next_or_default};
@@ -218,10 +218,18 @@ impl ServerConfig {
         }
     }
 
-    /// Checks the settings; errors name `<prefix>::<key>`.
+    /// Checks the settings; errors name `<prefix>::<key>`. `auth` is
+    /// refused: a server that applies it validates with
+    /// [`ServerConfig::validate_authenticated`].
     pub fn validate(&self, prefix: &str) -> Result<(), ConfigError> {
-        Endpoint::parse(&self.endpoint).map_err(|e| ConfigError::at(format!("{prefix}::endpoint"), e))?;
         check_server_security(prefix, &self.tls, &self.auth, &self.middlewares)?;
+        self.validate_authenticated(prefix)
+    }
+
+    /// As [`ServerConfig::validate`], for a server that applies `auth`.
+    pub fn validate_authenticated(&self, prefix: &str) -> Result<(), ConfigError> {
+        Endpoint::parse(&self.endpoint).map_err(|e| ConfigError::at(format!("{prefix}::endpoint"), e))?;
+        check_authenticated_server_security(prefix, &self.tls, &self.auth, &self.middlewares)?;
         for alg in self.compression_algorithms.iter().flatten() {
             if !DEFAULT_COMPRESSION_ALGORITHMS.contains(&alg.as_str()) {
                 return Err(ConfigError::at(

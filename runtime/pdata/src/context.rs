@@ -83,7 +83,12 @@ impl ClientInfo {
     /// of `auth.*` keys do).
     pub fn metadata_values(&self, key: &str) -> &[String] {
         if let Some(name) = key.strip_prefix("auth.") {
-            if let Some(values) = self.auth.as_ref().map(|a| a.attribute(name)).filter(|v| !v.is_empty()) {
+            if let Some(values) = self
+                .auth
+                .as_ref()
+                .map(|a| a.attribute(name))
+                .filter(|v| !v.is_empty())
+            {
                 return values;
             }
         }

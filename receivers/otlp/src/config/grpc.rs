@@ -42,7 +42,7 @@ impl GrpcServerConfig {
     }
 
     pub(crate) fn validate(&self, prefix: &str) -> Result<(), ConfigError> {
-        self.server.validate(prefix)
+        self.server.validate_authenticated(prefix)
     }
 
     /// Keys this build accepts but does not apply, when set to non-defaults.

@@ -131,7 +131,7 @@ impl HttpConfig {
     }
 
     pub(crate) fn validate(&self, prefix: &str) -> Result<(), ConfigError> {
-        self.server.validate(prefix)?;
+        self.server.validate_authenticated(prefix)?;
         let paths = [
             ("traces_url_path", &self.traces_url_path),
             ("metrics_url_path", &self.metrics_url_path),

@@ -94,6 +94,11 @@ where
         );
     };
     let (parts, body) = req.into_parts();
+    // With `auth`, the credentials before any byte of the body is read.
+    let auth = match pipeline.authenticate(&parts.headers, parts.uri.query()).await {
+        Ok(a) => a,
+        Err(msg) => return local_error(enc, StatusCode::UNAUTHORIZED, msg),
+    };
     if let Err(e) = bodies.precheck(&parts.headers) {
         return local_error(enc, e.status(), e.to_string());
     }
@@ -132,7 +137,11 @@ where
     };
     drop(admitted);
     let headers = pipeline.include_metadata().then_some(&parts.headers);
-    let outcome = pipeline.export(request, client_info(Some(peer), headers)).await;
+    let mut client = client_info(Some(peer), headers);
+    if let Some(auth) = auth {
+        client = client.with_auth(auth);
+    }
+    let outcome = pipeline.export(request, client).await;
     match outcome {
         Ok(resp) => {
             let body = match enc {

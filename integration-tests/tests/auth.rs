@@ -1,0 +1,218 @@
+//! Authentication with real clients: the official Python SDK's OTLP
+//! exporters (gRPC and HTTP) against a receiver with `bearertokenauth`, and
+//! one collector's exporter authenticating to another's receiver.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)] // test code: a panic is a failed assertion
+
+use std::net::SocketAddr;
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+use otelcol_integration_tests::*;
+
+const TOKEN: &str = "s3cr3t-t0ken";
+
+/// A collector whose OTLP receiver (gRPC and HTTP) requires `Bearer TOKEN`,
+/// writing what it accepts to `{dir}/traces.jsonl`.
+fn guarded() -> (Collector, u16, u16) {
+    let (grpc, http) = (free_port(), free_port());
+    let config = format!(
+        r#"
+extensions:
+  bearertokenauth:
+    token: {TOKEN}
+receivers:
+  otlp:
+    protocols:
+      grpc:
+        endpoint: 127.0.0.1:{grpc}
+        auth: {{authenticator: bearertokenauth}}
+      http:
+        endpoint: 127.0.0.1:{http}
+        auth: {{authenticator: bearertokenauth}}
+exporters:
+  file: {{path: "{{dir}}/traces.jsonl", flush_interval: 100ms}}
+service:
+  extensions: [bearertokenauth]
+  pipelines:
+    traces: {{receivers: [otlp], exporters: [file]}}
+"#
+    );
+    let addrs: Vec<SocketAddr> = [grpc, http]
+        .iter()
+        .map(|p| format!("127.0.0.1:{p}").parse().unwrap())
+        .collect();
+    (Collector::start(&config, &[], &addrs), grpc, http)
+}
+
+/// Runs the Python SDK client; returns (exports ok, exports failed).
+fn python_client(protocol: &str, endpoint: &str, spans: u32, headers: Option<&str>) -> (u64, u64) {
+    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/python/auth_client.py");
+    let mut cmd = Command::new(python());
+    for (k, _) in std::env::vars().filter(|(k, _)| k.starts_with("OTEL_")) {
+        cmd.env_remove(k);
+    }
+    if let Some(h) = headers {
+        cmd.env("OTEL_EXPORTER_OTLP_HEADERS", h);
+    }
+    let out = cmd
+        .args([script, protocol, endpoint, &spans.to_string()])
+        .output()
+        .expect("run python");
+    assert!(
+        out.status.success(),
+        "python auth client failed:\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("manifest JSON");
+    (v["ok"].as_u64().unwrap(), v["failed"].as_u64().unwrap())
+}
+
+fn spans_written(c: &Collector) -> usize {
+    let path = c.dir.path().join("traces.jsonl");
+    std::fs::read_to_string(path)
+        .unwrap_or_default()
+        .lines()
+        .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
+        .map(|v| {
+            v["resourceSpans"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .flat_map(|rs| rs["scopeSpans"].as_array().cloned().unwrap_or_default())
+                .map(|ss| ss["spans"].as_array().map_or(0, Vec::len))
+                .sum::<usize>()
+        })
+        .sum()
+}
+
+fn wait_for_spans(c: &Collector, n: usize) {
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while spans_written(c) < n {
+        assert!(
+            Instant::now() < deadline,
+            "{} of {n} spans\n{}",
+            spans_written(c),
+            c.logs()
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
+#[test]
+fn the_python_sdk_with_the_token_is_accepted_and_without_it_refused_and_counted() {
+    let (mut c, grpc, http) = guarded();
+    let header = format!("authorization=Bearer%20{TOKEN}");
+    for (protocol, port) in [("grpc", grpc), ("http", http)] {
+        let endpoint = format!("127.0.0.1:{port}");
+        assert_eq!(
+            python_client(protocol, &endpoint, 3, Some(&header)),
+            (3, 0),
+            "{protocol}: the right token\n{}",
+            c.logs()
+        );
+        assert_eq!(
+            python_client(protocol, &endpoint, 2, None),
+            (0, 2),
+            "{protocol}: no token"
+        );
+        assert_eq!(
+            python_client(protocol, &endpoint, 2, Some("authorization=Bearer%20wrong")),
+            (0, 2),
+            "{protocol}: a wrong token"
+        );
+    }
+    wait_for_spans(&c, 6);
+    std::thread::sleep(Duration::from_millis(500));
+    assert_eq!(
+        spans_written(&c),
+        6,
+        "only the authenticated spans reach the pipeline"
+    );
+    for transport in ["grpc", "http"] {
+        let refused = c
+            .self_metric(&format!(
+                r#"otelcol_receiver_refused_requests{{reason="unauthenticated",receiver="otlp",transport="{transport}"}}"#
+            ))
+            .unwrap_or(0.0);
+        assert_eq!(refused, 4.0, "{transport}: 4 refused requests counted");
+    }
+    let (st, logs) = c.stop();
+    assert!(st.success(), "{logs}");
+    assert!(!logs.contains(TOKEN), "the token never appears in the log");
+    assert!(!logs.contains("wrong"), "nor a wrong one");
+}
+
+#[test]
+fn an_exporter_authenticates_to_the_next_collector() {
+    let (mut b, b_grpc, b_http) = guarded();
+    let a_http = free_port();
+    let config = format!(
+        r#"
+extensions:
+  bearertokenauth/client:
+    token: {TOKEN}
+receivers:
+  otlp:
+    protocols:
+      http: {{endpoint: 127.0.0.1:{a_http}}}
+exporters:
+  otlp_grpc:
+    endpoint: 127.0.0.1:{b_grpc}
+    tls: {{insecure: true}}
+    auth: {{authenticator: bearertokenauth/client}}
+  otlp_http:
+    endpoint: http://127.0.0.1:{b_http}
+    auth: {{authenticator: bearertokenauth/client}}
+service:
+  extensions: [bearertokenauth/client]
+  pipelines:
+    traces: {{receivers: [otlp], exporters: [otlp_grpc, otlp_http]}}
+"#
+    );
+    let a_addr: SocketAddr = format!("127.0.0.1:{a_http}").parse().unwrap();
+    let mut a = Collector::start(&config, &[], &[a_addr]);
+    let body = json_traces_body("auth", 0, 4);
+    let resp = http_request(
+        a_addr,
+        "POST",
+        "/v1/traces",
+        &[("Content-Type", "application/json")],
+        &body,
+    );
+    assert_eq!(resp.status, 200);
+    // Both exporters' copies arrive: 4 spans each.
+    wait_for_spans(&b, 8);
+    let (st, logs) = a.stop();
+    assert!(st.success(), "{logs}");
+    assert!(!logs.contains(TOKEN), "{logs}");
+    let printed = run_cli(&["print-config", "--config", a.config_path.to_str().unwrap()]);
+    assert!(
+        !printed.1.contains(TOKEN),
+        "print-config hides the token:\n{}",
+        printed.1
+    );
+    let (st, _) = b.stop();
+    assert!(st.success());
+}
+
+#[test]
+fn a_missing_authenticator_fails_the_start_with_gos_message() {
+    let port = free_port();
+    let config = format!(
+        "receivers:\n  otlp:\n    protocols:\n      grpc:\n        endpoint: 127.0.0.1:{port}\n        auth: {{authenticator: nowhere}}\nexporters: {{nop: }}\nservice: {{pipelines: {{traces: {{receivers: [otlp], exporters: [nop]}}}}}}\n"
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("c.yaml");
+    std::fs::write(&path, config).unwrap();
+    let out = Command::new(binary())
+        .args(["--config", path.to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("failed to resolve authenticator \"nowhere\": authenticator not found"),
+        "{err}"
+    );
+}
