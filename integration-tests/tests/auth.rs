@@ -216,3 +216,54 @@ fn a_missing_authenticator_fails_the_start_with_gos_message() {
         "{err}"
     );
 }
+
+#[test]
+fn health_check_and_zpages_behind_an_authenticator() {
+    let (hc, zp, otlp) = (free_port(), free_port(), free_port());
+    let config = format!(
+        r#"
+extensions:
+  bearertokenauth:
+    token: {TOKEN}
+  health_check:
+    endpoint: 127.0.0.1:{hc}
+    auth: {{authenticator: bearertokenauth}}
+  zpages:
+    endpoint: 127.0.0.1:{zp}
+    auth: {{authenticator: bearertokenauth}}
+receivers:
+  otlp:
+    protocols:
+      grpc: {{endpoint: 127.0.0.1:{otlp}}}
+exporters: {{nop: }}
+service:
+  extensions: [bearertokenauth, health_check, zpages]
+  pipelines:
+    traces: {{receivers: [otlp], exporters: [nop]}}
+"#
+    );
+    let addrs: Vec<SocketAddr> = [hc, zp]
+        .iter()
+        .map(|p| format!("127.0.0.1:{p}").parse().unwrap())
+        .collect();
+    let mut c = Collector::start(&config, &[], &addrs);
+    let bearer = format!("Bearer {TOKEN}");
+    for (addr, path) in [(addrs[0], "/"), (addrs[1], "/debug/servicez")] {
+        assert_eq!(
+            http_request(addr, "GET", path, &[], b"").status,
+            401,
+            "{path} without a token"
+        );
+        assert_eq!(
+            http_request(addr, "GET", path, &[("Authorization", "Bearer nope")], b"").status,
+            401
+        );
+        assert_eq!(
+            http_request(addr, "GET", path, &[("Authorization", &bearer)], b"").status,
+            200,
+            "{path} with the token"
+        );
+    }
+    let (st, logs) = c.stop();
+    assert!(st.success(), "{logs}");
+}

@@ -37,6 +37,10 @@ pub struct Config {
     /// Report unhealthy while an exporter keeps failing (otelcol-rs only).
     /// Default disabled.
     pub exporter_failure: ExporterFailureConfig,
+    /// A server authenticator every request must pass (Go's confighttp
+    /// `auth`). Default none.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub auth: Option<otelcol_confighttp::AuthConfig>,
 }
 
 /// `response_body`: bodies answered instead of the JSON status document.
@@ -102,6 +106,7 @@ impl Default for Config {
             response_body: None,
             check_collector_pipeline: CheckCollectorPipelineConfig::default(),
             exporter_failure: ExporterFailureConfig::default(),
+            auth: None,
         }
     }
 }

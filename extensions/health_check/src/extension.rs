@@ -108,7 +108,14 @@ impl Handler for App {
 
 #[async_trait]
 impl Component for HealthCheckExtension {
-    async fn start(&self, _host: Arc<dyn Host>) -> Result<(), ComponentError> {
+    async fn start(&self, host: Arc<dyn Host>) -> Result<(), ComponentError> {
+        let authenticator = match &self.cfg.auth {
+            Some(a) => Some(
+                otelcol_component::auth::server_authenticator(&host, &a.authenticator)
+                    .map_err(|e| ComponentError::new(format!("auth: {e}")))?,
+            ),
+            None => None,
+        };
         let mut state = self.state.lock().await;
         match *state {
             State::Created => {}
@@ -119,6 +126,7 @@ impl Component for HealthCheckExtension {
             path: self.cfg.path.clone(),
             health: self.health.clone(),
         });
+        let app = Arc::new(otelcol_httpserver::auth::Authenticated::new(app, authenticator));
         let server = HttpServer::start(&self.cfg.endpoint, app).await?;
         tracing::info!(extension = %self.id, "health check listening on {} (path {})", server.local_addr(), self.cfg.path);
         *state = State::Running(server);

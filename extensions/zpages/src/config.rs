@@ -17,6 +17,10 @@ pub struct Config {
     pub endpoint: String,
     /// The `/debug/expvarz` page. Default disabled.
     pub expvar: ExpvarConfig,
+    /// A server authenticator every request must pass (Go's confighttp
+    /// `auth`). Default none.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub auth: Option<otelcol_confighttp::AuthConfig>,
 }
 
 /// `expvar`: the `/debug/expvarz` JSON page.
@@ -32,6 +36,7 @@ impl Default for Config {
         Config {
             endpoint: DEFAULT_ENDPOINT.to_string(),
             expvar: ExpvarConfig::default(),
+            auth: None,
         }
     }
 }

@@ -132,6 +132,13 @@ impl Handler for App {
 #[async_trait]
 impl Component for ZpagesExtension {
     async fn start(&self, host: Arc<dyn Host>) -> Result<(), ComponentError> {
+        let authenticator = match &self.cfg.auth {
+            Some(a) => Some(
+                otelcol_component::auth::server_authenticator(&host, &a.authenticator)
+                    .map_err(|e| ComponentError::new(format!("auth: {e}")))?,
+            ),
+            None => None,
+        };
         let mut state = self.state.lock().await;
         match *state {
             State::Created => {}
@@ -154,6 +161,7 @@ impl Component for ZpagesExtension {
             },
             tracez: self.tracez.clone(),
         });
+        let app = Arc::new(otelcol_httpserver::auth::Authenticated::new(app, authenticator));
         let server = HttpServer::start(&self.cfg.endpoint, app).await?;
         tracing::info!(extension = %self.id, "zPages listening on {}", server.local_addr());
         *state = State::Running(server);

@@ -8,9 +8,11 @@
 //!   gracefully in `shutdown`, serving a [`server::Handler`];
 //! - [`conn`]: connection hygiene: a bound on open connections per listener
 //!   and a per-connection watchdog closing idle, stalled and old connections;
-//! - [`gofmt`]: Go's spellings of times and durations for JSON bodies.
+//! - [`gofmt`]: Go's spellings of times and durations for JSON bodies;
+//! - [`auth`]: a handler behind a server authenticator (`auth`).
 #![forbid(unsafe_code)]
 
+pub mod auth;
 pub mod conn;
 pub mod endpoint;
 pub mod gofmt;
