@@ -267,3 +267,118 @@ service:
     let (st, logs) = c.stop();
     assert!(st.success(), "{logs}");
 }
+
+#[test]
+fn basicauth_accepts_the_htpasswd_users_and_headers_setter_forwards_the_tenant() {
+    // B: basic auth on its receiver; it writes what it gets, with the
+    // tenant header it was sent copied into an attribute.
+    let (b_http, b_open, a_http) = (free_port(), free_port(), free_port());
+    let b_config = format!(
+        r#"
+extensions:
+  basicauth/server:
+    htpasswd:
+      inline: |
+        agent:{{SHA}}qUqP5cyxm6YcTAhz05Hph5gvu9M=
+receivers:
+  otlp:
+    protocols:
+      http:
+        endpoint: 127.0.0.1:{b_http}
+        include_metadata: true
+        auth: {{authenticator: basicauth/server}}
+  otlp/open:
+    protocols:
+      http:
+        endpoint: 127.0.0.1:{b_open}
+        include_metadata: true
+processors:
+  attributes:
+    actions:
+      - {{key: tenant, from_context: x-tenant, action: insert}}
+      - {{key: user, from_context: auth.username, action: insert}}
+exporters:
+  file: {{path: "{{dir}}/traces.jsonl", flush_interval: 100ms}}
+service:
+  extensions: [basicauth/server]
+  pipelines:
+    traces: {{receivers: [otlp, otlp/open], processors: [attributes], exporters: [file]}}
+"#
+    );
+    let b_addr: SocketAddr = format!("127.0.0.1:{b_http}").parse().unwrap();
+    let b_open_addr: SocketAddr = format!("127.0.0.1:{b_open}").parse().unwrap();
+    let mut b = Collector::start(&b_config, &[], &[b_addr, b_open_addr]);
+    // A: keeps the sender's headers and forwards its X-Tenant, as `agent`.
+    let a_config = format!(
+        r#"
+extensions:
+  basicauth/client:
+    client_auth: {{username: agent, password: test}}
+  headers_setter:
+    headers:
+      - {{key: X-Tenant, from_context: x-tenant, action: upsert}}
+receivers:
+  otlp:
+    protocols:
+      http: {{endpoint: 127.0.0.1:{a_http}, include_metadata: true}}
+exporters:
+  otlp_http/auth:
+    endpoint: http://127.0.0.1:{b_http}
+    auth: {{authenticator: basicauth/client}}
+  otlp_http/tenant:
+    endpoint: http://127.0.0.1:{b_open}
+    auth: {{authenticator: headers_setter}}
+service:
+  extensions: [basicauth/client, headers_setter]
+  pipelines:
+    traces/auth: {{receivers: [otlp], exporters: [otlp_http/auth]}}
+    traces/tenant: {{receivers: [otlp], exporters: [otlp_http/tenant]}}
+"#
+    );
+    let a_addr: SocketAddr = format!("127.0.0.1:{a_http}").parse().unwrap();
+    let mut a = Collector::start(&a_config, &[], &[a_addr]);
+    let body = json_traces_body("tenant", 0, 3);
+    let resp = http_request(
+        a_addr,
+        "POST",
+        "/v1/traces",
+        &[("Content-Type", "application/json"), ("X-Tenant", "acme")],
+        &body,
+    );
+    assert_eq!(resp.status, 200);
+    // Both copies arrive: one authenticated as `agent`, one carrying the tenant.
+    wait_for_spans(&b, 6);
+    let text = std::fs::read_to_string(b.dir.path().join("traces.jsonl")).unwrap();
+    assert!(
+        text.contains(r#""key":"user","value":{"stringValue":"agent"}"#),
+        "{text}"
+    );
+    assert!(
+        text.contains(r#""key":"tenant","value":{"stringValue":"acme"}"#),
+        "{text}"
+    );
+    // A wrong password is refused by B.
+    let wrong = Command::new("curl")
+        .args([
+            "-s",
+            "-o",
+            "/dev/null",
+            "-w",
+            "%{http_code}",
+            "-u",
+            "agent:nope",
+            "-H",
+            "Content-Type: application/json",
+            "--data-binary",
+        ])
+        .arg(String::from_utf8_lossy(&body).to_string())
+        .arg(format!("http://127.0.0.1:{b_http}/v1/traces"))
+        .output()
+        .unwrap();
+    assert_eq!(String::from_utf8_lossy(&wrong.stdout), "401");
+    let (st, logs) = a.stop();
+    assert!(st.success(), "{logs}");
+    let (st, logs) = b.stop();
+    assert!(st.success(), "{logs}");
+    assert!(!logs.contains("nope"), "{logs}");
+}

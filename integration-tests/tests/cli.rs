@@ -149,7 +149,15 @@ fn components_lists_the_distribution_as_yaml() {
     assert!(exporter("otlp_grpc")["deprecated_alias_of"].is_null());
     assert_eq!(
         names("extensions"),
-        vec!["file_storage", "health_check", "pprof", "zpages"]
+        vec![
+            "basicauth",
+            "bearertokenauth",
+            "file_storage",
+            "headers_setter",
+            "health_check",
+            "pprof",
+            "zpages"
+        ]
     );
     // Connectors, with contrib's new names canonical and the old ones deprecated.
     assert_eq!(

@@ -45,6 +45,8 @@ fn main() -> ExitCode {
         .extension(otelcol_extension_pprof::factory())
         .extension(otelcol_extension_zpages::factory())
         .extension(otelcol_extension_bearertokenauth::factory())
+        .extension(otelcol_extension_basicauth::factory())
+        .extension(otelcol_extension_headerssetter::factory())
         .connector(otelcol_connector_forward::factory())
         .connector(otelcol_connector_routing::factory())
         .connector(otelcol_connector_count::factory())

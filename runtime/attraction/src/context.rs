@@ -13,7 +13,8 @@ const CLIENT_ADDRESS_KEY: &str = "client.address";
 /// The value `from_context: <key>` yields, if any:
 /// - `client.address`: the peer IP (`""` when the receiver recorded none, as in Go);
 /// - `metadata.<k>`: all values of metadata key `k`, joined with `;`;
-/// - `auth.<attr>`: nothing yet (otelcol-rs has no server authenticators);
+/// - `auth.<attr>`: the receiver's authenticator's attribute `<attr>` (all
+///   values joined with `;`), nothing without one;
 /// - any other key: looked up in the metadata, like `metadata.<key>`.
 pub fn context_value(key: &str, ctx: &RequestContext) -> Option<AnyValue> {
     let default_client = ClientInfo::default();
@@ -22,10 +23,9 @@ pub fn context_value(key: &str, ctx: &RequestContext) -> Option<AnyValue> {
         client_address(client)
     } else if let Some(md_key) = key.strip_prefix(METADATA_PREFIX) {
         join(client.metadata_values(md_key))?
-    } else if key.starts_with(AUTH_PREFIX) {
-        // Go reads `client.Info.Auth`; without authenticators there is none,
-        // and Go returns "not found" when Auth is nil.
-        return None;
+    } else if let Some(attr) = key.strip_prefix(AUTH_PREFIX) {
+        // Go reads `client.Info.Auth`, and returns "not found" when it is nil.
+        join(client.auth.as_ref()?.attribute(attr))?
     } else {
         join(client.metadata_values(key))?
     };
@@ -91,6 +91,11 @@ mod tests {
         assert_eq!(context_value("metadata.source_single_val", &c), s("single_val"));
         assert_eq!(context_value("metadata.missing", &c), None);
         assert_eq!(context_value("auth.subject", &c), None);
+        let authed = RequestContext::new(
+            ClientInfo::with_address(None)
+                .with_auth(otelcol_component::AuthData::default().with("subject", vec!["alice".into()])),
+        );
+        assert_eq!(context_value("auth.subject", &authed), s("alice"));
         assert_eq!(context_value("client.address", &c), s("192.168.1.1"));
     }
 

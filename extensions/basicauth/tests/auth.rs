@@ -1,0 +1,106 @@
+//! The extension through the component API: both sides, htpasswd sources
+//! and their precedence, errors at start, secrets kept out of output.
+
+#![allow(clippy::unwrap_used)] // test code: a panic is a failed assertion
+
+use std::sync::Arc;
+
+use otelcol_component::auth::AuthError;
+use otelcol_component::{Extension, ExtensionFactory, Kind, RequestContext};
+use otelcol_componenttest::{NopHost, nop_settings, parse_config};
+use otelcol_extension_basicauth::{Config, factory};
+
+fn extension(yaml: &str) -> Arc<dyn Extension> {
+    let cfg: Config = parse_config(yaml).unwrap();
+    factory()
+        .create(&nop_settings("basicauth", Kind::Extension), &cfg)
+        .unwrap()
+}
+
+fn basic(user: &str, pw: &str) -> Vec<(String, String)> {
+    use base64::Engine;
+    let v = base64::engine::general_purpose::STANDARD.encode(format!("{user}:{pw}"));
+    vec![("authorization".to_string(), format!("Basic {v}"))]
+}
+
+#[tokio::test]
+async fn inline_entries_win_over_the_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("htpasswd");
+    std::fs::write(&file, "alice:from-file\ncarol:{SHA}W6ph5Mm5Pz8GgiULbPgzG37mj9g=").unwrap();
+    let ext = extension(&format!(
+        "htpasswd:\n  file: {}\n  inline: |\n    alice:from-inline\n    bob:bobpw",
+        file.display()
+    ));
+    assert!(ext.client_authenticator().is_none());
+    let auth = ext.server_authenticator().expect("a server authenticator");
+    ext.start(NopHost::new()).await.unwrap();
+    assert!(auth.authenticate(&basic("alice", "from-inline")).await.is_ok());
+    assert!(auth.authenticate(&basic("alice", "from-file")).await.is_err());
+    let carol = auth.authenticate(&basic("carol", "password")).await.unwrap();
+    assert_eq!(carol.attribute("username"), ["carol"]);
+    assert!(auth.authenticate(&basic("bob", "bobpw")).await.is_ok());
+    ext.shutdown().await.unwrap();
+    assert!(auth.authenticate(&basic("bob", "bobpw")).await.is_err());
+}
+
+#[tokio::test]
+async fn start_fails_on_a_missing_file_or_an_unverifiable_hash() {
+    let ext = extension("htpasswd: {file: /surely/not/here/htpasswd}");
+    let err = ext.start(NopHost::new()).await.unwrap_err().to_string();
+    assert!(err.starts_with("open htpasswd file: "), "{err}");
+
+    let hash = "$2y$10$Qa.1F3nRt3iIqV7VvPG0yOc6E8hHqvLIbl3zcDtGB8v0bnQqIOl6u";
+    let ext = extension(&format!("htpasswd:\n  inline: |\n    alice:pw\n    bob:{hash}"));
+    let err = ext.start(NopHost::new()).await.unwrap_err().to_string();
+    assert!(
+        err.contains("inline line 2 (user \"bob\")") && err.contains("bcrypt"),
+        "{err}"
+    );
+    assert!(!err.contains(hash), "{err}");
+    // Nothing is accepted by an instance that failed to start.
+    let auth = ext.server_authenticator().unwrap();
+    assert!(auth.authenticate(&basic("alice", "pw")).await.is_err());
+}
+
+#[tokio::test]
+async fn the_client_side_sends_credentials() {
+    let ext = extension("client_auth:\n  username: alice\n  password: very-secret");
+    assert!(ext.server_authenticator().is_none());
+    ext.start(NopHost::new()).await.unwrap();
+    let client = ext.client_authenticator().expect("a client authenticator");
+    let headers = client.headers(&RequestContext::default()).await.unwrap();
+    assert_eq!(headers, basic("alice", "very-secret"));
+    for shown in [format!("{ext:?}"), format!("{client:?}")] {
+        assert!(!shown.contains("very-secret"), "{shown}");
+        assert!(!shown.contains(&headers[0].1["Basic ".len()..]), "{shown}");
+    }
+    ext.shutdown().await.unwrap();
+}
+
+#[tokio::test]
+async fn the_server_refuses_what_it_cannot_read() {
+    let ext = extension("htpasswd: {inline: 'alice:pw'}");
+    ext.start(NopHost::new()).await.unwrap();
+    let auth = ext.server_authenticator().unwrap();
+    let h = vec![("authorization".to_string(), "Basic %%%".to_string())];
+    assert_eq!(
+        auth.authenticate(&h).await.unwrap_err(),
+        AuthError::Unauthenticated("invalid authorization format".into())
+    );
+}
+
+#[test]
+fn create_refuses_an_invalid_config() {
+    let cfg = Config::default();
+    let err = factory()
+        .create(&nop_settings("basicauth", Kind::Extension), &cfg)
+        .unwrap_err();
+    assert_eq!(err.to_string(), "no credential source provided");
+    let cfg: Result<Config, _> = parse_config("htpasswd: {inline: 'a:b'}\nclient_auth: {username: a}");
+    let err = cfg.unwrap_err();
+    assert!(
+        err.contains("only one of `htpasswd` or `client_auth` can be specified"),
+        "{err}"
+    );
+}
