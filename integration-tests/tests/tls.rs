@@ -192,3 +192,73 @@ fn spans_cross_tls_and_mtls_and_a_client_without_a_certificate_is_refused() {
         "C's spans never arrive"
     );
 }
+
+/// `reload_interval`: the receiver's certificate is replaced on disk while
+/// it runs; within the interval it serves the new one, without a restart.
+#[test]
+fn a_rotated_server_certificate_is_served_without_a_restart() {
+    let (old, new) = (TestPki::new(), TestPki::new());
+    let dir = tempfile::tempdir().unwrap();
+    let (cert, key) = (dir.path().join("cert.pem"), dir.path().join("key.pem"));
+    std::fs::copy(old.path("server.pem"), &cert).unwrap();
+    std::fs::copy(old.path("server-key.pem"), &key).unwrap();
+    let http = free_port();
+    let config = format!(
+        r#"
+receivers:
+  otlp:
+    protocols:
+      http:
+        endpoint: 127.0.0.1:{http}
+        tls:
+          cert_file: {}
+          key_file: {}
+          reload_interval: 200ms
+exporters: {{nop: }}
+service:
+  pipelines:
+    traces: {{receivers: [otlp], exporters: [nop]}}
+"#,
+        cert.display(),
+        key.display()
+    );
+    let mut c = Collector::start(&config, &[], &[addr(http)]);
+    // An HTTPS request verified against `ca`: the status, or "tls" when the
+    // handshake fails (the certificate is not signed by that CA).
+    let status = |ca: &TestPki| {
+        use otelcol_configtls::rustls::{ClientConnection, StreamOwned};
+        use std::io::{Read, Write};
+        let cfg = otelcol_configtls::client_config(&otelcol_configtls::TlsClientConfig {
+            ca_file: ca.path("ca.pem"),
+            ..Default::default()
+        })
+        .unwrap()
+        .unwrap();
+        let name = otelcol_configtls::server_name("localhost", "").unwrap();
+        let conn = ClientConnection::new(cfg, name).unwrap();
+        let tcp = std::net::TcpStream::connect(addr(http)).unwrap();
+        tcp.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
+        let mut tls = StreamOwned::new(conn, tcp);
+        let req = format!(
+            "POST /v1/traces HTTP/1.1\r\nHost: localhost:{http}\r\nContent-Type: application/json\r\nContent-Length: 2\r\nConnection: close\r\n\r\n{{}}"
+        );
+        if tls.write_all(req.as_bytes()).is_err() {
+            return "tls".to_string();
+        }
+        let mut out = Vec::new();
+        let _ = tls.read_to_end(&mut out);
+        let text = String::from_utf8_lossy(&out).to_string();
+        text.split_whitespace().nth(1).unwrap_or("tls").to_string()
+    };
+    assert_eq!(status(&old), "200", "the first certificate");
+    std::fs::copy(new.path("server.pem"), &cert).unwrap();
+    std::fs::copy(new.path("server-key.pem"), &key).unwrap();
+    assert!(
+        wait_until(Duration::from_secs(20), || status(&new) == "200"),
+        "the rotated certificate is served\n{}",
+        c.logs()
+    );
+    assert_ne!(status(&old), "200", "the old CA no longer verifies it");
+    let (st, logs) = c.stop();
+    assert!(st.success(), "{logs}");
+}

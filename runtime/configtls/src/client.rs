@@ -50,7 +50,9 @@ pub struct TlsClientConfig {
     pub cipher_suites: Vec<String>,
     /// Key exchange curves in preference order (`X25519`, `P256`, `P384`). Default: empty.
     pub curve_preferences: Vec<String>,
-    /// Reload the certificate this often; 0 never. Default: 0. Non-zero is refused.
+    /// Read the client certificate and key again when this long has passed
+    /// since they were last read (at the next handshake); 0 never. The CA
+    /// is read once. Default: 0.
     #[serde(with = "otelcol_component::duration")]
     pub reload_interval: Duration,
     /// TPM-held key. Default: disabled; enabling it is refused.
@@ -91,12 +93,6 @@ impl TlsClientConfig {
         validate_pair(&self.cert(), &self.key())?;
         version::versions(&self.min_version, &self.max_version)?;
         version::provider(&self.cipher_suites, &self.curve_preferences)?;
-        if !self.reload_interval.is_zero() {
-            return Err(TlsError::new(
-                "reload_interval",
-                "reloading certificates is not supported by this build yet; remove reload_interval (restart to pick up new certificates)",
-            ));
-        }
         if self.tpm.enabled {
             return Err(TlsError::new(
                 "tpm",
@@ -145,7 +141,7 @@ pub fn client_config_with_alpn(
     let builder = if cfg.insecure_skip_verify {
         builder
             .dangerous()
-            .with_custom_certificate_verifier(Arc::new(skip_verify::SkipVerify::new(provider)))
+            .with_custom_certificate_verifier(Arc::new(skip_verify::SkipVerify::new(provider.clone())))
     } else {
         let mut roots = RootCertStore::empty();
         let ca = cfg.ca();
@@ -168,6 +164,18 @@ pub fn client_config_with_alpn(
     };
     let mut config = if cfg.cert().is_empty() {
         builder.with_no_client_auth()
+    } else if !cfg.reload_interval.is_zero() {
+        let source = crate::reload::PairSource {
+            cert_file: ("cert_file", cfg.cert_file.clone()),
+            cert_pem: ("cert_pem", cfg.cert_pem.clone()),
+            key_file: ("key_file", cfg.key_file.clone()),
+            key_pem: ("key_pem", cfg.key_pem.clone()),
+        };
+        builder.with_client_cert_resolver(Arc::new(crate::reload::Reloading::new(
+            source,
+            provider,
+            cfg.reload_interval,
+        )?))
     } else {
         let certs = cfg.cert().certs()?;
         let key = cfg.key().key()?;
@@ -203,7 +211,7 @@ mod tests {
         );
         assert!(serde_yaml::from_str::<TlsClientConfig>("ca_fil: x").is_err());
         let c: TlsClientConfig = serde_yaml::from_str("reload_interval: 5m").unwrap();
-        assert_eq!(c.validate().unwrap_err().key, "reload_interval");
+        assert!(c.validate().is_ok(), "reload_interval is applied");
     }
 
     #[test]

@@ -18,6 +18,7 @@ mod client;
 mod error;
 mod io;
 mod pem;
+mod reload;
 mod server;
 mod skip_verify;
 mod version;

@@ -38,7 +38,8 @@ pub struct TlsServerConfig {
     pub cipher_suites: Vec<String>,
     /// Key exchange curves in preference order (`X25519`, `P256`, `P384`). Default: empty.
     pub curve_preferences: Vec<String>,
-    /// Reload the certificate this often; 0 never. Default: 0. Non-zero is refused.
+    /// Read the certificate and key again when this long has passed since
+    /// they were last read (at the next handshake); 0 never. Default: 0.
     #[serde(with = "otelcol_component::duration")]
     pub reload_interval: Duration,
     /// CA file to verify client certificates: when set, clients must present
@@ -79,12 +80,6 @@ impl TlsServerConfig {
         }
         version::versions(&self.min_version, &self.max_version)?;
         version::provider(&self.cipher_suites, &self.curve_preferences)?;
-        if !self.reload_interval.is_zero() {
-            return Err(TlsError::new(
-                "reload_interval",
-                "reloading certificates is not supported by this build yet; remove reload_interval (restart to pick up new certificates)",
-            ));
-        }
         if self.client_ca_file_reload {
             return Err(TlsError::new(
                 "client_ca_file_reload",
@@ -119,7 +114,7 @@ pub fn server_config_with_alpn(cfg: &TlsServerConfig, alpn: &[&[u8]]) -> Result<
         };
         let mut roots = RootCertStore::empty();
         add_roots(&mut roots, source.certs()?, "client_ca_file")?;
-        let verifier = WebPkiClientVerifier::builder_with_provider(Arc::new(roots), provider)
+        let verifier = WebPkiClientVerifier::builder_with_provider(Arc::new(roots), provider.clone())
             .build()
             .map_err(|e| {
                 TlsError::new(
@@ -129,14 +124,28 @@ pub fn server_config_with_alpn(cfg: &TlsServerConfig, alpn: &[&[u8]]) -> Result<
             })?;
         builder.with_client_cert_verifier(verifier)
     };
-    let certs = cfg.cert().certs()?;
-    let key = cfg.key().key()?;
-    let mut config = builder.with_single_cert(certs, key).map_err(|e| {
-        TlsError::new(
-            "key_file",
-            format!("the server key does not fit the certificate: {e}"),
-        )
-    })?;
+    let mut config = if cfg.reload_interval.is_zero() {
+        let certs = cfg.cert().certs()?;
+        let key = cfg.key().key()?;
+        builder.with_single_cert(certs, key).map_err(|e| {
+            TlsError::new(
+                "key_file",
+                format!("the server key does not fit the certificate: {e}"),
+            )
+        })?
+    } else {
+        let source = crate::reload::PairSource {
+            cert_file: ("cert_file", cfg.cert_file.clone()),
+            cert_pem: ("cert_pem", cfg.cert_pem.clone()),
+            key_file: ("key_file", cfg.key_file.clone()),
+            key_pem: ("key_pem", cfg.key_pem.clone()),
+        };
+        builder.with_cert_resolver(Arc::new(crate::reload::Reloading::new(
+            source,
+            provider,
+            cfg.reload_interval,
+        )?))
+    };
     config.alpn_protocols = alpn.iter().map(|p| p.to_vec()).collect();
     Ok(Arc::new(config))
 }
