@@ -104,14 +104,7 @@ fn traces(r: &mut ExportTraceServiceRequest, g: &Group) -> Result<(), EvalError>
         if g.context == ContextKind::Resource {
             run(
                 g,
-                &mut TransformCtx {
-                    resource,
-                    resource_schema_url,
-                    scope: None,
-                    scope_schema_url: "",
-                    item: TransformItem::None,
-                    new_metrics: Vec::new(),
-                },
+                &mut TransformCtx::new((resource, resource_schema_url), None, TransformItem::None),
             )?;
             continue;
         }
@@ -120,14 +113,11 @@ fn traces(r: &mut ExportTraceServiceRequest, g: &Group) -> Result<(), EvalError>
             if g.context == ContextKind::Scope {
                 run(
                     g,
-                    &mut TransformCtx {
-                        resource: &mut *resource,
-                        resource_schema_url,
-                        scope: Some(&mut ss.scope),
-                        scope_schema_url,
-                        item: TransformItem::None,
-                        new_metrics: Vec::new(),
-                    },
+                    &mut TransformCtx::new(
+                        (&mut *resource, resource_schema_url),
+                        Some((&mut ss.scope, scope_schema_url)),
+                        TransformItem::None,
+                    ),
                 )?;
                 continue;
             }
@@ -135,28 +125,22 @@ fn traces(r: &mut ExportTraceServiceRequest, g: &Group) -> Result<(), EvalError>
                 if g.context == ContextKind::Span {
                     run(
                         g,
-                        &mut TransformCtx {
-                            resource: &mut *resource,
-                            resource_schema_url,
-                            scope: Some(&mut ss.scope),
-                            scope_schema_url,
-                            item: TransformItem::Span(span),
-                            new_metrics: Vec::new(),
-                        },
+                        &mut TransformCtx::new(
+                            (&mut *resource, resource_schema_url),
+                            Some((&mut ss.scope, scope_schema_url)),
+                            TransformItem::Span(span),
+                        ),
                     )?;
                     continue;
                 }
                 for i in 0..span.events.len() {
                     run(
                         g,
-                        &mut TransformCtx {
-                            resource: &mut *resource,
-                            resource_schema_url,
-                            scope: Some(&mut ss.scope),
-                            scope_schema_url,
-                            item: TransformItem::SpanEvent(&mut *span, i),
-                            new_metrics: Vec::new(),
-                        },
+                        &mut TransformCtx::new(
+                            (&mut *resource, resource_schema_url),
+                            Some((&mut ss.scope, scope_schema_url)),
+                            TransformItem::SpanEvent(&mut *span, i),
+                        ),
                     )?;
                 }
             }
@@ -183,14 +167,7 @@ fn metrics(r: &mut ExportMetricsServiceRequest, g: &Group) -> Result<(), EvalErr
         if g.context == ContextKind::Resource {
             run(
                 g,
-                &mut TransformCtx {
-                    resource,
-                    resource_schema_url,
-                    scope: None,
-                    scope_schema_url: "",
-                    item: TransformItem::None,
-                    new_metrics: Vec::new(),
-                },
+                &mut TransformCtx::new((resource, resource_schema_url), None, TransformItem::None),
             )?;
             continue;
         }
@@ -199,14 +176,11 @@ fn metrics(r: &mut ExportMetricsServiceRequest, g: &Group) -> Result<(), EvalErr
             if g.context == ContextKind::Scope {
                 run(
                     g,
-                    &mut TransformCtx {
-                        resource: &mut *resource,
-                        resource_schema_url,
-                        scope: Some(&mut sm.scope),
-                        scope_schema_url,
-                        item: TransformItem::None,
-                        new_metrics: Vec::new(),
-                    },
+                    &mut TransformCtx::new(
+                        (&mut *resource, resource_schema_url),
+                        Some((&mut sm.scope, scope_schema_url)),
+                        TransformItem::None,
+                    ),
                 )?;
                 continue;
             }
@@ -233,14 +207,11 @@ fn metrics(r: &mut ExportMetricsServiceRequest, g: &Group) -> Result<(), EvalErr
                     for i in 0..point_count(metric) {
                         run(
                             g,
-                            &mut TransformCtx {
-                                resource: &mut *resource,
-                                resource_schema_url,
-                                scope: Some(&mut sm.scope),
-                                scope_schema_url,
-                                item: TransformItem::DataPoint(&mut *metric, i),
-                                new_metrics: Vec::new(),
-                            },
+                            &mut TransformCtx::new(
+                                (&mut *resource, resource_schema_url),
+                                Some((&mut sm.scope, scope_schema_url)),
+                                TransformItem::DataPoint(&mut *metric, i),
+                            ),
                         )?;
                     }
                 }
@@ -259,14 +230,7 @@ fn logs(r: &mut ExportLogsServiceRequest, g: &Group) -> Result<(), EvalError> {
         if g.context == ContextKind::Resource {
             run(
                 g,
-                &mut TransformCtx {
-                    resource,
-                    resource_schema_url,
-                    scope: None,
-                    scope_schema_url: "",
-                    item: TransformItem::None,
-                    new_metrics: Vec::new(),
-                },
+                &mut TransformCtx::new((resource, resource_schema_url), None, TransformItem::None),
             )?;
             continue;
         }
@@ -275,28 +239,22 @@ fn logs(r: &mut ExportLogsServiceRequest, g: &Group) -> Result<(), EvalError> {
             if g.context == ContextKind::Scope {
                 run(
                     g,
-                    &mut TransformCtx {
-                        resource: &mut *resource,
-                        resource_schema_url,
-                        scope: Some(&mut sl.scope),
-                        scope_schema_url,
-                        item: TransformItem::None,
-                        new_metrics: Vec::new(),
-                    },
+                    &mut TransformCtx::new(
+                        (&mut *resource, resource_schema_url),
+                        Some((&mut sl.scope, scope_schema_url)),
+                        TransformItem::None,
+                    ),
                 )?;
                 continue;
             }
             for log in &mut sl.log_records {
                 run(
                     g,
-                    &mut TransformCtx {
-                        resource: &mut *resource,
-                        resource_schema_url,
-                        scope: Some(&mut sl.scope),
-                        scope_schema_url,
-                        item: TransformItem::Log(log),
-                        new_metrics: Vec::new(),
-                    },
+                    &mut TransformCtx::new(
+                        (&mut *resource, resource_schema_url),
+                        Some((&mut sl.scope, scope_schema_url)),
+                        TransformItem::Log(log),
+                    ),
                 )?;
             }
         }

@@ -51,6 +51,29 @@ pub struct TransformCtx<'a> {
     pub new_metrics: Vec<Metric>,
 }
 
+impl<'a> TransformCtx<'a> {
+    /// A context at `item` (or [`TransformItem::None`] for the resource or
+    /// scope contexts) under `resource` and, unless `None`, `scope`.
+    pub fn new(
+        resource: (&'a mut Option<Resource>, &'a str),
+        scope: Option<(&'a mut Option<InstrumentationScope>, &'a str)>,
+        item: TransformItem<'a>,
+    ) -> Self {
+        let (scope, scope_schema_url) = match scope {
+            Some((s, url)) => (Some(s), url),
+            None => (None, ""),
+        };
+        TransformCtx {
+            resource: resource.0,
+            resource_schema_url: resource.1,
+            scope,
+            scope_schema_url,
+            item,
+            new_metrics: Vec::new(),
+        }
+    }
+}
+
 /// The data point `i` of `m`.
 pub(crate) fn point_at(m: &Metric, i: usize) -> Option<Point<'_>> {
     match &m.data {
