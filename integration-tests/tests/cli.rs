@@ -155,6 +155,8 @@ fn components_lists_the_distribution_as_yaml() {
             "file_storage",
             "headers_setter",
             "health_check",
+            "oauth2client",
+            "oidc",
             "pprof",
             "zpages"
         ]

@@ -47,6 +47,8 @@ fn main() -> ExitCode {
         .extension(otelcol_extension_bearertokenauth::factory())
         .extension(otelcol_extension_basicauth::factory())
         .extension(otelcol_extension_headerssetter::factory())
+        .extension(otelcol_extension_oidc::factory())
+        .extension(otelcol_extension_oauth2client::factory())
         .connector(otelcol_connector_forward::factory())
         .connector(otelcol_connector_routing::factory())
         .connector(otelcol_connector_count::factory())

@@ -90,14 +90,12 @@ fn unsupported_settings_are_refused_loudly() {
     let base = "endpoint: http://backend:4318\n";
     let cases = [
         ("tls: {ca_file: /ca.pem, ca_pem: x}", "tls::ca_file"),
-        ("tls: {reload_interval: 1m}", "tls::reload_interval"),
         ("compression: brotli", "unsupported compression type \"brotli\""),
         (
             "compression: snappy\ncompression_params: {level: 1}",
             "compression_params::level",
         ),
         ("compression_params: {level: 11}", "compression_params::level"),
-        ("auth: {authenticator: oauth2client}", "auth::authenticator"),
         ("middlewares: [{id: m}]", "middlewares"),
         ("cookies: {enabled: true}", "cookies::enabled"),
         ("max_conns_per_host: 4", "max_conns_per_host"),
