@@ -382,3 +382,193 @@ service:
     assert!(st.success(), "{logs}");
     assert!(!logs.contains("nope"), "{logs}");
 }
+
+/// OIDC with a real issuer and a real JWT library: a Python issuer serves
+/// discovery and its JWKS over local HTTPS and signs tokens with PyJWT; the
+/// receiver accepts the valid token and refuses the others.
+#[test]
+fn oidc_accepts_the_issuers_tokens_and_refuses_forged_expired_and_foreign_ones() {
+    use std::io::{BufRead, BufReader};
+    use std::process::Stdio;
+    let pki = otelcol_configtls::testpki::TestPki::new();
+    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/python/oidc_issuer.py");
+    let mut issuer = Command::new(python())
+        .args([
+            script,
+            &pki.path("server.pem"),
+            &pki.path("server-key.pem"),
+            "otel-collector",
+        ])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .expect("start the python issuer");
+    let mut line = String::new();
+    BufReader::new(issuer.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    let info: serde_json::Value = serde_json::from_str(&line).expect("issuer manifest");
+    let port = info["port"].as_u64().unwrap();
+    let http = free_port();
+    let config = format!(
+        r#"
+extensions:
+  oidc:
+    providers:
+      - issuer_url: https://localhost:{port}
+        issuer_ca_path: {}
+        audience: otel-collector
+receivers:
+  otlp:
+    protocols:
+      http:
+        endpoint: 127.0.0.1:{http}
+        auth: {{authenticator: oidc}}
+exporters:
+  file: {{path: "{{dir}}/traces.jsonl", flush_interval: 100ms}}
+service:
+  extensions: [oidc]
+  pipelines:
+    traces: {{receivers: [otlp], exporters: [file]}}
+"#,
+        pki.path("ca.pem")
+    );
+    let addr: SocketAddr = format!("127.0.0.1:{http}").parse().unwrap();
+    let mut c = Collector::start(&config, &[], &[addr]);
+    let body = json_traces_body("oidc", 0, 2);
+    let send = |token: &str| {
+        http_request(
+            addr,
+            "POST",
+            "/v1/traces",
+            &[
+                ("Content-Type", "application/json"),
+                ("Authorization", &format!("Bearer {token}")),
+            ],
+            &body,
+        )
+        .status
+    };
+    let tokens = &info["tokens"];
+    assert_eq!(send(tokens["valid"].as_str().unwrap()), 200, "{}", c.logs());
+    for bad in ["expired", "wrong_audience", "wrong_signature", "unknown_kid"] {
+        assert_eq!(send(tokens[bad].as_str().unwrap()), 401, "{bad}");
+    }
+    assert_eq!(send("not-a-jwt"), 401);
+    wait_for_spans(&c, 2);
+    std::thread::sleep(Duration::from_millis(300));
+    assert_eq!(spans_written(&c), 2, "only the valid token's spans");
+    drop(issuer.stdin.take());
+    let _ = issuer.wait();
+    let (st, logs) = c.stop();
+    assert!(st.success(), "{logs}");
+    assert!(
+        !logs.contains(tokens["valid"].as_str().unwrap()),
+        "tokens are not logged"
+    );
+}
+
+/// oauth2client end to end: collector A gets tokens from a local token
+/// endpoint (client credentials) and sends them; collector B accepts the
+/// tokens the endpoint issues. The tokens live 3 seconds with a 1 s
+/// `expiry_buffer`: a second export after the expiry gets a fresh token.
+#[test]
+fn oauth2client_fetches_sends_and_refreshes_tokens() {
+    use std::io::{BufRead, BufReader, Read};
+    use std::process::Stdio;
+    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/python/token_endpoint.py");
+    let mut endpoint = Command::new(python())
+        .args([script, "agent", "some-secret", "3"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("start the token endpoint");
+    let mut out = BufReader::new(endpoint.stdout.take().unwrap());
+    let mut line = String::new();
+    out.read_line(&mut line).unwrap();
+    let port: u16 = line.trim().strip_prefix("listening ").unwrap().parse().unwrap();
+    // B: bearertokenauth with the tokens the endpoint will issue.
+    let b_http = free_port();
+    let b_config = format!(
+        r#"
+extensions:
+  bearertokenauth:
+    tokens: [tok-1, tok-2, tok-3, tok-4, tok-5, tok-6]
+receivers:
+  otlp:
+    protocols:
+      http:
+        endpoint: 127.0.0.1:{b_http}
+        auth: {{authenticator: bearertokenauth}}
+exporters:
+  file: {{path: "{{dir}}/traces.jsonl", flush_interval: 100ms}}
+service:
+  extensions: [bearertokenauth]
+  pipelines:
+    traces: {{receivers: [otlp], exporters: [file]}}
+"#
+    );
+    let b_addr: SocketAddr = format!("127.0.0.1:{b_http}").parse().unwrap();
+    let mut b = Collector::start(&b_config, &[], &[b_addr]);
+    let a_http = free_port();
+    let a_config = format!(
+        r#"
+extensions:
+  oauth2client:
+    client_id: agent
+    client_secret: some-secret
+    token_url: http://127.0.0.1:{port}/token
+    expiry_buffer: 1s
+receivers:
+  otlp:
+    protocols:
+      http: {{endpoint: 127.0.0.1:{a_http}}}
+exporters:
+  otlp_http/auth:
+    endpoint: http://127.0.0.1:{b_http}
+    auth: {{authenticator: oauth2client}}
+service:
+  extensions: [oauth2client]
+  pipelines:
+    traces: {{receivers: [otlp], exporters: [otlp_http/auth]}}
+"#
+    );
+    let a_addr: SocketAddr = format!("127.0.0.1:{a_http}").parse().unwrap();
+    let mut a = Collector::start(&a_config, &[], &[a_addr]);
+    let post = |run: &str| {
+        let body = json_traces_body(run, 0, 2);
+        http_request(
+            a_addr,
+            "POST",
+            "/v1/traces",
+            &[("Content-Type", "application/json")],
+            &body,
+        )
+        .status
+    };
+    assert_eq!(post("first"), 200);
+    wait_for_spans(&b, 2);
+    std::thread::sleep(Duration::from_millis(2500)); // past expiry minus the buffer
+    assert_eq!(post("second"), 200);
+    wait_for_spans(&b, 4);
+    drop(endpoint.stdin.take());
+    let mut rest = String::new();
+    out.read_to_string(&mut rest).unwrap();
+    let _ = endpoint.wait();
+    let issued: u32 = rest
+        .trim()
+        .strip_prefix("issued ")
+        .unwrap_or("0")
+        .parse()
+        .unwrap();
+    assert!(
+        issued >= 2,
+        "the token was refreshed after it expired: {issued} issued"
+    );
+    let (st, logs) = a.stop();
+    assert!(st.success(), "{logs}");
+    assert!(!logs.contains("some-secret"), "{logs}");
+    let (st, _) = b.stop();
+    assert!(st.success());
+}
