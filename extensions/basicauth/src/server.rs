@@ -128,7 +128,16 @@ impl ServerAuthenticator for BasicAuthServer {
                 "the basicauth extension is not started".into(),
             ));
         };
-        if !table.matches(&creds.username, &creds.password) {
+        let ok = if table.is_slow(&creds.username) {
+            // bcrypt costs milliseconds of CPU: not on an async worker.
+            let (t, u, p) = (table.clone(), creds.username.clone(), creds.password.clone());
+            tokio::task::spawn_blocking(move || t.matches(&u, &p))
+                .await
+                .unwrap_or(false)
+        } else {
+            table.matches(&creds.username, &creds.password)
+        };
+        if !ok {
             return Err(AuthError::Unauthenticated(ERR_INVALID_CREDENTIALS.into()));
         }
         // A user in the table has a UTF-8 name.
