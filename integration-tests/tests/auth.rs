@@ -164,10 +164,16 @@ exporters:
   otlp_http:
     endpoint: http://127.0.0.1:{b_http}
     auth: {{authenticator: bearertokenauth/client}}
+  loadbalancing:
+    protocol:
+      otlp:
+        tls: {{insecure: true}}
+        auth: {{authenticator: bearertokenauth/client}}
+    resolver: {{static: {{hostnames: ["127.0.0.1:{b_grpc}"]}}}}
 service:
   extensions: [bearertokenauth/client]
   pipelines:
-    traces: {{receivers: [otlp], exporters: [otlp_grpc, otlp_http]}}
+    traces: {{receivers: [otlp], exporters: [otlp_grpc, otlp_http, loadbalancing]}}
 "#
     );
     let a_addr: SocketAddr = format!("127.0.0.1:{a_http}").parse().unwrap();
@@ -181,8 +187,8 @@ service:
         &body,
     );
     assert_eq!(resp.status, 200);
-    // Both exporters' copies arrive: 4 spans each.
-    wait_for_spans(&b, 8);
+    // The three exporters' copies arrive: 4 spans each.
+    wait_for_spans(&b, 12);
     let (st, logs) = a.stop();
     assert!(st.success(), "{logs}");
     assert!(!logs.contains(TOKEN), "{logs}");

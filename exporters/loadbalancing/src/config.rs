@@ -298,15 +298,6 @@ impl ComponentConfig for LoadBalancingConfig {
                 }
             }
         }
-        if let Some(a) = &self.protocol.otlp.auth {
-            return Err(ConfigError::at(
-                "protocol::otlp::auth",
-                format!(
-                    "client authenticators are not applied by the loadbalancing exporter yet; cannot use {:?}",
-                    a.authenticator.to_string()
-                ),
-            ));
-        }
         let key = self.key()?;
         if key == RoutingKey::Attributes && self.routing_attributes.is_empty() {
             return Err(ConfigError::at(

@@ -146,6 +146,8 @@ struct Inner {
     /// Wakes senders waiting to retry when the backends change.
     changed: tokio::sync::Notify,
     metrics: LbMetrics,
+    /// `protocol::otlp::auth`, found at start and given to every backend's client.
+    auth: std::sync::OnceLock<Arc<dyn otelcol_component::auth::ClientAuthenticator>>,
 }
 
 impl fmt::Debug for LoadBalancer {
@@ -242,6 +244,7 @@ impl Inner {
             backends: RwLock::new(Arc::new(Backends::default())),
             changed: tokio::sync::Notify::new(),
             metrics,
+            auth: std::sync::OnceLock::new(),
         })
     }
 
@@ -304,6 +307,9 @@ impl Inner {
             }
             let client = GrpcClient::new(&self.settings, &self.cfg.backend_config(ep))
                 .and_then(|c| c.connect().map(|()| c));
+            if let (Ok(c), Some(a)) = (&client, self.auth.get()) {
+                c.set_authenticator(a.clone());
+            }
             match client {
                 Ok(c) => clients.push(Arc::new(c)),
                 Err(e) => {
@@ -420,7 +426,12 @@ impl Inner {
 
 #[async_trait]
 impl ExportClient for LoadBalancer {
-    async fn start(&self, _host: &Arc<dyn Host>) -> Result<(), ComponentError> {
+    async fn start(&self, host: &Arc<dyn Host>) -> Result<(), ComponentError> {
+        if let Some(a) = &self.inner.cfg.protocol.otlp.auth {
+            let found = otelcol_component::auth::client_authenticator(host, &a.authenticator)
+                .map_err(|e| ComponentError::new(format!("protocol::otlp::auth: {e}")))?;
+            let _ = self.inner.auth.set(found);
+        }
         if let Resolver::K8s(k) = &self.inner.resolver {
             let stop = CancellationToken::new();
             let (token, inner, k) = (stop.clone(), self.inner.clone(), k.clone());

@@ -100,6 +100,12 @@ fn user_agent(set: &Settings) -> String {
 }
 
 impl GrpcClient {
+    /// Uses `authenticator` for the config's `auth` (for a client created
+    /// after start, such as a `loadbalancing` backend's).
+    pub fn set_authenticator(&self, authenticator: Arc<dyn otelcol_component::auth::ClientAuthenticator>) {
+        self.auth.set(authenticator);
+    }
+
     /// Builds the client (no connection yet). Expects a validated config.
     pub fn new(set: &Settings, cfg: &OtlpExporterConfig) -> Result<Self, String> {
         let tls_settings = match cfg.tls_settings() {

@@ -48,6 +48,8 @@ pub struct RemoteWriteClient {
     client: Client<HttpConnector, Full<Bytes>>,
     uri: Uri,
     headers: HeaderMap,
+    /// `auth`: the client authenticator, found at start.
+    pub(crate) auth: std::sync::Arc<otelcol_component::auth::ClientAuthSlot>,
 }
 
 impl fmt::Debug for RemoteWriteClient {
@@ -105,7 +107,14 @@ impl RemoteWriteClient {
             .map_err(|e| ConfigError::new(format!("user agent: {e}")))?;
         headers.insert(USER_AGENT, ua);
         let client = Client::builder(TokioExecutor::new()).build(HttpConnector::new());
-        Ok(RemoteWriteClient { client, uri, headers })
+        Ok(RemoteWriteClient {
+            client,
+            uri,
+            headers,
+            auth: std::sync::Arc::new(otelcol_component::auth::ClientAuthSlot::new(
+                cfg.auth.as_ref().map(|a| a.authenticator.clone()),
+            )),
+        })
     }
 
     /// The endpoint.
@@ -119,6 +128,32 @@ impl RemoteWriteClient {
             .body(Full::new(body))
             .map_err(|e| AttemptError::Permanent(format!("building the request failed: {e}")))?;
         req.headers_mut().extend(self.headers.clone());
+        let auth = self
+            .auth
+            .headers(&otelcol_component::RequestContext::default())
+            .await
+            .map_err(|e| {
+                if e.is_retryable() {
+                    AttemptError::Retryable {
+                        message: e.message().to_string(),
+                        retry_after: None,
+                    }
+                } else {
+                    AttemptError::Permanent(e.message().to_string())
+                }
+            })?;
+        for (k, v) in auth {
+            let name = HeaderName::from_bytes(k.as_bytes()).map_err(|_| {
+                AttemptError::Permanent(format!("client authentication: {k:?} is not a header name"))
+            })?;
+            let mut value = HeaderValue::from_str(&v).map_err(|_| {
+                AttemptError::Permanent(format!(
+                    "client authentication: the value of {k:?} is not a header value"
+                ))
+            })?;
+            value.set_sensitive(true);
+            req.headers_mut().insert(name, value);
+        }
         let call = async {
             let resp = self
                 .client

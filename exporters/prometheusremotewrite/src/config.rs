@@ -111,6 +111,10 @@ pub struct PrwExporterConfig {
     /// Extra request headers (the protocol headers cannot be overridden), as
     /// a map or Go's list of `{name, value}`. Default: none.
     pub headers: Headers,
+    /// A client authenticator extension whose headers go with every
+    /// request (`bearertokenauth`, `basicauth`, `oauth2client`...). Default: none.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub auth: Option<otelcol_confighttp::AuthConfig>,
     /// Limit of one push, retries included. Default: 5s.
     #[serde(with = "otelcol_component::duration")]
     pub timeout: Duration,
@@ -179,6 +183,7 @@ impl Default for PrwExporterConfig {
             external_labels: BTreeMap::new(),
             resource_to_telemetry_conversion: ResourceToTelemetryConfig::default(),
             headers: Headers::default(),
+            auth: None,
             timeout: DEFAULT_TIMEOUT,
             tls: None,
             max_batch_request_parallelism: None,

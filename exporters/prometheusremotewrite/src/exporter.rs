@@ -157,6 +157,7 @@ impl Sender<Metrics> for Pusher {
 #[derive(Debug)]
 pub struct PrwExporter {
     helper: Arc<ExporterHelper<Metrics>>,
+    auth: Arc<otelcol_component::auth::ClientAuthSlot>,
 }
 
 impl PrwExporter {
@@ -169,6 +170,7 @@ impl PrwExporter {
             external_labels.push((name, v.clone()));
         }
         let client = RemoteWriteClient::new(cfg, &set.build_info)?;
+        let auth = client.auth.clone();
         let concurrency = cfg.remote_write_queue.num_consumers.max(1);
         let id = set.id.to_string();
         // The endpoint label must not show a URL password on /metrics.
@@ -209,6 +211,7 @@ impl PrwExporter {
         )?;
         Ok(PrwExporter {
             helper: Arc::new(helper),
+            auth,
         })
     }
 }
@@ -229,6 +232,9 @@ fn queue_config(cfg: &PrwExporterConfig) -> QueueConfig {
 #[async_trait]
 impl Component for PrwExporter {
     async fn start(&self, host: Arc<dyn Host>) -> Result<(), ComponentError> {
+        self.auth
+            .resolve(&host)
+            .map_err(|e| ComponentError::new(format!("auth: {e}")))?;
         self.helper.start(host).await
     }
 

@@ -166,3 +166,75 @@ async fn factory_and_lifecycle() {
     let set = nop_settings("prometheusremotewrite", Kind::Exporter);
     assert!(f.create(&set, &config(&ep.url(), ""), &[Signal::Traces]).is_err());
 }
+
+/// A client authenticator extension, as `bearertokenauth` provides one.
+#[derive(Debug)]
+struct TokenAuth;
+
+impl Component for TokenAuth {}
+
+#[otelcol_component::async_trait]
+impl otelcol_component::Extension for TokenAuth {
+    fn client_authenticator(&self) -> Option<Arc<dyn otelcol_component::auth::ClientAuthenticator>> {
+        Some(Arc::new(TokenAuth))
+    }
+}
+
+#[otelcol_component::async_trait]
+impl otelcol_component::auth::ClientAuthenticator for TokenAuth {
+    async fn headers(
+        &self,
+        _ctx: &otelcol_component::RequestContext,
+    ) -> Result<Vec<(String, String)>, otelcol_component::auth::AuthError> {
+        Ok(vec![("authorization".into(), "Bearer s3cret".into())])
+    }
+}
+
+#[derive(Debug)]
+struct AuthHost;
+
+impl otelcol_component::Host for AuthHost {
+    fn extension(
+        &self,
+        id: &otelcol_component::ComponentId,
+    ) -> Option<Arc<dyn otelcol_component::Extension>> {
+        (id.to_string() == "bearertokenauth")
+            .then(|| Arc::new(TokenAuth) as Arc<dyn otelcol_component::Extension>)
+    }
+    fn extensions(
+        &self,
+    ) -> Vec<(
+        otelcol_component::ComponentId,
+        Arc<dyn otelcol_component::Extension>,
+    )> {
+        Vec::new()
+    }
+}
+
+#[tokio::test]
+async fn auth_extension_headers_go_with_every_request() {
+    let ep = FakeEndpoint::start(|_| (204, None)).await;
+    let cfg = config(
+        &ep.url(),
+        "remote_write_queue: {enabled: false}\nauth: {authenticator: bearertokenauth}",
+    );
+    let e = exporter(&cfg);
+    e.start(Arc::new(AuthHost)).await.unwrap();
+    e.consume(metrics(2)).await.expect("consume");
+    e.consume(metrics(1)).await.expect("consume");
+    let reqs = ep.requests();
+    assert_eq!(reqs.len(), 2);
+    for r in &reqs {
+        assert_eq!(r.headers["authorization"], "Bearer s3cret");
+    }
+    e.shutdown().await.unwrap();
+}
+
+#[tokio::test]
+async fn a_missing_authenticator_fails_start() {
+    let ep = FakeEndpoint::start(|_| (204, None)).await;
+    let cfg = config(&ep.url(), "auth: {authenticator: oauth2client}");
+    let e = exporter(&cfg);
+    let err = e.start(Arc::new(AuthHost)).await.unwrap_err();
+    assert!(err.to_string().contains("oauth2client"), "{err}");
+}

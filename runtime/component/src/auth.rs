@@ -144,6 +144,13 @@ impl ClientAuthSlot {
         Ok(())
     }
 
+    /// Uses `authenticator`, already found (a component that creates
+    /// clients after its start resolves once and hands it to each).
+    /// A slot resolved before keeps its authenticator.
+    pub fn set(&self, authenticator: Arc<dyn ClientAuthenticator>) {
+        let _ = self.authenticator.set(authenticator);
+    }
+
     /// The headers to add to a request carrying data from `ctx`. A client
     /// that cannot get credentials (its token endpoint is down) is a
     /// retryable failure; refused credentials are permanent.
