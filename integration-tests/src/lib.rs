@@ -674,6 +674,20 @@ pub struct Prometheus {
 impl Prometheus {
     /// Starts Prometheus scraping `target` every second with `honor_labels: true`.
     pub fn start(target: SocketAddr) -> Prometheus {
+        Self::start_jobs(&format!(
+            r#"
+  - job_name: otelcol-rs
+    honor_labels: true
+    scrape_interval: 1s
+    static_configs:
+      - targets: ["{target}"]
+"#
+        ))
+    }
+
+    /// Starts Prometheus with `jobs`: the items of `scrape_configs` (YAML,
+    /// each indented two spaces: `  - job_name: ...`).
+    pub fn start_jobs(jobs: &str) -> Prometheus {
         let dir = tempfile::tempdir().unwrap();
         let config = dir.path().join("prometheus.yml");
         std::fs::write(
@@ -684,11 +698,7 @@ global:
   scrape_interval: 1s
   evaluation_interval: 1s
 scrape_configs:
-  - job_name: otelcol-rs
-    honor_labels: true
-    scrape_interval: 1s
-    static_configs:
-      - targets: ["{target}"]
+{jobs}
 "#
             ),
         )

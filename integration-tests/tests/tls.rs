@@ -262,3 +262,121 @@ service:
     let (st, logs) = c.stop();
     assert!(st.success(), "{logs}");
 }
+
+/// A real Prometheus scrapes the `prometheus` exporter over HTTPS with a
+/// bearer token (`tls` + `auth` on the exporter); a job with a wrong token
+/// is refused (`up` 0). `health_check` serves over HTTPS too.
+#[test]
+fn prometheus_scrapes_the_exporter_over_https_with_a_token() {
+    const TOKEN: &str = "scr4pe-t0ken";
+    let pki = TestPki::new();
+    let (http, prom, health) = (free_port(), free_port(), free_port());
+    let (cert, key) = (pki.path("server.pem"), pki.path("server-key.pem"));
+    let config = format!(
+        r#"
+extensions:
+  bearertokenauth: {{token: {TOKEN}}}
+  health_check:
+    endpoint: 127.0.0.1:{health}
+    tls: {{cert_file: {cert}, key_file: {key}}}
+receivers:
+  otlp:
+    protocols:
+      http: {{endpoint: 127.0.0.1:{http}}}
+exporters:
+  prometheus:
+    endpoint: 127.0.0.1:{prom}
+    tls: {{cert_file: {cert}, key_file: {key}}}
+    auth: {{authenticator: bearertokenauth}}
+service:
+  extensions: [bearertokenauth, health_check]
+  pipelines:
+    metrics: {{receivers: [otlp], exporters: [prometheus]}}
+"#
+    );
+    let mut c = Collector::start(&config, &[], &[addr(http), addr(prom), addr(health)]);
+    let body = r#"{"resourceMetrics":[{"resource":{"attributes":[{"key":"service.name","value":{"stringValue":"tls-scrape"}}]},"scopeMetrics":[{"metrics":[{"name":"tls.scrape.gauge","gauge":{"dataPoints":[{"asDouble":42,"timeUnixNano":"1"}]}}]}]}]}"#;
+    let r = http_request(
+        addr(http),
+        "POST",
+        "/v1/metrics",
+        &[("Content-Type", "application/json")],
+        body.as_bytes(),
+    );
+    assert_eq!(r.status, 200, "{}", String::from_utf8_lossy(&r.body));
+
+    // Over HTTPS (verified against the test CA): the response, or "tls".
+    let get = |port: u16, path: &str, auth: Option<&str>| {
+        use otelcol_configtls::rustls::{ClientConnection, StreamOwned};
+        use std::io::{Read, Write};
+        let cfg = otelcol_configtls::client_config(&otelcol_configtls::TlsClientConfig {
+            ca_file: pki.path("ca.pem"),
+            ..Default::default()
+        })
+        .unwrap()
+        .unwrap();
+        let name = otelcol_configtls::server_name("localhost", "").unwrap();
+        let tcp = std::net::TcpStream::connect(addr(port)).unwrap();
+        tcp.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
+        let mut tls = StreamOwned::new(ClientConnection::new(cfg, name).unwrap(), tcp);
+        let auth = auth
+            .map(|t| format!("Authorization: Bearer {t}\r\n"))
+            .unwrap_or_default();
+        let req = format!("GET {path} HTTP/1.1\r\nHost: localhost\r\n{auth}Connection: close\r\n\r\n");
+        if tls.write_all(req.as_bytes()).is_err() {
+            return "tls".to_string();
+        }
+        let mut out = Vec::new();
+        let _ = tls.read_to_end(&mut out);
+        String::from_utf8_lossy(&out).into_owned()
+    };
+    let page = get(prom, "/metrics", Some(TOKEN));
+    assert!(page.starts_with("HTTP/1.1 200"), "{page}");
+    assert!(page.contains("tls_scrape_gauge"), "{page}");
+    assert!(get(prom, "/metrics", None).starts_with("HTTP/1.1 401"));
+    assert!(get(prom, "/metrics", Some("wrong")).starts_with("HTTP/1.1 401"));
+    // Plain HTTP on the TLS port gets no HTTP answer.
+    {
+        use std::io::{Read, Write};
+        let mut tcp = std::net::TcpStream::connect(addr(prom)).unwrap();
+        tcp.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
+        let _ = tcp.write_all(b"GET /metrics HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n");
+        let mut out = Vec::new();
+        let _ = tcp.read_to_end(&mut out);
+        assert!(
+            !out.starts_with(b"HTTP/1.1 200"),
+            "{}",
+            String::from_utf8_lossy(&out)
+        );
+    }
+    assert!(
+        wait_until(Duration::from_secs(20), || get(health, "/", None)
+            .starts_with("HTTP/1.1 200")),
+        "health_check over HTTPS: {}",
+        get(health, "/", None)
+    );
+    let ca = pki.path("ca.pem");
+    let p = Prometheus::start_jobs(&format!(
+        r#"
+  - job_name: with-token
+    scheme: https
+    tls_config: {{ca_file: "{ca}", server_name: localhost}}
+    authorization: {{credentials: {TOKEN}}}
+    static_configs: [{{targets: ["127.0.0.1:{prom}"]}}]
+  - job_name: wrong-token
+    scheme: https
+    tls_config: {{ca_file: "{ca}", server_name: localhost}}
+    authorization: {{credentials: wrong}}
+    static_configs: [{{targets: ["127.0.0.1:{prom}"]}}]
+"#
+    ));
+    let (_, v) = p.wait_for_series("tls_scrape_gauge", "with-token");
+    assert_eq!(v, 42.0);
+    let (_, up) = p.wait_for_series("up", "wrong-token");
+    assert_eq!(up, 0.0, "a scrape with a wrong token is refused");
+    let (_, up) = p.wait_for_series("up", "with-token");
+    assert_eq!(up, 1.0);
+    let (st, logs) = c.stop();
+    assert!(st.success(), "{logs}");
+    assert!(!logs.contains(TOKEN), "{logs}");
+}

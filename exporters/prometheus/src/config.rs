@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use otelcol_component::{ComponentConfig, ConfigError};
 use otelcol_prometheus::naming::sanitize_label_name;
-use serde::{Deserialize, Deserializer, Serialize, Serializer};
+use serde::{Deserialize, Serialize};
 
 /// Default `metric_expiration`.
 pub const DEFAULT_METRIC_EXPIRATION: Duration = Duration::from_secs(300);
@@ -37,32 +37,20 @@ pub struct ResourceToTelemetryConfig {
     pub enabled: bool,
 }
 
-/// A config block this build recognizes but cannot honour (`tls`): any
-/// value is accepted by the parser and refused by `validate`.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct Unsupported;
-
-impl<'de> Deserialize<'de> for Unsupported {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        serde::de::IgnoredAny::deserialize(d).map(|_| Unsupported)
-    }
-}
-
-impl Serialize for Unsupported {
-    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_unit()
-    }
-}
-
 /// Config of the `prometheus` exporter.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct PrometheusExporterConfig {
     /// `host:port` to serve `/metrics` on, e.g. `0.0.0.0:8889`. Required.
     pub endpoint: String,
-    /// TLS for the server. Default: absent. Refused in this build.
+    /// Serve HTTPS with this certificate (Go's confighttp `tls`); the
+    /// files are read at start. Default: absent (plain HTTP).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub tls: Option<Unsupported>,
+    pub tls: Option<otelcol_configtls::TlsServerConfig>,
+    /// A server authenticator every scrape must pass (Go's confighttp
+    /// `auth`); refused scrapes get 401. Default: none.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub auth: Option<otelcol_confighttp::AuthConfig>,
     /// Prefix of every metric name (`namespace_name`). Default: empty.
     pub namespace: String,
     /// Labels added to every series. Default: none.
@@ -90,6 +78,7 @@ impl Default for PrometheusExporterConfig {
         PrometheusExporterConfig {
             endpoint: String::new(),
             tls: None,
+            auth: None,
             namespace: String::new(),
             const_labels: BTreeMap::new(),
             send_timestamps: false,
@@ -149,11 +138,8 @@ impl PrometheusExporterConfig {
 
 impl ComponentConfig for PrometheusExporterConfig {
     fn validate(&self) -> Result<(), ConfigError> {
-        if self.tls.is_some() {
-            return Err(ConfigError::at(
-                "tls",
-                "TLS for the prometheus exporter is not supported by this build",
-            ));
+        if let Some(tls) = &self.tls {
+            tls.validate().map_err(|e| e.into_config_error("tls"))?;
         }
         if let Some(
             s @ (TranslationStrategy::NoUtf8EscapingWithSuffixes | TranslationStrategy::NoTranslation),
@@ -228,9 +214,18 @@ mod tests {
 
     #[test]
     fn refusals() {
+        // `tls` is Go's server TLS block: `insecure` is a client key.
         let err =
             parse_config::<PrometheusExporterConfig>("endpoint: :1\ntls: {insecure: true}").unwrap_err();
-        assert!(err.contains("tls") && err.contains("not supported"), "{err}");
+        assert!(err.contains("insecure"), "{err}");
+        let err = parse_config::<PrometheusExporterConfig>("endpoint: :1\ntls: {min_version: \"1.3\"}")
+            .unwrap_err();
+        assert!(err.contains("tls::cert_file"), "{err}");
+        // Files are read at start, not by validate.
+        parse_config::<PrometheusExporterConfig>(
+            "endpoint: :1\ntls: {cert_file: /nonexistent/c.pem, key_file: /nonexistent/k.pem}\nauth: {authenticator: basicauth}",
+        )
+        .unwrap();
         let err =
             parse_config::<PrometheusExporterConfig>("endpoint: :1\ntranslation_strategy: NoTranslation")
                 .unwrap_err();

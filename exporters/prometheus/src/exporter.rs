@@ -3,32 +3,25 @@
 
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex, PoisonError};
-use std::time::Duration;
 
 use otelcol_component::{
     Component, ComponentError, ComponentId, ConsumeError, Consumer, Exporter, Host, Metrics, Payload,
     SharedConsumer, async_trait,
 };
+use otelcol_httpserver::server::{HttpServer, ServerOptions};
 use otelcol_prometheus::{Accumulator, AccumulatorConfig, Clock, MetricNamer, SystemClock};
-use tokio::task::JoinHandle;
-use tokio_util::sync::CancellationToken;
 
 use crate::config::PrometheusExporterConfig;
-use crate::server::{Scrape, bind, serve};
+use crate::server::Scrape;
 
 /// Points in one batch above which accumulation runs on a blocking thread.
 const BLOCKING_POINTS: usize = 10_000;
-/// How long shutdown waits for in-flight scrapes.
-const SHUTDOWN_GRACE: Duration = Duration::from_secs(5);
 
 #[derive(Debug, Default)]
 enum State {
     #[default]
     Created,
-    Running {
-        shutdown: CancellationToken,
-        task: JoinHandle<()>,
-    },
+    Running(HttpServer),
     Stopped,
 }
 
@@ -38,6 +31,8 @@ enum State {
 pub struct PrometheusExporter {
     id: ComponentId,
     endpoint: String,
+    tls: Option<otelcol_configtls::TlsServerConfig>,
+    auth: Option<otelcol_confighttp::AuthConfig>,
     scrape: Arc<Scrape>,
     state: tokio::sync::Mutex<State>,
     addr: Mutex<Option<SocketAddr>>,
@@ -67,6 +62,8 @@ impl PrometheusExporter {
         PrometheusExporter {
             id,
             endpoint: cfg.endpoint.clone(),
+            tls: cfg.tls.clone(),
+            auth: cfg.auth.clone(),
             scrape: Arc::new(Scrape {
                 accumulator,
                 open_metrics: cfg.enable_open_metrics,
@@ -98,37 +95,46 @@ impl PrometheusExporter {
 
 #[async_trait]
 impl Component for PrometheusExporter {
-    async fn start(&self, _host: Arc<dyn Host>) -> Result<(), ComponentError> {
+    async fn start(&self, host: Arc<dyn Host>) -> Result<(), ComponentError> {
+        let authenticator = match &self.auth {
+            Some(a) => Some(
+                otelcol_component::auth::server_authenticator(&host, &a.authenticator)
+                    .map_err(|e| ComponentError::new(format!("auth: {e}")))?,
+            ),
+            None => None,
+        };
         let mut state = self.state.lock().await;
         match *state {
             State::Created => {}
-            State::Running { .. } => return Err(ComponentError::new("exporter already started")),
+            State::Running(_) => return Err(ComponentError::new("exporter already started")),
             State::Stopped => return Err(ComponentError::new("exporter was shut down")),
         }
-        let listener = bind(&self.endpoint)
-            .await
-            .map_err(|e| ComponentError::with_source(format!("failed to listen on {}", self.endpoint), e))?;
-        let addr = listener
-            .local_addr()
-            .map_err(|e| ComponentError::with_source("failed to read the bound address", e))?;
+        let options = ServerOptions {
+            tls: self
+                .tls
+                .as_ref()
+                .map(otelcol_httpserver::server::tls_config)
+                .transpose()?,
+            ..ServerOptions::default()
+        };
+        let handler = Arc::new(otelcol_httpserver::auth::Authenticated::new(
+            self.scrape.clone(),
+            authenticator,
+        ));
+        let server = HttpServer::start_with(&self.endpoint, handler, options).await?;
+        let addr = server.local_addr();
         *self.addr.lock().unwrap_or_else(PoisonError::into_inner) = Some(addr);
-        let shutdown = CancellationToken::new();
-        let task = tokio::spawn(serve(self.scrape.clone(), listener, shutdown.clone()));
-        tracing::info!(exporter = %self.id, %addr, "Prometheus exporter serving /metrics");
-        *state = State::Running { shutdown, task };
+        let scheme = if self.tls.is_some() { "https" } else { "http" };
+        tracing::info!(exporter = %self.id, %addr, scheme, "Prometheus exporter serving /metrics");
+        *state = State::Running(server);
         Ok(())
     }
 
     async fn shutdown(&self) -> Result<(), ComponentError> {
         let mut state = self.state.lock().await;
-        if let State::Running { shutdown, task } = std::mem::replace(&mut *state, State::Stopped) {
-            shutdown.cancel();
-            let abort = task.abort_handle();
-            if tokio::time::timeout(SHUTDOWN_GRACE, task).await.is_err() {
-                abort.abort();
-            }
+        if let State::Running(server) = std::mem::replace(&mut *state, State::Stopped) {
+            server.stop().await?;
         }
-        *state = State::Stopped;
         Ok(())
     }
 }

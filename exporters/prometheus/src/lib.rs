@@ -21,7 +21,7 @@ mod server;
 
 pub use config::{
     DEFAULT_ADD_METRIC_SUFFIXES, DEFAULT_METRIC_EXPIRATION, METRICS_PATH, PrometheusExporterConfig,
-    ResourceToTelemetryConfig, TranslationStrategy, Unsupported,
+    ResourceToTelemetryConfig, TranslationStrategy,
 };
 pub use exporter::{PrometheusExporter, accumulator_config};
 pub use factory::{PrometheusExporterFactory, TYPE};

@@ -1,32 +1,22 @@
-//! The scrape endpoint: hyper (HTTP/1.1 and h2c) serving `/metrics` with
-//! content negotiation and gzip, stopped gracefully on shutdown.
+//! The scrape page: `/metrics` with content negotiation and gzip, served
+//! by the shared HTTP server (HTTP/1.1 and h2c, or HTTPS with `tls`).
 
-use std::convert::Infallible;
 use std::io::{self, Write as _};
-use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::sync::Arc;
-use std::time::Duration;
 
 use bytes::Bytes;
 use http::header::{ACCEPT, ACCEPT_ENCODING, CONTENT_ENCODING, CONTENT_TYPE, VARY};
 use http::{HeaderValue, Request, Response, StatusCode};
 use http_body_util::Full;
 use hyper::body::Incoming;
-use hyper::service::service_fn;
-use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
-use hyper_util::server::conn::auto;
-use hyper_util::server::graceful::GracefulShutdown;
+use otelcol_httpserver::server::{Handler, HttpResponse};
 use otelcol_prometheus::Accumulator;
 use otelcol_prometheus::expfmt::{self, Format};
-use tokio::net::TcpListener;
-use tokio_util::sync::CancellationToken;
 
 use crate::config::METRICS_PATH;
 
 /// Pages larger than this are rendered and compressed on a blocking thread.
 const BLOCKING_SERIES: usize = 5_000;
-/// Limit on reading request headers.
-const HEADER_READ_TIMEOUT: Duration = Duration::from_secs(60);
 
 /// What a scrape needs.
 #[derive(Debug)]
@@ -35,45 +25,6 @@ pub(crate) struct Scrape {
     pub open_metrics: bool,
     pub timestamps: bool,
 }
-
-/// Binds `host:port`: an empty host is every interface, `localhost` is
-/// 127.0.0.1, a name is resolved and its addresses tried in turn.
-pub(crate) async fn bind(endpoint: &str) -> io::Result<TcpListener> {
-    let (host, port) = endpoint.rsplit_once(':').ok_or_else(|| {
-        io::Error::new(
-            io::ErrorKind::InvalidInput,
-            format!("{endpoint:?}: expected host:port"),
-        )
-    })?;
-    let port: u16 = port.parse().map_err(|_| {
-        io::Error::new(
-            io::ErrorKind::InvalidInput,
-            format!("{endpoint:?}: invalid port {port:?}"),
-        )
-    })?;
-    let host = host.trim_start_matches('[').trim_end_matches(']');
-    let ip = match host {
-        "" => Some(IpAddr::V4(Ipv4Addr::UNSPECIFIED)),
-        h if h.eq_ignore_ascii_case("localhost") => Some(IpAddr::V4(Ipv4Addr::LOCALHOST)),
-        h => h.parse().ok(),
-    };
-    if let Some(ip) = ip {
-        return TcpListener::bind(SocketAddr::new(ip, port)).await;
-    }
-    let mut last = io::Error::new(
-        io::ErrorKind::NotFound,
-        format!("{host:?} resolved to no address"),
-    );
-    for addr in tokio::net::lookup_host((host, port)).await? {
-        match TcpListener::bind(addr).await {
-            Ok(l) => return Ok(l),
-            Err(e) => last = e,
-        }
-    }
-    Err(last)
-}
-
-type HttpResponse = Response<Full<Bytes>>;
 
 fn plain(status: StatusCode, body: &'static str) -> HttpResponse {
     let mut r = Response::new(Full::new(Bytes::from_static(body.as_bytes())));
@@ -104,7 +55,13 @@ fn page(scrape: &Scrape, format: Format, compress: bool) -> (Vec<u8>, bool) {
     (body, false)
 }
 
-async fn handle(scrape: Arc<Scrape>, req: Request<Incoming>) -> HttpResponse {
+impl Handler for Scrape {
+    async fn handle(&self, req: Request<Incoming>) -> HttpResponse {
+        handle(self, req).await
+    }
+}
+
+async fn handle(scrape: &Scrape, req: Request<Incoming>) -> HttpResponse {
     if req.uri().path() != METRICS_PATH {
         return plain(StatusCode::NOT_FOUND, "404 page not found\n");
     }
@@ -122,7 +79,11 @@ async fn handle(scrape: Arc<Scrape>, req: Request<Incoming>) -> HttpResponse {
         })
     });
     let (body, gzipped) = if scrape.accumulator.series_count() > BLOCKING_SERIES {
-        let s = scrape.clone();
+        let s = Scrape {
+            accumulator: scrape.accumulator.clone(),
+            open_metrics: scrape.open_metrics,
+            timestamps: scrape.timestamps,
+        };
         match tokio::task::spawn_blocking(move || page(&s, format, compress)).await {
             Ok(p) => p,
             Err(e) => {
@@ -131,7 +92,7 @@ async fn handle(scrape: Arc<Scrape>, req: Request<Incoming>) -> HttpResponse {
             }
         }
     } else {
-        page(&scrape, format, compress)
+        page(scrape, format, compress)
     };
     let mut resp = Response::new(Full::new(Bytes::from(body)));
     let headers = resp.headers_mut();
@@ -141,42 +102,4 @@ async fn handle(scrape: Arc<Scrape>, req: Request<Incoming>) -> HttpResponse {
         headers.insert(CONTENT_ENCODING, HeaderValue::from_static("gzip"));
     }
     resp
-}
-
-/// Serves scrapes on `listener` until `shutdown`; then stops accepting and
-/// lets in-flight scrapes finish.
-pub(crate) async fn serve(scrape: Arc<Scrape>, listener: TcpListener, shutdown: CancellationToken) {
-    let mut builder = auto::Builder::new(TokioExecutor::new());
-    builder
-        .http1()
-        .timer(TokioTimer::new())
-        .header_read_timeout(Some(HEADER_READ_TIMEOUT));
-    let graceful = GracefulShutdown::new();
-    loop {
-        let (stream, peer) = tokio::select! {
-            () = shutdown.cancelled() => break,
-            accepted = listener.accept() => match accepted {
-                Ok(a) => a,
-                Err(e) => {
-                    tracing::debug!(error = %e, "prometheus exporter failed to accept a connection");
-                    tokio::time::sleep(Duration::from_millis(10)).await;
-                    continue;
-                }
-            },
-        };
-        let _ = stream.set_nodelay(true);
-        let scrape = scrape.clone();
-        let svc = service_fn(move |req: Request<Incoming>| {
-            let scrape = scrape.clone();
-            async move { Ok::<_, Infallible>(handle(scrape, req).await) }
-        });
-        let conn = graceful.watch(builder.serve_connection(TokioIo::new(stream), svc).into_owned());
-        tokio::spawn(async move {
-            if let Err(e) = conn.await {
-                tracing::debug!(error = %e, %peer, "scrape connection ended with an error");
-            }
-        });
-    }
-    drop(listener);
-    graceful.shutdown().await;
 }

@@ -152,5 +152,5 @@ async fn start_fails_when_the_port_is_taken() {
     let cfg: PrometheusExporterConfig = parse_config(&format!("endpoint: 127.0.0.1:{port}")).unwrap();
     let e = PrometheusExporter::new(nop_settings("prometheus", Kind::Exporter).id, &cfg);
     let err = e.start(NopHost::new()).await.unwrap_err();
-    assert!(err.to_string().contains("failed to listen"), "{err}");
+    assert!(err.to_string().contains("failed to bind to address"), "{err}");
 }

@@ -41,6 +41,10 @@ pub struct Config {
     /// `auth`). Default none.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub auth: Option<otelcol_confighttp::AuthConfig>,
+    /// Serve HTTPS with this certificate (Go's confighttp `tls`); the
+    /// files are read at start. Default none (plain HTTP).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub tls: Option<otelcol_configtls::TlsServerConfig>,
 }
 
 /// `response_body`: bodies answered instead of the JSON status document.
@@ -107,6 +111,7 @@ impl Default for Config {
             check_collector_pipeline: CheckCollectorPipelineConfig::default(),
             exporter_failure: ExporterFailureConfig::default(),
             auth: None,
+            tls: None,
         }
     }
 }
@@ -121,6 +126,9 @@ impl ComponentConfig for Config {
             ));
         }
         Endpoint::parse(&self.endpoint).map_err(|e| ConfigError::at("endpoint", e))?;
+        if let Some(tls) = &self.tls {
+            tls.validate().map_err(|e| e.into_config_error("tls"))?;
+        }
         if self.check_collector_pipeline.exporter_failure_threshold <= 0 {
             return Err(ConfigError::at(
                 "check_collector_pipeline::exporter_failure_threshold",

@@ -127,7 +127,16 @@ impl Component for HealthCheckExtension {
             health: self.health.clone(),
         });
         let app = Arc::new(otelcol_httpserver::auth::Authenticated::new(app, authenticator));
-        let server = HttpServer::start(&self.cfg.endpoint, app).await?;
+        let options = otelcol_httpserver::server::ServerOptions {
+            tls: self
+                .cfg
+                .tls
+                .as_ref()
+                .map(otelcol_httpserver::server::tls_config)
+                .transpose()?,
+            ..Default::default()
+        };
+        let server = HttpServer::start_with(&self.cfg.endpoint, app, options).await?;
         tracing::info!(extension = %self.id, "health check listening on {} (path {})", server.local_addr(), self.cfg.path);
         *state = State::Running(server);
         Ok(())

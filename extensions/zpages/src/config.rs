@@ -21,6 +21,10 @@ pub struct Config {
     /// `auth`). Default none.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub auth: Option<otelcol_confighttp::AuthConfig>,
+    /// Serve HTTPS with this certificate (Go's confighttp `tls`); the
+    /// files are read at start. Default none (plain HTTP).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub tls: Option<otelcol_configtls::TlsServerConfig>,
 }
 
 /// `expvar`: the `/debug/expvarz` JSON page.
@@ -37,6 +41,7 @@ impl Default for Config {
             endpoint: DEFAULT_ENDPOINT.to_string(),
             expvar: ExpvarConfig::default(),
             auth: None,
+            tls: None,
         }
     }
 }
@@ -51,6 +56,9 @@ impl ComponentConfig for Config {
             ));
         }
         Endpoint::parse(&self.endpoint).map_err(|e| ConfigError::at("endpoint", e))?;
+        if let Some(tls) = &self.tls {
+            tls.validate().map_err(|e| e.into_config_error("tls"))?;
+        }
         Ok(())
     }
 }

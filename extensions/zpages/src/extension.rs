@@ -162,7 +162,16 @@ impl Component for ZpagesExtension {
             tracez: self.tracez.clone(),
         });
         let app = Arc::new(otelcol_httpserver::auth::Authenticated::new(app, authenticator));
-        let server = HttpServer::start(&self.cfg.endpoint, app).await?;
+        let options = otelcol_httpserver::server::ServerOptions {
+            tls: self
+                .cfg
+                .tls
+                .as_ref()
+                .map(otelcol_httpserver::server::tls_config)
+                .transpose()?,
+            ..Default::default()
+        };
+        let server = HttpServer::start_with(&self.cfg.endpoint, app, options).await?;
         tracing::info!(extension = %self.id, "zPages listening on {}", server.local_addr());
         *state = State::Running(server);
         Ok(())

@@ -12,7 +12,7 @@ use crate::pem::{Source, add_roots};
 use crate::{TlsError, version};
 
 /// `tls`: a TLS server config (Go `configtls.ServerConfig`).
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct TlsServerConfig {
     /// CA certificate file (Go loads it as the root pool; a server does not

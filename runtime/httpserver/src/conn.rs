@@ -422,6 +422,7 @@ mod tests {
         let options = ServerOptions {
             limits,
             max_connections,
+            tls: None,
         };
         HttpServer::start_with("127.0.0.1:0", Arc::new(Ok200), options)
             .await
@@ -477,6 +478,7 @@ mod tests {
         let options = ServerOptions {
             limits: SHORT,
             max_connections: 0,
+            tls: None,
         };
         let srv = HttpServer::start_with("127.0.0.1:0", Arc::new(Slow), options)
             .await
@@ -503,6 +505,7 @@ mod tests {
         let options = ServerOptions {
             limits,
             max_connections: 0,
+            tls: None,
         };
         let srv = HttpServer::start_with("127.0.0.1:0", Arc::new(Never), options)
             .await
@@ -559,6 +562,7 @@ mod tests {
         let options = ServerOptions {
             limits,
             max_connections: 0,
+            tls: None,
         };
         let srv = HttpServer::start_with("127.0.0.1:0", Arc::new(Never), options)
             .await

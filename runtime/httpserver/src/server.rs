@@ -15,6 +15,9 @@ use hyper::service::service_fn;
 use hyper_util::rt::{TokioExecutor, TokioIo};
 use hyper_util::server::conn::auto;
 use otelcol_component::ComponentError;
+use otelcol_configtls::TlsServerConfig;
+use otelcol_configtls::rustls::ServerConfig;
+use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::net::TcpListener;
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
@@ -32,13 +35,28 @@ pub const IDLE_TIMEOUT: Duration = Duration::from_secs(60);
 /// How long `shutdown` lets in-flight requests finish before closing them.
 const SHUTDOWN_GRACE: Duration = Duration::from_secs(5);
 
-/// Connection limits of an [`HttpServer`].
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+/// How long a client may take to complete the TLS handshake.
+pub const TLS_HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// Connection limits and TLS of an [`HttpServer`].
+#[derive(Clone, Debug)]
 pub struct ServerOptions {
     /// Per-connection time limits.
     pub limits: ConnectionLimits,
     /// Connections open at once; more are closed at once. 0: no bound.
     pub max_connections: usize,
+    /// Serve HTTPS with this config (see [`tls_config`]); `None`: plain HTTP.
+    pub tls: Option<Arc<ServerConfig>>,
+}
+
+/// The rustls config of a component's `tls` block, offering h2 and
+/// http/1.1 by ALPN. Reads the certificate files (call it in `start`).
+pub fn tls_config(cfg: &TlsServerConfig) -> Result<Arc<ServerConfig>, ComponentError> {
+    otelcol_configtls::server_config_with_alpn(
+        cfg,
+        &[otelcol_configtls::ALPN_H2, otelcol_configtls::ALPN_HTTP11],
+    )
+    .map_err(|e| ComponentError::new(e.into_config_error("tls").to_string()))
 }
 
 impl Default for ServerOptions {
@@ -52,6 +70,7 @@ impl Default for ServerOptions {
                 ..ConnectionLimits::default()
             },
             max_connections: DEFAULT_MAX_CONNECTIONS,
+            tls: None,
         }
     }
 }
@@ -127,28 +146,60 @@ async fn serve<H: Handler>(
     );
     let limits = options.limits;
     let token = shutdown.clone();
+    let tls = options.tls.clone();
     accept_loop(
         listener,
         gate,
         shutdown,
         Some(SHUTDOWN_GRACE),
         move |stream, peer| {
-            let (builder, handler, shutdown) = (builder.clone(), handler.clone(), token.clone());
+            let (builder, handler, shutdown, tls) =
+                (builder.clone(), handler.clone(), token.clone(), tls.clone());
             async move {
-                let svc = service_fn(move |req: Request<Incoming>| {
-                    let handler = handler.clone();
-                    async move { Ok::<_, Infallible>(handler.handle(req).await) }
-                });
-                let activity = Activity::new();
-                let svc = activity.track(svc, limits.request_timeout);
-                let conn = builder.serve_connection(TokioIo::new(stream), svc);
-                if let Err(e) = drive(conn, &activity, &limits, &shutdown).await {
-                    tracing::debug!(error = %e, %peer, "HTTP connection ended with an error");
+                match tls {
+                    None => serve_connection(stream, peer, &builder, handler, &limits, &shutdown).await,
+                    Some(config) => {
+                        let accepted = tokio::time::timeout(
+                            TLS_HANDSHAKE_TIMEOUT,
+                            otelcol_configtls::accept(config, stream),
+                        )
+                        .await;
+                        match accepted {
+                            Ok(Ok(tls)) => {
+                                serve_connection(tls, peer, &builder, handler, &limits, &shutdown).await
+                            }
+                            Ok(Err(e)) => tracing::debug!(%peer, error = %e, "TLS handshake failed"),
+                            Err(_) => tracing::debug!(%peer, "TLS handshake timed out"),
+                        }
+                    }
                 }
             }
         },
     )
     .await;
+}
+
+async fn serve_connection<H, IO>(
+    io: IO,
+    peer: SocketAddr,
+    builder: &auto::Builder<TokioExecutor>,
+    handler: Arc<H>,
+    limits: &ConnectionLimits,
+    shutdown: &CancellationToken,
+) where
+    H: Handler,
+    IO: AsyncRead + AsyncWrite + Unpin + Send + 'static,
+{
+    let svc = service_fn(move |req: Request<Incoming>| {
+        let handler = handler.clone();
+        async move { Ok::<_, Infallible>(handler.handle(req).await) }
+    });
+    let activity = Activity::new();
+    let svc = activity.track(svc, limits.request_timeout);
+    let conn = builder.serve_connection(TokioIo::new(io), svc);
+    if let Err(e) = drive(conn, &activity, limits, shutdown).await {
+        tracing::debug!(error = %e, %peer, "HTTP connection ended with an error");
+    }
 }
 
 fn local(listener: &TcpListener) -> String {
