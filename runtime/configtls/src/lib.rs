@@ -15,6 +15,7 @@
 //! usual Linux bundle files (as Go does), see [`system_roots`].
 
 mod client;
+mod client_ca;
 mod error;
 mod io;
 mod pem;

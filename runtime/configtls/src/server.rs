@@ -3,12 +3,11 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use rustls::server::WebPkiClientVerifier;
-use rustls::{RootCertStore, ServerConfig};
+use rustls::ServerConfig;
 use serde::{Deserialize, Serialize};
 
 use crate::client::validate_pair;
-use crate::pem::{Source, add_roots};
+use crate::pem::Source;
 use crate::{TlsError, version};
 
 /// `tls`: a TLS server config (Go `configtls.ServerConfig`).
@@ -45,7 +44,9 @@ pub struct TlsServerConfig {
     /// CA file to verify client certificates: when set, clients must present
     /// a certificate it signed (mTLS). Default: empty (no client auth).
     pub client_ca_file: String,
-    /// Reload `client_ca_file` when it changes. Default: false. `true` is refused.
+    /// Use a changed `client_ca_file` without a restart (read again at a
+    /// handshake at most once a second; a bad file keeps the CAs in use).
+    /// Default: false.
     pub client_ca_file_reload: bool,
 }
 
@@ -80,12 +81,6 @@ impl TlsServerConfig {
         }
         version::versions(&self.min_version, &self.max_version)?;
         version::provider(&self.cipher_suites, &self.curve_preferences)?;
-        if self.client_ca_file_reload {
-            return Err(TlsError::new(
-                "client_ca_file_reload",
-                "reloading client_ca_file is not supported by this build yet; set it to false",
-            ));
-        }
         Ok(())
     }
 }
@@ -99,6 +94,16 @@ pub fn server_config(cfg: &TlsServerConfig) -> Result<Arc<ServerConfig>, TlsErro
 /// As [`server_config`], accepting the ALPN protocols `alpn` in preference
 /// order (`h2` for gRPC; `h2`, `http/1.1` for HTTP).
 pub fn server_config_with_alpn(cfg: &TlsServerConfig, alpn: &[&[u8]]) -> Result<Arc<ServerConfig>, TlsError> {
+    server_config_checking(cfg, alpn, crate::client_ca::CHECK_EVERY)
+}
+
+/// As [`server_config_with_alpn`]; a reloading `client_ca_file` is looked
+/// at again every `check_every` (tests use zero).
+pub(crate) fn server_config_checking(
+    cfg: &TlsServerConfig,
+    alpn: &[&[u8]],
+    check_every: Duration,
+) -> Result<Arc<ServerConfig>, TlsError> {
     cfg.validate()?;
     let provider = version::provider(&cfg.cipher_suites, &cfg.curve_preferences)?;
     let versions = version::versions(&cfg.min_version, &cfg.max_version)?;
@@ -107,22 +112,14 @@ pub fn server_config_with_alpn(cfg: &TlsServerConfig, alpn: &[&[u8]]) -> Result<
         .map_err(|e| TlsError::new("min_version", format!("invalid TLS configuration: {e}")))?;
     let builder = if cfg.client_ca_file.is_empty() {
         builder.with_no_client_auth()
+    } else if cfg.client_ca_file_reload {
+        builder.with_client_cert_verifier(Arc::new(crate::client_ca::Reloading::new(
+            &cfg.client_ca_file,
+            provider.clone(),
+            check_every,
+        )?))
     } else {
-        let source = Source {
-            file: ("client_ca_file", &cfg.client_ca_file),
-            pem: ("client_ca_file", ""),
-        };
-        let mut roots = RootCertStore::empty();
-        add_roots(&mut roots, source.certs()?, "client_ca_file")?;
-        let verifier = WebPkiClientVerifier::builder_with_provider(Arc::new(roots), provider.clone())
-            .build()
-            .map_err(|e| {
-                TlsError::new(
-                    "client_ca_file",
-                    format!("cannot verify clients with {:?}: {e}", cfg.client_ca_file),
-                )
-            })?;
-        builder.with_client_cert_verifier(verifier)
+        builder.with_client_cert_verifier(crate::client_ca::verifier(&cfg.client_ca_file, &provider)?)
     };
     let mut config = if cfg.reload_interval.is_zero() {
         let certs = cfg.cert().certs()?;
@@ -161,7 +158,12 @@ mod tests {
         assert_eq!(e.key, "cert_file");
         let c: TlsServerConfig =
             serde_yaml::from_str("cert_file: a\nclient_ca_file_reload: true\nkey_file: b").unwrap();
-        assert_eq!(c.validate().unwrap_err().key, "client_ca_file_reload");
+        // As in Go: without client_ca_file, reload has nothing to do.
+        assert!(c.validate().is_ok());
+        let c: TlsServerConfig =
+            serde_yaml::from_str("cert_file: a\nclient_ca_file_reload: true\nclient_ca_file: c\nkey_file: b")
+                .unwrap();
+        assert!(c.validate().is_ok());
         assert!(serde_yaml::from_str::<TlsServerConfig>("insecure: true").is_err());
     }
 
