@@ -139,7 +139,9 @@ impl Collector {
         // parallel tests do not fight over the default localhost:8888, and
         // the address it got is read from its log below.
         let mut args = args.to_vec();
-        let own_port = !args.iter().any(|a| a.contains("telemetry"));
+        let own_port = !args
+            .iter()
+            .any(|a| a.contains("service.telemetry") || a.contains("service::telemetry"));
         if own_port {
             args.push("--set".into());
             args.push("service.telemetry.metrics.address=127.0.0.1:0".into());

@@ -578,3 +578,196 @@ service:
     let (st, _) = b.stop();
     assert!(st.success());
 }
+
+/// A running `keycloak_realm.py`: what it printed so far, one event a line.
+struct Realm {
+    child: std::process::Child,
+    out: std::sync::Arc<std::sync::Mutex<String>>,
+    issuer: String,
+}
+
+impl Realm {
+    fn start() -> Realm {
+        use std::io::{BufRead, BufReader};
+        use std::process::Stdio;
+        let script = concat!(env!("CARGO_MANIFEST_DIR"), "/python/keycloak_realm.py");
+        let mut child = Command::new(python())
+            .args([script, "opentelemetry", "agent", "some-secret", "collector", "60"])
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .expect("start the keycloak stand-in");
+        let out = std::sync::Arc::new(std::sync::Mutex::new(String::new()));
+        let stdout = child.stdout.take().unwrap();
+        let sink = out.clone();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+                sink.lock().unwrap().push_str(&(line + "\n"));
+            }
+        });
+        let deadline = Instant::now() + Duration::from_secs(30);
+        let first = loop {
+            if let Some(line) = out.lock().unwrap().lines().next() {
+                break line.to_string();
+            }
+            assert!(
+                Instant::now() < deadline && matches!(child.try_wait(), Ok(None)),
+                "the keycloak stand-in did not start"
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        };
+        let info: serde_json::Value = serde_json::from_str(&first).expect("realm manifest");
+        let issuer = info["issuer"].as_str().unwrap().to_string();
+        Realm { child, out, issuer }
+    }
+
+    /// How many token requests were answered with `outcome` (`issued`/`refused`).
+    fn tokens(&self, outcome: &str) -> usize {
+        let prefix = format!("token {outcome} ");
+        self.out
+            .lock()
+            .unwrap()
+            .lines()
+            .filter(|l| l.starts_with(&prefix))
+            .count()
+    }
+}
+
+impl Drop for Realm {
+    fn drop(&mut self) {
+        drop(self.child.stdin.take()); // it serves until stdin closes
+        let _ = self.child.wait();
+    }
+}
+
+/// The spans the `debug` exporter reported at its default (basic)
+/// verbosity: the sum of its `Traces {"resource spans": R, "spans": S}` lines.
+fn debug_spans(logs: &str) -> u64 {
+    logs.lines()
+        .filter_map(|l| {
+            l.split_once("Traces {\"resource spans\": ")?
+                .1
+                .split_once("\"spans\": ")
+        })
+        .filter_map(|(_, rest)| rest.split('}').next()?.trim().parse::<u64>().ok())
+        .sum()
+}
+
+/// The opentelemetry.io "Authentication" examples, run as the page intends:
+/// an agent collector (`oauth2client` on its `otlp/auth` exporter) sends to a
+/// remote collector (`oidc` on its `otlp/auth` receiver, `debug` exporter),
+/// both trusting a Keycloak realm, here a Python stand-in over plain HTTP
+/// that signs RS256 tokens with PyJWT. The fixtures are passed unchanged;
+/// `--set` only moves the endpoints to loopback ports and the stand-in, and
+/// makes the agent's exporter plaintext (the page's remote has TLS).
+#[test]
+fn opentelemetry_io_oauth2client_agent_reaches_the_oidc_remote_via_a_keycloak_realm() {
+    const FIXTURES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/go-configs");
+    let remote_yaml = format!("{FIXTURES}/opentelemetry_io_oidc_receiver.yaml");
+    let agent_yaml = format!("{FIXTURES}/opentelemetry_io_oauth2client_agent.yaml");
+    let realm = Realm::start();
+    let issuer = &realm.issuer;
+    assert!(issuer.ends_with("/auth/realms/opentelemetry"), "{issuer}");
+
+    let oidc_issuer = format!("extensions.oidc.issuer_url={issuer}");
+    let mut remote = Collector::start_args(
+        &[
+            "--config",
+            &remote_yaml,
+            "--set",
+            &oidc_issuer,
+            "--set",
+            "receivers.otlp/auth.protocols.grpc.endpoint=127.0.0.1:0",
+        ],
+        &[],
+    );
+    let remote_addr = remote.listen_addr("otlp/auth", "OTLP gRPC receiver");
+
+    // The remote enforces its authenticator: the SDK without a token is refused.
+    assert_eq!(
+        python_client("grpc", &remote_addr.to_string(), 2, None),
+        (0, 2),
+        "no token, no entry\n{}",
+        remote.logs()
+    );
+
+    let token_url = format!("extensions.oauth2client.token_url={issuer}/protocol/openid-connect/token");
+    let exporter_endpoint = format!("exporters.otlp/auth.endpoint={remote_addr}");
+    let agent_args = |extra: &[&'static str]| {
+        let mut args = vec![
+            "--config",
+            agent_yaml.as_str(),
+            "--set",
+            &token_url,
+            "--set",
+            "receivers.otlp.protocols.grpc.endpoint=127.0.0.1:0",
+            "--set",
+            &exporter_endpoint,
+            "--set",
+            "exporters.otlp/auth.tls.insecure=true",
+        ];
+        args.extend_from_slice(extra);
+        args.into_iter().map(String::from).collect::<Vec<_>>()
+    };
+
+    // The agent with the page's credentials: the SDK's spans reach the remote.
+    let args = agent_args(&[]);
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let mut agent = Collector::start_args(&args, &[]);
+    let agent_addr = agent.listen_addr("otlp", "OTLP gRPC receiver");
+    assert_eq!(
+        python_client("grpc", &agent_addr.to_string(), 5, None),
+        (5, 0),
+        "the agent takes the spans\n{}",
+        agent.logs()
+    );
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while debug_spans(&remote.logs()) < 5 {
+        assert!(
+            Instant::now() < deadline,
+            "{} of 5 spans reached the remote\nremote:\n{}\nagent:\n{}",
+            debug_spans(&remote.logs()),
+            remote.logs(),
+            agent.logs()
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    let issued = realm.tokens("issued");
+    assert!(issued >= 1, "the agent got its tokens from the realm");
+    assert_eq!(realm.tokens("refused"), 0, "the right secret is never refused");
+    let (st, logs) = agent.stop();
+    assert!(st.success(), "{logs}");
+    assert!(!logs.contains("some-secret"), "the secret is not logged:\n{logs}");
+
+    // A second agent with a wrong client_secret: the realm refuses it and
+    // nothing it is sent reaches the remote.
+    let args = agent_args(&["--set", "extensions.oauth2client.client_secret=wrong"]);
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let mut impostor = Collector::start_args(&args, &[]);
+    let impostor_addr = impostor.listen_addr("otlp", "OTLP gRPC receiver");
+    assert_eq!(
+        python_client("grpc", &impostor_addr.to_string(), 3, None),
+        (3, 0),
+        "the agent queues the spans\n{}",
+        impostor.logs()
+    );
+    assert!(
+        impostor.wait_for_log("failed to get security token from token endpoint"),
+        "the exporter reports the refused credentials:\n{}",
+        impostor.logs()
+    );
+    assert!(realm.tokens("refused") >= 1, "the realm refused the wrong secret");
+    assert_eq!(realm.tokens("issued"), issued, "no token for the wrong secret");
+    // Killed, not stopped: its exporter would go on retrying through a
+    // graceful shutdown (up to the 30 s component shutdown deadline).
+    let impostor_logs = impostor.logs();
+    drop(impostor);
+    let (st, remote_logs) = remote.stop();
+    assert!(st.success(), "{remote_logs}");
+    assert_eq!(
+        debug_spans(&remote_logs),
+        5,
+        "only the first agent's spans reached the remote\nremote:\n{remote_logs}\nimpostor:\n{impostor_logs}"
+    );
+}
