@@ -1212,3 +1212,190 @@ fn prometheus_config_passes_promtool_when_available() {
         String::from_utf8_lossy(&out.stderr)
     );
 }
+
+/// The transform statements of the OpenTelemetry demo's collector config
+/// and of opentelemetry.io / Go's transform README, verbatim, on the seed
+/// app's traffic; the results checked attribute by attribute against
+/// Go's documented semantics. A third, untransformed pipeline is the
+/// reference.
+#[test]
+fn llm_app_traffic_through_the_demo_and_opentelemetry_io_transform_statements() {
+    let grpc = free_port();
+    let config = format!(
+        r#"
+receivers:
+  otlp:
+    protocols:
+      grpc: {{endpoint: "127.0.0.1:{grpc}"}}
+processors:
+  # open-telemetry/opentelemetry-demo src/otel-collector/otelcol-config.yml
+  transform/demo:
+    error_mode: ignore
+    trace_statements:
+      - context: span
+        statements:
+          # could be removed when https://github.com/vercel/next.js/pull/64852 is fixed upstream
+          - replace_pattern(name, "\\?.*", "")
+          - replace_match(name, "GET /api/products/*", "GET /api/products/{{productId}}")
+    metric_statements:
+      - context: resource
+        statements:
+          # Set service.instance.id to service.name if not already set (needed for Prometheus info() joins)
+          - set(attributes["service.instance.id"], attributes["service.name"]) where attributes["service.instance.id"] == nil and attributes["service.name"] != nil
+  # opentelemetry.io / Go's transform processor README
+  transform/docs:
+    error_mode: ignore
+    trace_statements:
+      - context: resource
+        statements:
+          - keep_keys(attributes, ["service.name", "service.namespace", "cloud.region", "process.command_line"])
+          - replace_pattern(attributes["process.command_line"], "password\\=[^\\s]*(\\s?)", "password=***")
+          - limit(attributes, 100, [])
+          - truncate_all(attributes, 4096)
+      - context: span
+        statements:
+          - set(status.code, 1) where attributes["http.path"] == "/health"
+          - set(name, attributes["http.route"])
+          - replace_match(attributes["http.target"], "/user/*/list/*", "/user/{{userId}}/list/{{listId}}")
+          - limit(attributes, 100, [])
+          - truncate_all(attributes, 4096)
+exporters:
+  file/raw_traces: {{path: "{{dir}}/raw_traces.jsonl"}}
+  file/raw_metrics: {{path: "{{dir}}/raw_metrics.jsonl"}}
+  file/demo_traces: {{path: "{{dir}}/demo_traces.jsonl"}}
+  file/demo_metrics: {{path: "{{dir}}/demo_metrics.jsonl"}}
+  file/docs_traces: {{path: "{{dir}}/docs_traces.jsonl"}}
+service:
+  pipelines:
+    traces/raw: {{receivers: [otlp], exporters: [file/raw_traces]}}
+    metrics/raw: {{receivers: [otlp], exporters: [file/raw_metrics]}}
+    traces/demo: {{receivers: [otlp], processors: [transform/demo], exporters: [file/demo_traces]}}
+    metrics/demo: {{receivers: [otlp], processors: [transform/demo], exporters: [file/demo_metrics]}}
+    traces/docs: {{receivers: [otlp], processors: [transform/docs], exporters: [file/docs_traces]}}
+"#
+    );
+    let addr: SocketAddr = format!("127.0.0.1:{grpc}").parse().unwrap();
+    let mut collector = Collector::start(&config, &[], &[addr]);
+    let service = "llm-app-transform";
+    let env = [
+        ("OTEL_SERVICE_NAME", service.to_string()),
+        ("OTEL_SERVICE_VERSION", "9.9.9".to_string()),
+        ("OTEL_DEPLOYMENT_ENVIRONMENT", "itest".to_string()),
+        ("OTEL_EXPORTER_OTLP_ENDPOINT", format!("http://{addr}")),
+        ("OTEL_EXPORTER_OTLP_PROTOCOL", "grpc".to_string()),
+        ("OTEL_METRIC_EXPORT_INTERVAL", "500".to_string()),
+        ("OTEL_BSP_SCHEDULE_DELAY", "200".to_string()),
+    ];
+    let mut app = App::start(&env, collector.dir.path());
+    let traceparent = format!("00-{TRACE}-{PARENT}-01");
+    let resp = http_request(
+        app.addr,
+        "POST",
+        "/chat?lang=en",
+        &[
+            ("Content-Type", "application/json"),
+            ("traceparent", &traceparent),
+        ],
+        br#"{"message": "transform me"}"#,
+    );
+    assert_eq!(resp.status, 200, "{}", String::from_utf8_lossy(&resp.body));
+    let status = app.stop();
+    assert!(status.success(), "{}", app.logs());
+    let (st, logs) = collector.stop();
+    assert!(st.success(), "{logs}");
+
+    let dir = collector.dir.path();
+    // (resource attributes, spans by name) of the seed's trace in one file.
+    let trace_of = |file: &str| {
+        let mut resource = None;
+        let mut spans = BTreeMap::new();
+        for rs in decode(dir, file, otelcol_otlp_json::decode_traces)
+            .iter()
+            .flat_map(|r| r.resource_spans.clone())
+        {
+            for span in rs.scope_spans.iter().flat_map(|s| &s.spans) {
+                if hex(&span.trace_id) == TRACE {
+                    resource = Some(attrs(&rs.resource.as_ref().unwrap().attributes));
+                    spans.insert(span.name.clone(), span.clone());
+                }
+            }
+        }
+        (
+            resource.unwrap_or_else(|| panic!("no trace {TRACE} in {file}")),
+            spans,
+        )
+    };
+    let (raw_res, raw) = trace_of("raw_traces.jsonl");
+    let (demo_res, demo) = trace_of("demo_traces.jsonl");
+    let (docs_res, docs) = trace_of("docs_traces.jsonl");
+    let names = |m: &BTreeMap<String, Span>| m.keys().cloned().collect::<Vec<_>>();
+    assert_eq!(names(&raw), ["POST /chat", "chat_operation", "llm.simulate_call"]);
+    assert_eq!(raw_res.get("service.name").map(String::as_str), Some(service));
+    assert!(
+        raw_res.len() > 1,
+        "the SDK sends more than service.name: {raw_res:?}"
+    );
+
+    // Demo: `\?.*` only strips a query string (the seed names spans by
+    // route, so none has one) and no name is a products route: nothing
+    // changes, down to the attributes.
+    assert_eq!(demo_res, raw_res);
+    assert_eq!(names(&demo), names(&raw));
+    for (name, span) in &demo {
+        assert_eq!(span, &raw[name], "demo statements leave {name} as it was");
+    }
+
+    // Docs: keep_keys keeps only the listed resource keys the SDK sends.
+    assert_eq!(
+        docs_res.keys().collect::<Vec<_>>(),
+        ["service.name"],
+        "keep_keys: {docs_res:?}"
+    );
+    // set(name, attributes["http.route"]): the SERVER span takes its route;
+    // the others have no http.route, and `set` with a nil value does nothing.
+    assert_eq!(names(&docs), ["/chat", "chat_operation", "llm.simulate_call"]);
+    let server = &docs["/chat"];
+    let raw_server = &raw["POST /chat"];
+    assert_eq!(attrs(&server.attributes), attrs(&raw_server.attributes));
+    assert_eq!(
+        attrs(&server.attributes).get("http.route").map(String::as_str),
+        Some("/chat")
+    );
+    assert_eq!(
+        attrs(&server.attributes).get("url.path").map(String::as_str),
+        Some("/chat"),
+        "the query string is not part of url.path"
+    );
+    // No `http.path` (the seed uses semconv's url.path): status stays unset.
+    assert_eq!(server.status, raw_server.status);
+    for name in ["chat_operation", "llm.simulate_call"] {
+        assert_eq!(&docs[name], &raw[name], "{name} is untouched");
+    }
+
+    // Demo metric statement: service.instance.id from service.name when the
+    // SDK sent none (the raw copy shows it did not).
+    let resources = |file: &str| {
+        decode(dir, file, otelcol_otlp_json::decode_metrics)
+            .iter()
+            .flat_map(|r| r.resource_metrics.clone())
+            .map(|rm| attrs(&rm.resource.as_ref().unwrap().attributes))
+            .filter(|r| r.get("service.name").map(String::as_str) == Some(service))
+            .collect::<Vec<_>>()
+    };
+    let (raw_m, demo_m) = (resources("raw_metrics.jsonl"), resources("demo_metrics.jsonl"));
+    assert!(
+        !raw_m.is_empty() && raw_m.len() == demo_m.len(),
+        "{raw_m:?} / {demo_m:?}"
+    );
+    for (r, d) in raw_m.iter().zip(&demo_m) {
+        assert_eq!(r.get("service.instance.id"), None, "{r:?}");
+        assert_eq!(
+            d.get("service.instance.id").map(String::as_str),
+            Some(service),
+            "{d:?}"
+        );
+        let mut d = d.clone();
+        d.remove("service.instance.id");
+        assert_eq!(&d, r, "nothing else changes");
+    }
+}
