@@ -1,16 +1,25 @@
 //! htpasswd content, as Go's `github.com/tg123/go-htpasswd` reads it: one
 //! `user:encoded-password` per line, blank lines skipped, surrounding
 //! whitespace trimmed, a later line for the same user replacing an earlier
-//! one. Encodings verified: `{SHA}` (base64 SHA-1), `{SSHA}` (base64 of
-//! SHA-1(password + salt) followed by the salt) and plain text (which, as in
-//! Go, also matches `{PLAIN}<password>`).
+//! one. Encodings verified:
 //!
-//! bcrypt (`$2a$`/`$2b$`/`$2x$`/`$2y$`, what `htpasswd -B` writes) is
-//! verified with the `bcrypt` crate. Hashes otelcol-rs cannot verify
-//! (Apache MD5 `$apr1$`, MD5-crypt `$1$`, SHA-crypt `$5$`/`$6$`) are refused
-//! when the content is loaded, naming the line: such an entry is never
-//! treated as a plain-text password. Malformed lines are refused the same
-//! way (Go skips them silently).
+//! - `{SHA}` (base64 SHA-1) and `{SSHA}` (base64 of SHA-1(password + salt)
+//!   followed by the salt);
+//! - bcrypt (`$2a$`/`$2b$`/`$2x$`/`$2y$`, what `htpasswd -B` writes), with
+//!   the `bcrypt` crate;
+//! - Apache MD5 (`$apr1$`, `htpasswd -m`), MD5-crypt (`$1$`) and SHA-crypt
+//!   (`$5$` SHA-256, `$6$` SHA-512, with an optional `rounds=N$`), computed
+//!   in the `crypt` submodule; passwords longer than 1024 bytes never match
+//!   these;
+//! - plain text (which, as in Go, also matches `{PLAIN}<password>`).
+//!
+//! bcrypt and the crypt formats cost real CPU time per check
+//! ([`Htpasswd::is_slow`]): callers run those checks off the async workers.
+//! Hash formats recognised but not verifiable here (yescrypt `$y$`, scrypt
+//! `$7$`, Argon2, ...) are refused when the content is loaded, naming the
+//! line: such an entry is never treated as a plain-text password. Malformed
+//! entries are refused the same way, with the reason (Go skips them
+//! silently); messages never contain the hash.
 
 use std::collections::HashMap;
 use std::fmt;
@@ -19,17 +28,31 @@ use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 use ring::digest::{SHA1_FOR_LEGACY_USE_ONLY, digest};
 
+mod crypt;
+
+use crypt::{Md5Crypt, Md5Magic, ShaCrypt, ShaVariant};
+
 /// Length of a SHA-1 digest.
 const SHA1_LEN: usize = 20;
 
-/// Prefixes of hash formats that are recognised but cannot be verified,
-/// with the name used in the refusal.
-const UNSUPPORTED: [(&str, &str); 4] = [
-    ("$apr1$", "Apache MD5 ($apr1$)"),
-    ("$1$", "MD5-crypt ($1$)"),
-    ("$5$", "SHA-256-crypt ($5$)"),
-    ("$6$", "SHA-512-crypt ($6$)"),
+/// Prefixes of crypt(3) hash formats that are recognised but cannot be
+/// verified, with the name used in the refusal. (Go's go-htpasswd would
+/// take them for plain-text passwords.)
+const UNSUPPORTED: [(&str, &str); 7] = [
+    ("$y$", "yescrypt ($y$)"),
+    ("$gy$", "gost-yescrypt ($gy$)"),
+    ("$7$", "scrypt ($7$)"),
+    ("$argon2", "Argon2 ($argon2...$)"),
+    ("$sha1$", "SHA1-crypt ($sha1$)"),
+    ("$md5", "Sun MD5-crypt ($md5$)"),
+    ("$3$", "NT hash ($3$)"),
 ];
+
+/// Names of the crypt formats verified here, as malformed entries name them.
+const APR1: &str = "Apache MD5 ($apr1$)";
+const MD5_CRYPT: &str = "MD5-crypt ($1$)";
+const SHA256_CRYPT: &str = "SHA-256-crypt ($5$)";
+const SHA512_CRYPT: &str = "SHA-512-crypt ($6$)";
 
 /// Why htpasswd content was refused. Messages name the source and line,
 /// never the hash or password.
@@ -47,7 +70,8 @@ pub enum HtpasswdError {
     /// A hash format this build cannot verify.
     #[error(
         "{source_name} line {line} (user {user:?}): {format} password hashes are not supported by \
-         otelcol-rs; use a {{SHA}} or {{SSHA}} entry (htpasswd -s) or a plain one"
+         otelcol-rs; use bcrypt (htpasswd -B), SHA-crypt ($5$/$6$), Apache MD5 (htpasswd -m), \
+         {{SHA}}, {{SSHA}} or a plain entry"
     )]
     Unsupported {
         /// `file <path>` or `inline`.
@@ -59,8 +83,8 @@ pub enum HtpasswdError {
         /// The hash format.
         format: &'static str,
     },
-    /// A `{SHA}` / `{SSHA}` / bcrypt entry that does not decode.
-    #[error("{source_name} line {line} (user {user:?}): malformed {format} password")]
+    /// A `{SHA}` / `{SSHA}` / bcrypt / crypt entry that does not decode.
+    #[error("{source_name} line {line} (user {user:?}): malformed {format} password: {reason}")]
     Malformed {
         /// `file <path>` or `inline`.
         source_name: String,
@@ -68,8 +92,12 @@ pub enum HtpasswdError {
         line: usize,
         /// The user of the entry.
         user: String,
-        /// `{SHA}`, `{SSHA}` or `bcrypt`.
+        /// `{SHA}`, `{SSHA}`, `bcrypt`, `Apache MD5 ($apr1$)`,
+        /// `MD5-crypt ($1$)`, `SHA-256-crypt ($5$)` or `SHA-512-crypt ($6$)`.
         format: &'static str,
+        /// What is wrong (e.g. `rounds= is not a number`), without any part
+        /// of the entry.
+        reason: &'static str,
     },
 }
 
@@ -80,6 +108,8 @@ enum Entry {
     Sha([u8; SHA1_LEN]),
     Ssha { digest: [u8; SHA1_LEN], salt: Vec<u8> },
     Bcrypt(String),
+    Md5Crypt(Md5Crypt),
+    ShaCrypt(ShaCrypt),
 }
 
 impl Entry {
@@ -99,13 +129,17 @@ impl Entry {
             // The crate compares in constant time; an error (not possible
             // for a hash checked at load) is a mismatch.
             Entry::Bcrypt(hash) => bcrypt::verify(password, hash).unwrap_or(false),
+            // Constant-time comparison of the encoded checksums.
+            Entry::Md5Crypt(e) => e.matches(password),
+            Entry::ShaCrypt(e) => e.matches(password),
         }
     }
 
-    /// Whether checking a password costs real CPU time (bcrypt): such
-    /// checks run off the async workers.
+    /// Whether checking a password costs real CPU time (bcrypt, SHA-crypt
+    /// with its thousands of rounds, MD5-crypt's 1000): such checks run off
+    /// the async workers.
     fn is_slow(&self) -> bool {
-        matches!(self, Entry::Bcrypt(_))
+        matches!(self, Entry::Bcrypt(_) | Entry::Md5Crypt(_) | Entry::ShaCrypt(_))
     }
 }
 
@@ -168,11 +202,12 @@ impl Htpasswd {
                     user: user.to_string(),
                     format,
                 },
-                Refusal::Malformed(format) => HtpasswdError::Malformed {
+                Refusal::Malformed(format, reason) => HtpasswdError::Malformed {
                     source_name: source_name.to_string(),
                     line: n,
                     user: user.to_string(),
                     format,
+                    reason,
                 },
             })?;
             self.users.insert(user.to_string(), entry);
@@ -190,7 +225,8 @@ impl Htpasswd {
         self.users.is_empty()
     }
 
-    /// Whether checking `user`'s password is slow (bcrypt): call
+    /// Whether checking `user`'s password is slow (bcrypt, MD5-crypt,
+    /// SHA-crypt): call
     /// [`Htpasswd::matches`] off the async workers then.
     pub fn is_slow(&self, user: &[u8]) -> bool {
         std::str::from_utf8(user)
@@ -208,9 +244,11 @@ impl Htpasswd {
     }
 }
 
+/// Why an encoded password was refused: the format's name, and for a
+/// malformed entry the reason.
 enum Refusal {
     Unsupported(&'static str),
-    Malformed(&'static str),
+    Malformed(&'static str, &'static str),
 }
 
 /// The entry for an encoded password, in go-htpasswd's order: hashed
@@ -223,20 +261,45 @@ fn parse_entry(encoded: &str) -> Result<Entry, Refusal> {
         .iter()
         .any(|p| encoded.starts_with(p))
     {
+        const NOT_BCRYPT: &str = "not a bcrypt hash ($2y$, a 2-digit cost, $, 53 characters)";
         encoded
             .parse::<bcrypt::HashParts>()
-            .map_err(|_| Refusal::Malformed("bcrypt"))?;
+            .map_err(|_| Refusal::Malformed("bcrypt", NOT_BCRYPT))?;
         return Ok(Entry::Bcrypt(encoded.to_string()));
     }
+    if let Some(rest) = encoded.strip_prefix("$apr1$") {
+        let e = Md5Crypt::parse(Md5Magic::Apr1, rest).map_err(|r| Refusal::Malformed(APR1, r))?;
+        return Ok(Entry::Md5Crypt(e));
+    }
+    if let Some(rest) = encoded.strip_prefix("$1$") {
+        let e = Md5Crypt::parse(Md5Magic::Bsd, rest).map_err(|r| Refusal::Malformed(MD5_CRYPT, r))?;
+        return Ok(Entry::Md5Crypt(e));
+    }
+    if let Some(rest) = encoded.strip_prefix("$5$") {
+        let e = ShaCrypt::parse(ShaVariant::Sha256, rest).map_err(|r| Refusal::Malformed(SHA256_CRYPT, r))?;
+        return Ok(Entry::ShaCrypt(e));
+    }
+    if let Some(rest) = encoded.strip_prefix("$6$") {
+        let e = ShaCrypt::parse(ShaVariant::Sha512, rest).map_err(|r| Refusal::Malformed(SHA512_CRYPT, r))?;
+        return Ok(Entry::ShaCrypt(e));
+    }
     if let Some(b64) = encoded.strip_prefix("{SHA}") {
-        let bytes = STANDARD.decode(b64).map_err(|_| Refusal::Malformed("{SHA}"))?;
-        let digest: [u8; SHA1_LEN] = bytes.try_into().map_err(|_| Refusal::Malformed("{SHA}"))?;
+        const NOT_SHA: &str = "not the base64 of a 20-byte SHA-1 digest";
+        let bytes = STANDARD
+            .decode(b64)
+            .map_err(|_| Refusal::Malformed("{SHA}", NOT_SHA))?;
+        let digest: [u8; SHA1_LEN] = bytes
+            .try_into()
+            .map_err(|_| Refusal::Malformed("{SHA}", NOT_SHA))?;
         return Ok(Entry::Sha(digest));
     }
     if let Some(b64) = encoded.strip_prefix("{SSHA}") {
-        let bytes = STANDARD.decode(b64).map_err(|_| Refusal::Malformed("{SSHA}"))?;
+        const NOT_SSHA: &str = "not the base64 of a 20-byte SHA-1 digest followed by a salt";
+        let bytes = STANDARD
+            .decode(b64)
+            .map_err(|_| Refusal::Malformed("{SSHA}", NOT_SSHA))?;
         if bytes.len() <= SHA1_LEN {
-            return Err(Refusal::Malformed("{SSHA}"));
+            return Err(Refusal::Malformed("{SSHA}", NOT_SSHA));
         }
         let (d, salt) = bytes.split_at(SHA1_LEN);
         let mut digest = [0u8; SHA1_LEN];
@@ -318,18 +381,89 @@ mod tests {
         assert!(!h.matches(b"u", b"old"));
     }
 
+    /// Entries made by `openssl passwd -apr1 / -1 / -5 / -6 -salt ...`
+    /// (OpenSSL 3.0.19); the algorithms' own vectors are in `crypt`.
+    #[test]
+    fn crypt_entries_verify_and_are_slow() {
+        let h = table(
+            "apr:$apr1$saltsalt$yAAkm4libquA.ZWLHbSBq/\n\
+             md5:$1$saltsalt$qjXMvbEw8oaL.CzflDtaK/\n\
+             s256:$5$saltstring$5B8vYYiY.CVt1RlTTf8KbXBH3hsxY/GNooZaBBGWEc5\n\
+             s512:$6$rounds=5000$saltstring$svn8UoSVapNtMuq1ukKS4tPQd8iKwSMHWjl/O817G3uBnIFNjnQJu\
+             esI68u4OTLiBFdcbYEdFCoEOfaS35inz1\n",
+        );
+        assert_eq!(h.len(), 4);
+        for (user, pw) in [
+            ("apr", "password"),
+            ("md5", "password"),
+            ("s256", "Hello world!"),
+            ("s512", "Hello world!"),
+        ] {
+            assert!(h.is_slow(user.as_bytes()), "{user}");
+            assert!(h.matches(user.as_bytes(), pw.as_bytes()), "{user}");
+            assert!(!h.matches(user.as_bytes(), b"wrong"), "{user}");
+            assert!(!h.matches(user.as_bytes(), b""), "{user}");
+            let upper = pw.to_uppercase();
+            assert!(!h.matches(user.as_bytes(), upper.as_bytes()), "{user}");
+        }
+        assert!(!h.is_slow(b"nobody"));
+        assert!(!table("u:pw").is_slow(b"u"));
+    }
+
     #[test]
     fn unverifiable_hashes_are_refused_naming_the_line() {
         for (hash, fmt) in [
-            ("$2a$10$xyz", "malformed bcrypt"),
-            ("$apr1$salt$hash", "$apr1$"),
-            ("$6$salt$hash", "$6$"),
+            (
+                "$y$j9T$F5Jx5fExrKuPp53xLKQ..1$X3DX6M94c7o.9agCG9G317fhZg9SqC.5i5rd.RhAtQ7",
+                "yescrypt",
+            ),
+            ("$7$CU..../....abc$def", "scrypt ($7$)"),
+            ("$argon2id$v=19$m=65536,t=3,p=4$c2FsdA$aGFzaA", "Argon2"),
         ] {
             let mut h = Htpasswd::new();
             let err = h.add("file /etc/pw", &format!("ok:x\nbob:{hash}")).unwrap_err();
+            assert!(
+                matches!(err, HtpasswdError::Unsupported { line: 2, .. }),
+                "{err:?}"
+            );
             let msg = err.to_string();
             assert!(msg.starts_with("file /etc/pw line 2 (user \"bob\")"), "{msg}");
             assert!(msg.contains(fmt), "{msg}");
+            assert!(msg.contains("not supported by otelcol-rs"), "{msg}");
+            assert!(!msg.contains(hash), "the hash leaks: {msg}");
+        }
+    }
+
+    #[test]
+    fn malformed_hashes_are_refused_naming_the_line_and_reason() {
+        for (hash, what) in [
+            ("$2a$10$xyz", "malformed bcrypt password: not a bcrypt hash"),
+            (
+                "$apr1$salt$hash",
+                "malformed Apache MD5 ($apr1$) password: the hash is not 22",
+            ),
+            ("$apr1$saltsalt", "malformed Apache MD5 ($apr1$) password: no `$`"),
+            (
+                "$1$sa!t$qjXMvbEw8oaL.CzflDtaK/",
+                "malformed MD5-crypt ($1$) password: the salt",
+            ),
+            ("$1$saltsalt1$qjXMvbEw8oaL.CzflDtaK/", "longer than 8"),
+            (
+                "$5$rounds=lots$saltstring$5B8vYYiY.CVt1RlTTf8KbXBH3hsxY/GNooZaBBGWEc5",
+                "malformed SHA-256-crypt ($5$) password: rounds= is not a number",
+            ),
+            (
+                "$6$salt$hash",
+                "malformed SHA-512-crypt ($6$) password: the hash is not 86",
+            ),
+            ("$6$0123456789abcdefg$x", "longer than 16"),
+        ] {
+            let mut h = Htpasswd::new();
+            let err = h.add("file /etc/pw", &format!("ok:x\n\nbob:{hash}")).unwrap_err();
+            assert!(matches!(err, HtpasswdError::Malformed { line: 3, .. }), "{err:?}");
+            let msg = err.to_string();
+            assert!(msg.starts_with("file /etc/pw line 3 (user \"bob\")"), "{msg}");
+            assert!(msg.contains(what), "{msg}");
             assert!(!msg.contains(hash), "the hash leaks: {msg}");
         }
     }
@@ -342,7 +476,11 @@ mod tests {
         let err = h.add("inline", "u:{SHA}not base64!").unwrap_err();
         assert!(err.to_string().contains("malformed {SHA}"), "{err}");
         let err = h.add("inline", "u:{SHA}YWJj").unwrap_err();
-        assert!(err.to_string().contains("malformed {SHA}"), "{err}");
+        assert_eq!(
+            err.to_string(),
+            "inline line 1 (user \"u\"): malformed {SHA} password: not the base64 of a 20-byte \
+             SHA-1 digest"
+        );
         let err = h.add("inline", "u:{SSHA}YWJj").unwrap_err();
         assert!(err.to_string().contains("malformed {SSHA}"), "{err}");
     }

@@ -129,7 +129,8 @@ impl ServerAuthenticator for BasicAuthServer {
             ));
         };
         let ok = if table.is_slow(&creds.username) {
-            // bcrypt costs milliseconds of CPU: not on an async worker.
+            // bcrypt and the crypt formats cost milliseconds of CPU (more
+            // with a large SHA-crypt `rounds=`): not on an async worker.
             let (t, u, p) = (table.clone(), creds.username.clone(), creds.password.clone());
             tokio::task::spawn_blocking(move || t.matches(&u, &p))
                 .await

@@ -67,17 +67,95 @@ async fn start_fails_inner() {
     let err = ext.start(NopHost::new()).await.unwrap_err().to_string();
     assert!(err.starts_with("open htpasswd file: "), "{err}");
 
-    let hash = "$apr1$salt$Qa.1F3nRt3iIqV7VvPG0y";
+    // yescrypt (Debian's /etc/shadow default) is recognised, not verified.
+    let hash = "$y$j9T$F5Jx5fExrKuPp53xLKQ..1$X3DX6M94c7o.9agCG9G317fhZg9SqC.5i5rd.RhAtQ7";
     let ext = extension(&format!("htpasswd:\n  inline: |\n    alice:pw\n    bob:{hash}"));
     let err = ext.start(NopHost::new()).await.unwrap_err().to_string();
     assert!(
-        err.contains("inline line 2 (user \"bob\")") && err.contains("apr1"),
+        err.contains("inline line 2 (user \"bob\")") && err.contains("yescrypt ($y$)"),
         "{err}"
     );
     assert!(!err.contains(hash), "{err}");
     // Nothing is accepted by an instance that failed to start.
     let auth = ext.server_authenticator().unwrap();
     assert!(auth.authenticate(&basic("alice", "pw")).await.is_err());
+
+    // A malformed SHA-crypt entry is refused with the reason.
+    let hash = "$6$rounds=many$saltstring$hash";
+    let ext = extension(&format!("htpasswd:\n  inline: |\n    bob:{hash}"));
+    let err = ext.start(NopHost::new()).await.unwrap_err().to_string();
+    assert_eq!(
+        err,
+        "read htpasswd content: inline line 1 (user \"bob\"): malformed SHA-512-crypt ($6$) \
+         password: rounds= is not a number"
+    );
+}
+
+/// `openssl passwd ARGS PASSWORD`, the entry a real tool writes.
+fn openssl_passwd(args: &[&str], password: &str) -> String {
+    let out = std::process::Command::new("openssl")
+        .arg("passwd")
+        .args(args)
+        .arg(password)
+        .output()
+        .expect("the openssl CLI runs (Debian package `openssl`)");
+    assert!(
+        out.status.success(),
+        "openssl passwd {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap().trim().to_string()
+}
+
+/// An htpasswd file of Apache MD5, MD5-crypt and SHA-crypt entries made by
+/// `openssl passwd` (random salts, and explicit `rounds=`): each user's
+/// password authenticates, a wrong one and another user's do not.
+#[tokio::test]
+async fn apr1_md5_and_sha_crypt_entries_made_by_openssl_authenticate() {
+    let users: [(&str, &[&str], &str, &str); 6] = [
+        ("apr", &["-apr1"], "$apr1$", "apr1 pw"),
+        ("md5", &["-1"], "$1$", "md5-crypt-password-longer-than-16"),
+        ("s256", &["-5"], "$5$", "pässwört:with colon"),
+        ("s512", &["-6"], "$6$", "sha512 pw"),
+        (
+            "s256r",
+            &["-5", "-salt", "rounds=1000$ab/.Z9"],
+            "$5$rounds=1000$ab/.Z9$",
+            "r",
+        ),
+        (
+            "s512r",
+            &["-6", "-salt", "rounds=12345$NaCl"],
+            "$6$rounds=12345$NaCl$",
+            "rr",
+        ),
+    ];
+    let mut content = String::new();
+    for (user, args, prefix, password) in users {
+        let hash = openssl_passwd(args, password);
+        assert!(hash.starts_with(prefix), "openssl passwd {args:?} wrote {hash}");
+        content.push_str(&format!("{user}:{hash}\n"));
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("htpasswd");
+    std::fs::write(&file, content).unwrap();
+    let ext = extension(&format!("htpasswd:\n  file: {}", file.display()));
+    ext.start(NopHost::new()).await.unwrap();
+    let auth = ext.server_authenticator().unwrap();
+    let invalid = AuthError::Unauthenticated("invalid credentials".into());
+    for (i, (user, _, _, password)) in users.iter().enumerate() {
+        let data = auth.authenticate(&basic(user, password)).await;
+        let data = data.unwrap_or_else(|e| panic!("{user}: {e:?}"));
+        assert_eq!(data.attribute("username"), [*user]);
+        for wrong in [format!("{password}x"), password.to_uppercase(), String::new()] {
+            let refused = auth.authenticate(&basic(user, &wrong)).await.unwrap_err();
+            assert_eq!(refused, invalid, "{user} with {wrong:?}");
+        }
+        let (_, _, _, other) = users[(i + 1) % users.len()];
+        let refused = auth.authenticate(&basic(user, other)).await.unwrap_err();
+        assert_eq!(refused, invalid, "{user} with {other:?}");
+    }
+    ext.shutdown().await.unwrap();
 }
 
 #[tokio::test]
