@@ -44,6 +44,14 @@ if ! command -v dnsmasq >/dev/null 2>&1; then
   apt-get install -y -qq --no-install-recommends dnsmasq-base >/dev/null
 fi
 
+# node-exporter: the real peer the hostmetrics receiver's values are compared with.
+if ! command -v prometheus-node-exporter >/dev/null 2>&1; then
+  echo "==> installing prometheus-node-exporter (Debian package)"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends prometheus-node-exporter >/dev/null
+fi
+
 # openssl writes the htpasswd hashes (apr1, MD5-crypt, SHA-crypt) basicauth's tests verify.
 if ! command -v openssl >/dev/null 2>&1; then
   echo "==> installing openssl (Debian package)"
