@@ -141,6 +141,8 @@ scenario grpc-otlp-sink bench/scenarios/otlp.yaml "OTLP/gRPC → batch → otlp 
   --protocol grpc --endpoint 127.0.0.1:24317 --connections 8 --streams 8 "${SPANS[@]}"
 scenario http-attributes bench/scenarios/attributes.yaml "OTLP/HTTP → attributes insert → batch → nop, 64 conn" \
   --protocol http --endpoint 127.0.0.1:24318 --connections 64 "${SPANS[@]}"
+scenario http-transform bench/scenarios/transform.yaml "OTLP/HTTP → transform set(...) where ... == nil → batch → nop, 64 conn" \
+  --protocol http --endpoint 127.0.0.1:24318 --connections 64 "${SPANS[@]}"
 scenario grpc-10k bench/scenarios/nop.yaml "10k spans/s, 100-span gRPC requests" \
   --protocol grpc --endpoint 127.0.0.1:24317 --connections 1 --streams 64 --rate 10000 \
   --signal traces --items 100 --attributes 7 --resources 4

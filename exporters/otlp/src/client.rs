@@ -75,6 +75,9 @@ pub struct GrpcClient {
     channel: RwLock<Option<Channel>>,
     metadata: MetadataMap,
     compression: Option<CompressionEncoding>,
+    /// `compression: snappy`: messages are compressed by [`SnappyChannel`]
+    /// (tonic has no snappy codec).
+    snappy: bool,
     /// `auth`: the client authenticator, found at start.
     pub(crate) auth: otelcol_component::auth::ClientAuthSlot,
 }
@@ -171,6 +174,7 @@ impl GrpcClient {
             channel: RwLock::new(None),
             metadata,
             compression,
+            snappy: cfg.compression == Compression::Snappy,
             auth: otelcol_component::auth::ClientAuthSlot::new(
                 cfg.auth.as_ref().map(|a| a.authenticator.clone()),
             ),
@@ -224,13 +228,29 @@ impl GrpcClient {
             .unwrap_or_else(PoisonError::into_inner)
             .clone()
             .ok_or_else(|| ConsumeError::retryable("the otlp exporter is not started"))?;
+        if self.snappy {
+            return self
+                .call(tonic::client::Grpc::new(SnappyChannel(channel)), data)
+                .await;
+        }
         let mut grpc = tonic::client::Grpc::new(channel);
         if let Some(enc) = self.compression {
             grpc = grpc.send_compressed(enc).accept_compressed(enc);
         }
-        grpc.ready()
-            .await
-            .map_err(|e| ConsumeError::retryable(format!("gRPC channel not ready: {}", chain(&e))))?;
+        self.call(grpc, data).await
+    }
+
+    async fn call<T: Payload, S>(&self, mut grpc: tonic::client::Grpc<S>, data: T) -> Result<(), ConsumeError>
+    where
+        S: tonic::client::GrpcService<tonic::body::Body>,
+        S::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
+        S::ResponseBody: http_body::Body<Data = bytes::Bytes> + Send + 'static,
+        <S::ResponseBody as http_body::Body>::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
+    {
+        grpc.ready().await.map_err(|e| {
+            let e: Box<dyn std::error::Error + Send + Sync> = e.into();
+            ConsumeError::retryable(format!("gRPC channel not ready: {}", chain(e.as_ref())))
+        })?;
         let extra = self.auth.headers(data.context()).await?;
         let mut req = tonic::Request::new(data);
         *req.metadata_mut() = self.metadata.clone();
@@ -256,6 +276,66 @@ impl GrpcClient {
             _ => Ok(()),
         }
     }
+}
+
+/// A channel sending every message snappy-compressed (`grpc-encoding:
+/// snappy`, as grpc-go's snappy codec that Go's `configgrpc` registers):
+/// tonic frames the message uncompressed, and this rewrites the frames.
+/// Answers are asked for uncompressed (no `grpc-accept-encoding`).
+#[derive(Clone, Debug)]
+struct SnappyChannel(Channel);
+
+type BoxError = Box<dyn std::error::Error + Send + Sync>;
+
+impl tower::Service<http::Request<tonic::body::Body>> for SnappyChannel {
+    type Response = http::Response<tonic::body::Body>;
+    type Error = BoxError;
+    type Future =
+        std::pin::Pin<Box<dyn std::future::Future<Output = Result<Self::Response, BoxError>> + Send>>;
+
+    fn poll_ready(&mut self, cx: &mut std::task::Context<'_>) -> std::task::Poll<Result<(), BoxError>> {
+        tower::Service::poll_ready(&mut self.0, cx).map_err(Into::into)
+    }
+
+    fn call(&mut self, req: http::Request<tonic::body::Body>) -> Self::Future {
+        // The ready channel is the one to call; the clone is left for the next call.
+        let ready = self.0.clone();
+        let mut inner = std::mem::replace(&mut self.0, ready);
+        Box::pin(async move {
+            use http_body_util::BodyExt;
+            let (mut parts, body) = req.into_parts();
+            let framed = body.collect().await?.to_bytes();
+            let body = snappy_frames(&framed)?;
+            parts
+                .headers
+                .insert("grpc-encoding", http::HeaderValue::from_static("snappy"));
+            let req =
+                http::Request::from_parts(parts, tonic::body::Body::new(http_body_util::Full::new(body)));
+            tower::Service::call(&mut inner, req).await.map_err(Into::into)
+        })
+    }
+}
+
+/// Rewrites gRPC frames: every uncompressed message snappy-compressed (block format).
+fn snappy_frames(framed: &[u8]) -> Result<bytes::Bytes, BoxError> {
+    let mut out = Vec::with_capacity(framed.len() / 2 + 16);
+    let mut rest = framed;
+    while !rest.is_empty() {
+        let [flag, a, b, c, d, ..] = *rest else {
+            return Err("a truncated gRPC frame".into());
+        };
+        let len = u32::from_be_bytes([a, b, c, d]) as usize;
+        let data = rest.get(5..5 + len).ok_or("a truncated gRPC frame")?;
+        if flag != 0 {
+            return Err("the message is already compressed".into());
+        }
+        let z = snap::raw::Encoder::new().compress_vec(data)?;
+        out.push(1);
+        out.extend_from_slice(&u32::try_from(z.len())?.to_be_bytes());
+        out.extend_from_slice(&z);
+        rest = &rest[5 + len..];
+    }
+    Ok(bytes::Bytes::from(out))
 }
 
 /// `e` and its sources, joined with `: `.

@@ -33,8 +33,7 @@ pub struct OtlpExporterConfig {
     /// and `dns:///` prefixes are stripped (`https://` means TLS).
     /// `read_buffer_size`, `write_buffer_size` and `wait_for_ready` are
     /// accepted with no effect (calls fail fast and the retry policy takes
-    /// over); `zstd`/`snappy` compression, `auth` and `middlewares` are
-    /// refused by this build.
+    /// over); `middlewares` are refused by this build.
     #[serde(flatten)]
     pub client: ClientConfig,
     /// Limit of one export call. Default: 5s.
@@ -171,13 +170,11 @@ impl ComponentConfig for OtlpExporterConfig {
         self.validate_endpoint()?;
         self.validate_tls()?;
         match self.compression {
-            Compression::Gzip | Compression::Zstd | Compression::None | Compression::Empty => {}
-            Compression::Snappy => {
-                return Err(ConfigError::at(
-                    "compression",
-                    "compression \"snappy\" is not supported by this build's gRPC client; use zstd, gzip or none",
-                ));
-            }
+            Compression::Gzip
+            | Compression::Zstd
+            | Compression::Snappy
+            | Compression::None
+            | Compression::Empty => {}
             other => {
                 return Err(ConfigError::at(
                     "compression",

@@ -168,6 +168,7 @@ impl<T: Payload> tonic::server::UnaryService<Bytes> for ExportMethod<T> {
 impl<T: Payload, B> tower::Service<http::Request<B>> for ExportService<T>
 where
     B: http_body::Body + Send + 'static,
+    B::Data: Send,
     B::Error: Into<Box<dyn std::error::Error + Send + Sync>> + Send + 'static,
 {
     type Response = http::Response<tonic::body::Body>;
@@ -194,28 +195,120 @@ where
                 Ok(resp)
             });
         }
-        let method = ExportMethod(self.pipeline.clone());
+        let pipeline = self.pipeline.clone();
         let limit = self.max_message_size;
         let deadline = req.headers().get("grpc-timeout").and_then(grpc_timeout);
+        let snappy = req
+            .headers()
+            .get("grpc-encoding")
+            .is_some_and(|v| v.as_bytes().eq_ignore_ascii_case(b"snappy"));
         Box::pin(async move {
-            // gRPC compressions this build decodes (and answers in, when the
-            // client accepts them): gzip and zstd.
-            let mut codecs = EnabledCompressionEncodings::default();
-            codecs.enable(CompressionEncoding::Gzip);
-            codecs.enable(CompressionEncoding::Zstd);
-            let mut grpc = tonic::server::Grpc::new(RawCodec::<T::Response>(PhantomData))
-                .apply_compression_config(codecs, codecs)
-                .apply_max_message_size_config(Some(limit), None);
-            let call = grpc.unary(method, req);
-            let Some(deadline) = deadline else {
-                return Ok(call.await);
-            };
-            // The client's deadline, as grpc-go (and tonic's own server) apply it.
-            Ok(tokio::time::timeout(deadline, call)
-                .await
-                .unwrap_or_else(|_| tonic::Status::deadline_exceeded("Timeout expired").into_http()))
+            if !snappy {
+                return Ok(unary(pipeline, limit, deadline, req).await);
+            }
+            // tonic knows gzip, zstd and deflate; Go's clients also send
+            // snappy: its frames are decompressed here, then served as
+            // uncompressed messages.
+            let (mut parts, body) = req.into_parts();
+            parts.headers.remove("grpc-encoding");
+            match unsnappy(body, limit).await {
+                Ok(body) => {
+                    let req = http::Request::from_parts(parts, http_body_util::Full::new(body));
+                    Ok(unary(pipeline, limit, deadline, req).await)
+                }
+                Err(status) => Ok(status.into_http()),
+            }
         })
     }
+}
+
+/// Serves one unary `Export` call of `req` (its body in gRPC framing).
+async fn unary<T: Payload, B>(
+    pipeline: Arc<SignalPipeline<T>>,
+    limit: usize,
+    deadline: Option<Duration>,
+    req: http::Request<B>,
+) -> http::Response<tonic::body::Body>
+where
+    B: http_body::Body + Send + 'static,
+    B::Error: Into<Box<dyn std::error::Error + Send + Sync>> + Send + 'static,
+{
+    // gRPC compressions tonic decodes (and answers in, when the client
+    // accepts them): gzip and zstd; snappy is unwrapped before.
+    let mut codecs = EnabledCompressionEncodings::default();
+    codecs.enable(CompressionEncoding::Gzip);
+    codecs.enable(CompressionEncoding::Zstd);
+    let mut grpc = tonic::server::Grpc::new(RawCodec::<T::Response>(PhantomData))
+        .apply_compression_config(codecs, codecs)
+        .apply_max_message_size_config(Some(limit), None);
+    let call = grpc.unary(ExportMethod(pipeline), req);
+    let Some(deadline) = deadline else {
+        return call.await;
+    };
+    // The client's deadline, as grpc-go (and tonic's own server) apply it.
+    tokio::time::timeout(deadline, call)
+        .await
+        .unwrap_or_else(|_| tonic::Status::deadline_exceeded("Timeout expired").into_http())
+}
+
+/// Reads a `grpc-encoding: snappy` body (at most `limit` bytes of frames)
+/// and returns its frames with every compressed message decompressed
+/// (each at most `limit` bytes, as grpc-go bounds them).
+async fn unsnappy<B>(body: B, limit: usize) -> Result<Bytes, tonic::Status>
+where
+    B: http_body::Body + Send + 'static,
+    B::Data: Send,
+    B::Error: Into<Box<dyn std::error::Error + Send + Sync>> + Send + 'static,
+{
+    use http_body_util::BodyExt;
+    let too_large = || {
+        tonic::Status::resource_exhausted(format!("grpc: received message larger than max ({limit} bytes)"))
+    };
+    let read = http_body_util::Limited::new(body, limit.saturating_add(5))
+        .collect()
+        .await
+        .map_err(|e| {
+            if e.downcast_ref::<http_body_util::LengthLimitError>().is_some() {
+                too_large()
+            } else {
+                tonic::Status::internal(format!("reading the request: {e}"))
+            }
+        })?
+        .to_bytes();
+    let mut out = Vec::with_capacity(read.len());
+    let mut rest = &read[..];
+    while !rest.is_empty() {
+        let [flag, a, b, c, d, ..] = *rest else {
+            return Err(tonic::Status::internal("grpc: truncated message frame"));
+        };
+        let len = u32::from_be_bytes([a, b, c, d]) as usize;
+        let Some(data) = rest.get(5..5 + len) else {
+            return Err(tonic::Status::internal("grpc: truncated message frame"));
+        };
+        let message = match flag {
+            0 => data.to_vec(),
+            1 => otelcol_configcompression::decompress(
+                otelcol_configcompression::CompressionType::Snappy,
+                data,
+                limit,
+            )
+            .map_err(|e| match e {
+                otelcol_configcompression::DecompressError::TooLarge { .. } => too_large(),
+                e => tonic::Status::internal(format!("grpc: failed to decompress the received message: {e}")),
+            })?,
+            f => {
+                return Err(tonic::Status::internal(format!(
+                    "grpc: invalid message frame flag {f}"
+                )));
+            }
+        };
+        let n = u32::try_from(message.len()).map_err(|_| too_large())?;
+        out.push(0);
+        out.extend_from_slice(&n.to_be_bytes());
+        out.extend_from_slice(&message);
+        rest = &rest[5 + len..];
+    }
+    Ok(Bytes::from(out))
 }
 
 /// A `grpc-timeout` header (`<up to 8 digits><H|M|S|m|u|n>`) as a duration.
