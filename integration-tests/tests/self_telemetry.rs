@@ -191,3 +191,104 @@ fn deprecated_address_is_warned_and_bad_telemetry_config_names_the_key() {
         "no follow-on noise: {err}"
     );
 }
+
+/// `service::telemetry::traces::processors`: the collector's own operation
+/// spans, named as Go's obsreport names them, reach a second otelcol-rs.
+#[test]
+fn own_spans_go_out_over_otlp_with_gos_names_and_counts() {
+    let (bg, bh) = (free_port(), free_port());
+    let backend = Collector::start(&otlp_to_files_config(bg, bh), &[], &[addr(bg), addr(bh)]);
+    let (http, sink) = (free_port(), free_port());
+    let sink_backend = Collector::start(&otlp_to_files_config(sink, free_port()), &[], &[addr(sink)]);
+    let config = format!(
+        r#"
+receivers:
+  otlp:
+    protocols:
+      http: {{endpoint: "127.0.0.1:{http}"}}
+exporters:
+  otlp_grpc/next:
+    endpoint: "127.0.0.1:{sink}"
+    tls: {{insecure: true}}
+service:
+  pipelines:
+    traces: {{receivers: [otlp], exporters: [otlp_grpc/next]}}
+  telemetry:
+    traces:
+      processors:
+        - batch:
+            schedule_delay: 200
+            exporter:
+              otlp: {{protocol: grpc, endpoint: "http://127.0.0.1:{bg}", insecure: true}}
+"#
+    );
+    let mut collector = Collector::start(&config, &[], &[addr(http)]);
+    let body = json_traces_body("selftraces", 0, 4);
+    let r = http_request(
+        addr(http),
+        "POST",
+        "/v1/traces",
+        &[("Content-Type", "application/json")],
+        &body,
+    );
+    assert_eq!(r.status, 200);
+
+    let traces = backend.dir.path().join("traces.jsonl");
+    let spans_of = |v: &serde_json::Value| -> Vec<serde_json::Value> {
+        v["resourceSpans"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .flat_map(|rs| rs["scopeSpans"].as_array().cloned().unwrap_or_default())
+            .flat_map(|ss| ss["spans"].as_array().cloned().unwrap_or_default())
+            .collect()
+    };
+    let int_attr = |span: &serde_json::Value, key: &str| {
+        span["attributes"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .find(|a| a["key"] == key)
+            .and_then(|a| a["value"]["intValue"].as_str().map(str::to_string))
+    };
+    let named = |name: &'static str| {
+        let line = wait_for_line(&traces, name, |v| spans_of(v).iter().any(|s| s["name"] == name));
+        let span = spans_of(&line)
+            .into_iter()
+            .find(|s| s["name"] == name)
+            .expect("the span");
+        (line, span)
+    };
+    let (line, received) = named("receiver/otlp/TraceDataReceived");
+    assert_eq!(
+        int_attr(&received, "accepted_spans").as_deref(),
+        Some("4"),
+        "{received}"
+    );
+    assert_eq!(
+        int_attr(&received, "refused_spans").as_deref(),
+        Some("0"),
+        "{received}"
+    );
+    assert_eq!(
+        attr(&received["attributes"], "transport"),
+        Some("http"),
+        "{received}"
+    );
+    assert_eq!(received["status"]["code"], 1, "OK: {received}");
+    let resource = &line["resourceSpans"][0]["resource"]["attributes"];
+    assert_eq!(attr(resource, "service.name"), Some("otelcol-rs"), "{line}");
+    let (_, sent) = named("exporter/otlp_grpc/next/traces");
+    assert_eq!(int_attr(&sent, "sent_spans").as_deref(), Some("4"), "{sent}");
+    // The telemetry exporter records nothing of its own.
+    let all: Vec<String> = read_json_lines(&traces)
+        .iter()
+        .flat_map(&spans_of)
+        .filter_map(|s| s["name"].as_str().map(str::to_string))
+        .collect();
+    assert!(all.iter().all(|n| !n.contains("_telemetry_")), "{all:?}");
+    let (st, logs) = collector.stop();
+    assert!(st.success(), "{logs}");
+    drop(sink_backend);
+    drop(backend);
+}

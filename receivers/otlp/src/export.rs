@@ -252,14 +252,17 @@ impl<T: Payload> SignalPipeline<T> {
         }
         payload.set_context(RequestContext::new(client));
         let items = items as u64;
+        let op = otelcol_component::selftrace::Op::receive(&self.receiver, T::SIGNAL, self.transport);
         let Err(err) = self.consumer.consume(payload).await else {
             self.accepted.increment(items);
+            op.end(items, 0, None);
             return Ok(T::response(None));
         };
         if let Some(rejected) = err.rejected_items() {
             let rejected = rejected.min(items);
             self.accepted.increment(items - rejected);
             self.refused.increment(rejected);
+            op.end(items - rejected, rejected, Some(&err));
             tracing::debug!(
                 receiver = %self.receiver, transport = self.transport, signal = %T::SIGNAL,
                 items, rejected, error = %err, "request partially rejected by the pipeline"
@@ -268,6 +271,7 @@ impl<T: Payload> SignalPipeline<T> {
             return Ok(T::response(Some(PartialSuccess::new(rejected, err.message()))));
         }
         self.refused.increment(items);
+        op.end(0, items, Some(&err));
         tracing::debug!(
             receiver = %self.receiver, transport = self.transport, signal = %T::SIGNAL,
             items, error = %err, "request refused by the pipeline"

@@ -70,6 +70,7 @@ mod error;
 mod factory;
 mod id;
 pub mod redact;
+pub mod selftrace;
 pub mod storage;
 mod telemetry;
 

@@ -39,6 +39,16 @@ impl<T: Payload> Delivery<T> {
     /// partial success is success (the rejected items are counted as failed).
     pub(crate) async fn deliver(&self, data: T) -> Result<(), ConsumeError> {
         let items = data.item_count() as u64;
+        let op = otelcol_component::selftrace::Op::export(&self.telemetry.exporter, T::SIGNAL);
+        let result = self.deliver_inner(data, items).await;
+        match &result {
+            Ok(()) => op.end(items, 0, None),
+            Err(e) => op.end(0, items, Some(e)),
+        }
+        result
+    }
+
+    async fn deliver_inner(&self, data: T, items: u64) -> Result<(), ConsumeError> {
         let started = Instant::now();
         let mut backoff = BackOff::new(&self.retry);
         loop {

@@ -220,16 +220,24 @@ fn run_collector(
     layers: Vec<ExtraLayer>,
 ) -> ExitCode {
     // Read the logging settings first; the full validation happens in the collector.
-    let logs = Resolved::resolve(&sources, &sets, &crate::config::expand::ProcessLookup)
+    let telemetry = Resolved::resolve(&sources, &sets, &crate::config::expand::ProcessLookup)
         .ok()
         .and_then(|r| r.extract_service::<crate::config::model::ServiceConfig>().ok())
-        .map(|s| s.telemetry.logs)
+        .map(|s| s.telemetry)
         .unwrap_or_default();
+    let logs = telemetry.logs.clone();
     let log_export = crate::selftelemetry::LogExport::for_config(&logs);
+    let span_export = crate::selftelemetry::SpanExport::for_config(&telemetry);
     let mut layers = layers;
     if let Some(export) = &log_export {
         use tracing_subscriber::Layer as _;
         let filter = tracing_subscriber::EnvFilter::new(logs.level.directive());
+        layers.push(export.layer().with_filter(filter).boxed());
+    }
+    if let Some(export) = &span_export {
+        use tracing_subscriber::Layer as _;
+        let filter = tracing_subscriber::filter::Targets::new()
+            .with_target(otelcol_component::selftrace::TARGET, tracing::Level::TRACE);
         layers.push(export.layer().with_filter(filter).boxed());
     }
     if let Err(e) = init_logging(&logs, layers) {
@@ -255,6 +263,9 @@ fn run_collector(
         .with_sets(sets);
     if let Some(export) = log_export {
         collector = collector.with_log_export(export);
+    }
+    if let Some(export) = span_export {
+        collector = collector.with_span_export(export);
     }
     // One collector per process: components (and third-party code) that
     // record with the `metrics` macros land on its `/metrics` too.

@@ -72,6 +72,7 @@ pub struct Collector {
     /// Where `/metrics` is served now (shared by clones).
     metrics_addr: Arc<std::sync::Mutex<Option<std::net::SocketAddr>>>,
     log_export: Option<crate::selftelemetry::LogExport>,
+    span_export: Option<crate::selftelemetry::SpanExport>,
 }
 
 impl Collector {
@@ -92,6 +93,7 @@ impl Collector {
             recorder: Some(SelfRecorder::default()),
             metrics_addr: Arc::default(),
             log_export: None,
+            span_export: None,
         }
     }
 
@@ -136,6 +138,14 @@ impl Collector {
     /// collector's own logs (the CLI sets this up).
     pub fn with_log_export(mut self, export: crate::selftelemetry::LogExport) -> Self {
         self.log_export = Some(export);
+        self
+    }
+
+    /// The queue the span recorder's [`SpanExport::layer`](crate::selftelemetry::SpanExport::layer)
+    /// fills, so `service::telemetry::traces::processors` can export the
+    /// collector's own operation spans (the CLI sets this up).
+    pub fn with_span_export(mut self, export: crate::selftelemetry::SpanExport) -> Self {
+        self.span_export = Some(export);
         self
     }
 
@@ -214,7 +224,10 @@ impl Collector {
                     .join("; "),
             )
         })?;
-        if !parsed.readers.is_empty() || !parsed.log_processors.is_empty() {
+        if !parsed.readers.is_empty()
+            || !parsed.log_processors.is_empty()
+            || !parsed.trace_processors.is_empty()
+        {
             let inputs = SelfTelemetryInputs {
                 config: &parsed,
                 factories: &self.factories,
@@ -222,6 +235,7 @@ impl Collector {
                 registry: self.registry(),
                 level: cfg.service.telemetry.metrics.level,
                 logs: self.log_export.clone(),
+                spans: self.span_export.clone(),
                 resource,
             };
             telemetry.otlp = Some(

@@ -33,12 +33,14 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use otelcol_component::proto::collector::logs::v1::ExportLogsServiceRequest;
+use otelcol_component::proto::collector::trace::v1::ExportTraceServiceRequest;
 use otelcol_component::proto::common::v1::{AnyValue, InstrumentationScope, KeyValue, any_value};
 use otelcol_component::proto::logs::v1::{LogRecord, ResourceLogs, ScopeLogs, SeverityNumber};
 use otelcol_component::proto::resource::v1::Resource;
+use otelcol_component::proto::trace::v1::{ResourceSpans, ScopeSpans};
 use otelcol_component::{
     BuildInfo, ComponentId, ComponentType, Exporter, Host, Kind, Logs, Metrics, Payload, ServiceInfo,
-    Settings, Signal,
+    Settings, Signal, Traces,
 };
 use serde_json::Value;
 use tokio_util::sync::CancellationToken;
@@ -121,6 +123,9 @@ pub struct SelfTelemetryConfig {
     pub readers: Vec<PeriodicReader>,
     /// OTLP log processors.
     pub log_processors: Vec<LogProcessor>,
+    /// OTLP span processors (`service::telemetry::traces::processors`;
+    /// same settings as the log processors).
+    pub trace_processors: Vec<LogProcessor>,
     /// Deprecations and accepted-but-unused settings, to log.
     pub warnings: Vec<String>,
 }
@@ -140,14 +145,10 @@ pub fn parse(cfg: &TelemetryConfig) -> Result<SelfTelemetryConfig, Vec<ConfigIss
             Some(list) => {
                 for (i, p) in list.iter().enumerate() {
                     let path = format!("{TRACE_PROCESSORS}::{i}");
-                    if let Err(e) = parse_log_processor(p, &path) {
-                        issues.push(e);
+                    match parse_log_processor(p, &path) {
+                        Ok(p) => out.trace_processors.push(p),
+                        Err(e) => issues.push(e),
                     }
-                }
-                if !list.is_empty() {
-                    out.warnings.push(format!(
-                        "{TRACE_PROCESSORS}: accepted, but otelcol-rs records no spans of its own yet; nothing is exported"
-                    ));
                 }
             }
             None if traces.get("processors").is_some() => {
@@ -600,6 +601,18 @@ pub fn check(cfg: &SelfTelemetryConfig, factories: &Factories) -> Vec<ConfigIssu
             issues.push(ConfigIssue::new(path, e));
         }
     }
+    for (i, p) in cfg.trace_processors.iter().enumerate() {
+        let path = format!("{TRACE_PROCESSORS}::{i}");
+        if let Err(e) = prepare(
+            factories,
+            &p.target,
+            Signal::Traces,
+            &format!("traces_{i}"),
+            &path,
+        ) {
+            issues.push(ConfigIssue::new(path, e));
+        }
+    }
     issues
 }
 
@@ -907,6 +920,8 @@ pub struct SelfTelemetryInputs<'a> {
     pub level: MetricsLevel,
     /// The log queue the CLI's subscriber fills, when logs are exported.
     pub logs: Option<LogExport>,
+    /// The span queue the CLI's subscriber fills, when spans are exported.
+    pub spans: Option<SpanExport>,
     /// The resource attributes.
     pub resource: Vec<(String, String)>,
 }
@@ -1050,6 +1065,76 @@ impl SelfTelemetry {
                 "{LOG_PROCESSORS}: the collector's log subscriber was not set up by this program; its logs are not exported"
             );
         }
+        if let Some(export) = inputs.spans.clone() {
+            for (i, p) in inputs.config.trace_processors.iter().enumerate() {
+                let path = format!("{TRACE_PROCESSORS}::{i}");
+                let (id, exporter) = create_exporter(
+                    inputs.factories,
+                    inputs.build_info,
+                    &p.target,
+                    Signal::Traces,
+                    &format!("traces_{i}"),
+                    &path,
+                )?;
+                if let Err(e) = exporter.clone().start(host.clone()).await {
+                    me.stop().await;
+                    return Err(format!("{path}: {e}"));
+                }
+                let Some(consumer) = exporter.clone().traces() else {
+                    me.stop().await;
+                    return Err(format!("{path}: the {id} exporter does not take traces"));
+                };
+                me.exporters.push((id, exporter));
+                let (export, stop, p) = (export.clone(), me.stop.clone(), p.clone());
+                let resource = resource.clone();
+                let version = inputs.build_info.version.clone();
+                me.tasks.push(tokio::spawn(async move {
+                    let delay = p.schedule_delay.max(Duration::from_millis(10));
+                    loop {
+                        let last = tokio::select! {
+                            _ = stop.cancelled() => true,
+                            _ = tokio::time::sleep(delay) => false,
+                            _ = export.inner.ready.notified() => false,
+                        };
+                        loop {
+                            let spans = export.take(p.max_export_batch_size);
+                            if spans.is_empty() {
+                                break;
+                            }
+                            let req = ExportTraceServiceRequest {
+                                resource_spans: vec![ResourceSpans {
+                                    resource: Some(resource.clone()),
+                                    scope_spans: vec![ScopeSpans {
+                                        scope: Some(InstrumentationScope {
+                                            name: "otelcol-rs".into(),
+                                            version: version.clone(),
+                                            ..Default::default()
+                                        }),
+                                        spans,
+                                        ..Default::default()
+                                    }],
+                                    ..Default::default()
+                                }],
+                            };
+                            let sent = tokio::time::timeout(
+                                p.export_timeout,
+                                consumer.consume(Traces::from_request(req)),
+                            );
+                            if !matches!(sent.await, Ok(Ok(()))) {
+                                break;
+                            }
+                        }
+                        if last {
+                            return;
+                        }
+                    }
+                }));
+            }
+        } else if !inputs.config.trace_processors.is_empty() {
+            tracing::warn!(
+                "{TRACE_PROCESSORS}: the collector's span recorder was not set up by this program; its spans are not exported"
+            );
+        }
         for (id, _) in &me.exporters {
             tracing::info!("Exporting the collector's own telemetry with {id}");
         }
@@ -1067,6 +1152,25 @@ impl SelfTelemetry {
                 tracing::warn!(%id, error = %err, "shutting down a telemetry exporter failed");
             }
         }
+    }
+}
+
+mod spans;
+pub use spans::{OtlpSpanLayer, SpanExport};
+
+impl SpanExport {
+    /// A queue for `service::telemetry::traces::processors` (`None` when
+    /// there are none): its capacity is the largest `max_queue_size`.
+    pub fn for_config(telemetry: &TelemetryConfig) -> Option<SpanExport> {
+        let parsed = parse(telemetry).ok()?;
+        let capacity = parsed.trace_processors.iter().map(|p| p.max_queue_size).max()?;
+        let batch = parsed
+            .trace_processors
+            .iter()
+            .map(|p| p.max_export_batch_size)
+            .max()
+            .unwrap_or(512);
+        Some(SpanExport::new(capacity, batch))
     }
 }
 

@@ -37,7 +37,7 @@ pub struct TelemetryConfig {
     /// The collector's own metrics.
     pub metrics: MetricsConfig,
     /// The collector's own traces (otel-go declarative schema): `processors`
-    /// are checked; otelcol-rs records no spans of its own yet.
+    /// export the operation spans (`otelcol_component::selftrace`) over OTLP.
     pub traces: Option<serde_json::Value>,
     /// Resource attributes for the collector's own telemetry.
     pub resource: BTreeMap<String, Option<String>>,

@@ -92,7 +92,7 @@ fn errors_name_the_key() {
 }
 
 #[test]
-fn address_is_deprecated_and_traces_are_accepted_with_a_warning() {
+fn address_is_deprecated_and_trace_processors_are_read() {
     let t = telemetry(json!({
         "metrics": {"address": "0.0.0.0:8888"},
         "traces": {"processors": [{"batch": {"exporter": {"otlp": {"endpoint": "http://b:4318"}}}}]}
@@ -106,8 +106,10 @@ fn address_is_deprecated_and_traces_are_accepted_with_a_warning() {
         "{:?}",
         c.warnings
     );
+    assert_eq!(c.trace_processors.len(), 1);
+    assert_eq!(c.trace_processors[0].max_export_batch_size, 512);
     assert!(
-        c.warnings.iter().any(|w| w.contains("traces::processors")),
+        !c.warnings.iter().any(|w| w.contains("traces::processors")),
         "{:?}",
         c.warnings
     );
