@@ -22,6 +22,7 @@ fn main() -> ExitCode {
     let factories = match Factories::builder()
         .receiver(otelcol_receiver_otlp::factory())
         .receiver(otelcol_receiver_nop::factory())
+        .receiver(otelcol_receiver_httpcheck::factory())
         .processor(otelcol_processor_attributes::factory())
         .processor(otelcol_processor_batch::factory())
         .processor(otelcol_processor_filter::factory())
