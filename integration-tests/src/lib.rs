@@ -298,6 +298,22 @@ impl Collector {
 
     /// SIGTERM, then waits up to 30 s for a clean exit. The temp folder stays
     /// until the `Collector` is dropped, so outputs can be read afterwards.
+    /// Waits (up to 30 s) until the collector logs that it is ready;
+    /// false when it exits first or takes longer.
+    pub fn wait_ready(&mut self) -> bool {
+        let deadline = Instant::now() + Duration::from_secs(30);
+        while Instant::now() < deadline {
+            if self.logs().contains("Everything is ready") {
+                return true;
+            }
+            if !matches!(self.child.try_wait(), Ok(None)) {
+                return false;
+            }
+            thread::sleep(Duration::from_millis(20));
+        }
+        false
+    }
+
     pub fn stop(&mut self) -> (ExitStatus, String) {
         self.signal("TERM");
         let deadline = Instant::now() + Duration::from_secs(30);

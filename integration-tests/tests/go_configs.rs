@@ -38,3 +38,41 @@ fn validate_gives_go_verdict_on_every_fixture() {
     assert!(seen >= 4, "fixtures found: {seen}");
     assert!(failures.is_empty(), "{}", failures.join("\n\n"));
 }
+
+/// Every fixture Go accepts also starts here (and stops cleanly on
+/// SIGTERM), unless its header says `# go-starts: no (<why>)` — a peer the
+/// config needs at start that this machine has not (an OIDC issuer).
+/// Listen addresses on every interface are moved to loopback (tests listen
+/// only there); nothing else is changed.
+#[test]
+fn every_valid_fixture_starts_and_stops() {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/go-configs");
+    let mut started = 0;
+    let mut failures = Vec::new();
+    let mut paths: Vec<_> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().and_then(|e| e.to_str()) == Some("yaml"))
+        .collect();
+    paths.sort();
+    for path in paths {
+        let text = std::fs::read_to_string(&path).unwrap();
+        if !text.starts_with("# go-verdict: valid") || text.lines().any(|l| l.starts_with("# go-starts: no"))
+        {
+            continue;
+        }
+        let loopback = text.replace("0.0.0.0:", "127.0.0.1:");
+        let mut c = Collector::start(&loopback, &[], &[]);
+        let ready = c.wait_ready();
+        let (status, logs) = c.stop();
+        if !ready || !status.success() {
+            failures.push(format!(
+                "{} (ready: {ready}, exit: {status}):\n{logs}",
+                path.display()
+            ));
+        }
+        started += 1;
+    }
+    assert!(started >= 4, "fixtures started: {started}");
+    assert!(failures.is_empty(), "{}", failures.join("\n\n"));
+}

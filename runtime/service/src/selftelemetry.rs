@@ -131,6 +131,10 @@ pub struct SelfTelemetryConfig {
 }
 
 const READERS: &str = "service::telemetry::metrics::readers";
+
+/// How long, at most, the exports of the collector's own telemetry may hold
+/// up its shutdown.
+pub const SELF_TELEMETRY_GRACE: Duration = Duration::from_secs(5);
 const LOG_PROCESSORS: &str = "service::telemetry::logs::processors";
 const TRACE_PROCESSORS: &str = "service::telemetry::traces::processors";
 
@@ -1142,14 +1146,28 @@ impl SelfTelemetry {
     }
 
     /// Sends what is pending one last time, then shuts the exporters down.
+    /// The collector's own telemetry does not hold up its exit: with its
+    /// backend down, what is still pending after [`SELF_TELEMETRY_GRACE`]
+    /// is dropped (Go's exporters stop retrying at shutdown too).
     pub async fn stop(mut self) {
         self.stop.cancel();
+        let grace = tokio::time::Instant::now() + SELF_TELEMETRY_GRACE;
         for t in self.tasks.drain(..) {
-            let _ = t.await;
+            let abort = t.abort_handle();
+            if tokio::time::timeout_at(grace, t).await.is_err() {
+                abort.abort();
+            }
         }
         for (id, e) in self.exporters.drain(..) {
-            if let Err(err) = e.shutdown().await {
-                tracing::warn!(%id, error = %err, "shutting down a telemetry exporter failed");
+            match tokio::time::timeout_at(grace, e.shutdown()).await {
+                Ok(Ok(())) => {}
+                Ok(Err(err)) => {
+                    tracing::warn!(%id, error = %err, "shutting down a telemetry exporter failed")
+                }
+                Err(_) => tracing::warn!(
+                    %id,
+                    "the collector's own telemetry could not be sent within {SELF_TELEMETRY_GRACE:?} of shutdown; dropping it"
+                ),
             }
         }
     }
