@@ -296,8 +296,6 @@ impl Collector {
         assert!(status.success(), "kill -{name} failed");
     }
 
-    /// SIGTERM, then waits up to 30 s for a clean exit. The temp folder stays
-    /// until the `Collector` is dropped, so outputs can be read afterwards.
     /// Waits (up to 30 s) until the collector logs that it is ready;
     /// false when it exits first or takes longer.
     pub fn wait_ready(&mut self) -> bool {
@@ -314,6 +312,8 @@ impl Collector {
         false
     }
 
+    /// SIGTERM, then waits up to 30 s for a clean exit. The temp folder stays
+    /// until the `Collector` is dropped, so outputs can be read afterwards.
     pub fn stop(&mut self) -> (ExitStatus, String) {
         self.signal("TERM");
         let deadline = Instant::now() + Duration::from_secs(30);
