@@ -28,6 +28,19 @@ if [ ! -x "$VENV/bin/python" ] || ! cmp -s "$REQ" "$VENV/requirements.txt"; then
 fi
 export OTELCOL_TEST_PYTHON="$VENV/bin/python"
 
+# The Zipkin protobuf exporter (the zipkin receiver's real protobuf client)
+# pins protobuf 3.x, which the OTLP exporters above cannot share: its own venv.
+VENV_ZIPKIN_PROTO="$CACHE/venv-zipkin-proto"
+REQ_ZIPKIN_PROTO=receivers/zipkin/tests/python/requirements-proto.txt
+if [ ! -x "$VENV_ZIPKIN_PROTO/bin/python" ] || ! cmp -s "$REQ_ZIPKIN_PROTO" "$VENV_ZIPKIN_PROTO/requirements.txt"; then
+  echo "==> installing the Zipkin protobuf exporter into $VENV_ZIPKIN_PROTO"
+  rm -rf "$VENV_ZIPKIN_PROTO"
+  python3 -m venv "$VENV_ZIPKIN_PROTO"
+  "$VENV_ZIPKIN_PROTO/bin/pip" install --quiet --disable-pip-version-check -r "$REQ_ZIPKIN_PROTO"
+  cp "$REQ_ZIPKIN_PROTO" "$VENV_ZIPKIN_PROTO/requirements.txt"
+fi
+export OTELCOL_TEST_PYTHON_ZIPKIN_PROTO="$VENV_ZIPKIN_PROTO/bin/python"
+
 # A real Prometheus (and promtool) for the prometheus exporters' tests.
 if ! command -v prometheus >/dev/null 2>&1 || ! command -v promtool >/dev/null 2>&1; then
   echo "==> installing Prometheus (Debian package)"

@@ -23,6 +23,8 @@ fn main() -> ExitCode {
         .receiver(otelcol_receiver_otlp::factory())
         .receiver(otelcol_receiver_nop::factory())
         .receiver(otelcol_receiver_httpcheck::factory())
+        .receiver(otelcol_receiver_zipkin::factory())
+        .receiver(otelcol_receiver_hostmetrics::factory())
         .processor(otelcol_processor_attributes::factory())
         .processor(otelcol_processor_batch::factory())
         .processor(otelcol_processor_filter::factory())
