@@ -96,7 +96,18 @@ fn components_lists_the_distribution_as_yaml() {
             .map(|c| c["name"].as_str().unwrap().to_string())
             .collect()
     };
-    assert_eq!(names("receivers"), vec!["host_metrics", "hostmetrics", "http_check", "httpcheck", "nop", "otlp", "zipkin"]);
+    assert_eq!(
+        names("receivers"),
+        vec![
+            "host_metrics",
+            "hostmetrics",
+            "http_check",
+            "httpcheck",
+            "nop",
+            "otlp",
+            "zipkin"
+        ]
+    );
     assert_eq!(
         names("processors"),
         vec![

@@ -80,7 +80,11 @@ fn refuses_what_go_refuses_and_more() {
     );
     assert!(refused("port: 13133").contains("unknown field"));
     // A `tls` block needs a certificate (the files are read at start).
-    assert!(refused("tls: {}").contains("tls::cert_file"), "{}", refused("tls: {}"));
+    assert!(
+        refused("tls: {}").contains("tls::cert_file"),
+        "{}",
+        refused("tls: {}")
+    );
     assert!(refused("cors: {}").contains("unknown field"));
     parse_config::<Config>("tls: {cert_file: /nonexistent/c.pem, key_file: /nonexistent/k.pem}").unwrap();
     assert!(refused("exporter_failure: {duration: soon}").contains("duration"));
