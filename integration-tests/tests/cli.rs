@@ -103,6 +103,7 @@ fn components_lists_the_distribution_as_yaml() {
             "hostmetrics",
             "http_check",
             "httpcheck",
+            "jaeger",
             "nop",
             "otlp",
             "zipkin"
