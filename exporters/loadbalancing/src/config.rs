@@ -371,11 +371,16 @@ mod tests {
         assert!(e.contains("only one resolver"), "{e}");
         let e = parse_config::<LoadBalancingConfig>("resolver: {aws_cloud_map: {namespace: x}}").unwrap_err();
         assert!(e.contains("aws_cloud_map"), "{e}");
+        // The backends' keys are the otlp exporter's, checked as it checks them.
         let e = parse_config::<LoadBalancingConfig>(
-            "resolver: {static: {hostnames: [a:1]}}\nprotocol: {otlp: {compression: snappy}}",
+            "resolver: {static: {hostnames: [a:1]}}\nprotocol: {otlp: {compression: zlib}}",
         )
         .unwrap_err();
         assert!(e.contains("protocol::otlp::compression"), "{e}");
+        parse_config::<LoadBalancingConfig>(
+            "resolver: {static: {hostnames: [a:1]}}\nprotocol: {otlp: {compression: snappy}}",
+        )
+        .unwrap();
         assert!(RoutingKey::TraceId.applies_to(Signal::Traces));
         assert!(!RoutingKey::TraceId.applies_to(Signal::Metrics));
         assert!(!RoutingKey::Metric.applies_to(Signal::Logs));
