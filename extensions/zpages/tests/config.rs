@@ -30,8 +30,14 @@ fn refusals() {
             .unwrap_err()
             .contains("missing port")
     );
+    // A `tls` block needs a certificate (its files are read at start).
     assert!(
         parse_config::<Config>("tls: {}")
+            .unwrap_err()
+            .contains("tls::cert_file")
+    );
+    assert!(
+        parse_config::<Config>("cors: {}")
             .unwrap_err()
             .contains("unknown field")
     );
