@@ -65,6 +65,14 @@ if ! command -v prometheus-node-exporter >/dev/null 2>&1; then
   apt-get install -y -qq --no-install-recommends prometheus-node-exporter >/dev/null
 fi
 
+# logrotate rotates for real under the file_log receiver's tests.
+if ! command -v logrotate >/dev/null 2>&1; then
+  echo "==> installing logrotate (Debian package)"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends logrotate >/dev/null
+fi
+
 # openssl writes the htpasswd hashes (apr1, MD5-crypt, SHA-crypt) basicauth's tests verify.
 if ! command -v openssl >/dev/null 2>&1; then
   echo "==> installing openssl (Debian package)"

@@ -99,6 +99,8 @@ fn components_lists_the_distribution_as_yaml() {
     assert_eq!(
         names("receivers"),
         vec![
+            "file_log",
+            "filelog",
             "host_metrics",
             "hostmetrics",
             "http_check",
