@@ -36,6 +36,7 @@
 mod auth;
 mod client;
 mod compression;
+pub mod cors;
 mod credentials;
 mod headers;
 mod overlay;

@@ -4,7 +4,6 @@
 mod body;
 #[doc(hidden)]
 pub use body::decode_body;
-mod cors;
 mod handler;
 
 use std::convert::Infallible;
@@ -23,7 +22,7 @@ use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
 
 use self::body::BodyReader;
-use self::cors::Cors;
+use otelcol_confighttp::cors::Cors;
 use self::handler::{HttpResponse, plain};
 use crate::config::HttpConfig;
 use crate::export::{Pipelines, SignalPipeline};

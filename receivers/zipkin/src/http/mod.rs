@@ -11,7 +11,6 @@
 //! when it may be retried.
 
 mod body;
-mod cors;
 
 use std::borrow::Cow;
 use std::collections::{BTreeMap, HashMap};
@@ -42,7 +41,7 @@ use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
 
 use self::body::{BodyReader, reserve};
-use self::cors::Cors;
+use otelcol_confighttp::cors::Cors;
 use crate::decode::{format_of, translate};
 use crate::error::{BodyError, DecodeError, Format};
 

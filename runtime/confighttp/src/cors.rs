@@ -1,5 +1,6 @@
-//! CORS as the Go collector does it (the `rs/cors` middleware with
-//! credentials allowed and the default methods `GET`, `POST`, `HEAD`).
+//! CORS as Go's confighttp applies it to a server with a `cors` block (the
+//! `rs/cors` middleware with credentials allowed and the default methods
+//! `GET`, `POST`, `HEAD`): shared by the receivers that serve HTTP.
 
 use http::header::{
     ACCESS_CONTROL_ALLOW_CREDENTIALS, ACCESS_CONTROL_ALLOW_HEADERS, ACCESS_CONTROL_ALLOW_METHODS,
@@ -8,7 +9,7 @@ use http::header::{
 };
 use http::{HeaderMap, HeaderValue, Method};
 
-use crate::config::CorsConfig;
+use crate::CorsConfig;
 
 /// Headers a browser may always send.
 const IMPLICIT_HEADERS: [&str; 4] = ["accept", "accept-language", "content-type", "content-language"];
@@ -36,7 +37,7 @@ impl OriginPattern {
 
 /// The CORS policy of the HTTP server.
 #[derive(Debug)]
-pub(crate) struct Cors {
+pub struct Cors {
     all_origins: bool,
     origins: Vec<OriginPattern>,
     all_headers: bool,
@@ -46,7 +47,7 @@ pub(crate) struct Cors {
 
 impl Cors {
     /// The policy, or `None` when no origin is allowed (CORS off, as in Go).
-    pub(crate) fn new(cfg: &CorsConfig) -> Option<Cors> {
+    pub fn new(cfg: &CorsConfig) -> Option<Cors> {
         if cfg.allowed_origins.is_empty() {
             if !cfg.allowed_headers.is_empty() {
                 tracing::warn!(
@@ -86,7 +87,7 @@ impl Cors {
     }
 
     /// A preflight: `OPTIONS` with `Access-Control-Request-Method`.
-    pub(crate) fn is_preflight(method: &Method, headers: &HeaderMap) -> bool {
+    pub fn is_preflight(method: &Method, headers: &HeaderMap) -> bool {
         method == Method::OPTIONS && headers.contains_key(ACCESS_CONTROL_REQUEST_METHOD)
     }
 
@@ -113,7 +114,7 @@ impl Cors {
     }
 
     /// The headers of a preflight response (status 204).
-    pub(crate) fn preflight(&self, req: &HeaderMap, out: &mut HeaderMap) {
+    pub fn preflight(&self, req: &HeaderMap, out: &mut HeaderMap) {
         out.insert(
             VARY,
             HeaderValue::from_static("Origin, Access-Control-Request-Method, Access-Control-Request-Headers"),
@@ -157,7 +158,7 @@ impl Cors {
 
     /// Adds the headers of an actual (non-preflight) cross-origin response
     /// to a request with `origin`.
-    pub(crate) fn actual(&self, method: &Method, origin: Option<&HeaderValue>, out: &mut HeaderMap) {
+    pub fn actual(&self, method: &Method, origin: Option<&HeaderValue>, out: &mut HeaderMap) {
         out.append(VARY, HeaderValue::from_static("Origin"));
         let Some(origin) = self.allowed_origin(origin) else {
             return;
