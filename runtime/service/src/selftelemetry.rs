@@ -721,26 +721,74 @@ pub(crate) fn now_nanos() -> u64 {
         .unwrap_or(0)
 }
 
-/// The collector's log events waiting to be exported, shared by the
-/// `tracing` layer that fills it and the task that empties it.
-#[derive(Clone)]
-pub struct LogExport {
-    inner: Arc<LogQueue>,
-}
-
-struct LogQueue {
-    records: Mutex<VecDeque<LogRecord>>,
+/// A bounded queue of the collector's own records (log records, spans),
+/// shared by the `tracing` layer that fills it and the export tasks that
+/// empty it. A full queue drops and counts.
+pub(crate) struct Queue<T> {
+    items: Mutex<VecDeque<T>>,
     capacity: usize,
     batch: usize,
     ready: tokio::sync::Notify,
     dropped: AtomicU64,
 }
 
+impl<T> Queue<T> {
+    pub(crate) fn new(capacity: usize, batch: usize) -> Queue<T> {
+        Queue {
+            items: Mutex::new(VecDeque::with_capacity(capacity.min(4096))),
+            capacity,
+            batch: batch.max(1),
+            ready: tokio::sync::Notify::new(),
+            dropped: AtomicU64::new(0),
+        }
+    }
+
+    pub(crate) fn push(&self, item: T) {
+        let mut items = self.items.lock().unwrap_or_else(|p| p.into_inner());
+        if items.len() >= self.capacity {
+            self.dropped.fetch_add(1, Ordering::Relaxed);
+            return;
+        }
+        items.push_back(item);
+        if items.len() >= self.batch {
+            self.ready.notify_one();
+        }
+    }
+
+    pub(crate) fn take(&self, max: usize) -> Vec<T> {
+        let mut items = self.items.lock().unwrap_or_else(|p| p.into_inner());
+        let n = items.len().min(max);
+        items.drain(..n).collect()
+    }
+
+    pub(crate) fn dropped(&self) -> u64 {
+        self.dropped.load(Ordering::Relaxed)
+    }
+}
+
+/// The largest `max_queue_size` and `max_export_batch_size` of `processors`
+/// (`None` without processors).
+fn queue_bounds(processors: &[LogProcessor]) -> Option<(usize, usize)> {
+    let capacity = processors.iter().map(|p| p.max_queue_size).max()?;
+    let batch = processors
+        .iter()
+        .map(|p| p.max_export_batch_size)
+        .max()
+        .unwrap_or(512);
+    Some((capacity, batch))
+}
+
+/// The collector's log events waiting to be exported.
+#[derive(Clone)]
+pub struct LogExport {
+    queue: Arc<Queue<LogRecord>>,
+}
+
 impl fmt::Debug for LogExport {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("LogExport")
-            .field("capacity", &self.inner.capacity)
-            .field("dropped", &self.inner.dropped.load(Ordering::Relaxed))
+            .field("capacity", &self.queue.capacity)
+            .field("dropped", &self.queue.dropped())
             .finish()
     }
 }
@@ -752,21 +800,9 @@ impl LogExport {
         let mut ignored = Vec::new();
         let mut out = SelfTelemetryConfig::default();
         parse_logs(logs, &mut out, &mut ignored);
-        let capacity = out.log_processors.iter().map(|p| p.max_queue_size).max()?;
-        let batch = out
-            .log_processors
-            .iter()
-            .map(|p| p.max_export_batch_size)
-            .max()
-            .unwrap_or(512);
+        let (capacity, batch) = queue_bounds(&out.log_processors)?;
         Some(LogExport {
-            inner: Arc::new(LogQueue {
-                records: Mutex::new(VecDeque::with_capacity(capacity.min(4096))),
-                capacity,
-                batch,
-                ready: tokio::sync::Notify::new(),
-                dropped: AtomicU64::new(0),
-            }),
+            queue: Arc::new(Queue::new(capacity, batch)),
         })
     }
 
@@ -778,26 +814,7 @@ impl LogExport {
 
     /// Records dropped because the queue was full.
     pub fn dropped(&self) -> u64 {
-        self.inner.dropped.load(Ordering::Relaxed)
-    }
-
-    fn push(&self, record: LogRecord) {
-        let q = &self.inner;
-        let mut records = q.records.lock().unwrap_or_else(|p| p.into_inner());
-        if records.len() >= q.capacity {
-            q.dropped.fetch_add(1, Ordering::Relaxed);
-            return;
-        }
-        records.push_back(record);
-        if records.len() >= q.batch {
-            q.ready.notify_one();
-        }
-    }
-
-    fn take(&self, max: usize) -> Vec<LogRecord> {
-        let mut records = self.inner.records.lock().unwrap_or_else(|p| p.into_inner());
-        let n = records.len().min(max);
-        records.drain(..n).collect()
+        self.queue.dropped()
     }
 }
 
@@ -873,7 +890,7 @@ impl<S: tracing::Subscriber> tracing_subscriber::Layer<S> for OtlpLogLayer {
         let mut attributes = fields.attributes;
         attributes.push(kv("code.namespace", meta.target()));
         let now = now_nanos();
-        self.export.push(LogRecord {
+        self.export.queue.push(LogRecord {
             time_unix_nano: now,
             observed_time_unix_nano: now,
             severity_number: number as i32,
@@ -944,6 +961,11 @@ impl SelfTelemetry {
             ServiceInfo::new(inputs.build_info.clone(), Vec::new(), Vec::new()),
         ));
         let resource = otlp_resource(&inputs.resource);
+        let scope = InstrumentationScope {
+            name: "otelcol-rs".into(),
+            version: inputs.build_info.version.clone(),
+            ..Default::default()
+        };
         let started = now_nanos();
         for (i, reader) in inputs.config.readers.iter().enumerate() {
             let path = format!("{READERS}::{i}::periodic::exporter");
@@ -1017,52 +1039,26 @@ impl SelfTelemetry {
                     return Err(format!("{path}: the {id} exporter does not take logs"));
                 };
                 me.exporters.push((id, exporter));
-                let (export, stop, p) = (export.clone(), me.stop.clone(), p.clone());
-                let resource = resource.clone();
-                let version = inputs.build_info.version.clone();
-                me.tasks.push(tokio::spawn(async move {
-                    let delay = p.schedule_delay.max(Duration::from_millis(10));
-                    loop {
-                        let last = tokio::select! {
-                            _ = stop.cancelled() => true,
-                            _ = tokio::time::sleep(delay) => false,
-                            _ = export.inner.ready.notified() => false,
-                        };
-                        loop {
-                            let records = export.take(p.max_export_batch_size);
-                            if records.is_empty() {
-                                break;
-                            }
-                            let req = ExportLogsServiceRequest {
-                                resource_logs: vec![ResourceLogs {
-                                    resource: Some(resource.clone()),
-                                    scope_logs: vec![ScopeLogs {
-                                        scope: Some(InstrumentationScope {
-                                            name: "otelcol-rs".into(),
-                                            version: version.clone(),
-                                            ..Default::default()
-                                        }),
-                                        log_records: records,
-                                        ..Default::default()
-                                    }],
+                let (resource, scope) = (resource.clone(), scope.clone());
+                me.tasks.push(spawn_export(
+                    export.queue.clone(),
+                    me.stop.clone(),
+                    p.clone(),
+                    consumer,
+                    move |log_records| {
+                        Logs::from_request(ExportLogsServiceRequest {
+                            resource_logs: vec![ResourceLogs {
+                                resource: Some(resource.clone()),
+                                scope_logs: vec![ScopeLogs {
+                                    scope: Some(scope.clone()),
+                                    log_records,
                                     ..Default::default()
                                 }],
-                            };
-                            let sent = tokio::time::timeout(
-                                p.export_timeout,
-                                consumer.consume(Logs::from_request(req)),
-                            );
-                            if !matches!(sent.await, Ok(Ok(()))) {
-                                // Not logged: a log line here would be exported
-                                // too and fail the same way.
-                                break;
-                            }
-                        }
-                        if last {
-                            return;
-                        }
-                    }
-                }));
+                                ..Default::default()
+                            }],
+                        })
+                    },
+                ));
             }
         } else if !inputs.config.log_processors.is_empty() {
             tracing::warn!(
@@ -1089,50 +1085,26 @@ impl SelfTelemetry {
                     return Err(format!("{path}: the {id} exporter does not take traces"));
                 };
                 me.exporters.push((id, exporter));
-                let (export, stop, p) = (export.clone(), me.stop.clone(), p.clone());
-                let resource = resource.clone();
-                let version = inputs.build_info.version.clone();
-                me.tasks.push(tokio::spawn(async move {
-                    let delay = p.schedule_delay.max(Duration::from_millis(10));
-                    loop {
-                        let last = tokio::select! {
-                            _ = stop.cancelled() => true,
-                            _ = tokio::time::sleep(delay) => false,
-                            _ = export.inner.ready.notified() => false,
-                        };
-                        loop {
-                            let spans = export.take(p.max_export_batch_size);
-                            if spans.is_empty() {
-                                break;
-                            }
-                            let req = ExportTraceServiceRequest {
-                                resource_spans: vec![ResourceSpans {
-                                    resource: Some(resource.clone()),
-                                    scope_spans: vec![ScopeSpans {
-                                        scope: Some(InstrumentationScope {
-                                            name: "otelcol-rs".into(),
-                                            version: version.clone(),
-                                            ..Default::default()
-                                        }),
-                                        spans,
-                                        ..Default::default()
-                                    }],
+                let (resource, scope) = (resource.clone(), scope.clone());
+                me.tasks.push(spawn_export(
+                    export.inner.queue.clone(),
+                    me.stop.clone(),
+                    p.clone(),
+                    consumer,
+                    move |spans| {
+                        Traces::from_request(ExportTraceServiceRequest {
+                            resource_spans: vec![ResourceSpans {
+                                resource: Some(resource.clone()),
+                                scope_spans: vec![ScopeSpans {
+                                    scope: Some(scope.clone()),
+                                    spans,
                                     ..Default::default()
                                 }],
-                            };
-                            let sent = tokio::time::timeout(
-                                p.export_timeout,
-                                consumer.consume(Traces::from_request(req)),
-                            );
-                            if !matches!(sent.await, Ok(Ok(()))) {
-                                break;
-                            }
-                        }
-                        if last {
-                            return;
-                        }
-                    }
-                }));
+                                ..Default::default()
+                            }],
+                        })
+                    },
+                ));
             }
         } else if !inputs.config.trace_processors.is_empty() {
             tracing::warn!(
@@ -1173,6 +1145,47 @@ impl SelfTelemetry {
     }
 }
 
+/// The export task of one log or span processor: every `schedule_delay`
+/// (or as soon as a batch is ready) it sends the queue's records in
+/// batches of `max_export_batch_size`, and once more when `stop` is
+/// cancelled. A failed send is not logged: a log line here would be
+/// exported too and fail the same way.
+fn spawn_export<I, T>(
+    queue: Arc<Queue<I>>,
+    stop: CancellationToken,
+    p: LogProcessor,
+    consumer: otelcol_component::SharedConsumer<T>,
+    build: impl Fn(Vec<I>) -> T + Send + 'static,
+) -> tokio::task::JoinHandle<()>
+where
+    I: Send + 'static,
+    T: Payload,
+{
+    tokio::spawn(async move {
+        let delay = p.schedule_delay.max(Duration::from_millis(10));
+        loop {
+            let last = tokio::select! {
+                _ = stop.cancelled() => true,
+                _ = tokio::time::sleep(delay) => false,
+                _ = queue.ready.notified() => false,
+            };
+            loop {
+                let items = queue.take(p.max_export_batch_size);
+                if items.is_empty() {
+                    break;
+                }
+                let sent = tokio::time::timeout(p.export_timeout, consumer.consume(build(items)));
+                if !matches!(sent.await, Ok(Ok(()))) {
+                    break;
+                }
+            }
+            if last {
+                return;
+            }
+        }
+    })
+}
+
 mod spans;
 pub use spans::{OtlpSpanLayer, SpanExport};
 
@@ -1181,13 +1194,7 @@ impl SpanExport {
     /// there are none): its capacity is the largest `max_queue_size`.
     pub fn for_config(telemetry: &TelemetryConfig) -> Option<SpanExport> {
         let parsed = parse(telemetry).ok()?;
-        let capacity = parsed.trace_processors.iter().map(|p| p.max_queue_size).max()?;
-        let batch = parsed
-            .trace_processors
-            .iter()
-            .map(|p| p.max_export_batch_size)
-            .max()
-            .unwrap_or(512);
+        let (capacity, batch) = queue_bounds(&parsed.trace_processors)?;
         Some(SpanExport::new(capacity, batch))
     }
 }

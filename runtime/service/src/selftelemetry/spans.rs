@@ -2,11 +2,10 @@
 //! spans: a `tracing` layer records each operation span when it closes
 //! into a bounded queue, emptied by the trace processors' export tasks.
 
-use std::collections::VecDeque;
 use std::fmt;
 use std::hash::{BuildHasher, Hasher};
+use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex};
 
 use otelcol_component::proto::common::v1::{AnyValue, KeyValue, any_value};
 use otelcol_component::proto::trace::v1::{Span, Status, span, status};
@@ -14,29 +13,23 @@ use tracing::span::{Attributes, Id, Record};
 use tracing_subscriber::layer::Context;
 use tracing_subscriber::registry::LookupSpan;
 
-use super::now_nanos;
+use super::{Queue, now_nanos};
 
-/// The collector's spans waiting to be exported, shared by the layer that
-/// fills it and the tasks that empty it.
+/// The collector's spans waiting to be exported.
 #[derive(Clone)]
 pub struct SpanExport {
     pub(super) inner: Arc<SpanQueue>,
 }
 
 pub(super) struct SpanQueue {
-    spans: Mutex<VecDeque<Span>>,
-    capacity: usize,
-    batch: usize,
-    pub(super) ready: tokio::sync::Notify,
-    dropped: AtomicU64,
+    pub(super) queue: Arc<Queue<Span>>,
     ids: IdSource,
 }
 
 impl fmt::Debug for SpanExport {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("SpanExport")
-            .field("capacity", &self.inner.capacity)
-            .field("dropped", &self.inner.dropped.load(Ordering::Relaxed))
+            .field("dropped", &self.dropped())
             .finish()
     }
 }
@@ -46,11 +39,7 @@ impl SpanExport {
     pub fn new(capacity: usize, batch: usize) -> SpanExport {
         SpanExport {
             inner: Arc::new(SpanQueue {
-                spans: Mutex::new(VecDeque::with_capacity(capacity.min(4096))),
-                capacity,
-                batch: batch.max(1),
-                ready: tokio::sync::Notify::new(),
-                dropped: AtomicU64::new(0),
+                queue: Arc::new(Queue::new(capacity, batch)),
                 ids: IdSource::new(),
             }),
         }
@@ -64,26 +53,16 @@ impl SpanExport {
 
     /// Spans dropped because the queue was full.
     pub fn dropped(&self) -> u64 {
-        self.inner.dropped.load(Ordering::Relaxed)
+        self.inner.queue.dropped()
     }
 
     fn push(&self, s: Span) {
-        let q = &self.inner;
-        let mut spans = q.spans.lock().unwrap_or_else(|p| p.into_inner());
-        if spans.len() >= q.capacity {
-            q.dropped.fetch_add(1, Ordering::Relaxed);
-            return;
-        }
-        spans.push_back(s);
-        if spans.len() >= q.batch {
-            q.ready.notify_one();
-        }
+        self.inner.queue.push(s);
     }
 
-    pub(super) fn take(&self, max: usize) -> Vec<Span> {
-        let mut spans = self.inner.spans.lock().unwrap_or_else(|p| p.into_inner());
-        let n = spans.len().min(max);
-        spans.drain(..n).collect()
+    #[cfg(test)]
+    fn take(&self, max: usize) -> Vec<Span> {
+        self.inner.queue.take(max)
     }
 }
 

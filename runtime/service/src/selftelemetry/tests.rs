@@ -215,7 +215,7 @@ fn the_log_queue_is_bounded_and_counts_drops() {
         }
     });
     assert_eq!(export.dropped(), 2);
-    let first = export.take(2);
+    let first = export.queue.take(2);
     assert_eq!(first.len(), 2);
     let r = &first[0];
     assert_eq!(r.severity_text, "WARN");
@@ -232,6 +232,6 @@ fn the_log_queue_is_bounded_and_counts_drops() {
     assert_eq!(attr("attempt"), Some(any_value::Value::IntValue(0)));
     let url = format!("{:?}", attr("url"));
     assert!(!url.contains("secret"), "{url}");
-    assert_eq!(export.take(10).len(), 1);
+    assert_eq!(export.queue.take(10).len(), 1);
     assert!(LogExport::for_config(&LogsConfig::default()).is_none());
 }
