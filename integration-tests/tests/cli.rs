@@ -108,6 +108,7 @@ fn components_lists_the_distribution_as_yaml() {
             "jaeger",
             "nop",
             "otlp",
+            "prometheus",
             "zipkin"
         ]
     );

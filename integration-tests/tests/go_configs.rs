@@ -43,7 +43,8 @@ fn validate_gives_go_verdict_on_every_fixture() {
 /// SIGTERM), unless its header says `# go-starts: no (<why>)` — a peer the
 /// config needs at start that this machine has not (an OIDC issuer).
 /// Listen addresses on every interface are moved to loopback (tests listen
-/// only there); nothing else is changed.
+/// only there), and `MY_POD_IP` (the Helm chart's) is 127.0.0.1; nothing
+/// else is changed.
 #[test]
 fn every_valid_fixture_starts_and_stops() {
     let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/go-configs");
@@ -62,7 +63,14 @@ fn every_valid_fixture_starts_and_stops() {
             continue;
         }
         let loopback = text.replace("0.0.0.0:", "127.0.0.1:");
-        let mut c = Collector::start(&loopback, &[], &[]);
+        let file = tempfile::NamedTempFile::new().unwrap();
+        std::fs::write(file.path(), loopback).unwrap();
+        // The environment a pod spec gives the Helm chart's config.
+        let mut c = Collector::start_args_env(
+            &["--config", file.path().to_str().unwrap()],
+            &[("MY_POD_IP", "127.0.0.1")],
+            &[],
+        );
         let ready = c.wait_ready();
         let (status, logs) = c.stop();
         if !ready || !status.success() {

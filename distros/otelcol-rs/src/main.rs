@@ -27,6 +27,7 @@ fn main() -> ExitCode {
         .receiver(otelcol_receiver_hostmetrics::factory())
         .receiver(otelcol_receiver_jaeger::factory())
         .receiver(otelcol_receiver_filelog::factory())
+        .receiver(otelcol_receiver_prometheus::factory())
         .processor(otelcol_processor_attributes::factory())
         .processor(otelcol_processor_batch::factory())
         .processor(otelcol_processor_filter::factory())
