@@ -25,9 +25,15 @@ fn addr(port: u16) -> SocketAddr {
 
 /// The `line-N` bodies B wrote, in the order it wrote them.
 fn received(path: &std::path::Path) -> Vec<u32> {
+    batches(path).into_iter().flatten().collect()
+}
+
+/// The `line-N` bodies of each request B received (its file exporter writes
+/// one JSON line per request), in order.
+fn batches(path: &std::path::Path) -> Vec<Vec<u32>> {
     read_json_lines(path)
         .iter()
-        .flat_map(|v| {
+        .map(|v| {
             v["resourceLogs"]
                 .as_array()
                 .cloned()
@@ -169,7 +175,27 @@ service:
         "first arrivals in file order"
     );
     println!("{LINES} lines across 2 SIGKILLs: {duplicates} duplicates");
-    // A duplicate can only come from the batch in flight at a kill (file_log
-    // reads at most 1000 entries a batch): at most one batch per kill.
+    // file_log read nothing twice: every duplicate is a whole request that
+    // B had already received, sent again by the persistent queue because
+    // the kill came before B's answer reached A (at-least-once delivery).
+    // A re-read would show as a request overlapping an earlier one.
+    let requests = batches(&out);
+    let mut earlier_requests = std::collections::HashSet::new();
+    let mut earlier_lines = std::collections::HashSet::new();
+    let mut resent = 0;
+    for (i, r) in requests.iter().enumerate() {
+        let seen_before = r.iter().filter(|n| earlier_lines.contains(*n)).count();
+        if seen_before > 0 {
+            assert!(
+                seen_before == r.len() && earlier_requests.contains(r),
+                "request {i} overlaps earlier ones without repeating one: file_log read lines twice"
+            );
+            resent += r.len() as u32;
+        }
+        earlier_lines.extend(r.iter().copied());
+        earlier_requests.insert(r.clone());
+    }
+    assert_eq!(resent, duplicates, "every duplicate is in a re-sent request");
+    // At most the request in flight at each kill.
     assert!(duplicates <= 2 * 1000, "{duplicates} duplicates");
 }
