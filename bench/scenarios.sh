@@ -97,7 +97,7 @@ scenario() {
     stop "$CPID"  # drains the exporter's queue into the sink
     sleep 0.5; stop "$SINK_PID"; SINK_PID=
     local sent got secs
-    sent=$(field items "$WORK/lg.out"); got=$(field traces "$WORK/sink.out")
+    sent=$(field items "$WORK/lg.out"); got=$(field "${SINK_SIGNAL:-traces}" "$WORK/sink.out")
     secs=$(field seconds "$WORK/lg.out")
     note="$note; sink got ${got:-?} of ${sent:-?} sent"
     printf '| %s | %s | %s | %s | %s | %s | %s |\n' "$name" \
@@ -139,6 +139,21 @@ if want grpc-otlp-sink; then
 fi
 scenario grpc-otlp-sink bench/scenarios/otlp.yaml "OTLP/gRPC → batch → otlp → sink (delivered/s)" \
   --protocol grpc --endpoint 127.0.0.1:24317 --connections 8 --streams 8 "${SPANS[@]}"
+if want grpc-gzip-otlp-gzip; then
+  taskset -c 1 "$LG" sink --listen 127.0.0.1:25317 >"$WORK/sink.out" 2>&1 &
+  SINK_PID=$!; PIDS+=("$SINK_PID"); wait_port 25317
+fi
+scenario grpc-gzip-otlp-gzip bench/scenarios/otlp-gzip.yaml "OTLP/gRPC gzip → batch → otlp gzip → sink (delivered/s)" \
+  --protocol grpc --endpoint 127.0.0.1:24317 --connections 8 --streams 8 --gzip "${SPANS[@]}"
+if want logs-otap-method; then
+  taskset -c 1 "$LG" sink --listen 127.0.0.1:25317 >"$WORK/sink.out" 2>&1 &
+  SINK_PID=$!; PIDS+=("$SINK_PID"); wait_port 25317
+fi
+SINK_SIGNAL=logs scenario logs-otap-method bench/scenarios/logs-otap.yaml "logs ~300 B, 512/request, gRPC gzip in and out, answered after export → sink (delivered/s)" \
+  --protocol grpc --endpoint 127.0.0.1:24317 --connections 8 --streams 8 --gzip \
+  --signal logs --items 512 --attributes 7 --resources 4
+scenario http-filter bench/scenarios/filter.yaml "OTLP/HTTP → filter (OTTL attribute condition) → batch → nop, 64 conn" \
+  --protocol http --endpoint 127.0.0.1:24318 --connections 64 "${SPANS[@]}"
 scenario http-attributes bench/scenarios/attributes.yaml "OTLP/HTTP → attributes insert → batch → nop, 64 conn" \
   --protocol http --endpoint 127.0.0.1:24318 --connections 64 "${SPANS[@]}"
 scenario http-transform bench/scenarios/transform.yaml "OTLP/HTTP → transform set(...) where ... == nil → batch → nop, 64 conn" \

@@ -47,6 +47,9 @@ pub(crate) struct Plan {
     pub variants: usize,
     /// Per-request timeout.
     pub timeout: Duration,
+    /// Send gzip-compressed bodies (`Content-Encoding` / `grpc-encoding: gzip`),
+    /// compressed once up front like the rest of the pre-encoded requests.
+    pub gzip: bool,
 }
 
 /// Outcome of a run.
@@ -92,6 +95,24 @@ pub(crate) fn grpc_frame(msg: &[u8]) -> Bytes {
     b.freeze()
 }
 
+/// Adds the 5-byte gRPC message prefix of a compressed message.
+fn grpc_frame_compressed(msg: &[u8]) -> Bytes {
+    let mut b = BytesMut::with_capacity(msg.len() + 5);
+    b.put_u8(1);
+    b.put_u32(u32::try_from(msg.len()).unwrap_or(u32::MAX));
+    b.put_slice(msg);
+    b.freeze()
+}
+
+/// `msg` gzip-compressed (default level, as Go's exporters send).
+fn gzip(msg: &[u8]) -> Vec<u8> {
+    use std::io::Write as _;
+    let mut enc = flate2::write::GzEncoder::new(Vec::with_capacity(msg.len() / 4), flate2::Compression::default());
+    // Writing to a Vec cannot fail.
+    let _ = enc.write_all(msg);
+    enc.finish().unwrap_or_default()
+}
+
 /// Rejected items in an export response: `partial_success` (field 1) →
 /// `rejected_*` (field 1), the same layout for every signal.
 fn rejected(body: &[u8]) -> u64 {
@@ -116,6 +137,12 @@ async fn send(client: &HttpClient, plan: &Plan, uri: &http::Uri, body: Bytes) ->
     let mut req = http::Request::post(uri.clone()).header(http::header::CONTENT_TYPE, ct);
     if plan.protocol == Protocol::Grpc {
         req = req.header(http::header::TE, "trailers");
+    }
+    if plan.gzip {
+        req = match plan.protocol {
+            Protocol::Grpc => req.header("grpc-encoding", "gzip"),
+            Protocol::Http => req.header(http::header::CONTENT_ENCODING, "gzip"),
+        };
     }
     let req = match req.body(Full::new(body)) {
         Ok(r) => r,
@@ -221,9 +248,11 @@ pub(crate) async fn run(plan: Plan) -> Result<Report, PlanError> {
     let bodies: Vec<Bytes> = (0..variants)
         .map(|v| {
             let msg = request::encode(&plan.shape, 0x9E37_79B9_7F4A_7C15 ^ (v as u64 + 1));
-            match plan.protocol {
-                Protocol::Grpc => grpc_frame(&msg),
-                Protocol::Http => Bytes::from(msg),
+            match (plan.protocol, plan.gzip) {
+                (Protocol::Grpc, false) => grpc_frame(&msg),
+                (Protocol::Grpc, true) => grpc_frame_compressed(&gzip(&msg)),
+                (Protocol::Http, false) => Bytes::from(msg),
+                (Protocol::Http, true) => Bytes::from(gzip(&msg)),
             }
         })
         .collect();

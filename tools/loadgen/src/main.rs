@@ -83,6 +83,9 @@ struct RunArgs {
     /// Per-request timeout.
     #[arg(long, value_parser = humantime::parse_duration, default_value = "30s")]
     timeout: Duration,
+    /// Send gzip-compressed requests (compressed once, up front).
+    #[arg(long)]
+    gzip: bool,
 }
 
 fn main() -> ExitCode {
@@ -129,6 +132,7 @@ fn main() -> ExitCode {
                 requests: a.requests,
                 variants: a.variants,
                 timeout: a.timeout,
+                gzip: a.gzip,
             };
             match rt.block_on(drive::run(plan.clone())) {
                 Ok(report) => {
