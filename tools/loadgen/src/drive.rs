@@ -107,7 +107,8 @@ fn grpc_frame_compressed(msg: &[u8]) -> Bytes {
 /// `msg` gzip-compressed (default level, as Go's exporters send).
 fn gzip(msg: &[u8]) -> Vec<u8> {
     use std::io::Write as _;
-    let mut enc = flate2::write::GzEncoder::new(Vec::with_capacity(msg.len() / 4), flate2::Compression::default());
+    let mut enc =
+        flate2::write::GzEncoder::new(Vec::with_capacity(msg.len() / 4), flate2::Compression::default());
     // Writing to a Vec cannot fail.
     let _ = enc.write_all(msg);
     enc.finish().unwrap_or_default()

@@ -22,10 +22,10 @@ use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
 
 use self::body::BodyReader;
-use otelcol_confighttp::cors::Cors;
 use self::handler::{HttpResponse, plain};
 use crate::config::HttpConfig;
 use crate::export::{Pipelines, SignalPipeline};
+use otelcol_confighttp::cors::Cors;
 
 /// A signal's route: its path and pipeline.
 type Route<T> = Option<(String, Arc<SignalPipeline<T>>)>;

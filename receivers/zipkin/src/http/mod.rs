@@ -41,9 +41,9 @@ use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
 
 use self::body::{BodyReader, reserve};
-use otelcol_confighttp::cors::Cors;
 use crate::decode::{format_of, translate};
 use crate::error::{BodyError, DecodeError, Format};
+use otelcol_confighttp::cors::Cors;
 
 pub(crate) type HttpResponse = Response<Full<Bytes>>;
 
