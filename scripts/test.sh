@@ -81,6 +81,29 @@ if ! command -v openssl >/dev/null 2>&1; then
   apt-get install -y -qq --no-install-recommends openssl >/dev/null
 fi
 
+# librdkafka (the kafka components' client) builds from its bundled C
+# sources: a C compiler, make, and OpenSSL's headers.
+if ! command -v cc >/dev/null 2>&1 || ! command -v make >/dev/null 2>&1 || ! pkg-config --exists openssl 2>/dev/null; then
+  echo "==> installing a C toolchain and libssl-dev (Debian packages) for librdkafka"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends build-essential pkg-config libssl-dev >/dev/null
+fi
+
+# A real Kafka-protocol broker (tansu, crates.io) for the kafka components'
+# tests: built once into the cache (about 14 minutes cold), its build folder
+# removed afterwards.
+TANSU_VERSION=0.6.0
+TANSU_ROOT="$CACHE/tools/tansu-$TANSU_VERSION"
+if [ ! -x "$TANSU_ROOT/bin/tansu" ]; then
+  echo "==> installing tansu $TANSU_VERSION (a Kafka-protocol broker) into $TANSU_ROOT"
+  mkdir -p "$TANSU_ROOT"
+  CARGO_TARGET_DIR="$TANSU_ROOT/build" cargo install tansu --version "$TANSU_VERSION" \
+    --features dynostore,libsql --locked --root "$TANSU_ROOT" --quiet
+  rm -rf "$TANSU_ROOT/build"
+fi
+export OTELCOL_TEST_TANSU="$TANSU_ROOT/bin/tansu"
+
 echo "==> cargo fmt --check"
 cargo fmt --all -- --check
 echo "==> cargo clippy"

@@ -20,7 +20,7 @@ fn validate_names_unknown_keys_types_and_dangling_references() {
         dir.path(),
         "base.yaml",
         "receivers:\n  otlp:\n    protocols:\n      grpc:\n        endpoin: localhost:4317\n\
-         exporters:\n  debug:\n  kafka:\n\
+         exporters:\n  debug:\n  clickhouse:\n\
          service:\n  extensions: [zpages]\n  pipelines:\n    traces:\n      receivers: [otlp, jaeger]\n      exporters: [debug, otlp/backend]\n",
     );
     let (code, _out, err) = run_cli(&["validate", "--config", &base]);
@@ -30,7 +30,10 @@ fn validate_names_unknown_keys_types_and_dangling_references() {
         "{err}"
     );
     assert!(err.contains(&format!("(in {base})")), "the file is named: {err}");
-    assert!(err.contains("exporters::kafka: unknown type: \"kafka\""), "{err}");
+    assert!(
+        err.contains("exporters::clickhouse: unknown type: \"clickhouse\""),
+        "{err}"
+    );
     assert!(
         err.contains("service::extensions: references extension \"zpages\" which is not configured"),
         "{err}"
@@ -106,6 +109,7 @@ fn components_lists_the_distribution_as_yaml() {
             "http_check",
             "httpcheck",
             "jaeger",
+            "kafka",
             "nop",
             "otlp",
             "prometheus",
@@ -133,6 +137,7 @@ fn components_lists_the_distribution_as_yaml() {
         vec![
             "debug",
             "file",
+            "kafka",
             "loadbalancing",
             "nop",
             "otlp",
