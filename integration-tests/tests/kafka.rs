@@ -62,7 +62,9 @@ service:
     )
 }
 
-/// A gateway: kafka (group `group`) → file `{dir}/traces.jsonl`.
+/// A gateway: kafka (group `group`) → batch (which answers after its
+/// export: the receiver keeps many records in flight) → file
+/// `{dir}/traces.jsonl`.
 fn start_gateway(broker: &Broker, group: &str) -> Collector {
     let mut c = Collector::start(
         &format!(
@@ -75,11 +77,13 @@ receivers:
     session_timeout: 6s
     heartbeat_interval: 1s
     message_marking: {{after: true}}
+processors:
+  batch:
 exporters:
   file: {{path: "{{dir}}/traces.jsonl", flush_interval: 50ms}}
 service:
   pipelines:
-    traces: {{receivers: [kafka], exporters: [file]}}
+    traces: {{receivers: [kafka], processors: [batch], exporters: [file]}}
 "#,
             b = broker.bootstrap()
         ),

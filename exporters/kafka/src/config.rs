@@ -409,6 +409,20 @@ impl KafkaExporterConfig {
     }
 }
 
+impl KafkaExporterConfig {
+    /// Settings that are read but have no effect here, one line each.
+    pub fn unapplied_settings(&self) -> Vec<String> {
+        let mut out = self.client.unapplied_settings();
+        if self.producer.max_broker_write_bytes != ProducerConfig::default().max_broker_write_bytes {
+            out.push("producer::max_broker_write_bytes is not applied: librdkafka sizes its requests by message.max.bytes".into());
+        }
+        if !self.profiles.topic.as_deref().unwrap_or("").is_empty() {
+            out.push("profiles is not applied: this build has no profiles signal".into());
+        }
+        out
+    }
+}
+
 impl ComponentConfig for KafkaExporterConfig {
     fn validate(&self) -> Result<(), ConfigError> {
         self.client.validate()?;

@@ -47,7 +47,7 @@ impl ExporterFactory for KafkaExporterFactory {
         cfg: &KafkaExporterConfig,
         signals: &[Signal],
     ) -> Result<Arc<dyn Exporter>, CreateError> {
-        for w in cfg.client.unapplied_settings() {
+        for w in cfg.unapplied_settings() {
             tracing::warn!(id = %set.id, "{w}");
         }
         let client = KafkaClient::new(set, cfg)?;

@@ -13,9 +13,12 @@
 //!     initial_offset: earliest
 //! ```
 //!
-//! Delivery: each signal is one consumer reading its partitions in order.
+//! Delivery: each signal is one consumer reading its partitions in order,
+//! with up to [`MAX_IN_FLIGHT`] records handed to the pipeline at a time
+//! (in the order they were read; records retried after a push-back may then
+//! reach the pipeline out of order, as concurrent OTLP requests do).
 //! A record's offset is marked for commit **only after the pipeline
-//! answered** (committed every `autocommit::interval`, or at once when
+//! answered** it and every record read before it (committed every `autocommit::interval`, or at once when
 //! autocommit is off, and at shutdown), so a crash re-reads what was not
 //! yet accepted instead of losing it (at-least-once). When the pipeline
 //! pushes back (a retryable error: memory_limiter, a full queue), the
@@ -39,7 +42,7 @@ pub use config::{
     MessageMarkingConfig, PartitionProcessing, SignalConfig, SignalSource, default_topic,
 };
 pub use factory::{KafkaReceiverFactory, STABILITY, TYPE};
-pub use receiver::{KafkaReceiver, default_error_backoff};
+pub use receiver::{KafkaReceiver, MAX_IN_FLIGHT, default_error_backoff};
 
 /// The factory of the `kafka` receiver.
 pub fn factory() -> KafkaReceiverFactory {

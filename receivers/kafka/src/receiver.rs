@@ -8,18 +8,21 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use bytes::Bytes;
+use futures::StreamExt;
+use futures::stream::FuturesOrdered;
 use otelcol_component::metrics::Counter;
 use otelcol_component::{
     ClientInfo, Component, ComponentError, ComponentId, Host, Payload, RequestContext, Settings,
     SharedConsumer, Signal, async_trait,
 };
+use otelcol_configkafka::rdkafka::Offset;
 use otelcol_configkafka::rdkafka::TopicPartitionList;
 use otelcol_configkafka::rdkafka::client::ClientContext;
 use otelcol_configkafka::rdkafka::consumer::{
     BaseConsumer, CommitMode, Consumer, ConsumerContext, Rebalance, StreamConsumer,
 };
 use otelcol_configkafka::rdkafka::error::KafkaResult;
-use otelcol_configkafka::rdkafka::message::{BorrowedMessage, Headers, Message};
+use otelcol_configkafka::rdkafka::message::{Headers, Message, OwnedMessage};
 use otelcol_configretry::{BackOff, BackOffConfig};
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
@@ -116,7 +119,7 @@ impl<T: Payload> Worker<T> {
         }
     }
 
-    async fn handle(&self, msg: &BorrowedMessage<'_>, cancel: &CancellationToken) -> Outcome {
+    async fn handle(&self, msg: &OwnedMessage, cancel: &CancellationToken) -> Outcome {
         self.messages.increment(1);
         let mut data = match self.decode(msg.payload().unwrap_or(&[])) {
             Ok(d) => d,
@@ -224,36 +227,53 @@ impl<T: Payload> Worker<T> {
     }
 }
 
-/// Reads `consumer` until `cancel`, handing records to `worker`.
+/// The most records of one signal handed to the pipeline and not yet
+/// answered. Records are read ahead while earlier ones wait (a `batch`
+/// processor answers only after its export), and their offsets are marked
+/// in the order they were read, so a mark never passes a record still in
+/// flight.
+pub const MAX_IN_FLIGHT: usize = 64;
+
+/// Reads `consumer` until `cancel`, handing records to `worker`, up to
+/// [`MAX_IN_FLIGHT`] at a time.
 async fn run<T: Payload>(consumer: Arc<StreamConsumer<Ctx>>, worker: Worker<T>, cancel: CancellationToken) {
+    let worker = Arc::new(worker);
+    let mut in_flight = FuturesOrdered::new();
+    let mut stopped = false;
     loop {
-        let msg = tokio::select! {
+        tokio::select! {
+            biased;
             _ = cancel.cancelled() => break,
-            m = consumer.recv() => m,
-        };
-        let msg = match msg {
-            Ok(m) => m,
-            Err(e) => {
-                tracing::warn!(id = %worker.id, "reading from Kafka failed: {e}");
-                tokio::select! {
-                    _ = cancel.cancelled() => break,
-                    _ = tokio::time::sleep(Duration::from_millis(200)) => continue,
+            Some((outcome, msg)) = in_flight.next(), if !in_flight.is_empty() => {
+                if !mark(&consumer, &worker, outcome, &msg) {
+                    stopped = true;
+                    break;
                 }
             }
-        };
-        match worker.handle(&msg, &cancel).await {
-            Outcome::Stop => break,
-            Outcome::Mark => {
-                // A partition revoked meanwhile refuses the store: its new
-                // owner reads the record again (a duplicate, not a loss).
-                if let Err(e) = consumer.store_offset_from_message(&msg) {
-                    tracing::debug!(id = %worker.id, "offset not stored: {e}");
-                } else if !worker.autocommit
-                    && let Err(e) = consumer.commit_message(&msg, CommitMode::Async)
-                {
-                    tracing::warn!(id = %worker.id, "committing a Kafka offset failed: {e}");
+            m = consumer.recv(), if in_flight.len() < MAX_IN_FLIGHT => match m {
+                Ok(m) => {
+                    let msg = m.detach();
+                    let (w, c) = (worker.clone(), cancel.clone());
+                    in_flight.push_back(async move {
+                        let outcome = w.handle(&msg, &c).await;
+                        (outcome, msg)
+                    });
                 }
-            }
+                Err(e) => {
+                    tracing::warn!(id = %worker.id, "reading from Kafka failed: {e}");
+                    tokio::select! {
+                        _ = cancel.cancelled() => break,
+                        _ = tokio::time::sleep(Duration::from_millis(200)) => {}
+                    }
+                }
+            },
+        }
+    }
+    // Records already handed over finish (a retrying one stops at once);
+    // marks stop at the first record left unanswered.
+    while let Some((outcome, msg)) = in_flight.next().await {
+        if !stopped && !mark(&consumer, &worker, outcome, &msg) {
+            stopped = true;
         }
     }
     // Commit what was marked, then leave the group (blocking calls).
@@ -266,6 +286,35 @@ async fn run<T: Payload>(consumer: Arc<StreamConsumer<Ctx>>, worker: Worker<T>, 
         drop(consumer);
     })
     .await;
+}
+
+/// Marks `msg` for commit when the pipeline answered it; false when it was
+/// left unanswered (the receiver is stopping).
+fn mark<T: Payload>(
+    consumer: &StreamConsumer<Ctx>,
+    worker: &Worker<T>,
+    outcome: Outcome,
+    msg: &OwnedMessage,
+) -> bool {
+    if let Outcome::Stop = outcome {
+        return false;
+    }
+    // A partition revoked meanwhile refuses the store: its new owner reads
+    // the record again (a duplicate, not a loss).
+    if let Err(e) = consumer.store_offset(msg.topic(), msg.partition(), msg.offset()) {
+        tracing::debug!(id = %worker.id, "offset not stored: {e}");
+    } else if !worker.autocommit {
+        let mut tpl = TopicPartitionList::new();
+        let next = Offset::Offset(msg.offset() + 1);
+        if tpl
+            .add_partition_offset(msg.topic(), msg.partition(), next)
+            .is_ok()
+            && let Err(e) = consumer.commit(&tpl, CommitMode::Async)
+        {
+            tracing::warn!(id = %worker.id, "committing a Kafka offset failed: {e}");
+        }
+    }
+    true
 }
 
 /// A signal the receiver consumes, waiting for `start`.

@@ -399,6 +399,17 @@ impl ClientConfig {
     /// librdkafka, one warning line each (logged at creation).
     pub fn unapplied_settings(&self) -> Vec<String> {
         let mut out = Vec::new();
+        if !self.metadata.full {
+            out.push(
+                "metadata::full is not applied: librdkafka asks only for the topics it uses".to_string(),
+            );
+        }
+        if self.metadata.retry.max != MetadataRetryConfig::default().max {
+            out.push(
+                "metadata::retry::max is not applied: librdkafka retries metadata requests until their timeout"
+                    .to_string(),
+            );
+        }
         if let Some(t) = self.effective_tls() {
             for (key, set) in [
                 ("server_name_override", !t.server_name_override.is_empty()),
@@ -407,6 +418,7 @@ impl ClientConfig {
                 ("cipher_suites", !t.cipher_suites.is_empty()),
                 ("curve_preferences", !t.curve_preferences.is_empty()),
                 ("reload_interval", !t.reload_interval.is_zero()),
+                ("include_system_ca_certs_pool", t.include_system_ca_certs_pool),
             ] {
                 if set {
                     out.push(format!(

@@ -181,21 +181,29 @@ impl Broker {
         self.dir.path()
     }
 
-    /// Creates `topic` with `partitions` partitions (replication 1).
+    /// Creates `topic` with `partitions` partitions (replication 1). Works
+    /// from synchronous and asynchronous tests alike (it runs on a thread
+    /// of its own).
     pub fn create_topic(&self, topic: &str, partitions: i32) {
-        let admin: AdminClient<DefaultClientContext> = rdkafka::ClientConfig::new()
-            .set("bootstrap.servers", self.bootstrap())
-            .create()
-            .expect("admin client");
-        let rt = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .unwrap();
-        let new = NewTopic::new(topic, partitions, TopicReplication::Fixed(1));
-        let opts = AdminOptions::new().operation_timeout(Some(Duration::from_secs(30)));
-        let res = rt
-            .block_on(admin.create_topics([&new], &opts))
-            .expect("create_topics");
+        let bootstrap = self.bootstrap();
+        let res = std::thread::scope(|s| {
+            s.spawn(|| {
+                let admin: AdminClient<DefaultClientContext> = rdkafka::ClientConfig::new()
+                    .set("bootstrap.servers", &bootstrap)
+                    .create()
+                    .expect("admin client");
+                let rt = tokio::runtime::Builder::new_current_thread()
+                    .enable_all()
+                    .build()
+                    .unwrap();
+                let new = NewTopic::new(topic, partitions, TopicReplication::Fixed(1));
+                let opts = AdminOptions::new().operation_timeout(Some(Duration::from_secs(30)));
+                rt.block_on(admin.create_topics([&new], &opts))
+            })
+            .join()
+            .expect("create_topics thread")
+        })
+        .expect("create_topics");
         for r in res {
             if let Err((t, e)) = r {
                 panic!("create topic {t}: {e}\nbroker log:\n{}", self.log());
