@@ -19,7 +19,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use otelcol_configkafka::rdkafka::consumer::{BaseConsumer, Consumer};
-use otelcol_configkafka::rdkafka::message::Message;
+use otelcol_configkafka::rdkafka::message::{Headers, Message};
 use otelcol_configkafka::rdkafka::{ClientConfig, Offset, TopicPartitionList};
 use otelcol_configkafka::testing::Broker;
 use otelcol_integration_tests::*;
@@ -34,7 +34,8 @@ fn addr(port: u16) -> SocketAddr {
     format!("127.0.0.1:{port}").parse().unwrap()
 }
 
-/// An agent: OTLP/HTTP on `port` → batch → kafka (keyed by trace id).
+/// An agent: OTLP/HTTP on `port` → batch → kafka (keyed by trace id; the
+/// request's `x-tenant` header goes along as a record header).
 fn start_agent(broker: &Broker, port: u16) -> Collector {
     Collector::start(
         &format!(
@@ -42,13 +43,14 @@ fn start_agent(broker: &Broker, port: u16) -> Collector {
 receivers:
   otlp:
     protocols:
-      http: {{endpoint: "127.0.0.1:{port}"}}
+      http: {{endpoint: "127.0.0.1:{port}", include_metadata: true}}
 processors:
-  batch: {{timeout: 100ms}}
+  batch: {{timeout: 100ms, metadata_keys: [x-tenant]}}
 exporters:
   kafka:
     brokers: ["{b}"]
     partition_traces_by_id: true
+    include_metadata_keys: [x-tenant]
     producer: {{required_acks: -1, linger: 5ms}}
     retry_on_failure: {{initial_interval: 200ms, max_interval: 2s, max_elapsed_time: 0}}
 service:
@@ -62,7 +64,8 @@ service:
     )
 }
 
-/// A gateway: kafka (group `group`) → batch (which answers after its
+/// A gateway: kafka (group `group`) → attributes (`tenant` from the record
+/// header `x-tenant`, which the receiver makes request metadata) → batch (which answers after its
 /// export: the receiver keeps many records in flight) → file
 /// `{dir}/traces.jsonl`.
 fn start_gateway(broker: &Broker, group: &str) -> Collector {
@@ -78,12 +81,14 @@ receivers:
     heartbeat_interval: 1s
     message_marking: {{after: true}}
 processors:
+  attributes/tenant:
+    actions: [{{key: tenant, from_context: metadata.x-tenant, action: insert}}]
   batch:
 exporters:
   file: {{path: "{{dir}}/traces.jsonl", flush_interval: 50ms}}
 service:
   pipelines:
-    traces: {{receivers: [kafka], processors: [batch], exporters: [file]}}
+    traces: {{receivers: [kafka], processors: [attributes/tenant, batch], exporters: [file]}}
 "#,
             b = broker.bootstrap()
         ),
@@ -143,13 +148,8 @@ fn send(
     for r in 0..requests {
         at(r);
         let body = json_traces_body(run, r, spans);
-        let resp = http_request(
-            agent,
-            "POST",
-            "/v1/traces",
-            &[("Content-Type", "application/json")],
-            &body,
-        );
+        let headers = [("Content-Type", "application/json"), ("X-Tenant", "acme")];
+        let resp = http_request(agent, "POST", "/v1/traces", &headers, &body);
         if resp.status == 200 {
             acked.extend((0..spans).map(|i| format!("{run}-{r}-{i}")));
         }
@@ -177,8 +177,9 @@ fn wait_all(want: &BTreeSet<String>, outputs: &[&Path], what: &dyn Fn() -> Strin
     }
 }
 
-/// Reads every record of `topic` from the start: (partition, trace ids in it).
-fn records_by_partition(broker: &Broker, topic: &str) -> Vec<(i32, BTreeSet<Vec<u8>>)> {
+/// Reads every record of `topic` from the start: (partition, trace ids in
+/// it, its `x-tenant` header).
+fn records_by_partition(broker: &Broker, topic: &str) -> Vec<(i32, BTreeSet<Vec<u8>>, Option<String>)> {
     let consumer: BaseConsumer = ClientConfig::new()
         .set("bootstrap.servers", broker.bootstrap())
         .set("group.id", "inspector")
@@ -207,7 +208,12 @@ fn records_by_partition(broker: &Broker, topic: &str) -> Vec<(i32, BTreeSet<Vec<
                     .flat_map(|ss| &ss.spans)
                     .map(|s| s.trace_id.clone())
                     .collect();
-                out.push((m.partition(), ids));
+                let tenant = m.headers().and_then(|h| {
+                    h.iter()
+                        .find(|h| h.key == "x-tenant")
+                        .and_then(|h| h.value.map(|v| String::from_utf8_lossy(v).into_owned()))
+                });
+                out.push((m.partition(), ids, tenant));
             }
             Some(Err(e)) => panic!("reading {topic}: {e}"),
             None => {}
@@ -239,12 +245,16 @@ fn every_acknowledged_span_arrives_once_and_a_trace_stays_in_one_partition() {
         &twice[..twice.len().min(5)]
     );
     assert_eq!(got.len(), 2000, "nothing but what was sent");
-
     // partition_traces_by_id: the records of a trace are all in one partition.
     let records = records_by_partition(&broker, TOPIC);
     let mut partitions_of: BTreeMap<Vec<u8>, BTreeSet<i32>> = BTreeMap::new();
-    for (p, ids) in &records {
+    for (p, ids, tenant) in &records {
         assert_eq!(ids.len(), 1, "one trace per record");
+        assert_eq!(
+            tenant.as_deref(),
+            Some("acme"),
+            "include_metadata_keys: the header rides along"
+        );
         for id in ids {
             partitions_of.entry(id.clone()).or_default().insert(*p);
         }
@@ -256,6 +266,15 @@ fn every_acknowledged_span_arrives_once_and_a_trace_stays_in_one_partition() {
     let used: BTreeSet<i32> = partitions_of.values().flatten().copied().collect();
     assert!(used.len() > 1, "the traces spread over partitions: {used:?}");
     println!("{} records over partitions {used:?}", records.len());
+    // The record header became request metadata at the gateway.
+    let text = std::fs::read_to_string(&out).unwrap();
+    let tenants = text
+        .matches(r#"{"key":"tenant","value":{"stringValue":"acme"}}"#)
+        .count();
+    if tenants != 2000 {
+        println!("first line: {}", text.lines().next().unwrap_or_default());
+    }
+    assert_eq!(tenants, 2000, "every span got tenant=acme from the record header");
 }
 
 #[test]

@@ -303,6 +303,13 @@ impl<T: KafkaPayload> Sender<T> for KafkaClient {
         let target = self.target(T::SIGNAL);
         let topic = self.topic_for(&data, target);
         let headers = self.headers(data.context());
+        tracing::debug!(
+            id = %self.id,
+            topic = %topic,
+            metadata = ?data.context().client().map(|c| c.metadata.keys().collect::<Vec<_>>()),
+            headers = headers.is_some(),
+            "producing a request"
+        );
         let meta_key = (!target.message_key_from_metadata_key.is_empty())
             .then(|| metadata_value(data.context(), &target.message_key_from_metadata_key))
             .flatten()
