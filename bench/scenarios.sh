@@ -7,7 +7,8 @@
 # Usage: bash bench/scenarios.sh            (DURATION=10s by default)
 #        ONLY="grpc-nop http-nop" bash bench/scenarios.sh   (a subset)
 # Ports (127.0.0.1 only): collector 24317 (gRPC) / 24318 (HTTP), its
-# telemetry 28888, pprof 21777, sink 25317, prometheus exporter 28889.
+# telemetry 28888, pprof 21777, sink 25317, prometheus exporter 28889;
+# kafka-tier: tansu 29092, the gateway's telemetry 28898.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 DURATION="${DURATION:-10s}"
@@ -195,6 +196,36 @@ if want tail-sampling-100k; then
     "$(awk -v a="$t0" -v b="$t1" -v x="$w0" -v y="$w1" -v h=1e9 'BEGIN {printf "%.1f", (b - a) / h / (y - x) * 100}')" \
     "$(mib "$(kib "$CPID" VmHWM)")" "$(field p50_ms "$WORK/lg.out")" "$(field p99_ms "$WORK/lg.out")" "$held" "$per"
   stop "$CPID"
+fi
+if want kafka-tier; then
+  # agent (core 0: OTLP → batch → kafka) → tansu → gateway (core 1: kafka →
+  # nop), load at a fixed 100k spans/s from core 1. Spans/s the gateway's
+  # pipeline accepted, and each side's CPU per million spans.
+  TANSU="${OTELCOL_TEST_TANSU:-${OTELCOL_CACHE:-$HOME/.cache/otelcol-rs}/tools/tansu-0.6.0/bin/tansu}"
+  taskset -c 1 "$TANSU" broker --listener-url tcp://127.0.0.1:29092 --advertised-listener-url tcp://127.0.0.1:29092 \
+    --storage-engine memory://tansu/ >"$WORK/tansu.log" 2>&1 &
+  TPID=$!; PIDS+=("$TPID"); wait_port 29092
+  "$TANSU" topic create otlp_spans --broker tcp://127.0.0.1:29092 --partitions 4 >/dev/null
+  start_collector bench/scenarios/kafka-agent.yaml
+  taskset -c 1 "$COL" --config bench/scenarios/kafka-gateway.yaml >"$WORK/gateway.log" 2>&1 &
+  GPID=$!; PIDS+=("$GPID"); wait_port 28898; sleep 3
+  accepted() { curl -s http://127.0.0.1:28898/metrics | awk '/^otelcol_receiver_accepted_spans/ {s += $NF} END {printf "%.0f", s}'; }
+  timeout 120 taskset -c 1 "$LG" run --duration "$DURATION" --protocol grpc --endpoint 127.0.0.1:24317 \
+    --connections 1 --streams 16 --rate 100000 --signal traces --items 100 --attributes 7 --resources 4 >"$WORK/lg.out" 2>&1 &
+  lg=$!
+  sleep 2
+  a0=$(cpu_ns "$CPID"); g0=$(cpu_ns "$GPID"); n0=$(accepted); w0=$(date +%s.%N)
+  sleep $((SECS - 3))
+  a1=$(cpu_ns "$CPID"); g1=$(cpu_ns "$GPID"); n1=$(accepted); w1=$(date +%s.%N)
+  wait "$lg" || true
+  printf '| kafka-tier | %s | %s | %s | %s | %s | OTLP/gRPC 100-span requests at 100k/s → agent (batch → kafka, acks 1) → tansu (memory) → gateway (kafka → nop): spans/s the gateway accepted; CPU %% of the agent; agent CPU s per million spans %s, gateway %s (gateway CPU %s%% of a core) |\n' \
+    "$(awk -v a="$n0" -v b="$n1" -v x="$w0" -v y="$w1" 'BEGIN {printf "%.0f", (b - a) / (y - x)}')" \
+    "$(awk -v a="$a0" -v b="$a1" -v x="$w0" -v y="$w1" -v h=1e9 'BEGIN {printf "%.1f", (b - a) / h / (y - x) * 100}')" \
+    "$(mib "$(kib "$CPID" VmHWM)")" "$(field p50_ms "$WORK/lg.out")" "$(field p99_ms "$WORK/lg.out")" \
+    "$(awk -v a="$a0" -v b="$a1" -v m="$n0" -v n="$n1" 'BEGIN {if (n > m) printf "%.2f", (b - a) / 1e9 / ((n - m) / 1e6); else printf "-"}')" \
+    "$(awk -v a="$g0" -v b="$g1" -v m="$n0" -v n="$n1" 'BEGIN {if (n > m) printf "%.2f", (b - a) / 1e9 / ((n - m) / 1e6); else printf "-"}')" \
+    "$(awk -v a="$g0" -v b="$g1" -v x="$w0" -v y="$w1" -v h=1e9 'BEGIN {printf "%.1f", (b - a) / h / (y - x) * 100}')"
+  stop "$GPID"; stop "$CPID"; stop "$TPID"
 fi
 if want prometheus-scrape; then
   # 100 distinct requests × 1000 points, each point its own series; then five
