@@ -199,7 +199,7 @@ if want tail-sampling-100k; then
 fi
 if want kafka-tier; then
   # agent (core 0: OTLP → batch → kafka) → tansu → gateway (core 1: kafka →
-  # nop), load at a fixed 100k spans/s from core 1. Spans/s the gateway's
+  # nop), load at a fixed KAFKA_RATE (default 100k) spans/s from core 1. Spans/s the gateway's
   # pipeline accepted, and each side's CPU per million spans.
   TANSU="${OTELCOL_TEST_TANSU:-${OTELCOL_CACHE:-$HOME/.cache/otelcol-rs}/tools/tansu-0.6.0/bin/tansu}"
   taskset -c 1 "$TANSU" broker --listener-url tcp://127.0.0.1:29092 --advertised-listener-url tcp://127.0.0.1:29092 \
@@ -211,17 +211,17 @@ if want kafka-tier; then
   GPID=$!; PIDS+=("$GPID"); wait_port 28898; sleep 3
   accepted() { curl -s http://127.0.0.1:28898/metrics | awk '/^otelcol_receiver_accepted_spans/ {s += $NF} END {printf "%.0f", s}'; }
   timeout 120 taskset -c 1 "$LG" run --duration "$DURATION" --protocol grpc --endpoint 127.0.0.1:24317 \
-    --connections 1 --streams 16 --rate 100000 --signal traces --items 100 --attributes 7 --resources 4 >"$WORK/lg.out" 2>&1 &
+    --connections 1 --streams 16 --rate "${KAFKA_RATE:-100000}" --signal traces --items 100 --attributes 7 --resources 4 >"$WORK/lg.out" 2>&1 &
   lg=$!
   sleep 2
   a0=$(cpu_ns "$CPID"); g0=$(cpu_ns "$GPID"); n0=$(accepted); w0=$(date +%s.%N)
   sleep $((SECS - 3))
   a1=$(cpu_ns "$CPID"); g1=$(cpu_ns "$GPID"); n1=$(accepted); w1=$(date +%s.%N)
   wait "$lg" || true
-  printf '| kafka-tier | %s | %s | %s | %s | %s | OTLP/gRPC 100-span requests at 100k/s → agent (batch → kafka, acks 1) → tansu (memory) → gateway (kafka → nop): spans/s the gateway accepted; CPU %% of the agent; agent CPU s per million spans %s, gateway %s (gateway CPU %s%% of a core) |\n' \
+  printf '| kafka-tier | %s | %s | %s | %s | %s | OTLP/gRPC 100-span requests at %s/s → agent (batch → kafka, acks 1) → tansu (memory) → gateway (kafka → nop): spans/s the gateway accepted; CPU %% of the agent; agent CPU s per million spans %s, gateway %s (gateway CPU %s%% of a core) |\n' \
     "$(awk -v a="$n0" -v b="$n1" -v x="$w0" -v y="$w1" 'BEGIN {printf "%.0f", (b - a) / (y - x)}')" \
     "$(awk -v a="$a0" -v b="$a1" -v x="$w0" -v y="$w1" -v h=1e9 'BEGIN {printf "%.1f", (b - a) / h / (y - x) * 100}')" \
-    "$(mib "$(kib "$CPID" VmHWM)")" "$(field p50_ms "$WORK/lg.out")" "$(field p99_ms "$WORK/lg.out")" \
+    "$(mib "$(kib "$CPID" VmHWM)")" "$(field p50_ms "$WORK/lg.out")" "$(field p99_ms "$WORK/lg.out")" "${KAFKA_RATE:-100000}" \
     "$(awk -v a="$a0" -v b="$a1" -v m="$n0" -v n="$n1" 'BEGIN {if (n > m) printf "%.2f", (b - a) / 1e9 / ((n - m) / 1e6); else printf "-"}')" \
     "$(awk -v a="$g0" -v b="$g1" -v m="$n0" -v n="$n1" 'BEGIN {if (n > m) printf "%.2f", (b - a) / 1e9 / ((n - m) / 1e6); else printf "-"}')" \
     "$(awk -v a="$g0" -v b="$g1" -v x="$w0" -v y="$w1" -v h=1e9 'BEGIN {printf "%.1f", (b - a) / h / (y - x) * 100}')"

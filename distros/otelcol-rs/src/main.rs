@@ -19,7 +19,7 @@ const DEFAULT_CONFIG: &str = include_str!("../default-config.yaml");
 
 fn main() -> ExitCode {
     otelcol_alloc::register();
-    let factories = match Factories::builder()
+    let builder = Factories::builder()
         .receiver(otelcol_receiver_otlp::factory())
         .receiver(otelcol_receiver_nop::factory())
         .receiver(otelcol_receiver_httpcheck::factory())
@@ -28,7 +28,6 @@ fn main() -> ExitCode {
         .receiver(otelcol_receiver_jaeger::factory())
         .receiver(otelcol_receiver_filelog::factory())
         .receiver(otelcol_receiver_prometheus::factory())
-        .receiver(otelcol_receiver_kafka::factory())
         .processor(otelcol_processor_attributes::factory())
         .processor(otelcol_processor_batch::factory())
         .processor(otelcol_processor_filter::factory())
@@ -47,7 +46,6 @@ fn main() -> ExitCode {
         .exporter(otelcol_exporter_prometheus::factory())
         .exporter(otelcol_exporter_prometheusremotewrite::factory())
         .exporter(otelcol_exporter_loadbalancing::factory())
-        .exporter(otelcol_exporter_kafka::factory())
         .extension(otelcol_extension_filestorage::factory())
         .extension(otelcol_extension_healthcheck::factory())
         .extension(otelcol_extension_pprof::factory())
@@ -61,9 +59,14 @@ fn main() -> ExitCode {
         .connector(otelcol_connector_routing::factory())
         .connector(otelcol_connector_count::factory())
         .connector(otelcol_connector_spanmetrics::factory())
-        .connector(otelcol_connector_servicegraph::factory())
-        .build()
-    {
+        .connector(otelcol_connector_servicegraph::factory());
+    // The kafka receiver and exporter (librdkafka): the `kafka` feature, on
+    // by default; `--no-default-features` builds without them.
+    #[cfg(feature = "kafka")]
+    let builder = builder
+        .receiver(otelcol_receiver_kafka::factory())
+        .exporter(otelcol_exporter_kafka::factory());
+    let factories = match builder.build() {
         Ok(f) => f,
         Err(e) => {
             eprintln!("Error: {e}");
