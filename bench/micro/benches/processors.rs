@@ -1,10 +1,11 @@
 //! The attribute actions and OTTL condition evaluation over 1000 spans.
 #![allow(missing_docs)]
 
-use criterion::{Criterion, Throughput, criterion_group, criterion_main};
+use bytes::Bytes;
+use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
 use otelcol_attraction::{ActionConfig, AttrProc};
-use otelcol_component::RequestContext;
-use otelcol_microbench::{Signal, shape, traces};
+use otelcol_component::{Payload, RequestContext, Traces};
+use otelcol_microbench::{Signal, encode, shape, traces};
 use otelcol_processor_filter::ottl::{Condition, ContextKind, EvalCtx};
 use std::hint::black_box;
 
@@ -55,6 +56,66 @@ fn attributes(c: &mut Criterion) {
     g.finish();
 }
 
+/// The `attributes` processor's work on a 1000-span request as the OTLP
+/// receiver hands it over (validated, still encoded): `decoded` decodes it
+/// and runs the actions on every span's list (the path before issue 22, and
+/// the fallback); `encoded` runs them on the encoding
+/// (`AttrProc::process_encoded_items`). Both end with the payload the batch
+/// processor gets; dropping it is outside the timing.
+fn attributes_payload(c: &mut Criterion) {
+    let body = Bytes::from(encode(&shape(Signal::Traces), 1));
+    let mut g = c.benchmark_group("attributes-payload");
+    g.throughput(Throughput::Elements(1000));
+    let cases = [
+        (
+            "insert",
+            vec![ActionConfig::new("bench.inserted", "insert").with_value("loadgen")],
+        ),
+        (
+            "update",
+            vec![ActionConfig::new("http.route", "update").with_value("/x")],
+        ),
+        ("delete", vec![ActionConfig::new("user.id", "delete")]),
+        ("hash", vec![ActionConfig::new("user.id", "hash")]),
+        (
+            "insert+update+delete",
+            vec![
+                ActionConfig::new("bench.inserted", "insert").with_value("loadgen"),
+                ActionConfig::new("http.route", "update").with_value("/x"),
+                ActionConfig::new("net.peer.name", "delete"),
+            ],
+        ),
+    ];
+    for (name, actions) in cases {
+        let proc = AttrProc::new(&actions).expect("valid actions");
+        let fresh = || Traces::from_encoded(body.clone()).expect("valid request");
+        g.bench_function(BenchmarkId::new("decoded", name), |b| {
+            b.iter_batched(
+                fresh,
+                |mut t| {
+                    let ctx = t.context().clone();
+                    t.for_each_item_mut(|_, _, mut item| {
+                        item.for_each_own_attributes_mut(|attrs| proc.process(attrs, &ctx))
+                    });
+                    t
+                },
+                criterion::BatchSize::SmallInput,
+            )
+        });
+        g.bench_function(BenchmarkId::new("encoded", name), |b| {
+            b.iter_batched(
+                fresh,
+                |mut t| {
+                    assert!(proc.process_encoded_items(&mut t));
+                    t
+                },
+                criterion::BatchSize::SmallInput,
+            )
+        });
+    }
+    g.finish();
+}
+
 fn ottl(c: &mut Criterion) {
     let req = traces(&shape(Signal::Traces), 1);
     let mut g = c.benchmark_group("ottl");
@@ -92,5 +153,5 @@ fn ottl(c: &mut Criterion) {
     g.finish();
 }
 
-criterion_group!(benches, attributes, ottl);
+criterion_group!(benches, attributes, attributes_payload, ottl);
 criterion_main!(benches);

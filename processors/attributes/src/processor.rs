@@ -11,6 +11,12 @@ use otelcol_component::{
 
 /// Applies the configured actions to the items `matcher` selects, then hands
 /// the payload to the next consumer and returns its result.
+///
+/// A payload still encoded as it was received is edited encoded
+/// ([`AttrProc::process_encoded_items`]: no decode, only the changed
+/// attribute lists rewritten) when every action can run so and every item is
+/// selected (no `include`/`exclude`); otherwise, or when the encoded edit
+/// refuses the payload, the decoded lists are processed.
 pub struct AttributesProcessor<T: Payload> {
     attr_proc: Arc<AttrProc>,
     matcher: Matcher,
@@ -43,7 +49,11 @@ impl<T: Payload> Component for AttributesProcessor<T> {}
 #[async_trait]
 impl<T: Payload> Consumer<T> for AttributesProcessor<T> {
     async fn consume(&self, mut data: T) -> Result<(), ConsumeError> {
-        if !data.is_empty() {
+        // Encoded when it can be (every item selected, every action runs
+        // encoded, the payload not decoded yet); else the decoded items.
+        let done = data.is_empty()
+            || (self.matcher.matches_everything() && self.attr_proc.process_encoded_items(&mut data));
+        if !done {
             let ctx = data.context().clone();
             data.for_each_item_mut(|resource, scope, mut item| {
                 if self.matcher.matches_item(resource, scope, &item) {
@@ -57,5 +67,12 @@ impl<T: Payload> Consumer<T> for AttributesProcessor<T> {
 
     fn capabilities(&self) -> Capabilities {
         Capabilities { mutates_data: true }
+    }
+
+    /// False when the payloads can be edited encoded (no filter, every
+    /// action runs encoded) and the next consumer does not decode them
+    /// either: the receiver then keeps them encoded.
+    fn decodes_input(&self) -> bool {
+        !(self.matcher.matches_everything() && self.attr_proc.supports_encoded()) || self.next.decodes_input()
     }
 }

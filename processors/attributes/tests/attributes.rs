@@ -368,3 +368,118 @@ async fn lifecycle() {
     // Go checks this when it creates the processor, not in `Validate()`.
     assert!(err.contains("missing required field \"actions\""), "{err}");
 }
+
+/// Runs `data` through a processor of `c` twice: kept encoded as a receiver
+/// keeps it, and decoded. Returns what the sinks got.
+async fn encoded_and_decoded<T: Payload>(c: &AttributesConfig, data: T) -> (T, T) {
+    let run = |data: T| async {
+        let sink = Sink::<T>::new();
+        let p = factory().create::<T>(&set(), c, sink.clone()).unwrap();
+        p.consume(data).await.unwrap();
+        sink.all().remove(0)
+    };
+    let encoded = T::from_encoded(data.to_bytes()).unwrap();
+    assert!(encoded.is_encoded());
+    (run(encoded).await, run(data).await)
+}
+
+async fn edited_encoded<T: Payload>(c: &AttributesConfig, stays_encoded: bool) {
+    let data: T = otelcol_componenttest::generate::payload(2, 2, 5);
+    let (encoded, decoded) = encoded_and_decoded(c, data.clone()).await;
+    assert_eq!(encoded.is_encoded(), stays_encoded, "{:?}", T::SIGNAL);
+    assert!(!decoded.is_encoded());
+    assert_eq!(encoded.item_count(), data.item_count());
+    assert!(encoded.request() == decoded.request(), "{:?}", T::SIGNAL);
+    assert!(
+        decoded.request() != data.request(),
+        "{:?}: the actions change something",
+        T::SIGNAL
+    );
+}
+
+#[tokio::test]
+async fn encoded_payloads_are_edited_encoded() {
+    // Every action that runs encoded: the payload never decodes.
+    let c = cfg(r#"
+actions:
+  - {key: added, value: loadgen, action: insert}
+  - {key: http.route, value: /x, action: update}
+  - {key: copied, from_attribute: user.id, action: upsert}
+  - {key: user.id, action: hash}
+  - {key: server.port, action: delete}
+  - {pattern: ^app\., action: delete}
+  - {key: missing, from_attribute: absent, default_value: 3, action: insert}
+"#);
+    edited_encoded::<Traces>(&c, true).await;
+    edited_encoded::<Metrics>(&c, true).await;
+    edited_encoded::<Logs>(&c, true).await;
+    // An action that does not (extract), or a filter: decoded, same result.
+    let c = cfg(r#"
+actions:
+  - {key: added, value: loadgen, action: insert}
+  - {key: http.route, pattern: "^/(?P<first>[a-z]+)", action: extract}
+"#);
+    edited_encoded::<Traces>(&c, false).await;
+    edited_encoded::<Logs>(&c, false).await;
+    let c = cfg(r#"
+include: {match_type: regexp, services: [".*"]}
+actions:
+  - {key: added, value: loadgen, action: insert}
+"#);
+    edited_encoded::<Traces>(&c, false).await;
+}
+
+#[tokio::test]
+async fn encoded_from_context_uses_the_payload_context() {
+    let c = cfg(r#"
+actions:
+  - {key: origin, from_context: metadata.origin, action: insert}
+  - {key: client, from_context: client.address, action: insert}
+  - {key: tenant, from_context: metadata.tenant, default_value: default-tenant, action: upsert}
+"#);
+    let mut info = ClientInfo::with_address(Some("10.1.2.3:5555".parse().unwrap()));
+    info.metadata.insert("origin".into(), vec!["edge".into()]);
+    let plain = traces(vec![("svc", vec![])]);
+    let mut data = Traces::from_encoded(plain.to_bytes()).unwrap();
+    data.set_context(RequestContext::new(info));
+    let sink = Sink::<Traces>::new();
+    let p = factory().create::<Traces>(&set(), &c, sink.clone()).unwrap();
+    p.consume(data).await.unwrap();
+    let got = sink.all().remove(0);
+    assert!(got.is_encoded());
+    assert_eq!(
+        span_attrs(&got)[0],
+        vec![
+            kv("origin", s("edge")),
+            kv("client", s("10.1.2.3")),
+            kv("tenant", s("default-tenant"))
+        ]
+    );
+}
+
+#[test]
+fn receivers_keep_payloads_encoded_when_the_edit_can_be() {
+    use otelcol_component::SharedConsumer;
+    let encodable = cfg("actions: [{key: added, value: loadgen, action: insert}]");
+    let extract = cfg(r#"actions: [{key: http.route, pattern: "^/(?P<first>[a-z]+)", action: extract}]"#);
+    let filtered = cfg(r#"
+include: {match_type: strict, services: [svc]}
+actions: [{key: added, value: loadgen, action: insert}]
+"#);
+    let make = |c: &AttributesConfig, next: SharedConsumer<Traces>| -> SharedConsumer<Traces> {
+        factory().create::<Traces>(&set(), c, next).unwrap()
+    };
+    // Edited encoded, and nothing after it decodes: the receiver keeps the bytes.
+    assert!(!make(&encodable, Sink::<Traces>::new()).decodes_input());
+    assert!(!make(&encodable, make(&encodable, Sink::<Traces>::new())).decodes_input());
+    // An action or a filter that needs the decoded payload, here or next.
+    assert!(make(&extract, Sink::<Traces>::new()).decodes_input());
+    assert!(make(&filtered, Sink::<Traces>::new()).decodes_input());
+    assert!(make(&encodable, make(&extract, Sink::<Traces>::new())).decodes_input());
+    // Still a mutating consumer for fan-out.
+    assert!(
+        make(&encodable, Sink::<Traces>::new())
+            .capabilities()
+            .mutates_data
+    );
+}

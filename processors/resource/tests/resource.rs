@@ -293,3 +293,87 @@ async fn lifecycle_refuses_the_default_config() {
         .unwrap_err();
     assert_eq!(err, "config invalid: missing required field \"attributes\"");
 }
+
+/// Runs `data` through the processor twice: kept encoded as a receiver
+/// keeps it, and decoded; the results agree, and the encoded one stays
+/// encoded when every action runs encoded.
+async fn encoded_like_decoded<T: Payload>(c: &ResourceConfig, data: T, stays_encoded: bool) {
+    let run = |data: T| async {
+        let sink = Sink::<T>::new();
+        let p = factory()
+            .create::<T>(&nop_settings("resource", Kind::Processor), c, sink.clone())
+            .unwrap();
+        p.consume(data).await.unwrap();
+        sink.all().remove(0)
+    };
+    let encoded = run(T::from_encoded(data.to_bytes()).unwrap()).await;
+    let decoded = run(data.clone()).await;
+    assert_eq!(encoded.is_encoded(), stays_encoded, "{:?}", T::SIGNAL);
+    assert!(encoded.request() == decoded.request(), "{:?}", T::SIGNAL);
+    assert!(decoded.request() != data.request(), "{:?}", T::SIGNAL);
+}
+
+#[tokio::test]
+async fn encoded_payloads_are_edited_encoded() {
+    let c = config();
+    // With and without absent resources (one offered empty, left absent).
+    encoded_like_decoded(&c, traces(), true).await;
+    encoded_like_decoded(
+        &c,
+        otelcol_componenttest::generate::payload::<Metrics>(2, 1, 3),
+        true,
+    )
+    .await;
+    encoded_like_decoded(
+        &c,
+        otelcol_componenttest::generate::payload::<Logs>(2, 1, 3),
+        true,
+    )
+    .await;
+    let hashing: ResourceConfig = parse_config(
+        r#"
+attributes:
+  - {key: host.name, action: hash}
+  - {pattern: ^service\.(version|instance), action: delete}
+  - {key: added, value: [1, two], action: insert}
+"#,
+    )
+    .unwrap();
+    encoded_like_decoded(
+        &hashing,
+        otelcol_componenttest::generate::payload::<Traces>(3, 1, 2),
+        true,
+    )
+    .await;
+    // convert does not run encoded: decoded, same result.
+    let converting: ResourceConfig = parse_config(
+        r#"
+attributes:
+  - {key: process.pid, action: convert, converted_type: string}
+"#,
+    )
+    .unwrap();
+    encoded_like_decoded(
+        &converting,
+        otelcol_componenttest::generate::payload::<Traces>(1, 1, 1),
+        false,
+    )
+    .await;
+}
+
+#[test]
+fn receivers_keep_payloads_encoded_when_the_edit_can_be() {
+    use otelcol_component::SharedConsumer;
+    let make = |yaml: &str, next: SharedConsumer<Traces>| -> SharedConsumer<Traces> {
+        let cfg: ResourceConfig = parse_config(yaml).unwrap();
+        factory()
+            .create::<Traces>(&nop_settings("resource", Kind::Processor), &cfg, next)
+            .unwrap()
+    };
+    let encodable = "attributes: [{key: env, value: prod, action: upsert}]";
+    let convert = "attributes: [{key: port, converted_type: string, action: convert}]";
+    assert!(!make(encodable, Sink::<Traces>::new()).decodes_input());
+    assert!(make(convert, Sink::<Traces>::new()).decodes_input());
+    assert!(make(encodable, make(convert, Sink::<Traces>::new())).decodes_input());
+    assert!(make(encodable, Sink::<Traces>::new()).capabilities().mutates_data);
+}

@@ -118,9 +118,10 @@ impl<T: Payload> SignalPipeline<T> {
             ("receiver", receiver.clone()),
             ("transport", transport.to_string()),
         ];
-        // A mutating first consumer decodes every request: decode it here
-        // at once rather than check the bytes and decode them later.
-        let decode_eagerly = consumer.capabilities().mutates_data;
+        // A first consumer that decodes every request (by default, a
+        // mutating one): decode it here at once rather than check the bytes
+        // and decode them later.
+        let decode_eagerly = consumer.decodes_input();
         SignalPipeline {
             decode_eagerly,
             consumer,

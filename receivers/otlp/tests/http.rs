@@ -323,3 +323,47 @@ async fn bind_error_names_the_endpoint() {
     r.shutdown().await.unwrap();
     assert_eq!(r.grpc_addr(), None);
 }
+
+/// Hands payloads to a sink, answering `decodes_input` as told.
+#[derive(Debug)]
+struct Decodes {
+    sink: std::sync::Arc<otelcol_componenttest::Sink<otelcol_component::Traces>>,
+    decodes: bool,
+}
+
+#[otelcol_component::async_trait]
+impl otelcol_component::Consumer<otelcol_component::Traces> for Decodes {
+    async fn consume(&self, data: otelcol_component::Traces) -> Result<(), otelcol_component::ConsumeError> {
+        self.sink.consume(data).await
+    }
+    fn capabilities(&self) -> otelcol_component::Capabilities {
+        otelcol_component::Capabilities { mutates_data: true }
+    }
+    fn decodes_input(&self) -> bool {
+        self.decodes
+    }
+}
+
+#[tokio::test]
+async fn protobuf_stays_encoded_unless_the_consumer_decodes_it() {
+    // Both consumers declare `mutates_data`: `decodes_input` decides.
+    for decodes in [false, true] {
+        let sink = otelcol_componenttest::Sink::new();
+        let next = Consumers {
+            traces: Some(std::sync::Arc::new(Decodes {
+                sink: sink.clone(),
+                decodes,
+            })),
+            ..Default::default()
+        };
+        let r = start(loopback_config(), next).await;
+        let addr = r.http_addr().unwrap();
+        let t = traces(3);
+        let reply = post(addr, "/v1/traces", PB, t.encode_to_vec()).await;
+        assert_eq!(reply.status, StatusCode::OK);
+        let got = sink.all();
+        assert_eq!(got[0].is_encoded(), !decodes, "decodes_input {decodes}");
+        assert_eq!(got[0].request(), &t);
+        r.shutdown().await.unwrap();
+    }
+}

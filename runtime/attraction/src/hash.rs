@@ -1,6 +1,7 @@
 //! The `hash` action: SHA-256 of a value, as the Go collector's `sha2Hasher`.
 
 use otelcol_component::proto::common::v1::{AnyValue, any_value::Value};
+use otelcol_pdata::edit::Scalar;
 use sha2::{Digest, Sha256};
 
 /// Replaces `v` by the lower-case hex SHA-256 of its canonical bytes:
@@ -9,19 +10,28 @@ use sha2::{Digest, Sha256};
 /// bytes of its IEEE-754 bits. Any other value (bytes, map, slice, empty)
 /// becomes the empty string, exactly as in Go.
 pub(crate) fn hash_value(v: &mut AnyValue) {
-    let bytes: Option<Vec<u8>> = match &v.value {
-        Some(Value::StringValue(s)) => Some(s.as_bytes().to_vec()),
-        Some(Value::BoolValue(b)) => Some(vec![u8::from(*b)]),
-        Some(Value::IntValue(i)) => Some(i.to_le_bytes().to_vec()),
-        Some(Value::DoubleValue(d)) => Some(d.to_bits().to_le_bytes().to_vec()),
-        _ => None,
+    let scalar = match &v.value {
+        Some(Value::StringValue(s)) => Scalar::Str(s),
+        Some(Value::BoolValue(b)) => Scalar::Bool(*b),
+        Some(Value::IntValue(i)) => Scalar::Int(*i),
+        Some(Value::DoubleValue(d)) => Scalar::Double(*d),
+        _ => Scalar::Other,
     };
-    let hashed = match bytes {
-        // Go hashes only a non-empty byte string; "" stays "".
-        Some(b) if !b.is_empty() => sha256_hex(&b),
-        _ => String::new(),
-    };
+    let hashed = hash_scalar(scalar);
     v.value = Some(Value::StringValue(hashed));
+}
+
+/// The string [`hash_value`] makes of a value (decoded or, for encoded
+/// lists, read from the wire).
+pub(crate) fn hash_scalar(v: Scalar<'_>) -> String {
+    match v {
+        // Go hashes only a non-empty byte string; "" stays "".
+        Scalar::Str(s) if !s.is_empty() => sha256_hex(s.as_bytes()),
+        Scalar::Bool(b) => sha256_hex(&[u8::from(b)]),
+        Scalar::Int(i) => sha256_hex(&i.to_le_bytes()),
+        Scalar::Double(d) => sha256_hex(&d.to_bits().to_le_bytes()),
+        _ => String::new(),
+    }
 }
 
 /// Lower-case hex SHA-256 of `data`.

@@ -1,7 +1,9 @@
 //! [`AttrProc`]: a validated, compiled action list applied to attribute maps.
 
-use otelcol_component::RequestContext;
+use otelcol_component::prost::Message;
 use otelcol_component::proto::common::v1::{AnyValue, KeyValue, any_value::Value};
+use otelcol_component::{Payload, RequestContext};
+use otelcol_pdata::edit::{self, AttrList, Literal, Target};
 use regex::Regex;
 
 use crate::attrs;
@@ -9,7 +11,7 @@ use crate::config::ActionConfig;
 use crate::context::context_value;
 use crate::convert::{ConvertTarget, convert_value};
 use crate::error::ActionError;
-use crate::hash::hash_value;
+use crate::hash::{hash_scalar, hash_value};
 
 /// Where `insert`/`update`/`upsert` take their value from.
 #[derive(Clone, Debug)]
@@ -18,9 +20,46 @@ struct Source {
     from_attribute: String,
     from_context: String,
     default_value: Option<AnyValue>,
+    /// `value` and `default_value` encoded, for encoded lists (`None` also
+    /// when a value is too deep to be written encoded).
+    value_pb: Option<Literal>,
+    default_pb: Option<Literal>,
 }
 
 impl Source {
+    fn new(a: &ActionConfig) -> Self {
+        let value = a.value.as_ref().map(|v| v.to_any_value());
+        let default_value = a.default_value.as_ref().map(|v| v.to_any_value());
+        let literal = |v: &AnyValue| Literal::new(v.encode_to_vec()).ok();
+        Source {
+            value_pb: value.as_ref().and_then(literal),
+            default_pb: default_value.as_ref().and_then(literal),
+            value,
+            from_attribute: a.from_attribute.clone(),
+            from_context: a.from_context.clone(),
+            default_value,
+        }
+    }
+
+    /// [`resolve`](Source::resolve) on an encoded list; `ctx_value` is what
+    /// `from_context` found in the payload's context (encoded).
+    fn resolve_encoded(&self, attrs: &mut AttrList<'_>, ctx_value: Option<&Literal>) -> Option<edit::Value> {
+        if let Some(v) = &self.value_pb {
+            return Some(attrs.literal(v));
+        }
+        if !self.from_context.is_empty() {
+            if let Some(v) = ctx_value {
+                return Some(attrs.literal(v));
+            }
+        }
+        if !self.from_attribute.is_empty() {
+            if let Some(i) = attrs.find(&self.from_attribute) {
+                return Some(attrs.value(i));
+            }
+        }
+        self.default_pb.as_ref().map(|v| attrs.literal(v))
+    }
+
     /// The value to write, or `None` to skip the action. `value` wins; then
     /// `from_context`, then `from_attribute`; `default_value` when those
     /// yield nothing.
@@ -53,6 +92,27 @@ enum Op {
     Convert(ConvertTarget),
 }
 
+impl Op {
+    /// True for the actions [`AttrProc::process_encoded_list`] runs.
+    fn runs_encoded(&self) -> bool {
+        match self {
+            Op::Insert(s) | Op::Update(s) | Op::Upsert(s) => {
+                s.value.is_some() == s.value_pb.is_some()
+                    && s.default_value.is_some() == s.default_pb.is_some()
+            }
+            Op::Delete(_) | Op::Hash(_) => true,
+            Op::Extract { .. } | Op::Convert(_) => false,
+        }
+    }
+
+    fn source(&self) -> Option<&Source> {
+        match self {
+            Op::Insert(s) | Op::Update(s) | Op::Upsert(s) => Some(s),
+            _ => None,
+        }
+    }
+}
+
 #[derive(Clone, Debug)]
 struct Action {
     key: String,
@@ -64,6 +124,8 @@ struct Action {
 #[derive(Clone, Debug)]
 pub struct AttrProc {
     actions: Vec<Action>,
+    /// Every action runs on encoded lists.
+    encoded: bool,
 }
 
 const INSERT: &str = "insert";
@@ -83,7 +145,119 @@ impl AttrProc {
             .enumerate()
             .map(|(index, a)| compile(index, a))
             .collect::<Result<Vec<_>, _>>()
-            .map(|actions| AttrProc { actions })
+            .map(|actions| AttrProc {
+                encoded: actions.iter().all(|a| a.op.runs_encoded()),
+                actions,
+            })
+    }
+
+    /// True when every action can run on encoded attribute lists
+    /// (`insert`, `update`, `upsert` from any source, `delete`, `hash`; not
+    /// `extract` or `convert`).
+    pub fn supports_encoded(&self) -> bool {
+        self.encoded
+    }
+
+    /// Applies the actions to every item's own attribute list (a span's,
+    /// not its events' or links'; a log record's; every data point's) of a
+    /// payload that is still encoded, without decoding it
+    /// ([`Payload::edit_encoded_attributes`]); the context is the
+    /// payload's. Decoding the result gives what [`process`](AttrProc::process)
+    /// on each decoded list gives.
+    ///
+    /// Returns false, with `data` as it was, when the payload is not
+    /// encoded, when an action cannot run encoded
+    /// ([`supports_encoded`](AttrProc::supports_encoded)), or when the
+    /// encoding has a shape the encoded edit does not reproduce; the caller
+    /// then runs [`process`](AttrProc::process) on the decoded lists.
+    pub fn process_encoded_items<T: Payload>(&self, data: &mut T) -> bool {
+        self.process_encoded(data, Target::Items)
+    }
+
+    /// [`process_encoded_items`](AttrProc::process_encoded_items) for every
+    /// resource's attributes (an absent resource is processed as an empty
+    /// one and stays absent if left empty, as
+    /// [`Payload::for_each_resource_mut`] does).
+    pub fn process_encoded_resources<T: Payload>(&self, data: &mut T) -> bool {
+        self.process_encoded(data, Target::Resources)
+    }
+
+    fn process_encoded<T: Payload>(&self, data: &mut T, target: Target) -> bool {
+        if !self.encoded || !data.is_encoded() {
+            return false;
+        }
+        // `from_context` reads the payload's context: once for all its lists.
+        let ctx = data.context();
+        let ctx_values: Vec<Option<Literal>> =
+            self.actions
+                .iter()
+                .map(|a| match a.op.source() {
+                    Some(src) if !src.from_context.is_empty() => context_value(&src.from_context, ctx)
+                        .and_then(|v| Literal::new(v.encode_to_vec()).ok()),
+                    _ => None,
+                })
+                .collect();
+        data.edit_encoded_attributes(target, |attrs| self.process_encoded_list(attrs, &ctx_values))
+    }
+
+    /// [`process`](AttrProc::process) on an encoded list, action for action
+    /// with the same lookups and writes; `ctx_values[i]` is what action
+    /// `i`'s `from_context` found.
+    fn process_encoded_list(&self, attrs: &mut AttrList<'_>, ctx_values: &[Option<Literal>]) {
+        for (i, action) in self.actions.iter().enumerate() {
+            let key = action.key.as_str();
+            let ctx_value = ctx_values.get(i).and_then(Option::as_ref);
+            // Resolving a source changes nothing, so a lookup that decides
+            // whether to write may come first.
+            match &action.op {
+                Op::Insert(src) => {
+                    if attrs.find(key).is_none()
+                        && let Some(v) = src.resolve_encoded(attrs, ctx_value)
+                    {
+                        attrs.push(key, v);
+                    }
+                }
+                Op::Update(src) => {
+                    if let Some(at) = attrs.find(key)
+                        && let Some(v) = src.resolve_encoded(attrs, ctx_value)
+                    {
+                        attrs.set(at, v);
+                    }
+                }
+                Op::Upsert(src) => {
+                    let Some(v) = src.resolve_encoded(attrs, ctx_value) else {
+                        continue;
+                    };
+                    match attrs.find(key) {
+                        Some(at) => attrs.set(at, v),
+                        None => attrs.push(key, v),
+                    }
+                }
+                Op::Delete(regex) => {
+                    if let Some(at) = attrs.find(key) {
+                        attrs.remove(at);
+                    }
+                    // Removing the first entry of each matching key, once
+                    // per matching entry, removes every matching entry.
+                    if let Some(re) = regex {
+                        attrs.retain(|k| !re.is_match(k));
+                    }
+                }
+                Op::Hash(regex) => {
+                    hash_first_encoded(attrs, attrs.find(key));
+                    if let Some(re) = regex {
+                        let matching: Vec<usize> =
+                            (0..attrs.len()).filter(|&j| re.is_match(attrs.key(j))).collect();
+                        for j in matching {
+                            hash_first_encoded(attrs, attrs.first_with_key_of(j));
+                        }
+                    }
+                }
+                // Never here: `process_encoded` runs only when every action
+                // runs encoded.
+                Op::Extract { .. } | Op::Convert(_) => {}
+            }
+        }
     }
 
     /// Number of actions.
@@ -160,6 +334,15 @@ fn matching_keys(regex: Option<&Regex>, attrs: &[KeyValue]) -> Vec<String> {
     }
 }
 
+/// Hashes the value of entry `at` of an encoded list, if there is one.
+fn hash_first_encoded(attrs: &mut AttrList<'_>, at: Option<usize>) {
+    if let Some(at) = at {
+        let hashed = hash_scalar(attrs.scalar(at));
+        let v = attrs.string(&hashed);
+        attrs.set(at, v);
+    }
+}
+
 fn hash_first(attrs: &mut [KeyValue], key: &str) {
     if let Some(kv) = attrs::get_mut(attrs, key) {
         hash_value(kv.value.get_or_insert_with(AnyValue::default));
@@ -224,12 +407,7 @@ fn compile(index: usize, a: &ActionConfig) -> Result<Action, ActionError> {
             if !a.converted_type.is_empty() {
                 return Err(ActionError::ConvertedTypeNotUsed { action, index });
             }
-            let src = Source {
-                value: a.value.as_ref().map(|v| v.to_any_value()),
-                from_attribute: a.from_attribute.clone(),
-                from_context: a.from_context.clone(),
-                default_value: a.default_value.as_ref().map(|v| v.to_any_value()),
-            };
+            let src = Source::new(a);
             match action.as_str() {
                 INSERT => Op::Insert(src),
                 UPDATE => Op::Update(src),

@@ -33,6 +33,16 @@ pub trait Consumer<T: Payload>: Send + Sync + fmt::Debug {
     fn capabilities(&self) -> Capabilities {
         Capabilities::default()
     }
+
+    /// True if this consumer (or one it hands the data to in turn) reads
+    /// every payload decoded, so that a receiver had better decode a
+    /// request at once than check its bytes and keep them encoded.
+    /// Defaults to [`mutates_data`](Capabilities::mutates_data); a
+    /// mutating consumer that can edit encoded payloads (the `attributes`
+    /// and `resource` processors) answers for its next consumer instead.
+    fn decodes_input(&self) -> bool {
+        self.capabilities().mutates_data
+    }
 }
 
 /// A shared consumer of `T`.

@@ -27,6 +27,7 @@ pub use id::{Signal, UnknownSignal};
 pub use pdata::{Logs, Metrics, Payload, Traces};
 pub use signal::{JsonError, PartialSuccess};
 pub use visit::{AttributesOf, ItemMut, ResourceRef, Retain, ScopeRef, Visitor, for_each_point_attributes};
+pub use wire::edit;
 pub use wire::{
     Estimate, WireError, estimate_logs, estimate_metrics, estimate_traces, validate_logs, validate_metrics,
     validate_traces,

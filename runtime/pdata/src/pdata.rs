@@ -172,6 +172,27 @@ pub trait Payload: Clone + Default + fmt::Debug + Send + Sync + 'static {
     fn is_encoded(&self) -> bool {
         false
     }
+    /// Edits attribute lists of a payload that is still
+    /// [encoded](Payload::is_encoded), without decoding it: `f` gets each
+    /// list `target` names as an [`AttrList`](crate::edit::AttrList), and
+    /// the payload then holds a new encoding in which only the changed
+    /// lists (and the lengths of the messages holding them) differ; see
+    /// [`edit`](crate::edit). Decoding it gives what editing the decoded
+    /// lists the same way gives. Item counts do not change.
+    ///
+    /// Returns false, with the payload as it was and `f` perhaps called on
+    /// some lists, when the payload is not (or no longer) encoded, or when
+    /// an encoding has a shape the encoded edit does not reproduce (see
+    /// [`EditError`](crate::edit::EditError)); the caller then edits the
+    /// decoded request. The default returns false.
+    fn edit_encoded_attributes(
+        &mut self,
+        target: crate::edit::Target,
+        f: impl FnMut(&mut crate::edit::AttrList<'_>),
+    ) -> bool {
+        let _ = (target, f);
+        false
+    }
 }
 
 /// The data of a payload: a decoded request, or validated protobuf bytes
@@ -267,7 +288,7 @@ fn chunk_of<R: Message>(req: &R, items: usize) -> (Bytes, usize) {
 }
 
 macro_rules! payload_type {
-    ($(#[$doc:meta])* $name:ident, $req:ty, $facts:ident, $signal:expr, $field:ident, $validate:path, $estimate:path) => {
+    ($(#[$doc:meta])* $name:ident, $req:ty, $facts:ident, $signal:expr, $field:ident, $validate:path, $estimate:path, $edit:path) => {
         $(#[$doc])*
         #[derive(Clone, Default)]
         pub struct $name {
@@ -365,6 +386,41 @@ macro_rules! payload_type {
             }
             fn is_encoded(&self) -> bool {
                 matches!(&self.data, Repr::Encoded(e) if e.decoded.get().is_none())
+            }
+            fn edit_encoded_attributes(
+                &mut self,
+                target: crate::edit::Target,
+                mut f: impl FnMut(&mut crate::edit::AttrList<'_>),
+            ) -> bool {
+                let Repr::Encoded(e) = &self.data else {
+                    return false;
+                };
+                if e.decoded.get().is_some() {
+                    return false;
+                }
+                // Every chunk is edited before any is replaced: a chunk the
+                // edit refuses leaves the whole payload to the decoded path
+                // (which must not see half of it edited already).
+                let mut chunks = Vec::with_capacity(e.chunks.len());
+                let mut changed = false;
+                for (bytes, items) in &e.chunks {
+                    match $edit(bytes, target, &mut f) {
+                        Ok(Some(edited)) => {
+                            chunks.push((Bytes::from(edited), *items));
+                            changed = true;
+                        }
+                        Ok(None) => chunks.push((bytes.clone(), *items)),
+                        Err(err) => {
+                            tracing::debug!(error = %err, "encoded attribute edit refused; editing decoded");
+                            return false;
+                        }
+                    }
+                }
+                if changed {
+                    // Attribute edits change no item count: the chunks keep theirs.
+                    self.data = Repr::Encoded(Arc::new(Encoded::new(chunks)));
+                }
+                true
             }
             fn request(&self) -> &$req {
                 match &self.data {
@@ -530,7 +586,8 @@ payload_type!(
     Signal::Traces,
     resource_spans,
     crate::wire::validate_traces,
-    crate::wire::estimate_traces
+    crate::wire::estimate_traces,
+    crate::wire::edit::edit_traces
 );
 payload_type!(
     /// A batch of metrics: an OTLP `ExportMetricsServiceRequest`. Items are data points.
@@ -540,7 +597,8 @@ payload_type!(
     Signal::Metrics,
     resource_metrics,
     crate::wire::validate_metrics,
-    crate::wire::estimate_metrics
+    crate::wire::estimate_metrics,
+    crate::wire::edit::edit_metrics
 );
 payload_type!(
     /// A batch of log records: an OTLP `ExportLogsServiceRequest`.
@@ -550,7 +608,8 @@ payload_type!(
     Signal::Logs,
     resource_logs,
     crate::wire::validate_logs,
-    crate::wire::estimate_logs
+    crate::wire::estimate_logs,
+    crate::wire::edit::edit_logs
 );
 
 /// A three-level OTLP tree: resource → scope → leaf items.

@@ -930,5 +930,7 @@ fn skip(wire_type: u8, tag: u32, buf: &mut &[u8], depth: u32) -> Result<(), Fail
     }
 }
 
+pub mod edit;
+
 #[cfg(test)]
 mod tests;

@@ -17,21 +17,21 @@ use crate::proto::resource::v1::Resource;
 use crate::proto::trace::v1::{ResourceSpans, ScopeSpans, Span, Status, span};
 
 /// xorshift64*: deterministic, so a failure reproduces.
-struct Rng(u64);
+pub(super) struct Rng(pub(super) u64);
 
 impl Rng {
-    fn next(&mut self) -> u64 {
+    pub(super) fn next(&mut self) -> u64 {
         self.0 ^= self.0 >> 12;
         self.0 ^= self.0 << 25;
         self.0 ^= self.0 >> 27;
         self.0.wrapping_mul(0x2545_f491_4f6c_dd1d)
     }
-    fn below(&mut self, n: usize) -> usize {
+    pub(super) fn below(&mut self, n: usize) -> usize {
         (self.next() % n.max(1) as u64) as usize
     }
 }
 
-fn kv(key: &str, value: any_value::Value) -> KeyValue {
+pub(super) fn kv(key: &str, value: any_value::Value) -> KeyValue {
     KeyValue {
         key: key.into(),
         value: Some(AnyValue { value: Some(value) }),
@@ -39,7 +39,7 @@ fn kv(key: &str, value: any_value::Value) -> KeyValue {
     }
 }
 
-fn attrs() -> Vec<KeyValue> {
+pub(super) fn attrs() -> Vec<KeyValue> {
     vec![
         kv("service.name", any_value::Value::StringValue("checkout".into())),
         kv("http.status_code", any_value::Value::IntValue(200)),
@@ -80,7 +80,7 @@ fn scope() -> InstrumentationScope {
     }
 }
 
-fn traces() -> ExportTraceServiceRequest {
+pub(super) fn traces() -> ExportTraceServiceRequest {
     let span = |i: u8| Span {
         trace_id: vec![i; 16],
         span_id: vec![i; 8],
@@ -141,7 +141,7 @@ fn traces() -> ExportTraceServiceRequest {
     }
 }
 
-fn logs() -> ExportLogsServiceRequest {
+pub(super) fn logs() -> ExportLogsServiceRequest {
     let record = |i: u8| LogRecord {
         time_unix_nano: 1,
         observed_time_unix_nano: 2,
@@ -170,7 +170,7 @@ fn logs() -> ExportLogsServiceRequest {
     }
 }
 
-fn metrics() -> ExportMetricsServiceRequest {
+pub(super) fn metrics() -> ExportMetricsServiceRequest {
     let exemplar = Exemplar {
         filtered_attributes: attrs()[..1].to_vec(),
         time_unix_nano: 3,

@@ -95,4 +95,8 @@ impl<T: Payload> Consumer<T> for Counted<T> {
     fn capabilities(&self) -> Capabilities {
         self.inner.capabilities()
     }
+
+    fn decodes_input(&self) -> bool {
+        self.inner.decodes_input()
+    }
 }
