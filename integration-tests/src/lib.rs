@@ -840,3 +840,52 @@ pub fn big_trace_request(
         }],
     }
 }
+
+/// Reading deploy manifests and configs in tests: YAML documents and
+/// values at `/`-separated paths.
+pub mod yaml {
+    use std::path::Path;
+
+    use serde::Deserialize;
+    pub use serde_yaml::Value as Yaml;
+
+    /// Every document of a (possibly multi-document) YAML file.
+    pub fn documents(path: &Path) -> Vec<Yaml> {
+        let text = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+        serde_yaml::Deserializer::from_str(&text)
+            .map(|doc| Yaml::deserialize(doc).unwrap_or_else(|e| panic!("{}: {e}", path.display())))
+            .collect()
+    }
+
+    /// The value at a `/`-separated path of keys and sequence indexes.
+    pub fn y<'a>(v: &'a Yaml, path: &str) -> &'a Yaml {
+        path.split('/').fold(v, |v, k| match k.parse::<usize>() {
+            Ok(i) => &v[i],
+            Err(_) => &v[k],
+        })
+    }
+
+    /// The scalar at `path`, as text.
+    pub fn text(v: &Yaml, path: &str) -> String {
+        match y(v, path) {
+            Yaml::String(s) => s.clone(),
+            Yaml::Number(n) => n.to_string(),
+            Yaml::Bool(b) => b.to_string(),
+            other => panic!("{path} is not a scalar: {other:?}"),
+        }
+    }
+
+    /// The sequence of strings at `path`.
+    pub fn strings(v: &Yaml, path: &str) -> Vec<String> {
+        y(v, path)
+            .as_sequence()
+            .unwrap_or_else(|| panic!("{path} is a sequence: {v:?}"))
+            .iter()
+            .map(|s| {
+                s.as_str()
+                    .unwrap_or_else(|| panic!("{path}: {s:?} is a string"))
+                    .to_string()
+            })
+            .collect()
+    }
+}

@@ -11,9 +11,8 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
+use otelcol_integration_tests::yaml::*;
 use otelcol_integration_tests::*;
-use serde::Deserialize;
-use serde_yaml::Value as Yaml;
 
 /// The Kafka topics of the exporter's and receiver's defaults.
 const TOPICS: [&str; 3] = ["otlp_spans", "otlp_metrics", "otlp_logs"];
@@ -34,40 +33,6 @@ fn kafka_dir() -> PathBuf {
 
 fn read(path: &Path) -> String {
     std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
-}
-
-/// Every document of a (possibly multi-document) YAML file.
-fn documents(path: &Path) -> Vec<Yaml> {
-    let text = read(path);
-    serde_yaml::Deserializer::from_str(&text)
-        .map(|doc| Yaml::deserialize(doc).unwrap_or_else(|e| panic!("{}: {e}", path.display())))
-        .collect()
-}
-
-/// The value at a `/`-separated path of keys and sequence indexes.
-fn y<'a>(v: &'a Yaml, path: &str) -> &'a Yaml {
-    path.split('/').fold(v, |v, k| match k.parse::<usize>() {
-        Ok(i) => &v[i],
-        Err(_) => &v[k],
-    })
-}
-
-fn text(v: &Yaml, path: &str) -> String {
-    match y(v, path) {
-        Yaml::String(s) => s.clone(),
-        Yaml::Number(n) => n.to_string(),
-        Yaml::Bool(b) => b.to_string(),
-        other => panic!("{path} is not a scalar: {other:?}"),
-    }
-}
-
-fn strings(v: &Yaml, path: &str) -> Vec<String> {
-    y(v, path)
-        .as_sequence()
-        .unwrap_or_else(|| panic!("{path} is a sequence: {v:?}"))
-        .iter()
-        .map(|s| s.as_str().unwrap().to_string())
-        .collect()
 }
 
 /// The k8s documents of deploy/k8s/kafka/`file`, by kind.

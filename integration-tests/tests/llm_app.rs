@@ -24,9 +24,8 @@ use otelcol_component::proto::metrics::v1::metric::Data;
 use otelcol_component::proto::metrics::v1::number_data_point::Value as N;
 use otelcol_component::proto::trace::v1::Span;
 use otelcol_component::proto::trace::v1::span::SpanKind;
+use otelcol_integration_tests::yaml::*;
 use otelcol_integration_tests::*;
-use serde::Deserialize;
-use serde_yaml::Value as Yaml;
 
 const TRACE: &str = "4bf92f3577b34da6a3ce929d0e0e4736";
 const PARENT: &str = "00f067aa0ba902b7";
@@ -746,30 +745,6 @@ fn yaml_files(dir: &Path, out: &mut Vec<PathBuf>) {
         } else if matches!(path.extension().and_then(|e| e.to_str()), Some("yaml" | "yml")) {
             out.push(path);
         }
-    }
-}
-
-/// Every document of a (possibly multi-document) YAML file.
-fn documents(path: &Path) -> Vec<Yaml> {
-    let text = std::fs::read_to_string(path).unwrap();
-    serde_yaml::Deserializer::from_str(&text)
-        .map(|doc| Yaml::deserialize(doc).unwrap_or_else(|e| panic!("{}: {e}", path.display())))
-        .collect()
-}
-
-/// The value at a `/`-separated path of keys and sequence indexes.
-fn y<'a>(v: &'a Yaml, path: &str) -> &'a Yaml {
-    path.split('/').fold(v, |v, k| match k.parse::<usize>() {
-        Ok(i) => &v[i],
-        Err(_) => &v[k],
-    })
-}
-
-fn text(v: &Yaml, path: &str) -> String {
-    match y(v, path) {
-        Yaml::String(s) => s.clone(),
-        Yaml::Number(n) => n.to_string(),
-        other => panic!("{path} is not a scalar: {other:?}"),
     }
 }
 

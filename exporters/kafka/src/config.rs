@@ -19,57 +19,7 @@ pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(5);
 /// Default `producer::max_message_bytes` (Go's: 1,000,000).
 pub const DEFAULT_MAX_MESSAGE_BYTES: usize = 1_000_000;
 
-/// The default topic of each signal (Go's).
-pub fn default_topic(signal: Signal) -> &'static str {
-    match signal {
-        Signal::Traces => "otlp_spans",
-        Signal::Metrics => "otlp_metrics",
-        Signal::Logs => "otlp_logs",
-    }
-}
-
-/// A message encoding.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
-pub enum Encoding {
-    /// `otlp_proto`: the OTLP export request, protobuf (the default). An
-    /// encoded payload is sent as it was received, without decoding.
-    #[default]
-    #[serde(rename = "otlp_proto")]
-    OtlpProto,
-    /// `otlp_json`: the OTLP export request, OTLP/JSON.
-    #[serde(rename = "otlp_json")]
-    OtlpJson,
-}
-
-impl Encoding {
-    /// Parses an encoding name; `key` names the config key in the error.
-    pub fn parse(key: &str, name: &str) -> Result<Encoding, ConfigError> {
-        match name {
-            "" | "otlp_proto" => Ok(Encoding::OtlpProto),
-            "otlp_json" => Ok(Encoding::OtlpJson),
-            "jaeger_proto"
-            | "jaeger_json"
-            | "zipkin_proto"
-            | "zipkin_json"
-            | "zipkin_thrift"
-            | "raw"
-            | "text"
-            | "json"
-            | "azure_resource_logs" => Err(ConfigError::at(
-                key,
-                format!(
-                    "encoding {name:?} is not supported by this build (supported: otlp_proto, otlp_json)"
-                ),
-            )),
-            other => Err(ConfigError::at(
-                key,
-                format!(
-                    "unknown encoding {other:?}: encoding extensions are not supported by this build (supported: otlp_proto, otlp_json)"
-                ),
-            )),
-        }
-    }
-}
+pub use otelcol_configkafka::{Encoding, default_topic};
 
 /// `traces`, `metrics`, `logs`: where one signal goes.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
@@ -386,14 +336,9 @@ impl KafkaExporterConfig {
             .or_else(|| self.topic.clone())
             .filter(|t| !t.is_empty())
             .unwrap_or_else(|| default_topic(signal).to_string());
-        let (key, name) = match (&s.encoding, &self.encoding) {
-            (Some(e), _) => (format!("{signal}::encoding"), e.as_str()),
-            (None, Some(e)) => ("encoding".to_string(), e.as_str()),
-            (None, None) => ("encoding".to_string(), "otlp_proto"),
-        };
         Ok(SignalTarget {
             topic,
-            encoding: Encoding::parse(&key, name)?,
+            encoding: Encoding::for_signal(signal, s.encoding.as_deref(), self.encoding.as_deref())?,
             topic_from_metadata_key: s.topic_from_metadata_key.clone(),
             message_key_from_metadata_key: s.message_key_from_metadata_key.clone(),
         })

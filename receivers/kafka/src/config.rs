@@ -15,60 +15,7 @@ use serde::{Deserialize, Deserializer, Serialize};
 /// Default `group_id` (Go's).
 pub const DEFAULT_GROUP_ID: &str = "otel-collector";
 
-/// The default topic of each signal (Go's).
-pub fn default_topic(signal: Signal) -> &'static str {
-    match signal {
-        Signal::Traces => "otlp_spans",
-        Signal::Metrics => "otlp_metrics",
-        Signal::Logs => "otlp_logs",
-    }
-}
-
-/// A message encoding.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub enum Encoding {
-    /// `otlp_proto` (the default): the record value is an OTLP export request.
-    #[default]
-    OtlpProto,
-    /// `otlp_json`: the record value is an OTLP/JSON export request.
-    OtlpJson,
-}
-
-impl Encoding {
-    /// Parses an encoding name; `key` names the config key in the error.
-    pub fn parse(key: &str, name: &str) -> Result<Encoding, ConfigError> {
-        match name {
-            "" | "otlp_proto" => Ok(Encoding::OtlpProto),
-            "otlp_json" => Ok(Encoding::OtlpJson),
-            "jaeger_proto"
-            | "jaeger_json"
-            | "zipkin_proto"
-            | "zipkin_json"
-            | "zipkin_thrift"
-            | "raw"
-            | "text"
-            | "json"
-            | "azure_resource_logs" => Err(ConfigError::at(
-                key,
-                format!(
-                    "encoding {name:?} is not supported by this build (supported: otlp_proto, otlp_json)"
-                ),
-            )),
-            n if n.starts_with("text_") => Err(ConfigError::at(
-                key,
-                format!(
-                    "encoding {name:?} is not supported by this build (supported: otlp_proto, otlp_json)"
-                ),
-            )),
-            other => Err(ConfigError::at(
-                key,
-                format!(
-                    "unknown encoding {other:?}: encoding extensions are not supported by this build (supported: otlp_proto, otlp_json)"
-                ),
-            )),
-        }
-    }
-}
+pub use otelcol_configkafka::{Encoding, default_topic};
 
 /// `traces`, `metrics`, `logs`: what one signal reads.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
@@ -379,14 +326,9 @@ impl KafkaReceiverConfig {
         } else {
             vec![default_topic(signal).to_string()]
         };
-        let (key, name) = match (&s.encoding, &self.encoding) {
-            (Some(e), _) => (format!("{signal}::encoding"), e.as_str()),
-            (None, Some(e)) => ("encoding".to_string(), e.as_str()),
-            (None, None) => ("encoding".to_string(), "otlp_proto"),
-        };
         Ok(SignalSource {
             topics,
-            encoding: Encoding::parse(&key, name)?,
+            encoding: Encoding::for_signal(signal, s.encoding.as_deref(), self.encoding.as_deref())?,
         })
     }
 

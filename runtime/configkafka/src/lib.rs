@@ -25,8 +25,8 @@
 
 use std::time::Duration;
 
-use otelcol_component::ConfigError;
 use otelcol_component::redact::Secret;
+use otelcol_component::{ConfigError, Signal};
 use otelcol_confighttp::{GoDuration, Overlay, deserialize_over, next_or_default};
 use otelcol_configtls::TlsClientConfig;
 use serde::de::MapAccess;
@@ -283,6 +283,73 @@ impl<'de> Deserialize<'de> for Brokers {
             Form::Many(v) => v,
         }))
     }
+}
+
+/// The default topic of each signal (Go's): `otlp_spans`, `otlp_metrics`,
+/// `otlp_logs`.
+pub fn default_topic(signal: Signal) -> &'static str {
+    match signal {
+        Signal::Traces => "otlp_spans",
+        Signal::Metrics => "otlp_metrics",
+        Signal::Logs => "otlp_logs",
+    }
+}
+
+/// A record encoding of the kafka exporter and receiver.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+pub enum Encoding {
+    /// `otlp_proto` (the default): the OTLP export request, protobuf.
+    #[default]
+    #[serde(rename = "otlp_proto")]
+    OtlpProto,
+    /// `otlp_json`: the OTLP export request, OTLP/JSON.
+    #[serde(rename = "otlp_json")]
+    OtlpJson,
+}
+
+impl Encoding {
+    /// Parses an encoding name; `key` names the config key in the error.
+    /// Go's other built-in encodings are refused by name, any other name
+    /// as an encoding extension (not supported by this build).
+    pub fn parse(key: &str, name: &str) -> Result<Encoding, ConfigError> {
+        match name {
+            "" | "otlp_proto" => Ok(Encoding::OtlpProto),
+            "otlp_json" => Ok(Encoding::OtlpJson),
+            "jaeger_proto"
+            | "jaeger_json"
+            | "zipkin_proto"
+            | "zipkin_json"
+            | "zipkin_thrift"
+            | "raw"
+            | "text"
+            | "json"
+            | "azure_resource_logs" => Err(unsupported(key, name)),
+            n if n.starts_with("text_") => Err(unsupported(key, name)),
+            other => Err(ConfigError::at(
+                key,
+                format!(
+                    "unknown encoding {other:?}: encoding extensions are not supported by this build (supported: otlp_proto, otlp_json)"
+                ),
+            )),
+        }
+    }
+
+    /// The encoding of `signal`: its own `<signal>::encoding`, else the
+    /// deprecated top-level `encoding`, else `otlp_proto`.
+    pub fn for_signal(signal: Signal, own: Option<&str>, top: Option<&str>) -> Result<Encoding, ConfigError> {
+        match (own, top) {
+            (Some(e), _) => Encoding::parse(&format!("{signal}::encoding"), e),
+            (None, Some(e)) => Encoding::parse("encoding", e),
+            (None, None) => Ok(Encoding::OtlpProto),
+        }
+    }
+}
+
+fn unsupported(key: &str, name: &str) -> ConfigError {
+    ConfigError::at(
+        key,
+        format!("encoding {name:?} is not supported by this build (supported: otlp_proto, otlp_json)"),
+    )
 }
 
 /// The SASL mechanisms librdkafka is built with here.
