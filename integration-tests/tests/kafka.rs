@@ -245,6 +245,22 @@ fn every_acknowledged_span_arrives_once_and_a_trace_stays_in_one_partition() {
         &twice[..twice.len().min(5)]
     );
     assert_eq!(got.len(), 2000, "nothing but what was sent");
+    // Go's lag gauges, from librdkafka's statistics (every 5 s): caught up.
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        let offsets = gw
+            .self_metric("otelcol_kafka_receiver_current_offset{")
+            .unwrap_or(0.0);
+        let lag = gw.self_metric("otelcol_kafka_receiver_offset_lag{");
+        if offsets >= 200.0 && lag == Some(0.0) {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "current_offset sum {offsets} (want 200 records read), offset_lag {lag:?} (want 0)"
+        );
+        std::thread::sleep(Duration::from_millis(500));
+    }
     // partition_traces_by_id: the records of a trace are all in one partition.
     let records = records_by_partition(&broker, TOPIC);
     let mut partitions_of: BTreeMap<Vec<u8>, BTreeSet<i32>> = BTreeMap::new();

@@ -42,7 +42,7 @@ pub use config::{
     MessageMarkingConfig, PartitionProcessing, SignalConfig, SignalSource, default_topic,
 };
 pub use factory::{KafkaReceiverFactory, STABILITY, TYPE};
-pub use receiver::{KafkaReceiver, MAX_IN_FLIGHT, default_error_backoff};
+pub use receiver::{KafkaReceiver, MAX_IN_FLIGHT, STATS_INTERVAL, default_error_backoff};
 
 /// The factory of the `kafka` receiver.
 pub fn factory() -> KafkaReceiverFactory {

@@ -49,9 +49,40 @@ struct Ctx {
     signal: Signal,
     partition_start: Counter,
     partition_close: Counter,
+    meter: otelcol_component::Meter,
 }
 
-impl ClientContext for Ctx {}
+/// How often librdkafka reports the partitions' offsets and lag.
+pub const STATS_INTERVAL: Duration = Duration::from_secs(5);
+
+impl ClientContext for Ctx {
+    /// Every [`STATS_INTERVAL`]: Go's `otelcol_kafka_receiver_offset_lag`
+    /// and `otelcol_kafka_receiver_current_offset` per assigned partition.
+    fn stats(&self, statistics: otelcol_configkafka::rdkafka::Statistics) {
+        for (topic, t) in &statistics.topics {
+            for (partition, p) in &t.partitions {
+                // librdkafka's internal "unassigned" partition is -1;
+                // negative offsets mean "not known yet".
+                if *partition < 0 || p.app_offset < 0 {
+                    continue;
+                }
+                let labels = [
+                    ("receiver", self.id.clone()),
+                    ("topic", topic.clone()),
+                    ("partition", partition.to_string()),
+                ];
+                self.meter
+                    .gauge("otelcol_kafka_receiver_current_offset", &labels)
+                    .set(p.app_offset as f64);
+                if p.consumer_lag >= 0 {
+                    self.meter
+                        .gauge("otelcol_kafka_receiver_offset_lag", &labels)
+                        .set(p.consumer_lag as f64);
+                }
+            }
+        }
+    }
+}
 
 impl ConsumerContext for Ctx {
     fn post_rebalance(&self, _consumer: &BaseConsumer<Self>, rebalance: &Rebalance<'_>) {
@@ -402,7 +433,8 @@ impl KafkaReceiver {
             .set("enable.partition.eof", "false")
             // A pipeline that pushes back pauses the loop for as long as it
             // takes; the group membership is kept by librdkafka's heartbeats.
-            .set("max.poll.interval.ms", "86400000");
+            .set("max.poll.interval.ms", "86400000")
+            .set("statistics.interval.ms", STATS_INTERVAL.as_millis().to_string());
         if !cfg.group_instance_id.is_empty() {
             c.set("group.instance.id", &cfg.group_instance_id);
         }
@@ -427,6 +459,7 @@ impl KafkaReceiver {
             signal: T::SIGNAL,
             partition_start: meter.counter("otelcol_kafka_receiver_partition_start", &recv),
             partition_close: meter.counter("otelcol_kafka_receiver_partition_close", &recv),
+            meter: meter.clone(),
         };
         let consumer: StreamConsumer<Ctx> = Self::consumer_config(&self.cfg)?
             .create_with_context(ctx)
