@@ -26,8 +26,8 @@ const LOG_CONTEXTS: [ContextKind; 3] = [ContextKind::Resource, ContextKind::Scop
 /// (Go `ottl.ConditionSequence`).
 #[derive(Clone, Debug)]
 pub(crate) struct CondSeq {
-    conditions: Vec<Condition>,
-    mode: ErrorMode,
+    pub(crate) conditions: Vec<Condition>,
+    pub(crate) mode: ErrorMode,
 }
 
 impl CondSeq {

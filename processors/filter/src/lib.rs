@@ -27,6 +27,7 @@ mod factory;
 mod legacy;
 /// The OTTL conditions (the `otelcol-ottl` crate), re-exported.
 pub use otelcol_ottl as ottl;
+mod prefilter;
 mod processor;
 mod signals;
 

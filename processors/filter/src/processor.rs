@@ -9,6 +9,7 @@ use otelcol_component::{
 
 use crate::compile::Plan;
 use crate::ottl::EvalError;
+use crate::prefilter::Prefilter;
 use crate::signals;
 
 /// The self-metric counting dropped items (Go `otelcol_processor_filter_*.filtered`).
@@ -24,6 +25,8 @@ fn filtered_metric(signal: Signal) -> &'static str {
 pub(crate) struct FilterProcessor<T: Payload> {
     id: String,
     plan: Arc<Plan>,
+    /// Proves, from the bytes of an encoded payload, that nothing matches.
+    prefilter: Option<Prefilter>,
     next: SharedConsumer<T>,
     meter: otelcol_component::Meter,
 }
@@ -34,6 +37,7 @@ impl<T: Payload> fmt::Debug for FilterProcessor<T> {
             .field("id", &self.id)
             .field("signal", &T::SIGNAL)
             .field("passes", &self.plan.passes(T::SIGNAL).len())
+            .field("prefilter", &self.prefilter.is_some())
             .finish()
     }
 }
@@ -47,6 +51,7 @@ impl<T: Payload> FilterProcessor<T> {
     ) -> Self {
         FilterProcessor {
             id,
+            prefilter: Prefilter::of(plan.passes(T::SIGNAL)),
             plan,
             next,
             meter,
@@ -59,6 +64,11 @@ impl<T: Payload> Consumer<T> for FilterProcessor<T> {
     async fn consume(&self, mut data: T) -> Result<(), ConsumeError> {
         let passes = self.plan.passes(T::SIGNAL);
         if passes.is_empty() {
+            return self.next.consume(data).await;
+        }
+        if self.prefilter.as_ref().is_some_and(|p| p.passes_unchanged(&data)) {
+            // Nothing can match and nothing would be removed: the decoded
+            // path would forward the payload as it is.
             return self.next.consume(data).await;
         }
         let before = data.item_count();
@@ -86,6 +96,14 @@ impl<T: Payload> Consumer<T> for FilterProcessor<T> {
 
     fn capabilities(&self) -> Capabilities {
         Capabilities { mutates_data: true }
+    }
+
+    /// False when every condition of the signal has a byte requirement (or
+    /// there is none) and the next consumer does not decode: the receiver
+    /// then keeps requests encoded, and those that cannot match pass
+    /// through undecoded.
+    fn decodes_input(&self) -> bool {
+        (!self.plan.passes(T::SIGNAL).is_empty() && self.prefilter.is_none()) || self.next.decodes_input()
     }
 }
 

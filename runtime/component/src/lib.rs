@@ -92,8 +92,8 @@ pub use id::{ComponentId, ComponentType, IdError, Kind, PipelineId};
 pub use otelcol_pdata::{
     AttributesOf, AuthData, ClientInfo, Estimate, ItemMut, JsonError, Logs, MetadataPartition, Metrics,
     PartialSuccess, PartitionKey, Payload, RequestContext, ResourceRef, Retain, ScopeRef, Signal, Traces,
-    Visitor, WireError, estimate_logs, estimate_metrics, estimate_traces, for_each_point_attributes,
-    validate_logs, validate_metrics, validate_traces,
+    Visitor, WireError, estimate_logs, estimate_metrics, estimate_traces, filled_resources,
+    for_each_point_attributes, validate_logs, validate_metrics, validate_traces,
 };
 
 /// The `metrics` crate the [`Meter`] hands out handles of.

@@ -22,6 +22,7 @@ mod lexer;
 mod metricfn;
 mod parser;
 mod read;
+mod required;
 mod statement;
 mod time;
 mod value;
@@ -32,6 +33,7 @@ mod tests;
 
 pub use context::{ContextKind, EvalCtx, Point};
 pub use error::{EvalError, ParseError};
+pub use required::RequiredBytes;
 pub use value::Value;
 pub use write::{TransformCtx, TransformItem};
 
@@ -60,6 +62,20 @@ impl Condition {
     /// The condition as written.
     pub fn source(&self) -> &str {
         &self.source
+    }
+
+    /// The byte strings the protobuf encoding of a request must contain
+    /// for the condition to be true on any of its items, when the
+    /// condition implies some (see [`RequiredBytes`]); `None` when it may
+    /// be true whatever the encoding holds, as far as this can tell.
+    pub fn required_bytes(&self) -> Option<RequiredBytes> {
+        required::required(&self.expr)
+    }
+
+    /// False when evaluating the condition can never fail (it then never
+    /// depends on an `error_mode`); true when it may.
+    pub fn may_fail(&self) -> bool {
+        required::may_fail(&self.expr)
     }
 }
 

@@ -29,8 +29,8 @@ pub use signal::{JsonError, PartialSuccess};
 pub use visit::{AttributesOf, ItemMut, ResourceRef, Retain, ScopeRef, Visitor, for_each_point_attributes};
 pub use wire::edit;
 pub use wire::{
-    Estimate, WireError, estimate_logs, estimate_metrics, estimate_traces, validate_logs, validate_metrics,
-    validate_traces,
+    Estimate, WireError, estimate_logs, estimate_metrics, estimate_traces, filled_resources, validate_logs,
+    validate_metrics, validate_traces,
 };
 
 /// The OTLP protobuf types (`opentelemetry-proto`'s tonic module) the

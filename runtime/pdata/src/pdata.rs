@@ -172,6 +172,14 @@ pub trait Payload: Clone + Default + fmt::Debug + Send + Sync + 'static {
     fn is_encoded(&self) -> bool {
         false
     }
+    /// The protobuf encodings the payload holds, when it holds its data as
+    /// such (made by [`from_encoded`](Payload::from_encoded), merged from
+    /// such payloads, and not made mutable since): each chunk is a whole
+    /// request, and the payload's request is theirs concatenated. `None`
+    /// for a decoded payload. Reading them decodes nothing.
+    fn encoded_chunks(&self) -> Option<Vec<&[u8]>> {
+        None
+    }
     /// Edits attribute lists of a payload that is still
     /// [encoded](Payload::is_encoded), without decoding it: `f` gets each
     /// list `target` names as an [`AttrList`](crate::edit::AttrList), and
@@ -386,6 +394,12 @@ macro_rules! payload_type {
             }
             fn is_encoded(&self) -> bool {
                 matches!(&self.data, Repr::Encoded(e) if e.decoded.get().is_none())
+            }
+            fn encoded_chunks(&self) -> Option<Vec<&[u8]>> {
+                match &self.data {
+                    Repr::Encoded(e) => Some(e.chunks.iter().map(|(bytes, _)| &bytes[..]).collect()),
+                    Repr::Decoded(_) => None,
+                }
             }
             fn edit_encoded_attributes(
                 &mut self,
@@ -974,6 +988,22 @@ mod tests {
             ExportTraceServiceRequest::decode(&buf[..]).map(|r| count_items(&r)),
             Ok(3)
         );
+    }
+
+    #[test]
+    fn encoded_chunks_are_the_requests_merged() {
+        assert!(traces(1, 1, 1).encoded_chunks().is_none());
+        let (a, b) = (traces(1, 1, 2), traces(2, 1, 3));
+        let mut t = encoded(&a);
+        t.merge(encoded(&b));
+        let chunks = t.encoded_chunks().expect("encoded");
+        assert_eq!(chunks, vec![&a.encode_to_vec()[..], &b.encode_to_vec()[..]]);
+        assert!(t.is_encoded(), "reading the chunks decodes nothing");
+        // Still the same bytes once a reader has decoded them; none once mutable.
+        let _ = t.request();
+        assert_eq!(t.encoded_chunks().map(|c| c.len()), Some(2));
+        t.request_mut();
+        assert!(t.encoded_chunks().is_none());
     }
 
     #[test]

@@ -930,6 +930,71 @@ fn skip(wire_type: u8, tag: u32, buf: &mut &[u8], depth: u32) -> Result<(), Fail
     }
 }
 
+/// Resources of a valid request encoding when every level of it is filled:
+/// each resource has a scope, each scope an item (span, metric, log
+/// record), and each metric whose `data` is set has a data point; `None`
+/// otherwise (or when `buf` is not a valid encoding of `signal`'s request).
+///
+/// Dropping nothing from such a request leaves it as it is: no empty scope,
+/// resource or metric is there to be removed. A metric counts as filled
+/// only when each of its `data` fields holds a data point and they are all
+/// of one variant (a conservative reading of prost's oneof merge).
+pub fn filled_resources(signal: crate::Signal, buf: &[u8]) -> Option<usize> {
+    let metrics = signal == crate::Signal::Metrics;
+    each_message(buf, 1, &mut |resource| {
+        each_message(resource, 2, &mut |scope| {
+            each_message(scope, 2, &mut |item| !metrics || metric_filled(item)).is_some_and(|n| n > 0)
+        })
+        .is_some_and(|n| n > 0)
+    })
+}
+
+/// Calls `f` on the bytes of every field `tag` (a message) of the message
+/// `buf`, skipping the other fields; the number of them, or `None` when `f`
+/// answers false or the message does not parse.
+fn each_message(mut buf: &[u8], tag: u32, f: &mut dyn FnMut(&[u8]) -> bool) -> Option<usize> {
+    let mut n = 0;
+    while !buf.is_empty() {
+        let (t, wire_type) = key(&mut buf).ok()?;
+        if t == tag {
+            if wire_type != LEN || !f(delimited(&mut buf).ok()?) {
+                return None;
+            }
+            n += 1;
+        } else {
+            skip(wire_type, t, &mut buf, RECURSION_LIMIT).ok()?;
+        }
+    }
+    Some(n)
+}
+
+/// A `Metric` without `data`, or whose `data` fields (gauge 5, sum 7,
+/// histogram 9, exponential histogram 10, summary 11) are of one variant
+/// and each holds a data point (field 1 of every variant).
+fn metric_filled(mut buf: &[u8]) -> bool {
+    let mut variant = None;
+    while !buf.is_empty() {
+        let Ok((tag, wire_type)) = key(&mut buf) else {
+            return false;
+        };
+        if matches!(tag, 5 | 7 | 9 | 10 | 11) {
+            if wire_type != LEN || variant.is_some_and(|v| v != tag) {
+                return false;
+            }
+            variant = Some(tag);
+            let Ok(data) = delimited(&mut buf) else {
+                return false;
+            };
+            if each_message(data, 1, &mut |_| true).is_none_or(|points| points == 0) {
+                return false;
+            }
+        } else if skip(wire_type, tag, &mut buf, RECURSION_LIMIT).is_err() {
+            return false;
+        }
+    }
+    true
+}
+
 pub mod edit;
 
 #[cfg(test)]

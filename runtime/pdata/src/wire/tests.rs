@@ -956,3 +956,80 @@ fn estimate_of_the_other_samples_bounds_them() {
     );
     assert!(est.decoded_bytes >= real, "{est:?} < {real}");
 }
+
+#[test]
+fn filled_resources_finds_empty_levels() {
+    use crate::Signal;
+    // The sample has an empty scope.
+    let mut t = traces();
+    assert_eq!(filled_resources(Signal::Traces, &t.encode_to_vec()), None);
+    t.resource_spans[0].scope_spans.retain(|s| !s.spans.is_empty());
+    assert_eq!(filled_resources(Signal::Traces, &t.encode_to_vec()), Some(2));
+    let l = logs();
+    assert_eq!(
+        filled_resources(Signal::Logs, &l.encode_to_vec()),
+        Some(l.resource_logs.len())
+    );
+    let m = metrics();
+    assert_eq!(
+        filled_resources(Signal::Metrics, &m.encode_to_vec()),
+        Some(m.resource_metrics.len())
+    );
+    // No resource at all.
+    assert_eq!(filled_resources(Signal::Traces, &[]), Some(0));
+
+    // A scope without spans; a resource without scopes.
+    let mut empty_scope = t.clone();
+    empty_scope.resource_spans[0]
+        .scope_spans
+        .push(ScopeSpans::default());
+    assert_eq!(
+        filled_resources(Signal::Traces, &empty_scope.encode_to_vec()),
+        None
+    );
+    let mut empty_resource = t.clone();
+    empty_resource.resource_spans.push(ResourceSpans {
+        resource: Some(resource()),
+        ..Default::default()
+    });
+    assert_eq!(
+        filled_resources(Signal::Traces, &empty_resource.encode_to_vec()),
+        None
+    );
+
+    // A metric without data is filled; one whose data has no point is not.
+    let metric_with = |data: Option<metric::Data>| {
+        let mut m = m.clone();
+        m.resource_metrics[0].scope_metrics[0].metrics.push(Metric {
+            name: "extra".into(),
+            data,
+            ..Default::default()
+        });
+        filled_resources(Signal::Metrics, &m.encode_to_vec())
+    };
+    assert!(metric_with(None).is_some());
+    assert_eq!(metric_with(Some(metric::Data::Gauge(Gauge::default()))), None);
+    assert_eq!(metric_with(Some(metric::Data::Summary(Summary::default()))), None);
+    assert!(
+        metric_with(Some(metric::Data::Gauge(Gauge {
+            data_points: vec![NumberDataPoint::default()],
+        })))
+        .is_some()
+    );
+    // Two data variants in one metric (prost keeps the last): not filled.
+    let gauge = m.resource_metrics[0].scope_metrics[0].metrics[0].clone();
+    let sum = m.resource_metrics[0].scope_metrics[0].metrics[1].clone();
+    let mut metric_bytes = gauge.encode_to_vec();
+    metric_bytes.extend(sum.encode_to_vec());
+    let mut scope = Vec::new();
+    prost::encoding::bytes::encode(2, &metric_bytes, &mut scope);
+    let mut res = Vec::new();
+    prost::encoding::bytes::encode(2, &scope, &mut res);
+    let mut req = Vec::new();
+    prost::encoding::bytes::encode(1, &res, &mut req);
+    assert_eq!(filled_resources(Signal::Metrics, &req), None);
+    // The same request read as traces or logs has a filled shape (field 2s).
+    assert_eq!(filled_resources(Signal::Traces, &req), Some(1));
+    // Garbage is not filled.
+    assert_eq!(filled_resources(Signal::Traces, &[0x0a, 0x05, 0x01]), None);
+}
