@@ -7,9 +7,10 @@ use otelcol_component::proto::trace::v1::{Span, Status, status::StatusCode};
 use otelcol_component::{
     Capabilities, Component, ConsumeError, Consumer, ItemMut, Payload, SharedConsumer, Traces, async_trait,
 };
+use otelcol_pdata::edit::AttrList;
 
 use crate::config::{NameConfig, STATUS_CODE_ERROR, STATUS_CODE_OK, SpanConfig, StatusConfig};
-use crate::rename::{ToAttributeRule, name_from_attributes};
+use crate::rename::{ToAttributeRule, name_from_attributes, name_from_encoded_attributes};
 
 /// The status a processor sets, compiled from `status:`.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -41,6 +42,13 @@ impl SetStatus {
 
 /// Renames the spans `matcher` selects (from attributes, then to attributes)
 /// and sets their status, then hands the payload to the next consumer.
+///
+/// A payload still encoded as it was received is renamed encoded (no
+/// decode: only the changed spans' `name` fields and the lengths of the
+/// messages holding them are rewritten) when the processor only renames
+/// from attributes: every span selected (no `include`/`exclude`), no
+/// `to_attributes` rules, no `status`. Otherwise, or when the encoded edit
+/// refuses the payload, the decoded spans are processed.
 pub struct SpanProcessor {
     matcher: Matcher,
     name: NameConfig,
@@ -48,6 +56,8 @@ pub struct SpanProcessor {
     break_after_match: bool,
     keep_original_name: bool,
     status: Option<SetStatus>,
+    /// Only `from_attributes`, for every span: runs on encoded payloads.
+    encoded: bool,
     next: SharedConsumer<Traces>,
 }
 
@@ -58,6 +68,7 @@ impl fmt::Debug for SpanProcessor {
             .field("rules", &self.rules.len())
             .field("status", &self.status)
             .field("filtered", &!self.matcher.matches_everything())
+            .field("encoded", &self.encoded)
             .finish()
     }
 }
@@ -71,6 +82,10 @@ impl SpanProcessor {
         next: SharedConsumer<Traces>,
     ) -> Self {
         let to = cfg.name.to_attributes.clone().unwrap_or_default();
+        let encoded = matcher.matches_everything()
+            && rules.is_empty()
+            && cfg.status.is_none()
+            && !cfg.name.from_attributes.is_empty();
         SpanProcessor {
             matcher,
             name: cfg.name.clone(),
@@ -78,6 +93,7 @@ impl SpanProcessor {
             break_after_match: to.break_after_match,
             keep_original_name: to.keep_original_name,
             status: cfg.status.as_ref().map(SetStatus::new),
+            encoded,
             next,
         }
     }
@@ -103,6 +119,16 @@ impl SpanProcessor {
             });
         }
     }
+
+    /// [`process_span`](SpanProcessor::process_span) on an encoded span
+    /// when only `from_attributes` runs.
+    fn process_encoded_span(&self, attrs: &mut AttrList<'_>) {
+        if let Some(name) =
+            name_from_encoded_attributes(attrs, &self.name.from_attributes, &self.name.separator)
+        {
+            attrs.set_name(&name);
+        }
+    }
 }
 
 impl Component for SpanProcessor {}
@@ -110,7 +136,11 @@ impl Component for SpanProcessor {}
 #[async_trait]
 impl Consumer<Traces> for SpanProcessor {
     async fn consume(&self, mut data: Traces) -> Result<(), ConsumeError> {
-        if !data.is_empty() {
+        // Encoded when it can be (only `from_attributes`, every span, the
+        // payload not decoded yet); else the decoded spans.
+        let done = data.is_empty()
+            || (self.encoded && data.edit_encoded_spans(|attrs| self.process_encoded_span(attrs)));
+        if !done {
             data.for_each_item_mut(|resource, scope, item| {
                 if let ItemMut::Span(span) = item {
                     if self.matcher.matches_span(resource.resource, scope.scope, span) {
@@ -124,5 +154,12 @@ impl Consumer<Traces> for SpanProcessor {
 
     fn capabilities(&self) -> Capabilities {
         Capabilities { mutates_data: true }
+    }
+
+    /// False when the payloads can be renamed encoded (only
+    /// `from_attributes`, no `include`/`exclude`) and the next consumer does
+    /// not decode them either: the receiver then keeps them encoded.
+    fn decodes_input(&self) -> bool {
+        !self.encoded || self.next.decodes_input()
     }
 }

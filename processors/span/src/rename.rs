@@ -3,6 +3,7 @@
 
 use otelcol_component::proto::common::v1::{AnyValue, KeyValue, any_value::Value};
 use otelcol_component::proto::trace::v1::Span;
+use otelcol_pdata::edit::{AttrList, Scalar};
 use regex::Regex;
 
 /// What Go writes for an attribute value that is not a string, bool, int or double.
@@ -79,28 +80,69 @@ impl ToAttributeRule {
 
 /// Go's `processFromAttributes`: the new name, if every key is present.
 pub fn name_from_attributes(attrs: &[KeyValue], keys: &[String], separator: &str) -> Option<String> {
-    if keys.is_empty() || attrs.is_empty() {
+    if attrs.is_empty() {
+        return None;
+    }
+    build_name(keys, separator, |key| {
+        attrs
+            .iter()
+            .find(|kv| kv.key == key)
+            .map(|kv| scalar_of(kv.value.as_ref()))
+    })
+}
+
+/// [`name_from_attributes`] on an encoded span's attribute list.
+pub(crate) fn name_from_encoded_attributes(
+    attrs: &AttrList<'_>,
+    keys: &[String],
+    separator: &str,
+) -> Option<String> {
+    if attrs.is_empty() {
+        return None;
+    }
+    build_name(keys, separator, |key| attrs.find(key).map(|i| attrs.scalar(i)))
+}
+
+/// The name from the values `lookup` finds for `keys` (the first attribute
+/// with the key), joined by `separator`; `None` if a key is missing.
+fn build_name<'a>(
+    keys: &[String],
+    separator: &str,
+    mut lookup: impl FnMut(&str) -> Option<Scalar<'a>>,
+) -> Option<String> {
+    if keys.is_empty() {
         return None;
     }
     let mut name = String::new();
     for (i, key) in keys.iter().enumerate() {
-        let kv = attrs.iter().find(|kv| kv.key == *key)?;
+        let value = lookup(key)?;
         if i > 0 {
             name.push_str(separator);
         }
-        name.push_str(&value_for_name(kv.value.as_ref()));
+        push_value(&mut name, value);
     }
     Some(name)
 }
 
-/// A value as Go writes it into the name.
-fn value_for_name(v: Option<&AnyValue>) -> String {
+/// A decoded value as the encoded lists read it.
+fn scalar_of(v: Option<&AnyValue>) -> Scalar<'_> {
     match v.and_then(|v| v.value.as_ref()) {
-        Some(Value::StringValue(s)) => s.clone(),
-        Some(Value::BoolValue(b)) => b.to_string(),
-        Some(Value::IntValue(i)) => i.to_string(),
-        Some(Value::DoubleValue(d)) => go_format_float(*d),
-        _ => UNKNOWN_ATTRIBUTE_TYPE.to_owned(),
+        Some(Value::StringValue(s)) => Scalar::Str(s),
+        Some(Value::BoolValue(b)) => Scalar::Bool(*b),
+        Some(Value::IntValue(i)) => Scalar::Int(*i),
+        Some(Value::DoubleValue(d)) => Scalar::Double(*d),
+        _ => Scalar::Other,
+    }
+}
+
+/// A value as Go writes it into the name.
+fn push_value(name: &mut String, v: Scalar<'_>) {
+    match v {
+        Scalar::Str(s) => name.push_str(s),
+        Scalar::Bool(b) => name.push_str(if b { "true" } else { "false" }),
+        Scalar::Int(i) => name.push_str(&i.to_string()),
+        Scalar::Double(d) => name.push_str(&go_format_float(d)),
+        Scalar::Other => name.push_str(UNKNOWN_ATTRIBUTE_TYPE),
     }
 }
 

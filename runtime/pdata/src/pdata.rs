@@ -290,6 +290,61 @@ fn decoded_mut<R: Message + Default + Clone>(data: &mut Repr<R>) -> &mut Arc<R> 
     }
 }
 
+/// Edits every chunk of an encoded payload with `edit` (see
+/// [`Payload::edit_encoded_attributes`]): true when each was edited (or left
+/// as it is), false, with `data` unchanged, when the payload is not encoded
+/// or `edit` refuses a chunk.
+fn edit_encoded_chunks<R: Message + Default + Clone>(
+    data: &mut Repr<R>,
+    mut edit: impl FnMut(&[u8]) -> Result<Option<Vec<u8>>, crate::edit::EditError>,
+) -> bool {
+    let Repr::Encoded(e) = &*data else {
+        return false;
+    };
+    if e.decoded.get().is_some() {
+        return false;
+    }
+    // Every chunk is edited before any is replaced: a chunk the edit
+    // refuses leaves the whole payload to the decoded path (which must not
+    // see half of it edited already).
+    let mut chunks = Vec::with_capacity(e.chunks.len());
+    let mut changed = false;
+    for (bytes, items) in &e.chunks {
+        match edit(bytes) {
+            Ok(Some(edited)) => {
+                chunks.push((Bytes::from(edited), *items));
+                changed = true;
+            }
+            Ok(None) => chunks.push((bytes.clone(), *items)),
+            Err(err) => {
+                tracing::debug!(error = %err, "encoded edit refused; editing decoded");
+                return false;
+            }
+        }
+    }
+    if changed {
+        // Edits change no item count: the chunks keep theirs.
+        *data = Repr::Encoded(Arc::new(Encoded::new(chunks)));
+    }
+    true
+}
+
+impl Traces {
+    /// [`Payload::edit_encoded_attributes`] for every span's own attributes
+    /// with its name: `f` may read and set the span's name
+    /// ([`AttrList::name`](crate::edit::AttrList::name),
+    /// [`set_name`](crate::edit::AttrList::set_name)); see
+    /// [`edit_spans`](crate::edit::edit_spans). Decoding the result gives
+    /// what editing the decoded spans the same way gives. False, with the
+    /// payload as it was, when it is not (or no longer) encoded or the edit
+    /// refuses its encoding; the caller then edits the decoded spans.
+    pub fn edit_encoded_spans(&mut self, mut f: impl FnMut(&mut crate::edit::AttrList<'_>)) -> bool {
+        edit_encoded_chunks(&mut self.data, |bytes| {
+            crate::wire::edit::edit_spans(bytes, &mut f)
+        })
+    }
+}
+
 /// Encodes a decoded request into a chunk.
 fn chunk_of<R: Message>(req: &R, items: usize) -> (Bytes, usize) {
     (Bytes::from(req.encode_to_vec()), items)
@@ -406,35 +461,7 @@ macro_rules! payload_type {
                 target: crate::edit::Target,
                 mut f: impl FnMut(&mut crate::edit::AttrList<'_>),
             ) -> bool {
-                let Repr::Encoded(e) = &self.data else {
-                    return false;
-                };
-                if e.decoded.get().is_some() {
-                    return false;
-                }
-                // Every chunk is edited before any is replaced: a chunk the
-                // edit refuses leaves the whole payload to the decoded path
-                // (which must not see half of it edited already).
-                let mut chunks = Vec::with_capacity(e.chunks.len());
-                let mut changed = false;
-                for (bytes, items) in &e.chunks {
-                    match $edit(bytes, target, &mut f) {
-                        Ok(Some(edited)) => {
-                            chunks.push((Bytes::from(edited), *items));
-                            changed = true;
-                        }
-                        Ok(None) => chunks.push((bytes.clone(), *items)),
-                        Err(err) => {
-                            tracing::debug!(error = %err, "encoded attribute edit refused; editing decoded");
-                            return false;
-                        }
-                    }
-                }
-                if changed {
-                    // Attribute edits change no item count: the chunks keep theirs.
-                    self.data = Repr::Encoded(Arc::new(Encoded::new(chunks)));
-                }
-                true
+                edit_encoded_chunks(&mut self.data, |bytes| $edit(bytes, target, &mut f))
             }
             fn request(&self) -> &$req {
                 match &self.data {

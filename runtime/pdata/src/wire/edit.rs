@@ -6,7 +6,8 @@
 //! record's; every data point's of every metric type, not its exemplars')
 //! or every resource's ([`Target::Resources`]) — hand each to a callback as
 //! an [`AttrList`], and write a new encoding in which only what the
-//! callback changed differs:
+//! callback changed differs ([`edit_spans`] also hands each span's list
+//! its span's `name` to read and replace):
 //!
 //! - **one pass to plan, one to write.** The first pass walks the request
 //!   down the paths to the visited lists (requests, resource and scope
@@ -120,6 +121,17 @@ pub fn edit_logs(
     edit(&LOGS, buf, target, f)
 }
 
+/// Edits the spans of an `ExportTraceServiceRequest` encoding: [`edit_traces`]
+/// with [`Target::Items`], where each span's list also reads and replaces
+/// the span's `name` ([`AttrList::name`], [`AttrList::set_name`]). A new
+/// name replaces the span's last `name` field in place (earlier ones, which
+/// prost overwrites, stay as they are), or, without one, is written before
+/// the first field with a higher tag; the span's other fields keep their
+/// bytes and order.
+pub fn edit_spans(buf: &[u8], f: impl FnMut(&mut AttrList<'_>)) -> Result<Option<Vec<u8>>, EditError> {
+    edit_with(&TRACES, buf, Target::Items, Some(SPAN_NAME), f)
+}
+
 // ---- the paths --------------------------------------------------------------
 
 /// A message on the way to attribute lists: the fields to follow.
@@ -216,6 +228,8 @@ static SUMMARY_POINTS: Level = Level {
 
 /// `Resource.attributes`.
 const RESOURCE_ATTRIBUTES: u32 = 1;
+/// `Span.name`.
+const SPAN_NAME: u32 = 5;
 
 // ---- wire helpers -----------------------------------------------------------
 
@@ -459,6 +473,9 @@ pub struct AttrList<'e> {
     arena: &'e mut Vec<u8>,
     changed: bool,
     failed: Cell<bool>,
+    /// The item's name, in an edit of names ([`edit_spans`]).
+    name: Option<Loc>,
+    renamed: bool,
 }
 
 impl fmt::Debug for AttrList<'_> {
@@ -754,6 +771,36 @@ impl AttrList<'_> {
         self.changed = true;
     }
 
+    /// The name of the item holding the list, in an edit of names
+    /// ([`edit_spans`]: the span's last `name` field, or `""` without
+    /// one); `None` in other edits.
+    pub fn name(&self) -> Option<&str> {
+        // Names were checked to be UTF-8 when read, or came from a `&str`.
+        self.name
+            .map(|loc| std::str::from_utf8(self.bytes(loc)).unwrap_or_default())
+    }
+
+    /// True once [`set_name`](AttrList::set_name) changed the name.
+    pub fn is_renamed(&self) -> bool {
+        self.renamed
+    }
+
+    /// Sets the name of the item holding the list (a span's, in
+    /// [`edit_spans`]); setting the name it has changes nothing. Outside an
+    /// edit of names this marks the list failed.
+    pub fn set_name(&mut self, name: &str) {
+        let Some(old) = self.name else {
+            return self.fail();
+        };
+        if self.bytes(old) == name.as_bytes() {
+            return;
+        }
+        let start = self.arena.len();
+        self.arena.extend_from_slice(name.as_bytes());
+        self.name = Some(self.arena_loc(start));
+        self.renamed = true;
+    }
+
     /// Removes entry `i`.
     pub fn remove(&mut self, i: usize) {
         match self.index(i) {
@@ -802,6 +849,9 @@ struct Record {
     contiguous: bool,
     /// A resource to add (the entry had none).
     synth: bool,
+    /// A new name: the field `name_at..name_end` it replaces (empty: where
+    /// it is inserted) and the name.
+    rename: Option<(u32, u32, Loc)>,
 }
 
 impl Record {
@@ -814,6 +864,7 @@ impl Record {
             suffix_start: 0,
             contiguous: false,
             synth: false,
+            rename: None,
         }
     }
 }
@@ -833,6 +884,8 @@ enum Visit {
 struct Editor<'b, F> {
     buf: &'b [u8],
     target: Target,
+    /// The items' name field, in an edit of names.
+    name_tag: Option<u32>,
     f: F,
     records: Vec<Record>,
     entries: Vec<Entry>,
@@ -846,12 +899,23 @@ fn edit<F: FnMut(&mut AttrList<'_>)>(
     target: Target,
     f: F,
 ) -> Result<Option<Vec<u8>>, EditError> {
+    edit_with(level, buf, target, None, f)
+}
+
+fn edit_with<F: FnMut(&mut AttrList<'_>)>(
+    level: &'static Level,
+    buf: &[u8],
+    target: Target,
+    name_tag: Option<u32>,
+    f: F,
+) -> Result<Option<Vec<u8>>, EditError> {
     if buf.len() > MAX_LEN {
         return Err(EditError::Unsupported("a request over 2 GiB"));
     }
     let mut ed = Editor {
         buf,
         target,
+        name_tag,
         f,
         records: Vec::with_capacity(buf.len() / 256 + 8),
         entries: Vec::with_capacity(buf.len() / 256 + 8),
@@ -1006,10 +1070,27 @@ impl<F: FnMut(&mut AttrList<'_>)> Editor<'_, F> {
         // last ends; without any, where the list goes (before the first
         // field with a higher tag, as prost orders them).
         let (mut list_bytes, mut first, mut last, mut at) = (0usize, usize::MAX, 0usize, end);
+        // In an edit of names, an item's: its last name field, or where
+        // one goes (before the first field with a higher tag).
+        let name_tag = self.name_tag.filter(|_| slot.is_none());
+        let (mut name_field, mut name_at) = (None, end);
         let mut pos = start;
         while pos < end {
             let f = next_field(self.buf, pos, end, depth)?;
             pos = f.end;
+            if let Some(nt) = name_tag {
+                if f.tag == nt {
+                    expect(&f, LEN)?;
+                    if !is_utf8(self.buf.get(f.value..f.end).unwrap_or_default()) {
+                        return Err(WireError::fail(E_UTF8).into());
+                    }
+                    name_field = Some(f);
+                    continue;
+                }
+                if f.tag > nt && name_at == end {
+                    name_at = f.start;
+                }
+            }
             if f.tag != attr {
                 if f.tag > attr && at == end {
                     at = f.start;
@@ -1041,7 +1122,11 @@ impl<F: FnMut(&mut AttrList<'_>)> Editor<'_, F> {
             (first, last)
         };
         let contiguous = list_bytes == list_end - list_at;
-        let (changed, failed) = {
+        let name = name_tag.map(|_| match name_field {
+            Some(f) => Loc::input(f.value, f.end),
+            None => Loc::input(end, end),
+        });
+        let (changed, failed, new_name) = {
             let mut list = AttrList {
                 buf: self.buf,
                 entries: &mut self.entries,
@@ -1049,14 +1134,17 @@ impl<F: FnMut(&mut AttrList<'_>)> Editor<'_, F> {
                 arena: &mut self.arena,
                 changed: false,
                 failed: Cell::new(false),
+                name,
+                renamed: false,
             };
             (self.f)(&mut list);
-            (list.changed, list.failed.get())
+            let new_name = list.name.filter(|_| list.renamed);
+            (list.changed, list.failed.get(), new_name)
         };
         if failed {
             return Err(WireError::fail(E_LIST).into());
         }
-        if !changed {
+        if !changed && new_name.is_none() {
             self.entries.truncate(e0);
             self.arena.truncate(a0);
             self.set_record(idx, Record::unchanged(idx + 1));
@@ -1100,7 +1188,13 @@ impl<F: FnMut(&mut AttrList<'_>)> Editor<'_, F> {
             .iter()
             .map(|e| self.entry_size(attr, e))
             .sum();
-        let len = (end - start) - list_bytes + (prefix_end - list_at) + middle + (list_end - suffix_start);
+        let mut len =
+            (end - start) - list_bytes + (prefix_end - list_at) + middle + (list_end - suffix_start);
+        let rename = new_name.map(|loc| {
+            let (at, to) = name_field.map_or((name_at, name_at), |f| (f.start, f.end));
+            len = len - (to - at) + Self::name_size(loc);
+            (at as u32, to as u32, loc)
+        });
         self.set_record(
             idx,
             Record {
@@ -1111,9 +1205,24 @@ impl<F: FnMut(&mut AttrList<'_>)> Editor<'_, F> {
                 suffix_start: suffix_start as u32,
                 contiguous,
                 synth: false,
+                rename,
             },
         );
         Ok(len)
+    }
+
+    /// The size of a `name` field holding `name`.
+    #[inline]
+    fn name_size(name: Loc) -> usize {
+        let n = name.len();
+        varint_len(len_key(SPAN_NAME)) + varint_len(n as u64) + n
+    }
+
+    fn write_name(&self, w: &mut Writer<'_>, name: Loc) {
+        let bytes = self.loc_bytes(name);
+        w.varint(len_key(SPAN_NAME));
+        w.varint(bytes.len() as u64);
+        w.emit(bytes);
     }
 
     /// The `KeyValue` body of a changed entry, as prost writes it: key (if
@@ -1213,9 +1322,31 @@ impl<F: FnMut(&mut AttrList<'_>)> Editor<'_, F> {
         depth: u32,
     ) -> Result<(), Stop> {
         if r.contiguous {
-            w.copy(start, r.prefix_end as usize);
-            self.write_entries(w, attr, r);
-            w.copy(r.suffix_start as usize, end);
+            let (prefix_end, suffix_start) = (r.prefix_end as usize, r.suffix_start as usize);
+            match r.rename {
+                // The name field (or where it goes) is outside the list's
+                // run: before what is copied up to `prefix_end`, or after
+                // `suffix_start`.
+                Some((at, to, name)) if to as usize <= prefix_end => {
+                    w.copy(start, at as usize);
+                    self.write_name(w, name);
+                    w.copy(to as usize, prefix_end);
+                    self.write_entries(w, attr, r);
+                    w.copy(suffix_start, end);
+                }
+                Some((at, to, name)) => {
+                    w.copy(start, prefix_end);
+                    self.write_entries(w, attr, r);
+                    w.copy(suffix_start, at as usize);
+                    self.write_name(w, name);
+                    w.copy(to as usize, end);
+                }
+                None => {
+                    w.copy(start, prefix_end);
+                    self.write_entries(w, attr, r);
+                    w.copy(suffix_start, end);
+                }
+            }
             return Ok(());
         }
         let mut done = false;
@@ -1223,6 +1354,15 @@ impl<F: FnMut(&mut AttrList<'_>)> Editor<'_, F> {
         while pos < end {
             let f = next_field(self.buf, pos, end, depth)?;
             pos = f.end;
+            if let Some((at, to, name)) = r.rename
+                && at as usize == f.start
+            {
+                self.write_name(w, name);
+                if to as usize == f.end {
+                    // The replaced name field.
+                    continue;
+                }
+            }
             if f.tag == attr {
                 if !done {
                     self.write_entries(w, attr, r);
@@ -1231,6 +1371,11 @@ impl<F: FnMut(&mut AttrList<'_>)> Editor<'_, F> {
                 continue;
             }
             w.copy(f.start, f.end);
+        }
+        if let Some((at, _, name)) = r.rename
+            && at as usize == end
+        {
+            self.write_name(w, name);
         }
         Ok(())
     }

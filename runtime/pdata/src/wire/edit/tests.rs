@@ -632,3 +632,131 @@ fn new_entries_go_where_prost_puts_the_list() {
     }
     assert_eq!(attrs().len(), 7);
 }
+
+/// A request holding one span of the given fields.
+fn one_span(span: &[Vec<u8>]) -> Vec<u8> {
+    msg(1, &[msg(2, &[msg(2, span)])])
+}
+
+/// Renames every span to `new` with `edit_spans`; the span's decoded name.
+fn renamed(input: &[u8], new: &str) -> (Option<Vec<u8>>, Span) {
+    let out = edit_spans(input, |list| {
+        assert!(list.name().is_some());
+        list.set_name(new);
+        assert_eq!(list.name(), Some(new));
+    })
+    .unwrap();
+    let bytes = out.clone().unwrap_or_else(|| input.to_vec());
+    validate_traces(&bytes).unwrap();
+    let req = ExportTraceServiceRequest::decode(&bytes[..]).unwrap();
+    (out, req.resource_spans[0].scope_spans[0].spans[0].clone())
+}
+
+#[test]
+fn span_names_are_replaced_in_place() {
+    let name = |v: &[u8]| field(5, LEN, v);
+    let kv_a = msg(9, &[field(1, LEN, b"a"), msg(2, &[field(1, LEN, b"x")])]);
+    let unknown = field(1000, VARINT, &[7]);
+    let kind = field(6, VARINT, &[2]);
+
+    // Canonical: only the name's bytes (and the lengths) change.
+    let input = one_span(&[name(b"old"), kind.clone(), kv_a.clone()]);
+    let (out, span) = renamed(&input, "brand new");
+    assert_eq!(span.name, "brand new");
+    assert_eq!(
+        out.unwrap(),
+        one_span(&[name(b"brand new"), kind.clone(), kv_a.clone()])
+    );
+
+    // The name twice (the last wins), after the attributes, unknown fields:
+    // the last one is replaced, the rest kept byte for byte.
+    let input = one_span(&[
+        name(b"older"),
+        kv_a.clone(),
+        unknown.clone(),
+        name(b"old"),
+        kind.clone(),
+    ]);
+    let (out, span) = renamed(&input, "n");
+    assert_eq!(span.name, "n");
+    assert_eq!(
+        out.unwrap(),
+        one_span(&[
+            name(b"older"),
+            kv_a.clone(),
+            unknown.clone(),
+            name(b"n"),
+            kind.clone()
+        ])
+    );
+
+    // No name: inserted before the first field with a higher tag (an
+    // unknown field's counts too).
+    let input = one_span(&[
+        field(4, LEN, b"12345678"),
+        kind.clone(),
+        kv_a.clone(),
+        unknown.clone(),
+    ]);
+    let (out, span) = renamed(&input, "n");
+    assert_eq!(span.name, "n");
+    assert_eq!(
+        out.unwrap(),
+        one_span(&[
+            field(4, LEN, b"12345678"),
+            name(b"n"),
+            kind.clone(),
+            kv_a.clone(),
+            unknown.clone()
+        ])
+    );
+    let input = one_span(&[field(4, LEN, b"12345678"), unknown.clone(), kind.clone()]);
+    let (out, _) = renamed(&input, "n");
+    assert_eq!(
+        out.unwrap(),
+        one_span(&[
+            field(4, LEN, b"12345678"),
+            name(b"n"),
+            unknown.clone(),
+            kind.clone()
+        ])
+    );
+    // ... or at the end.
+    let input = one_span(&[field(4, LEN, b"12345678")]);
+    let (out, _) = renamed(&input, "n");
+    assert_eq!(out.unwrap(), one_span(&[field(4, LEN, b"12345678"), name(b"n")]));
+
+    // The same name, or an empty one where there is none: nothing changes.
+    let input = one_span(&[name(b"same"), kv_a.clone()]);
+    assert_eq!(renamed(&input, "same").0, None);
+    let input = one_span(std::slice::from_ref(&kv_a));
+    assert_eq!(renamed(&input, "").0, None);
+
+    // Renamed and the attributes changed, the list scattered.
+    let input = one_span(&[kv_a.clone(), name(b"old"), unknown.clone(), kv_a.clone()]);
+    let out = edit_spans(&input, |list| {
+        list.set_name("m");
+        let v = list.string("y");
+        list.set(1, v);
+    })
+    .unwrap()
+    .unwrap();
+    let req = ExportTraceServiceRequest::decode(&out[..]).unwrap();
+    let span = &req.resource_spans[0].scope_spans[0].spans[0];
+    assert_eq!(span.name, "m");
+    assert_eq!(span.attributes.len(), 2);
+    assert_eq!(
+        span.attributes[1].value,
+        Some(AnyValue {
+            value: Some(any_value::Value::StringValue("y".into()))
+        })
+    );
+
+    // Outside `edit_spans` there is no name to set.
+    let input = one_span(&[name(b"old"), kv_a]);
+    let err = edit_traces(&input, Target::Items, |list| {
+        assert_eq!(list.name(), None);
+        list.set_name("x");
+    });
+    assert!(matches!(err, Err(EditError::Malformed(_))));
+}
