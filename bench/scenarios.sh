@@ -157,6 +157,8 @@ scenario http-filter bench/scenarios/filter.yaml "OTLP/HTTP → filter (OTTL att
   --protocol http --endpoint 127.0.0.1:24318 --connections 64 "${SPANS[@]}"
 scenario http-attributes bench/scenarios/attributes.yaml "OTLP/HTTP → attributes insert → batch → nop, 64 conn" \
   --protocol http --endpoint 127.0.0.1:24318 --connections 64 "${SPANS[@]}"
+scenario http-span-rename bench/scenarios/span-rename.yaml "OTLP/HTTP → span name from_attributes [http.method, http.route] → batch → nop, 64 conn" \
+  --protocol http --endpoint 127.0.0.1:24318 --connections 64 "${SPANS[@]}"
 scenario http-transform bench/scenarios/transform.yaml "OTLP/HTTP → transform set(...) where ... == nil → batch → nop, 64 conn" \
   --protocol http --endpoint 127.0.0.1:24318 --connections 64 "${SPANS[@]}"
 scenario grpc-10k bench/scenarios/nop.yaml "10k spans/s, 100-span gRPC requests" \
