@@ -67,7 +67,9 @@ pub struct ClientConfig {
     #[serde(with = "otelcol_component::duration")]
     pub conn_idle_timeout: Duration,
     /// TLS to the brokers. Absent (the default): plaintext; `insecure: true`
-    /// with no CA also means plaintext, as Go.
+    /// with no CA also means plaintext, as Go. Written only when set (a
+    /// `tls:` key, even empty, turns TLS on).
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub tls: Option<TlsClientConfig>,
     /// SASL authentication.
     pub auth: AuthConfig,

@@ -158,6 +158,20 @@ impl Broker {
             .stderr(log)
             .spawn()
             .expect("start tansu");
+        // A watchdog kills the broker once the test process is gone, so a
+        // broker held in a `static` (or left by an aborted test) does not
+        // outlive it.
+        let _ = Command::new("sh")
+            .arg("-c")
+            .arg(format!(
+                "while kill -0 {me} 2>/dev/null && kill -0 {b} 2>/dev/null; do sleep 1; done; kill -9 {b} 2>/dev/null",
+                me = std::process::id(),
+                b = child.id()
+            ))
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn();
         self.child = Some(child);
         self.wait_listening(Duration::from_secs(60));
     }
