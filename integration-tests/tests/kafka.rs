@@ -34,7 +34,7 @@ fn addr(port: u16) -> SocketAddr {
     format!("127.0.0.1:{port}").parse().unwrap()
 }
 
-/// An agent: OTLP/HTTP on `port` → batch → kafka (keyed by trace id; the
+/// An agent: OTLP/HTTP on `port` (gRPC on `port + 1`) → batch → kafka (keyed by trace id; the
 /// request's `x-tenant` header goes along as a record header).
 fn start_agent(broker: &Broker, port: u16) -> Collector {
     Collector::start(
@@ -44,6 +44,7 @@ receivers:
   otlp:
     protocols:
       http: {{endpoint: "127.0.0.1:{port}", include_metadata: true}}
+      grpc: {{endpoint: "127.0.0.1:{grpc}"}}
 processors:
   batch: {{timeout: 100ms, metadata_keys: [x-tenant]}}
 exporters:
@@ -57,10 +58,11 @@ service:
   pipelines:
     traces: {{receivers: [otlp], processors: [batch], exporters: [kafka]}}
 "#,
-            b = broker.bootstrap()
+            b = broker.bootstrap(),
+            grpc = port + 1
         ),
         &[],
-        &[addr(port)],
+        &[addr(port), addr(port + 1)],
     )
 }
 
@@ -426,4 +428,90 @@ fn two_gateways_in_one_group_split_the_partitions_and_read_each_record_once() {
         gb.len()
     );
     println!("two gateways: {} and {} spans", ga.len(), gb.len());
+}
+
+/// Distinct span ids of `service` in a gateway's output, and all its spans.
+fn span_ids_of(path: &Path, service: &str) -> (BTreeSet<String>, usize) {
+    let (mut ids, mut spans) = (BTreeSet::new(), 0);
+    let text = std::fs::read_to_string(path).unwrap_or_default();
+    for line in text.lines() {
+        let Ok(v) = serde_json::from_str::<serde_json::Value>(line) else {
+            continue;
+        };
+        for rs in v["resourceSpans"].as_array().into_iter().flatten() {
+            let svc = rs["resource"]["attributes"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .find(|a| a["key"] == "service.name")
+                .and_then(|a| a["value"]["stringValue"].as_str());
+            if svc != Some(service) {
+                continue;
+            }
+            for ss in rs["scopeSpans"].as_array().into_iter().flatten() {
+                for span in ss["spans"].as_array().into_iter().flatten() {
+                    spans += 1;
+                    ids.insert(span["spanId"].as_str().unwrap_or_default().to_string());
+                }
+            }
+        }
+    }
+    (ids, spans)
+}
+
+/// A real SDK the way users run it: one Python process with the official
+/// SDK's default BatchSpanProcessor (512-span exports, one at a time) over
+/// OTLP/gRPC into the agent; every span the SDK saw acknowledged reaches
+/// the gateway through Kafka, once.
+#[test]
+fn a_python_sdk_through_the_kafka_tier_loses_nothing() {
+    let broker = Broker::start();
+    broker.create_topic(TOPIC, PARTITIONS);
+    let gw = start_gateway(&broker, "gw-sdk");
+    let port = free_port();
+    let agent = start_agent(&broker, port);
+    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/python/sdk_load.py");
+    let mut cmd = std::process::Command::new(python());
+    for (k, _) in std::env::vars().filter(|(k, _)| k.starts_with("OTEL_")) {
+        cmd.env_remove(k);
+    }
+    let out = cmd
+        .args([
+            script,
+            &format!("127.0.0.1:{}", port + 1),
+            "kafka-sdk",
+            "2000",
+            "3",
+        ])
+        .output()
+        .expect("run python");
+    assert!(
+        out.status.success(),
+        "python SDK failed:\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let manifest: serde_json::Value = serde_json::from_slice(&out.stdout).expect("manifest");
+    let created = manifest["created"].as_u64().unwrap();
+    assert!(created >= 5000, "{manifest}");
+    assert_eq!(
+        manifest["spans_ok"].as_u64(),
+        Some(created),
+        "the agent acknowledged every export: {manifest}"
+    );
+    let path = gw.dir.path().join("traces.jsonl");
+    let deadline = Instant::now() + PATIENCE;
+    let (ids, spans) = loop {
+        let (ids, spans) = span_ids_of(&path, "kafka-sdk");
+        if ids.len() as u64 >= created || Instant::now() > deadline {
+            break (ids, spans);
+        }
+        std::thread::sleep(Duration::from_millis(200));
+    };
+    assert_eq!(
+        ids.len() as u64,
+        created,
+        "every acknowledged span arrived\nagent:\n{}",
+        agent.logs()
+    );
+    assert_eq!(spans as u64, created, "and each once");
 }
