@@ -14,29 +14,9 @@ use otelcol_component::prost::Message;
 use otelcol_component::proto::common::v1::{AnyValue, ArrayValue, KeyValue, KeyValueList, any_value};
 use otelcol_component::{Kind, Payload, ProcessorFactory, Traces};
 use otelcol_componenttest::generate::Generator;
+use otelcol_componenttest::generate::Rng;
 use otelcol_componenttest::{Sink, nop_settings, parse_config};
 use otelcol_processor_span::{SpanConfig, factory};
-
-/// xorshift64*: deterministic, so a failure reproduces from its case number.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545_f491_4f6c_dd1d)
-    }
-    fn below(&mut self, n: usize) -> usize {
-        (self.next() % n.max(1) as u64) as usize
-    }
-    fn chance(&mut self, percent: usize) -> bool {
-        self.below(100) < percent
-    }
-    fn pick<T: Copy>(&mut self, from: &[T]) -> T {
-        from[self.below(from.len())]
-    }
-}
 
 /// Keys of the configs and of the attributes added: some the generator
 /// writes on every span, some it never does.
@@ -197,7 +177,7 @@ fn unknown_field(rng: &mut Rng) -> Vec<u8> {
     let mut out = Vec::new();
     if rng.chance(50) {
         varint(&mut out, 1000 << 3);
-        varint(&mut out, rng.next() >> rng.below(64));
+        varint(&mut out, rng.next_u64() >> rng.below(64));
     } else {
         varint(&mut out, (1001 << 3) | 2);
         out.extend([2, b'z', b'z']);
@@ -272,7 +252,7 @@ fn odd_request(content: &[u8], depth: usize, rng: &mut Rng) -> Vec<u8> {
 }
 
 fn request_bytes(rng: &mut Rng) -> Vec<u8> {
-    let mut g = Generator::new(rng.next());
+    let mut g = Generator::new(rng.next_u64());
     let (r, s, i) = (1 + rng.below(2), 1 + rng.below(2), rng.below(6));
     let mut p = Traces::from_request(g.traces(r, s, i));
     mutate(&mut p, rng);

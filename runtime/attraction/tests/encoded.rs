@@ -20,31 +20,11 @@ use otelcol_component::proto::common::v1::{AnyValue, ArrayValue, KeyValue, KeyVa
 use otelcol_component::proto::metrics::v1::{Gauge, NumberDataPoint};
 use otelcol_component::{ClientInfo, Logs, Metrics, Payload, RequestContext, Signal, Traces};
 use otelcol_componenttest::generate::Generator;
+use otelcol_componenttest::generate::Rng;
 use otelcol_pdata::edit;
 
 fn bytes_of(b: &[u8]) -> bytes::Bytes {
     bytes::Bytes::copy_from_slice(b)
-}
-
-/// xorshift64*: deterministic, so a failure reproduces from its case number.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545_f491_4f6c_dd1d)
-    }
-    fn below(&mut self, n: usize) -> usize {
-        (self.next() % n.max(1) as u64) as usize
-    }
-    fn chance(&mut self, percent: usize) -> bool {
-        self.below(100) < percent
-    }
-    fn pick<T: Copy>(&mut self, from: &[T]) -> T {
-        from[self.below(from.len())]
-    }
 }
 
 /// Keys of the random lists and the actions: some the generator uses, the
@@ -265,7 +245,7 @@ fn unknown_field(rng: &mut Rng) -> Vec<u8> {
     match rng.below(3) {
         0 => {
             varint(&mut out, 1000 << 3);
-            varint(&mut out, rng.next() >> rng.below(64));
+            varint(&mut out, rng.next_u64() >> rng.below(64));
         }
         1 => {
             varint(&mut out, (1001 << 3) | 2);
@@ -605,7 +585,7 @@ fn compare<P: Payload>(bytes: &[u8], proc: &AttrProc, target: Target, tally: &mu
 }
 
 fn request_bytes(signal: Signal, rng: &mut Rng) -> Vec<u8> {
-    let mut g = Generator::new(rng.next()).points_per_metric(1 + rng.below(3));
+    let mut g = Generator::new(rng.next_u64()).points_per_metric(1 + rng.below(3));
     let (r, s, i) = (1 + rng.below(2), 1 + rng.below(2), rng.below(6));
     let prost = match signal {
         Signal::Traces => {
